@@ -1,0 +1,27 @@
+import type { Settings } from '../settings/settings.js'
+
+/** One local image and every reference it is to be pushed as. */
+export interface ImagePlan {
+  /** `<source-path>/<name>:<tag>` in local storage. */
+  source: string
+  /** `<registry>/<name>:<tag>` for each destination tag. */
+  destinations: string[]
+}
+
+/** Resolves the settings into the pushes to make; pure, so it is cheap to test. */
+export function planImages(settings: Settings): ImagePlan[] {
+  const prefix = settings.sourcePath ? `${settings.sourcePath}/` : ''
+  return settings.images.map(image => {
+    const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag]
+    return {
+      source: `${prefix}${image.name}:${image.tag}`,
+      destinations: tags.map(tag => `${settings.registry.prefix}/${image.name}:${tag}`)
+    }
+  })
+}
+
+/** The Harbor project a destination lands in: the first path segment after the host. */
+export function projectOf(destination: string): string {
+  const parts = destination.split('/')
+  return parts.length > 2 ? parts[1] : ''
+}

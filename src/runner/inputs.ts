@@ -1,0 +1,41 @@
+import * as core from '@actions/core'
+import { secretForms } from '../credentials/secrets.js'
+import { type RawInputs, parseSettings } from '../settings/parse.js'
+import type { Settings } from '../settings/settings.js'
+
+/** Every input of action.yml; a unit test keeps this list and action.yml in step. */
+export const INPUT_NAMES = [
+  'registry',
+  'username',
+  'password',
+  'container-tool',
+  'images',
+  'source-path',
+  'source-tag',
+  'destination-tag',
+  'tls-verify',
+  'ca-file',
+  'charts',
+  'chart-version',
+  'chart-app-version',
+  'helm-version',
+  'helm-download-url',
+  'if-exists',
+  'parallel',
+  'retries',
+  'dry-run',
+  'defaults-file',
+  'summary'
+] as const
+
+/** Reads the action's inputs once and returns the validated settings. */
+export function getSettings(): Settings {
+  const raw: RawInputs = {}
+  for (const name of INPUT_NAMES) raw[name] = core.getInput(name)
+  // Mask before anything can print it, even an input error.
+  if (raw.password) core.setSecret(raw.password)
+  const settings = parseSettings(raw, message => core.warning(message))
+  // The auth files hold base64(user:password); mask that form too.
+  if (settings.credentials) core.setSecret(secretForms(settings.credentials)[1])
+  return settings
+}

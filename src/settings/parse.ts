@@ -1,0 +1,295 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { InputError } from '../errors.js'
+import { DOMAIN, REPOSITORY_PATH, tagProblem } from './reference.js'
+import type {
+  ContainerToolName,
+  Credentials,
+  ImageRequest,
+  RegistryTarget,
+  Settings
+} from './settings.js'
+
+/** Raw input values by their action.yml name; missing means empty. */
+export type RawInputs = Partial<Record<string, string>>
+
+/** Where non-fatal remarks about the inputs go (a warning in the log). */
+export type Warn = (message: string) => void
+
+/**
+ * Turns raw inputs into settings, or throws an InputError naming the bad
+ * value and the fix. Nothing outside the process is touched except reading
+ * `ca-file`, so a failure here means nothing was run.
+ */
+export function parseSettings(raw: RawInputs, warn: Warn): Settings {
+  const input = (name: string): string => (raw[name] ?? '').trim()
+
+  rejectNotYetSupported(input)
+
+  const registry = parseRegistry(input('registry'), warn)
+  const sourceTag = input('source-tag')
+  if (sourceTag) checkTag('source-tag', sourceTag)
+  const images = parseImages(input('images'), sourceTag)
+  const destinationTags = splitList(input('destination-tag'))
+  for (const tag of destinationTags) checkTag('destination-tag', tag)
+  const tlsVerify = parseBoolean('tls-verify', input('tls-verify'), true)
+  const caFile = parseCaFile(input('ca-file'))
+  if (caFile && !tlsVerify) {
+    throw new InputError(
+      `"ca-file" and "tls-verify: false" were both set; use one: ca-file keeps TLS verified against your CA, tls-verify: false skips verification`
+    )
+  }
+
+  const settings: Settings = {
+    registry,
+    credentials: parseCredentials(input('username'), input('password')),
+    containerTool: parseContainerTool(input('container-tool')),
+    images,
+    sourcePath: parseSourcePath(input('source-path')),
+    destinationTags: [...new Set(destinationTags)],
+    tlsVerify,
+    caFile,
+    ifExists: parseChoice('if-exists', input('if-exists') || 'overwrite', [
+      'overwrite',
+      'skip',
+      'fail'
+    ]),
+    parallel: parseInteger('parallel', input('parallel'), 3, 1, 32),
+    retries: parseInteger('retries', input('retries'), 2, 0, 10),
+    summary: parseBoolean('summary', input('summary'), true)
+  }
+  checkDestinationsDistinct(settings)
+  return settings
+}
+
+/** Splits a list given with newlines, commas or spaces; drops empty entries. */
+export function splitList(value: string): string[] {
+  return value.split(/[\s,]+/).filter(entry => entry !== '')
+}
+
+/**
+ * `host[:port][/path]`. A scheme and trailing slashes are what users paste
+ * from a browser or from the reference script's docs; they are stripped with
+ * a warning rather than refused.
+ */
+export function parseRegistry(value: string, warn: Warn): RegistryTarget {
+  if (!value) {
+    throw new InputError(
+      `"registry" is required: give host[:port][/project], e.g. registry-oci.example.com/catalog-apps-myorg-myproject`
+    )
+  }
+  let rest = value
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest)
+  if (scheme) {
+    if (!['https', 'http', 'oci'].includes(scheme[1].toLowerCase())) {
+      throw new InputError(
+        `registry "${value}" starts with an unknown scheme "${scheme[0]}"; give host[:port][/path] without a scheme`
+      )
+    }
+    rest = rest.slice(scheme[0].length)
+    warn(
+      `registry "${value}": dropped the scheme "${scheme[0]}"; registries are given as host[:port][/path]`
+    )
+  }
+  if (rest.endsWith('/')) {
+    rest = rest.replace(/\/+$/, '')
+    warn(`registry "${value}": dropped the trailing "/" (it would make "//" in image names)`)
+  }
+  const slash = rest.indexOf('/')
+  const host = slash === -1 ? rest : rest.slice(0, slash)
+  const repositoryPath = slash === -1 ? '' : rest.slice(slash + 1)
+
+  const domain = DOMAIN.exec(host)
+  const port = domain?.[1] === undefined ? undefined : Number(domain[1])
+  if (!domain || (port !== undefined && (port < 1 || port > 65535))) {
+    throw new InputError(
+      `registry "${value}": "${host}" is not a valid host[:port]; give e.g. registry-oci.example.com or 127.0.0.1:5000`
+    )
+  }
+  if (repositoryPath.includes('chartrepo')) {
+    throw new InputError(
+      `registry "${value}" contains "chartrepo": Harbor's OCI registry takes host/project (e.g. ${host}/<project>), never /chartrepo/`
+    )
+  }
+  if (repositoryPath && !REPOSITORY_PATH.test(repositoryPath)) {
+    throw new InputError(
+      `registry "${value}": the path "${repositoryPath}" is not a valid repository path; use lower-case letters, digits and "._-" between "/" (no "//")`
+    )
+  }
+  return { host, path: repositoryPath, prefix: repositoryPath ? `${host}/${repositoryPath}` : host }
+}
+
+function parseImages(value: string, sourceTag: string): ImageRequest[] {
+  const images: ImageRequest[] = []
+  const seen = new Set<string>()
+  for (const entry of splitList(value)) {
+    if (entry.includes('@')) {
+      throw new InputError(
+        `image "${entry}": digests are not accepted; name a local image as name or name:tag`
+      )
+    }
+    const colon = entry.lastIndexOf(':')
+    const name = colon === -1 ? entry : entry.slice(0, colon)
+    const ownTag = colon === -1 ? '' : entry.slice(colon + 1)
+    if (!REPOSITORY_PATH.test(name)) {
+      throw new InputError(
+        `image "${entry}": "${name}" is not a valid image name; use lower-case letters, digits and "._-", with "/" between parts`
+      )
+    }
+    if (colon !== -1) checkTag(`image "${entry}"`, ownTag)
+    const tag = ownTag || sourceTag
+    if (!tag) {
+      throw new InputError(
+        `image "${entry}" has no tag: set "source-tag" or write "${name}:<tag>" (there is no implicit "latest")`
+      )
+    }
+    const key = `${name}:${tag}`
+    if (seen.has(key)) throw new InputError(`image "${key}" is listed twice in "images"`)
+    seen.add(key)
+    images.push({ name, tag })
+  }
+  if (images.length === 0) {
+    throw new InputError(
+      `"images" is empty: list the local images to push (newline, comma or space separated), e.g. "apim-le-cache apim-le-toolkit"`
+    )
+  }
+  return images
+}
+
+function parseSourcePath(value: string): string {
+  const trimmed = value.replace(/^\/+|\/+$/g, '')
+  if (!trimmed) return ''
+  // A local path may start with a registry-like domain, e.g. podman's "localhost/".
+  const [first, ...rest] = trimmed.split('/')
+  const restOk = rest.length === 0 || REPOSITORY_PATH.test(rest.join('/'))
+  const firstOk = REPOSITORY_PATH.test(first) || (rest.length > 0 && DOMAIN.test(first))
+  if (!firstOk || !restOk) {
+    throw new InputError(
+      `source-path "${value}" is not a valid local repository path; use e.g. "apim" or "localhost/apim"`
+    )
+  }
+  return trimmed
+}
+
+function checkTag(what: string, tag: string): void {
+  const problem = tagProblem(tag)
+  if (problem) {
+    const label = what.startsWith('image') ? `${what}: tag` : what
+    throw new InputError(
+      `${label} "${tag}" is not a valid tag: ${problem}; e.g. "v6.0.0" or "6.0.0-rc.1"`
+    )
+  }
+}
+
+function parseCredentials(username: string, password: string): Credentials | undefined {
+  if (!username && !password) return undefined
+  if (!password) {
+    throw new InputError(
+      `"username" is set but "password" is empty: pass the Harbor CLI secret (or robot secret) as "password", e.g. \${{ secrets.HARBOR_CLI_SECRET }}`
+    )
+  }
+  if (!username) {
+    throw new InputError(
+      `"password" is set but "username" is empty: set the Harbor user name or the robot account (robot$<project>+<name>)`
+    )
+  }
+  if (/\s/.test(username)) {
+    throw new InputError(`username "${username}" contains white space; check the value`)
+  }
+  return { username, password }
+}
+
+function parseContainerTool(value: string): ContainerToolName {
+  return parseChoice('container-tool', value || 'docker', ['docker', 'podman'])
+}
+
+function parseCaFile(value: string): string {
+  if (!value) return ''
+  const file = path.resolve(value)
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch {
+    throw new InputError(
+      `ca-file "${value}" cannot be read; give the path of a PEM certificate bundle`
+    )
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new InputError(
+      `ca-file "${value}" holds no PEM certificate ("-----BEGIN CERTIFICATE-----"); give the registry's CA in PEM form`
+    )
+  }
+  return file
+}
+
+function parseChoice<T extends string>(name: string, value: string, choices: readonly T[]): T {
+  const found = choices.find(choice => choice === value.toLowerCase())
+  if (!found) {
+    throw new InputError(`${name} "${value}" is not supported; use one of: ${choices.join(', ')}`)
+  }
+  return found
+}
+
+/** YAML 1.2 core booleans, as the runner's own boolean inputs accept. */
+export function parseBoolean(name: string, value: string, fallback: boolean): boolean {
+  if (!value) return fallback
+  if (['true', 'True', 'TRUE'].includes(value)) return true
+  if (['false', 'False', 'FALSE'].includes(value)) return false
+  throw new InputError(`${name} "${value}" is not a boolean; use true or false`)
+}
+
+function parseInteger(
+  name: string,
+  value: string,
+  fallback: number,
+  min: number,
+  max: number
+): number {
+  if (!value) return fallback
+  const number = /^\d+$/.test(value) ? Number(value) : NaN
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new InputError(`${name} "${value}" is not a whole number from ${min} to ${max}`)
+  }
+  return number
+}
+
+/**
+ * Two images that would land on the same destination reference would
+ * silently overwrite each other; refuse before anything runs.
+ */
+function checkDestinationsDistinct(settings: Settings): void {
+  const owner = new Map<string, string>()
+  for (const image of settings.images) {
+    const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag]
+    for (const tag of tags) {
+      const destination = `${settings.registry.prefix}/${image.name}:${tag}`
+      const previous = owner.get(destination)
+      if (previous) {
+        throw new InputError(
+          `images "${previous}" and "${image.name}:${image.tag}" would both be pushed to "${destination}"; push them in separate steps or give each its own destination tag`
+        )
+      }
+      owner.set(destination, `${image.name}:${image.tag}`)
+    }
+  }
+}
+
+/**
+ * Inputs whose features have not landed yet. Refusing them beats silently
+ * ignoring them: a user who sets `dry-run: true` must not get a real push.
+ */
+function rejectNotYetSupported(input: (name: string) => string): void {
+  const notYet = (name: string, isSet: boolean): void => {
+    if (isSet) {
+      throw new InputError(
+        `"${name}: ${input(name)}" is not supported yet by this version of harbor-push; remove it (see the README for what is supported)`
+      )
+    }
+  }
+  notYet('charts', input('charts') !== '')
+  notYet('chart-version', input('chart-version') !== '')
+  notYet('chart-app-version', input('chart-app-version') !== '')
+  notYet('defaults-file', input('defaults-file') !== '')
+  notYet('dry-run', parseBoolean('dry-run', input('dry-run'), false))
+  notYet('if-exists', !['', 'overwrite'].includes(input('if-exists')))
+}

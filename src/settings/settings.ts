@@ -1,0 +1,46 @@
+/** The typed, validated settings every module works from. */
+
+export type ContainerToolName = 'docker' | 'podman'
+export type IfExists = 'overwrite' | 'skip' | 'fail'
+
+/** Where images go: `host[:port]` plus an optional repository path. */
+export interface RegistryTarget {
+  /** `host[:port]`, what login and TLS settings are keyed on. */
+  host: string
+  /** The repository path under the host (a Harbor project first), or ''. */
+  path: string
+  /** `host[/path]`, the prefix of every destination reference. */
+  prefix: string
+}
+
+/** One image to push, as named by the user. */
+export interface ImageRequest {
+  /** Repository name below `source-path` (and below the registry). */
+  name: string
+  /** Local tag: the entry's own `:tag`, else `source-tag`. */
+  tag: string
+}
+
+export interface Credentials {
+  username: string
+  password: string
+}
+
+export interface Settings {
+  registry: RegistryTarget
+  /** Undefined: rely on an existing login of the container tool. */
+  credentials?: Credentials
+  containerTool: ContainerToolName
+  images: ImageRequest[]
+  /** Local repository path in front of every image name, or ''. */
+  sourcePath: string
+  /** Tags to push each image as; empty means "the image's source tag". */
+  destinationTags: string[]
+  tlsVerify: boolean
+  /** Absolute path of a PEM bundle to trust for the registry, or ''. */
+  caFile: string
+  ifExists: IfExists
+  parallel: number
+  retries: number
+  summary: boolean
+}

@@ -1,0 +1,48 @@
+import type { Credentials } from '../settings/settings.js'
+
+/**
+ * What the push core needs from a container tool. docker and podman differ
+ * in flags, storage and TLS handling; everything above this interface is the
+ * same for both.
+ */
+export interface ContainerTool {
+  readonly name: 'docker' | 'podman'
+  /**
+   * Checks the tool works and can reach `host` with the TLS settings asked
+   * for, preparing what that needs; returns the tool's version. Throws an
+   * InputError when the tool is missing or the TLS settings cannot be met.
+   */
+  prepare(host: string): Promise<string>
+  /** Undoes what `prepare` placed outside the private directory. */
+  cleanup(): void
+  /** The local image ID (`sha256:<hex>`), or undefined when `ref` is not in local storage. */
+  imageId(ref: string): Promise<string | undefined>
+  /** Logs in to `host` with the password on stdin, into the step's private directory. */
+  login(host: string, credentials: Credentials): Promise<void>
+  /** Pushes local `source` as `destination`; returns the manifest digest the registry holds. */
+  push(source: string, destination: string): Promise<string>
+}
+
+/** Files and folders a tool may keep inside the step's private directory. */
+export interface PrivatePaths {
+  /** The 0700 directory itself. */
+  dir: string
+  /** Whether to log in into the private directory (false: rely on an existing login). */
+  isolated: boolean
+}
+
+/** How the registry's TLS is to be handled. */
+export interface TlsOptions {
+  tlsVerify: boolean
+  /** PEM bundle to trust for the registry, or ''. */
+  caFile: string
+}
+
+/** A digest as registries print it. */
+export const DIGEST = /sha256:[a-f0-9]{64}/
+
+/** Image IDs are printed with or without the algorithm; always keep it. */
+export function normaliseImageId(id: string): string {
+  const trimmed = id.trim()
+  return trimmed.startsWith('sha256:') ? trimmed : `sha256:${trimmed}`
+}

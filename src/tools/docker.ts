@@ -1,0 +1,171 @@
+import dns from 'node:dns/promises'
+import fs from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import { InputError, PushError, ToolError, messageOf } from '../errors.js'
+import type { Credentials } from '../settings/settings.js'
+import {
+  type ContainerTool,
+  DIGEST,
+  type PrivatePaths,
+  type TlsOptions,
+  normaliseImageId
+} from './container-tool.js'
+import type { Runner } from './exec.js'
+
+/** Where the docker daemon looks for per-registry CA files (`*.crt`). */
+export const DOCKER_CERTS_ROOT = '/etc/docker/certs.d'
+
+/** A CA file this step placed for the daemon, to be removed afterwards. */
+export interface PlacedCaFile {
+  file: string
+  /** The registry's folder, when this step created it (removed too). */
+  createdDir?: string
+}
+
+interface RegistryConfig {
+  InsecureRegistryCIDs?: string[]
+  IndexConfigs?: Record<string, { Secure?: boolean }>
+}
+
+/**
+ * docker: the daemon, not the command, talks to the registry. Logins are
+ * isolated with DOCKER_CONFIG; TLS settings are the daemon's, so they can be
+ * checked here but not changed per command.
+ */
+export class Docker implements ContainerTool {
+  readonly name = 'docker'
+  private readonly env: Record<string, string> | undefined
+  private placed: PlacedCaFile | undefined
+
+  constructor(
+    private readonly run: Runner,
+    paths: PrivatePaths,
+    private readonly tls: TlsOptions,
+    /** Called before a CA file is placed, so a post step can remove it even if this one dies. */
+    private readonly onCaFilePlaced: (placed: PlacedCaFile) => void = () => undefined,
+    private readonly certsRoot = DOCKER_CERTS_ROOT
+  ) {
+    this.env = paths.isolated ? { DOCKER_CONFIG: path.join(paths.dir, 'docker') } : undefined
+  }
+
+  async prepare(host: string): Promise<string> {
+    const version = await this.serverVersion()
+    if (!this.tls.tlsVerify) await this.checkInsecureAllowed(host)
+    if (this.tls.caFile) this.placed = this.placeCaFile(host)
+    return version
+  }
+
+  cleanup(): void {
+    if (this.placed) removePlacedCaFile(this.placed)
+    this.placed = undefined
+  }
+
+  private async serverVersion(): Promise<string> {
+    let version: string
+    try {
+      version = (await this.docker(['version', '--format', '{{.Server.Version}}'])).trim()
+    } catch (error) {
+      throw new InputError(
+        `container-tool "docker" does not work here: ${messageOf(error)}; start the docker engine (or set DOCKER_HOST), or set container-tool: podman`
+      )
+    }
+    return `docker engine ${version}`
+  }
+
+  async imageId(ref: string): Promise<string | undefined> {
+    try {
+      return normaliseImageId(await this.docker(['image', 'inspect', '--format', '{{.Id}}', ref]))
+    } catch (error) {
+      if (error instanceof ToolError && /no such image/i.test(error.stderr)) return undefined
+      throw error
+    }
+  }
+
+  async login(host: string, credentials: Credentials): Promise<void> {
+    await this.run(
+      'docker',
+      ['login', '--username', credentials.username, '--password-stdin', host],
+      { input: credentials.password, env: this.env }
+    )
+  }
+
+  async push(source: string, destination: string): Promise<string> {
+    // docker pushes tags, so the destination needs a local tag; it is removed
+    // afterwards unless it was already there, leaving local storage as found.
+    const tagWasThere = source === destination || (await this.imageId(destination)) !== undefined
+    if (source !== destination) await this.docker(['tag', source, destination])
+    try {
+      const output = await this.docker(['push', destination])
+      const digest = /digest: (sha256:[a-f0-9]{64})/.exec(output)?.[1] ?? DIGEST.exec(output)?.[0]
+      if (!digest) throw new PushError(`docker pushed "${destination}" but printed no digest`)
+      return digest
+    } finally {
+      if (!tagWasThere) await this.docker(['image', 'rm', destination]).catch(() => undefined)
+    }
+  }
+
+  /**
+   * `tls-verify: false`: docker has no per-command switch, so go on only when
+   * the daemon already treats the registry as insecure.
+   */
+  async checkInsecureAllowed(host: string): Promise<void> {
+    const config = JSON.parse(
+      await this.docker(['info', '--format', '{{json .RegistryConfig}}'])
+    ) as RegistryConfig
+    if (config.IndexConfigs?.[host]?.Secure === false) return
+    const hostname = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
+    const address = net.isIP(hostname)
+      ? hostname
+      : await dns.lookup(hostname).then(
+          found => found.address,
+          () => undefined
+        )
+    if (address && inCidrs(address, config.InsecureRegistryCIDs ?? [])) return
+    throw new InputError(
+      `tls-verify: false: docker cannot skip TLS verification per command, and the docker daemon does not treat "${host}" as insecure; add it to "insecure-registries" in the daemon's /etc/docker/daemon.json and restart the daemon, or use container-tool: podman, or ca-file`
+    )
+  }
+
+  /**
+   * `ca-file`: the daemon trusts every `*.crt` in certs.d/<host>/. A file of
+   * our own name leaves any CA the user placed untouched.
+   */
+  placeCaFile(host: string): PlacedCaFile {
+    const dir = path.join(this.certsRoot, host)
+    const placed: PlacedCaFile = {
+      file: path.join(dir, `harbor-push-${process.pid}-${Date.now()}.crt`),
+      createdDir: fs.existsSync(dir) ? undefined : dir
+    }
+    this.onCaFilePlaced(placed)
+    try {
+      fs.mkdirSync(dir, { recursive: true })
+      fs.copyFileSync(this.tls.caFile, placed.file)
+    } catch (error) {
+      throw new InputError(
+        `ca-file: docker reads registry CAs from ${dir}/ on the daemon's machine, and it cannot be written here (${messageOf(error)}); place the CA there as ca.crt yourself, or use container-tool: podman`
+      )
+    }
+    return placed
+  }
+
+  private async docker(args: string[]): Promise<string> {
+    return (await this.run('docker', args, { env: this.env })).stdout
+  }
+}
+
+/** Removes a CA file placed by `placeCaFile` (and its folder if this step made it). */
+export function removePlacedCaFile(placed: PlacedCaFile): void {
+  fs.rmSync(placed.file, { force: true })
+  if (placed.createdDir) fs.rmSync(placed.createdDir, { recursive: true, force: true })
+}
+
+function inCidrs(address: string, cidrs: string[]): boolean {
+  const list = new net.BlockList()
+  for (const cidr of cidrs) {
+    const [network, prefix] = cidr.split('/')
+    const family = net.isIPv6(network) ? 'ipv6' : 'ipv4'
+    list.addSubnet(network, Number(prefix), family)
+  }
+  return list.check(address, net.isIPv6(address) ? 'ipv6' : 'ipv4')
+}

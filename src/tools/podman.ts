@@ -1,0 +1,108 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { InputError, PushError, ToolError } from '../errors.js'
+import type { Credentials } from '../settings/settings.js'
+import {
+  type ContainerTool,
+  DIGEST,
+  type PrivatePaths,
+  type TlsOptions,
+  normaliseImageId
+} from './container-tool.js'
+import type { Runner } from './exec.js'
+
+/**
+ * podman: daemonless, so every registry setting is a flag of each command:
+ * `--authfile` for the private login, `--tls-verify` / `--cert-dir` for TLS.
+ */
+export class Podman implements ContainerTool {
+  readonly name = 'podman'
+  private readonly authFile: string
+  private readonly certDir: string
+  private digestCount = 0
+
+  constructor(
+    private readonly run: Runner,
+    private readonly paths: PrivatePaths,
+    private readonly tls: TlsOptions
+  ) {
+    this.authFile = path.join(paths.dir, 'podman-auth.json')
+    this.certDir = path.join(paths.dir, 'podman-certs')
+  }
+
+  async prepare(): Promise<string> {
+    try {
+      const { stdout } = await this.run('podman', ['--version'])
+      if (this.tls.caFile) this.prepareCertDir()
+      return stdout.trim()
+    } catch (error) {
+      throw new InputError(
+        `container-tool "podman" does not work here (${error instanceof Error ? error.message : String(error)}); install podman or set container-tool: docker`
+      )
+    }
+  }
+
+  cleanup(): void {
+    // Everything podman needs lives in the private directory.
+  }
+
+  async imageId(ref: string): Promise<string | undefined> {
+    try {
+      const { stdout } = await this.run('podman', ['image', 'inspect', '--format', '{{.Id}}', ref])
+      return normaliseImageId(stdout)
+    } catch (error) {
+      if (error instanceof ToolError && /image not known|no such image/i.test(error.stderr)) {
+        return undefined
+      }
+      throw error
+    }
+  }
+
+  async login(host: string, credentials: Credentials): Promise<void> {
+    await this.run(
+      'podman',
+      [
+        'login',
+        ...this.registryFlags(),
+        '--username',
+        credentials.username,
+        '--password-stdin',
+        host
+      ],
+      { input: credentials.password }
+    )
+  }
+
+  async push(source: string, destination: string): Promise<string> {
+    const digestFile = path.join(this.paths.dir, `digest-${++this.digestCount}`)
+    try {
+      await this.run('podman', [
+        'push',
+        ...this.registryFlags(),
+        '--digestfile',
+        digestFile,
+        source,
+        `docker://${destination}`
+      ])
+      const digest = DIGEST.exec(fs.readFileSync(digestFile, 'utf8'))
+      if (!digest) throw new PushError(`podman pushed "${destination}" but wrote no digest`)
+      return digest[0]
+    } finally {
+      fs.rmSync(digestFile, { force: true })
+    }
+  }
+
+  /** Flags every command that talks to the registry takes. */
+  registryFlags(): string[] {
+    const flags = this.paths.isolated ? ['--authfile', this.authFile] : []
+    if (!this.tls.tlsVerify) flags.push('--tls-verify=false')
+    if (this.tls.caFile) flags.push('--cert-dir', this.certDir)
+    return flags
+  }
+
+  /** podman trusts every `*.crt` in `--cert-dir`; a private copy keeps the user's folder out of it. */
+  private prepareCertDir(): void {
+    fs.mkdirSync(this.certDir, { recursive: true, mode: 0o700 })
+    fs.copyFileSync(this.tls.caFile, path.join(this.certDir, 'ca.crt'))
+  }
+}
