@@ -29033,7 +29033,7 @@ function rejectNotYetSupported(input) {
     notYet('chart-app-version', input('chart-app-version') !== '');
     notYet('defaults-file', input('defaults-file') !== '');
     notYet('dry-run', parseBoolean('dry-run', input('dry-run'), false));
-    notYet('if-exists', !['', 'overwrite'].includes(input('if-exists')));
+    notYet('if-exists', ['skip', 'fail'].includes(input('if-exists').toLowerCase()));
 }
 
 ;// CONCATENATED MODULE: ./src/runner/inputs.ts

@@ -291,5 +291,5 @@ function rejectNotYetSupported(input: (name: string) => string): void {
   notYet('chart-app-version', input('chart-app-version') !== '')
   notYet('defaults-file', input('defaults-file') !== '')
   notYet('dry-run', parseBoolean('dry-run', input('dry-run'), false))
-  notYet('if-exists', !['', 'overwrite'].includes(input('if-exists')))
+  notYet('if-exists', ['skip', 'fail'].includes(input('if-exists').toLowerCase()))
 }

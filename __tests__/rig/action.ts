@@ -1,0 +1,165 @@
+/**
+ * Runs the bundled action (`dist/index.js`) the way a runner does: INPUT_*
+ * variables, GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files and a
+ * RUNNER_TEMP, in a HOME of its own; then the post step with the saved state.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+const BUNDLE = path.resolve(import.meta.dirname, '../../dist/index.js')
+
+/**
+ * The node that runs the bundle: HP_TEST_NODE (Node 24, what `runs.using:
+ * node24` means) when set, which .ci/run always does; else this node.
+ */
+export function bundleNode(): string {
+  const node = process.env.HP_TEST_NODE
+  if (node) return node
+  if (process.env.CI === 'true') {
+    throw new Error('HP_TEST_NODE is not set: in CI the bundle must run under Node 24 (.ci/run sets it)')
+  }
+  return process.execPath
+}
+
+/** One runner "job": the folders a step sees. Remove with `dispose()`. */
+export class RunnerJob {
+  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-job-'))
+  readonly home = path.join(this.root, 'home')
+  readonly runnerTemp = path.join(this.root, 'runner-temp')
+  readonly outputFile = path.join(this.root, 'output')
+  readonly stateFile = path.join(this.root, 'state')
+  readonly summaryFile = path.join(this.root, 'summary')
+
+  constructor(
+    /** Added to every step's environment (e.g. DOCKER_HOST, a PATH with shims). */
+    readonly env: Record<string, string> = {}
+  ) {
+    for (const dir of [this.home, this.runnerTemp]) fs.mkdirSync(dir, { recursive: true })
+    for (const file of [this.outputFile, this.stateFile, this.summaryFile]) fs.writeFileSync(file, '')
+  }
+
+  /** Starts the main step; `wait()` the result, or kill it to play a runner that died. */
+  start(inputs: Record<string, string>): StepRun {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: this.home,
+      RUNNER_TEMP: this.runnerTemp,
+      GITHUB_OUTPUT: this.outputFile,
+      GITHUB_STATE: this.stateFile,
+      GITHUB_STEP_SUMMARY: this.summaryFile,
+      GITHUB_ACTIONS: 'true',
+      ...this.env
+    }
+    for (const [name, value] of Object.entries(inputs)) {
+      env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+    }
+    return new StepRun(spawn(bundleNode(), [BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }))
+  }
+
+  /** Runs the main step to its end. */
+  async main(inputs: Record<string, string>): Promise<StepResult> {
+    const result = await this.start(inputs).wait()
+    return { ...result, outputs: this.outputs(), summary: fs.readFileSync(this.summaryFile, 'utf8') }
+  }
+
+  /** Runs the post step with the state the main step saved, as the runner does (STATE_*). */
+  async post(): Promise<StepResult> {
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: this.home, ...this.env }
+    for (const [name, value] of Object.entries(parseCommandFile(this.stateFile))) {
+      env[`STATE_${name}`] = value
+    }
+    const result = await new StepRun(
+      spawn(bundleNode(), [BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    ).wait()
+    return { ...result, outputs: {}, summary: '' }
+  }
+
+  outputs(): Record<string, string> {
+    return parseCommandFile(this.outputFile)
+  }
+
+  state(): Record<string, string> {
+    return parseCommandFile(this.stateFile)
+  }
+
+  dispose(): void {
+    fs.rmSync(this.root, { recursive: true, force: true })
+  }
+}
+
+export interface StepResult {
+  code: number
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+}
+
+export class StepRun {
+  private stdout = ''
+  private stderr = ''
+  private readonly exited: Promise<number>
+
+  constructor(private readonly child: ChildProcess) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()))
+    child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()))
+    this.exited = new Promise(resolve => child.on('close', code => resolve(code ?? -1)))
+  }
+
+  output(): string {
+    return this.stdout + this.stderr
+  }
+
+  /** SIGKILL the step and everything it started (its process group), like a cancelled job. */
+  async kill(): Promise<void> {
+    if (this.child.pid) process.kill(-this.child.pid, 'SIGKILL')
+    await this.exited
+  }
+
+  async wait(): Promise<Omit<StepResult, 'outputs' | 'summary'>> {
+    const code = await this.exited
+    return { code, stdout: this.stdout, stderr: this.stderr }
+  }
+}
+
+/** Reads a GITHUB_OUTPUT / GITHUB_STATE file (`name<<delimiter` blocks). */
+export function parseCommandFile(file: string): Record<string, string> {
+  const values: Record<string, string> = {}
+  const lines = fs.readFileSync(file, 'utf8').split('\n')
+  for (let index = 0; index < lines.length; index++) {
+    const match = /^([^<=]+)<<(.+)$/.exec(lines[index])
+    if (!match) continue
+    const [, name, delimiter] = match
+    const value: string[] = []
+    while (++index < lines.length && lines[index] !== delimiter) value.push(lines[index])
+    values[name] = value.join('\n')
+  }
+  return values
+}
+
+/** The `images` output as objects. */
+export interface ImageOutput {
+  source: string
+  destination: string
+  digest: string
+  status: string
+}
+
+export function imagesOutput(outputs: Record<string, string>): ImageOutput[] {
+  return JSON.parse(outputs.images ?? '[]') as ImageOutput[]
+}
+
+/** Every file below `dir` whose content contains one of `needles`. */
+export function filesContaining(dir: string, needles: string[]): string[] {
+  const found: string[] = []
+  if (!fs.existsSync(dir)) return found
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue
+    const file = path.join(entry.parentPath, entry.name)
+    const content = fs.readFileSync(file, 'utf8')
+    if (needles.some(needle => content.includes(needle))) found.push(file)
+  }
+  return found
+}

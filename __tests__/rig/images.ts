@@ -1,0 +1,77 @@
+/** Local images for tests, made offline with `<tool> import` from a tiny random rootfs. */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { requireTool, run } from './tools.js'
+
+export type ImageTool = 'docker' | 'podman'
+
+export interface MakeImageOptions {
+  /** Extra environment for the tool, e.g. dockerd.env ({ DOCKER_HOST }) */
+  env?: Record<string, string>
+  /** Size of the random file in the rootfs; 4 KiB by default */
+  sizeBytes?: number
+}
+
+const INSTALL: Record<ImageTool, string> = {
+  docker: 'apt-get install -y docker.io',
+  podman: 'apt-get install -y podman'
+}
+
+export function toolPath(tool: ImageTool): string {
+  return requireTool(tool, INSTALL[tool])
+}
+
+/** 'sha256:<hex>' whether the tool printed it with or without the algorithm. */
+export function normaliseImageId(id: string): string {
+  const trimmed = id.trim()
+  return /^[0-9a-f]{64}$/.test(trimmed) ? `sha256:${trimmed}` : trimmed
+}
+
+/**
+ * Creates the local image `ref` holding one file of random bytes (so every image has its own
+ * ID) and returns its image ID as 'sha256:<hex>'.
+ */
+export async function makeImage(
+  tool: ImageTool,
+  ref: string,
+  opts: MakeImageOptions = {}
+): Promise<string> {
+  const bin = toolPath(tool)
+  const tarBin = requireTool('tar', 'apt-get install -y tar')
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-image-'))
+  try {
+    const rootfs = path.join(tmp, 'rootfs')
+    fs.mkdirSync(rootfs)
+    fs.writeFileSync(path.join(rootfs, 'random.bin'), crypto.randomBytes(opts.sizeBytes ?? 4096))
+    const tarFile = path.join(tmp, 'rootfs.tar')
+    await run(tarBin, ['-C', rootfs, '-cf', tarFile, '.'])
+    await run(bin, ['import', tarFile, ref], { env: opts.env })
+    return await imageId(tool, ref, opts.env)
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true })
+  }
+}
+
+/** The local image ID of ref as 'sha256:<hex>'. */
+export async function imageId(
+  tool: ImageTool,
+  ref: string,
+  env?: Record<string, string>
+): Promise<string> {
+  const res = await run(toolPath(tool), ['image', 'inspect', '--format', '{{.Id}}', ref], { env })
+  return normaliseImageId(res.stdout)
+}
+
+/** Removes the local tag ref; an image that is already gone is fine. */
+export async function removeImage(
+  tool: ImageTool,
+  ref: string,
+  env?: Record<string, string>
+): Promise<void> {
+  const res = await run(toolPath(tool), ['image', 'rm', ref], { env, allowFailure: true })
+  if (res.code !== 0 && !/no such image|image not known|not found/i.test(res.stderr)) {
+    throw new Error(`${tool} image rm ${ref} failed: ${res.stderr}`)
+  }
+}

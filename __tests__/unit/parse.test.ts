@@ -1,0 +1,261 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, test } from '@jest/globals'
+import { InputError } from '../../src/errors.js'
+import { type RawInputs, parseRegistry, parseSettings, splitList } from '../../src/settings/parse.js'
+
+const base: RawInputs = { registry: 'harbor.example.com/proj', images: 'app', 'source-tag': 'v1' }
+
+function parse(extra: RawInputs): { settings: ReturnType<typeof parseSettings>; warnings: string[] } {
+  const warnings: string[] = []
+  const settings = parseSettings({ ...base, ...extra }, message => warnings.push(message))
+  return { settings, warnings }
+}
+
+function parseError(extra: RawInputs): string {
+  try {
+    parse(extra)
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError)
+    return (error as Error).message
+  }
+  throw new Error(`expected an InputError for ${JSON.stringify(extra)}`)
+}
+
+describe('registry', () => {
+  test.each([
+    ['harbor.example.com', 'harbor.example.com', ''],
+    ['registry-oci.cluster.example/catalog-apps-org-proj', 'registry-oci.cluster.example', 'catalog-apps-org-proj'],
+    ['127.0.0.1:5000', '127.0.0.1:5000', ''],
+    ['localhost:5000/a/b/c', 'localhost:5000', 'a/b/c'],
+    ['gcr.io/company-name', 'gcr.io', 'company-name'],
+    ['[::1]:5000/apim', '[::1]:5000', 'apim'],
+    ['Registry.Example.com/apim', 'Registry.Example.com', 'apim']
+  ])('%s is host %s and path "%s", without warnings', (value, host, repositoryPath) => {
+    const warnings: string[] = []
+    const registry = parseRegistry(value, message => warnings.push(message))
+    expect(registry).toEqual({
+      host,
+      path: repositoryPath,
+      prefix: repositoryPath ? `${host}/${repositoryPath}` : host
+    })
+    expect(warnings).toEqual([])
+  })
+
+  test.each([
+    ['https://harbor.example.com/proj', 'harbor.example.com/proj', ['scheme']],
+    ['http://127.0.0.1:5000', '127.0.0.1:5000', ['scheme']],
+    ['oci://harbor.example.com/proj/', 'harbor.example.com/proj', ['scheme', 'trailing']],
+    ['harbor.example.com/proj//', 'harbor.example.com/proj', ['trailing']]
+  ])('%s is cleaned to %s with a warning', (value, prefix, kinds) => {
+    const warnings: string[] = []
+    expect(parseRegistry(value, message => warnings.push(message)).prefix).toBe(prefix)
+    expect(warnings).toHaveLength(kinds.length)
+    kinds.forEach((kind, index) => {
+      expect(warnings[index]).toContain(kind)
+      expect(warnings[index]).toContain(`"${value}"`)
+    })
+  })
+
+  test.each([
+    ['', /"registry" is required/],
+    ['ftp://harbor.example.com', /unknown scheme "ftp:\/\/"/],
+    ['harbor..example.com', /not a valid host/],
+    ['harbor.example.com:99999', /not a valid host/],
+    ['harbor.example.com:port', /not a valid host/],
+    ['harbor.example.com/Proj', /path "Proj" is not a valid repository path/],
+    ['harbor.example.com/a//b', /path "a\/\/b" is not a valid/],
+    ['harbor.example.com/chartrepo/proj', /chartrepo/],
+    ['harbor example.com', /not a valid host/]
+  ])('"%s" is refused', (value, pattern) => {
+    expect(() => parseRegistry(value, () => undefined)).toThrow(pattern)
+  })
+})
+
+describe('images and tags', () => {
+  test('lists split on newlines, commas and spaces', () => {
+    expect(splitList('a, b\nc  d,,\n')).toEqual(['a', 'b', 'c', 'd'])
+  })
+
+  test('an entry tag overrides source-tag', () => {
+    const { settings } = parse({ images: 'a b:v2\nc', 'source-tag': 'v1' })
+    expect(settings.images).toEqual([
+      { name: 'a', tag: 'v1' },
+      { name: 'b', tag: 'v2' },
+      { name: 'c', tag: 'v1' }
+    ])
+  })
+
+  test('entries with their own tags need no source-tag', () => {
+    expect(parse({ images: 'a:1.0,ns/b:2.0', 'source-tag': '' }).settings.images).toEqual([
+      { name: 'a', tag: '1.0' },
+      { name: 'ns/b', tag: '2.0' }
+    ])
+  })
+
+  test.each([
+    ['a', '', /image "a" has no tag: set "source-tag".*no implicit "latest"/],
+    ['', 'v1', /"images" is empty/],
+    ['App', 'v1', /image "App": "App" is not a valid image name/],
+    ['a@sha256:abc', 'v1', /digests are not accepted/],
+    ['a:', 'v1', /tag "" is not a valid tag/],
+    ['a:.x', 'v1', /begins with "\." or "-"/],
+    ['a a', 'v1', /image "a:v1" is listed twice/],
+    ['a', '-v1', /source-tag "-v1" is not a valid tag: it begins/],
+    ['a', 'v1!', /source-tag "v1!".*only ASCII letters/]
+  ])('images "%s" with source-tag "%s" is refused', (images, sourceTag, pattern) => {
+    expect(parseError({ images, 'source-tag': sourceTag })).toMatch(pattern)
+  })
+
+  test.each([
+    ['v6.0.0', ['v6.0.0']],
+    ['latest, stable\n6.0', ['latest', 'stable', '6.0']],
+    ['_x', ['_x']],
+    ['a'.repeat(128), ['a'.repeat(128)]],
+    ['v1 v1', ['v1']],
+    ['', []]
+  ])('destination-tag "%s" is accepted', (value, tags) => {
+    expect(parse({ 'destination-tag': value }).settings.destinationTags).toEqual(tags)
+  })
+
+  test.each([
+    ['.hidden', /begins with "\." or "-"/],
+    ['-x', /begins with "\." or "-"/],
+    ['a'.repeat(129), /129 characters long \(at most 128\)/],
+    ['vé', /only ASCII letters/],
+    ['a/b', /only ASCII letters/],
+    ['a:b', /only ASCII letters/]
+  ])('destination-tag "%s" is refused', (value, pattern) => {
+    expect(parseError({ 'destination-tag': value })).toMatch(pattern)
+  })
+
+  test('two images landing on one destination are refused', () => {
+    expect(parseError({ images: 'a:1 a:2', 'destination-tag': 'release' })).toMatch(
+      /"a:1" and "a:2" would both be pushed to "harbor.example.com\/proj\/a:release"/
+    )
+  })
+
+  test.each([
+    ['apim', 'apim'],
+    ['/apim/', 'apim'],
+    ['localhost/apim', 'localhost/apim'],
+    ['localhost:5000/apim', 'localhost:5000/apim'],
+    ['', '']
+  ])('source-path "%s" is "%s"', (value, expected) => {
+    expect(parse({ 'source-path': value }).settings.sourcePath).toBe(expected)
+  })
+
+  test.each(['APIM', 'a b', 'a//b', 'localhost:5000'])('source-path "%s" is refused', value => {
+    expect(parseError({ 'source-path': value })).toMatch(`source-path "${value}"`)
+  })
+})
+
+describe('credentials, tool and switches', () => {
+  test('no credentials: rely on an existing login', () => {
+    expect(parse({}).settings.credentials).toBeUndefined()
+  })
+
+  test('robot names with $ are kept as they are', () => {
+    const { settings } = parse({ username: 'robot$proj+ci', password: 'secret' })
+    expect(settings.credentials).toEqual({ username: 'robot$proj+ci', password: 'secret' })
+  })
+
+  test.each([
+    [{ username: 'alice' }, /"username" is set but "password" is empty/],
+    [{ password: 'secret' }, /"password" is set but "username" is empty/],
+    [{ username: 'a b', password: 'secret' }, /username "a b" contains white space/]
+  ])('%j is refused', (extra, pattern) => {
+    expect(parseError(extra)).toMatch(pattern)
+  })
+
+  test('the password never appears in an input error', () => {
+    expect(parseError({ password: 'hunter2-secret' })).not.toContain('hunter2-secret')
+  })
+
+  test.each([
+    ['', 'docker'],
+    ['docker', 'docker'],
+    ['podman', 'podman'],
+    ['Podman', 'podman']
+  ])('container-tool "%s" is %s', (value, tool) => {
+    expect(parse({ 'container-tool': value }).settings.containerTool).toBe(tool)
+  })
+
+  test('container-tool "buildah" is refused with the choices', () => {
+    expect(parseError({ 'container-tool': 'buildah' })).toMatch(
+      /container-tool "buildah" is not supported; use one of: docker, podman/
+    )
+  })
+
+  test.each([
+    ['', true],
+    ['true', true],
+    ['False', false],
+    ['FALSE', false]
+  ])('tls-verify "%s" is %s', (value, expected) => {
+    expect(parse({ 'tls-verify': value }).settings.tlsVerify).toBe(expected)
+  })
+
+  test.each([
+    ['tls-verify', 'no', /tls-verify "no" is not a boolean/],
+    ['summary', 'yes', /summary "yes" is not a boolean/],
+    ['parallel', '0', /parallel "0" is not a whole number from 1 to 32/],
+    ['parallel', '2.5', /parallel "2.5"/],
+    ['retries', '11', /retries "11" is not a whole number from 0 to 10/],
+    ['retries', '-1', /retries "-1"/],
+    ['if-exists', 'replace', /if-exists "replace" is not supported; use one of: overwrite, skip, fail/]
+  ])('%s "%s" is refused', (name, value, pattern) => {
+    expect(parseError({ [name]: value })).toMatch(pattern)
+  })
+
+  test('defaults', () => {
+    const { settings } = parse({})
+    expect(settings).toMatchObject({
+      containerTool: 'docker',
+      tlsVerify: true,
+      caFile: '',
+      ifExists: 'overwrite',
+      parallel: 3,
+      retries: 2,
+      summary: true,
+      destinationTags: [],
+      sourcePath: ''
+    })
+  })
+
+  test.each([
+    ['charts', 'charts/*'],
+    ['chart-version', '1.2.3'],
+    ['chart-app-version', '1.2.3'],
+    ['defaults-file', 'product.env'],
+    ['dry-run', 'true'],
+    ['if-exists', 'skip'],
+    ['if-exists', 'fail']
+  ])('%s "%s" is refused as not supported yet, never ignored', (name, value) => {
+    expect(parseError({ [name]: value })).toMatch(`"${name}: ${value}" is not supported yet`)
+  })
+})
+
+describe('ca-file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-parse-'))
+  const pem = path.join(dir, 'ca.pem')
+  const notPem = path.join(dir, 'not.pem')
+  fs.writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+  fs.writeFileSync(notPem, 'hello')
+
+  test('a PEM file is kept as an absolute path', () => {
+    expect(parse({ 'ca-file': pem }).settings.caFile).toBe(pem)
+  })
+
+  test.each([
+    [path.join(dir, 'missing.pem'), /cannot be read/],
+    [notPem, /holds no PEM certificate/]
+  ])('%s is refused', (file, pattern) => {
+    expect(parseError({ 'ca-file': file })).toMatch(pattern)
+  })
+
+  test('ca-file with tls-verify false is contradictory', () => {
+    expect(parseError({ 'ca-file': pem, 'tls-verify': 'false' })).toMatch(/use one/)
+  })
+})
