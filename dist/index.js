@@ -29560,7 +29560,7 @@ class Docker {
         const address = external_node_net_default().isIP(hostname)
             ? hostname
             : await promises_default().lookup(hostname).then(found => found.address, () => undefined);
-        if (address && inCidrs(address, config.InsecureRegistryCIDs ?? []))
+        if (address && inCidrs(address, config.InsecureRegistryCIDRs ?? []))
             return;
         throw new errors/* InputError */.dz(`tls-verify: false: docker cannot skip TLS verification per command, and the docker daemon does not treat "${host}" as insecure; add it to "insecure-registries" in the daemon's /etc/docker/daemon.json and restart the daemon, or use container-tool: podman, or ca-file`);
     }

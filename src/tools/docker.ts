@@ -24,7 +24,7 @@ export interface PlacedCaFile {
 }
 
 interface RegistryConfig {
-  InsecureRegistryCIDs?: string[]
+  InsecureRegistryCIDRs?: string[]
   IndexConfigs?: Record<string, { Secure?: boolean }>
 }
 
@@ -121,7 +121,7 @@ export class Docker implements ContainerTool {
           found => found.address,
           () => undefined
         )
-    if (address && inCidrs(address, config.InsecureRegistryCIDs ?? [])) return
+    if (address && inCidrs(address, config.InsecureRegistryCIDRs ?? [])) return
     throw new InputError(
       `tls-verify: false: docker cannot skip TLS verification per command, and the docker daemon does not treat "${host}" as insecure; add it to "insecure-registries" in the daemon's /etc/docker/daemon.json and restart the daemon, or use container-tool: podman, or ca-file`
     )

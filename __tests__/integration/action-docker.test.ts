@@ -1,0 +1,193 @@
+/**
+ * The bundled action end to end with a real docker engine (a private dockerd)
+ * against a real registry with htpasswd auth; results read back from the
+ * registry's API.
+ */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { RunnerJob, filesContaining, imagesOutput } from '../rig/action.js'
+import { type Dockerd, startDockerd } from '../rig/dockerd.js'
+import { makeImage } from '../rig/images.js'
+import { getManifest, listTags } from '../rig/registry-api.js'
+import { type Registry, startRegistry } from '../rig/registry.js'
+import { type Shims, makeShims } from '../rig/shims.js'
+import { run } from '../rig/tools.js'
+
+const USER = 'release-engineer'
+const PASSWORD = `cli-${crypto.randomBytes(12).toString('hex')}`
+const AUTH = { username: USER, password: PASSWORD }
+const SECRET_FORMS = [PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString('base64')]
+const PROJECT = 'catalog-apps-org-proj'
+
+let dockerd: Dockerd
+let registry: Registry
+let tlsRegistry: Registry
+let shims: Shims
+const ids: Record<string, string> = {}
+const jobs: RunnerJob[] = []
+
+function job(env: Record<string, string> = {}): RunnerJob {
+  const created = new RunnerJob({
+    ...dockerd.env,
+    PATH: `${shims.dir}:${process.env.PATH ?? ''}`,
+    ...env
+  })
+  jobs.push(created)
+  return created
+}
+
+function inputs(reg: Registry, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    registry: `${reg.host}/${PROJECT}`,
+    username: USER,
+    password: PASSWORD,
+    'container-tool': 'docker',
+    'source-path': 'apim',
+    'source-tag': 'v6.0.0',
+    ...extra
+  }
+}
+
+async function localTagExists(ref: string): Promise<boolean> {
+  const result = await run('docker', ['image', 'inspect', ref], { env: dockerd.env, allowFailure: true })
+  return result.code === 0
+}
+
+beforeAll(async () => {
+  ;[dockerd, registry, tlsRegistry] = await Promise.all([
+    startDockerd(),
+    startRegistry({ users: { [USER]: PASSWORD } }),
+    startRegistry({ users: { [USER]: PASSWORD }, tls: true })
+  ])
+  shims = makeShims(['docker'])
+  ids.cache = await makeImage('docker', 'apim/apim-le-cache:v6.0.0', { env: dockerd.env })
+  ids.toolkit = await makeImage('docker', 'apim/apim-le-toolkit:v6.0.0', { env: dockerd.env })
+})
+
+afterAll(async () => {
+  await Promise.all([dockerd?.stop(), registry?.stop(), tlsRegistry?.stop()])
+  shims?.dispose()
+  for (const created of jobs) created.dispose()
+})
+
+describe('docker push with htpasswd auth', () => {
+  test('pushes every image and tag with a private login; secrets and user files untouched', async () => {
+    const runner = job()
+    const userConfig = path.join(runner.home, '.docker/config.json')
+    fs.mkdirSync(path.dirname(userConfig), { recursive: true })
+    const stale = JSON.stringify({
+      auths: { [registry.host]: { auth: Buffer.from(`${USER}:stale`).toString('base64') } }
+    })
+    fs.writeFileSync(userConfig, stale)
+
+    const result = await runner.main(
+      inputs(registry, { images: 'apim-le-cache apim-le-toolkit', 'destination-tag': 'v6.0.0,stable' })
+    )
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    const images = imagesOutput(result.outputs)
+    expect(images).toHaveLength(4)
+    for (const image of images) {
+      expect(image.status).toBe('pushed')
+      const [, repo, tag] = /^[^/]+\/(.+):([^:]+)$/.exec(image.destination) ?? []
+      const manifest = await getManifest(registry, repo, tag, AUTH)
+      expect(manifest?.digest).toBe(image.digest)
+      expect(manifest?.configDigest).toBe(ids[repo.replace(`${PROJECT}/apim-le-`, '')])
+      // The destination tag docker needed for the push is gone again.
+      expect(await localTagExists(image.destination)).toBe(false)
+    }
+    expect(await listTags(registry, `${PROJECT}/apim-le-toolkit`, AUTH)).toEqual(['stable', 'v6.0.0'])
+    expect(result.stdout).toContain('4 pushed, 0 unchanged, 0 skipped, 0 failed')
+
+    const calls = shims.calls()
+    expect(calls).toContainEqual(`docker login --username ${USER} --password-stdin ${registry.host}`)
+    for (const secret of SECRET_FORMS) {
+      expect(calls.join('\n')).not.toContain(secret)
+      expect(result.stdout.replace(/::add-mask::.*\n/g, '')).not.toContain(secret)
+      expect(JSON.stringify(result.outputs) + result.summary).not.toContain(secret)
+    }
+    expect(filesContaining(runner.root, SECRET_FORMS)).toEqual([])
+    expect(fs.readFileSync(userConfig, 'utf8')).toBe(stale)
+    expect(fs.readdirSync(runner.runnerTemp)).toEqual([])
+  })
+
+  test('a wrong secret is rejected at login with the Harbor advice', async () => {
+    const result = await job().main(
+      inputs(registry, { registry: `${registry.host}/wrong`, images: 'apim-le-cache', password: 'nope-nope' })
+    )
+    expect(result.code).not.toBe(0)
+    expect(result.stdout).toMatch(
+      /::error::login to "127\.0\.0\.1:\d+" rejected for user "release-engineer": use the CLI secret from the Harbor user profile/
+    )
+    expect(await listTags(registry, 'wrong/apim-le-cache', AUTH)).toEqual([])
+  })
+
+  test('a missing source image names the docker storage and nothing is pushed', async () => {
+    const result = await job().main(
+      inputs(registry, { registry: `${registry.host}/missing`, images: 'apim-le-toolkit apim-le-cache:v9' })
+    )
+    expect(result.code).not.toBe(0)
+    expect(result.stdout).toContain(
+      '"apim/apim-le-cache:v9" not in local docker storage; check the source tag / path (`docker images`)'
+    )
+    expect(await listTags(registry, 'missing/apim-le-toolkit', AUTH)).toEqual([])
+  })
+
+  test('tls-verify: false goes on for a registry the daemon treats as insecure (127.0.0.0/8)', async () => {
+    const result = await job().main(
+      inputs(registry, { registry: `${registry.host}/insecure`, images: 'apim-le-cache', 'tls-verify': 'false' })
+    )
+    expect(result.code).toBe(0)
+    const [image] = imagesOutput(result.outputs)
+    expect((await getManifest(registry, 'insecure/apim-le-cache', 'v6.0.0', AUTH))?.digest).toBe(image.digest)
+  })
+
+  test('ca-file is placed in the daemon certs.d for the step and removed after it', async () => {
+    const certsDir = `/etc/docker/certs.d/${tlsRegistry.host}`
+    const result = await job().main(
+      inputs(tlsRegistry, { images: 'apim-le-toolkit', 'ca-file': tlsRegistry.caFile ?? '' })
+    )
+    expect(result.code).toBe(0)
+    const [image] = imagesOutput(result.outputs)
+    expect((await getManifest(tlsRegistry, `${PROJECT}/apim-le-toolkit`, 'v6.0.0', AUTH))?.digest).toBe(
+      image.digest
+    )
+    expect(fs.existsSync(certsDir)).toBe(false)
+  })
+
+  // The daemon treats all of 127.0.0.0/8 as insecure, so this rig cannot show the
+  // daemon rejecting an untrusted certificate; it shows the CA's placement and removal.
+  test('a step killed mid-push leaves its CA file and login to the post step, which removes both', async () => {
+    const certsDir = `/etc/docker/certs.d/${tlsRegistry.host}`
+    const runner = job({ HP_SHIM_HANG_ON: 'push' })
+    const callsBefore = shims.calls().length
+    const step = runner.start(
+      inputs(tlsRegistry, { images: 'apim-le-cache', 'ca-file': tlsRegistry.caFile ?? '' })
+    )
+    const deadline = Date.now() + 60_000
+    const pushing = (): boolean =>
+      shims.calls().slice(callsBefore).some(call => call.startsWith(`docker push ${tlsRegistry.host}`))
+    while (!pushing()) {
+      if (Date.now() > deadline) throw new Error(`the push never started:\n${step.output()}`)
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    const placed = fs.readdirSync(certsDir)
+    expect(placed).toEqual([expect.stringMatching(/^harbor-push-.*\.crt$/)])
+    expect(fs.readFileSync(path.join(certsDir, placed[0]), 'utf8')).toBe(
+      fs.readFileSync(tlsRegistry.caFile ?? '', 'utf8')
+    )
+    await step.kill()
+    const privateDir = runner.state().privateDir
+    expect(filesContaining(privateDir, SECRET_FORMS)).toEqual([path.join(privateDir, 'docker/config.json')])
+
+    expect((await runner.post()).code).toBe(0)
+    expect(fs.existsSync(certsDir)).toBe(false)
+    expect(fs.existsSync(privateDir)).toBe(false)
+    await run('docker', ['image', 'rm', `${tlsRegistry.host}/${PROJECT}/apim-le-cache:v6.0.0`], {
+      env: dockerd.env,
+      allowFailure: true
+    })
+  })
+})
