@@ -51,7 +51,10 @@ function inputs(reg: Registry, extra: Record<string, string> = {}): Record<strin
 }
 
 async function localTagExists(ref: string): Promise<boolean> {
-  const result = await run('docker', ['image', 'inspect', ref], { env: dockerd.env, allowFailure: true })
+  const result = await run('docker', ['image', 'inspect', ref], {
+    env: dockerd.env,
+    allowFailure: true
+  })
   return result.code === 0
 }
 
@@ -83,7 +86,10 @@ describe('docker push with htpasswd auth', () => {
     fs.writeFileSync(userConfig, stale)
 
     const result = await runner.main(
-      inputs(registry, { images: 'apim-le-cache apim-le-toolkit', 'destination-tag': 'v6.0.0,stable' })
+      inputs(registry, {
+        images: 'apim-le-cache apim-le-toolkit',
+        'destination-tag': 'v6.0.0,stable'
+      })
     )
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
@@ -98,11 +104,16 @@ describe('docker push with htpasswd auth', () => {
       // The destination tag docker needed for the push is gone again.
       expect(await localTagExists(image.destination)).toBe(false)
     }
-    expect(await listTags(registry, `${PROJECT}/apim-le-toolkit`, AUTH)).toEqual(['stable', 'v6.0.0'])
+    expect(await listTags(registry, `${PROJECT}/apim-le-toolkit`, AUTH)).toEqual([
+      'stable',
+      'v6.0.0'
+    ])
     expect(result.stdout).toContain('4 pushed, 0 unchanged, 0 skipped, 0 failed')
 
     const calls = shims.calls()
-    expect(calls).toContainEqual(`docker login --username ${USER} --password-stdin ${registry.host}`)
+    expect(calls).toContainEqual(
+      `docker login --username ${USER} --password-stdin ${registry.host}`
+    )
     for (const secret of SECRET_FORMS) {
       expect(calls.join('\n')).not.toContain(secret)
       expect(result.stdout.replace(/::add-mask::.*\n/g, '')).not.toContain(secret)
@@ -115,7 +126,11 @@ describe('docker push with htpasswd auth', () => {
 
   test('a wrong secret is rejected at login with the Harbor advice', async () => {
     const result = await job().main(
-      inputs(registry, { registry: `${registry.host}/wrong`, images: 'apim-le-cache', password: 'nope-nope' })
+      inputs(registry, {
+        registry: `${registry.host}/wrong`,
+        images: 'apim-le-cache',
+        password: 'nope-nope'
+      })
     )
     expect(result.code).not.toBe(0)
     expect(result.stdout).toMatch(
@@ -126,7 +141,10 @@ describe('docker push with htpasswd auth', () => {
 
   test('a missing source image names the docker storage and nothing is pushed', async () => {
     const result = await job().main(
-      inputs(registry, { registry: `${registry.host}/missing`, images: 'apim-le-toolkit apim-le-cache:v9' })
+      inputs(registry, {
+        registry: `${registry.host}/missing`,
+        images: 'apim-le-toolkit apim-le-cache:v9'
+      })
     )
     expect(result.code).not.toBe(0)
     expect(result.stdout).toContain(
@@ -137,11 +155,17 @@ describe('docker push with htpasswd auth', () => {
 
   test('tls-verify: false goes on for a registry the daemon treats as insecure (127.0.0.0/8)', async () => {
     const result = await job().main(
-      inputs(registry, { registry: `${registry.host}/insecure`, images: 'apim-le-cache', 'tls-verify': 'false' })
+      inputs(registry, {
+        registry: `${registry.host}/insecure`,
+        images: 'apim-le-cache',
+        'tls-verify': 'false'
+      })
     )
     expect(result.code).toBe(0)
     const [image] = imagesOutput(result.outputs)
-    expect((await getManifest(registry, 'insecure/apim-le-cache', 'v6.0.0', AUTH))?.digest).toBe(image.digest)
+    expect((await getManifest(registry, 'insecure/apim-le-cache', 'v6.0.0', AUTH))?.digest).toBe(
+      image.digest
+    )
   })
 
   test('ca-file is placed in the daemon certs.d for the step and removed after it', async () => {
@@ -151,9 +175,9 @@ describe('docker push with htpasswd auth', () => {
     )
     expect(result.code).toBe(0)
     const [image] = imagesOutput(result.outputs)
-    expect((await getManifest(tlsRegistry, `${PROJECT}/apim-le-toolkit`, 'v6.0.0', AUTH))?.digest).toBe(
-      image.digest
-    )
+    expect(
+      (await getManifest(tlsRegistry, `${PROJECT}/apim-le-toolkit`, 'v6.0.0', AUTH))?.digest
+    ).toBe(image.digest)
     expect(fs.existsSync(certsDir)).toBe(false)
   })
 
@@ -168,7 +192,10 @@ describe('docker push with htpasswd auth', () => {
     )
     const deadline = Date.now() + 60_000
     const pushing = (): boolean =>
-      shims.calls().slice(callsBefore).some(call => call.startsWith(`docker push ${tlsRegistry.host}`))
+      shims
+        .calls()
+        .slice(callsBefore)
+        .some(call => call.startsWith(`docker push ${tlsRegistry.host}`))
     while (!pushing()) {
       if (Date.now() > deadline) throw new Error(`the push never started:\n${step.output()}`)
       await new Promise(resolve => setTimeout(resolve, 100))
@@ -180,7 +207,9 @@ describe('docker push with htpasswd auth', () => {
     )
     await step.kill()
     const privateDir = runner.state().privateDir
-    expect(filesContaining(privateDir, SECRET_FORMS)).toEqual([path.join(privateDir, 'docker/config.json')])
+    expect(filesContaining(privateDir, SECRET_FORMS)).toEqual([
+      path.join(privateDir, 'docker/config.json')
+    ])
 
     expect((await runner.post()).code).toBe(0)
     expect(fs.existsSync(certsDir)).toBe(false)

@@ -54,7 +54,11 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  for (const ref of ['apim-le-cache:v6.0.0', 'apim-le-toolkit:v6.0.0', 'apim-le-configui:v6.1.0-rc.1']) {
+  for (const ref of [
+    'apim-le-cache:v6.0.0',
+    'apim-le-toolkit:v6.0.0',
+    'apim-le-configui:v6.1.0-rc.1'
+  ]) {
     await removeImage('podman', `${SOURCE_PATH}/${ref}`)
   }
   await Promise.all([registry?.stop(), tlsRegistry?.stop()])
@@ -89,7 +93,9 @@ describe('podman push over plain HTTP with htpasswd auth', () => {
     }
     expect(images.map(image => image.destination).sort()).toEqual(
       ['cache', 'toolkit', 'configui']
-        .flatMap(name => ['v6.0.0', 'stable'].map(tag => `${registry.host}/${PROJECT}/apim-le-${name}:${tag}`))
+        .flatMap(name =>
+          ['v6.0.0', 'stable'].map(tag => `${registry.host}/${PROJECT}/apim-le-${name}:${tag}`)
+        )
         .sort()
     )
     expect(images.find(image => image.destination.includes('configui'))?.source).toBe(
@@ -114,7 +120,10 @@ describe('podman push over plain HTTP with htpasswd auth', () => {
 
   test('a missing source image fails the step before anything is pushed', async () => {
     const result = await job().main(
-      inputs(registry, { registry: `${registry.host}/missing-test`, images: 'apim-le-cache apim-le-nope' })
+      inputs(registry, {
+        registry: `${registry.host}/missing-test`,
+        images: 'apim-le-cache apim-le-nope'
+      })
     )
     expect(result.code).not.toBe(0)
     expect(result.stdout).toContain(
@@ -127,7 +136,11 @@ describe('podman push over plain HTTP with htpasswd auth', () => {
   test('a wrong secret fails at login with the Harbor advice, and is not printed', async () => {
     const wrong = `wrong-${crypto.randomBytes(8).toString('hex')}`
     const result = await job().main(
-      inputs(registry, { registry: `${registry.host}/wrong-secret`, images: 'apim-le-cache', password: wrong })
+      inputs(registry, {
+        registry: `${registry.host}/wrong-secret`,
+        images: 'apim-le-cache',
+        password: wrong
+      })
     )
     expect(result.code).not.toBe(0)
     expect(result.stdout).toMatch(
@@ -165,7 +178,9 @@ describe('podman push over plain HTTP with htpasswd auth', () => {
       expect(result.code).toBe(0)
       expect(result.stdout).toContain(`relying on the existing podman login for ${open.host}`)
       const [image] = imagesOutput(result.outputs)
-      expect((await getManifest(open, `${PROJECT}/apim-le-toolkit`, 'v6.0.0'))?.digest).toBe(image.digest)
+      expect((await getManifest(open, `${PROJECT}/apim-le-toolkit`, 'v6.0.0'))?.digest).toBe(
+        image.digest
+      )
     } finally {
       await open.stop()
     }
@@ -174,7 +189,9 @@ describe('podman push over plain HTTP with htpasswd auth', () => {
 
 describe('podman push over TLS with a self-signed certificate', () => {
   test('verifying TLS without the CA fails with the ca-file / tls-verify hint', async () => {
-    const result = await job().main(inputs(tlsRegistry, { images: 'apim-le-cache', 'tls-verify': 'true' }))
+    const result = await job().main(
+      inputs(tlsRegistry, { images: 'apim-le-cache', 'tls-verify': 'true' })
+    )
     expect(result.code).not.toBe(0)
     expect(result.stdout).toMatch(
       /::error::the TLS certificate of "127\.0\.0\.1:\d+" is not trusted: set ca-file to the registry's CA bundle \(PEM\), or tls-verify: false \(.*x509: certificate signed by unknown authority/
@@ -227,7 +244,9 @@ describe('secret hygiene', () => {
     expect(imagesOutput(result.outputs)[0].status).toBe('pushed')
 
     const calls = shims.calls()
-    expect(calls.some(call => call.startsWith('podman login') && call.includes('--password-stdin'))).toBe(true)
+    expect(
+      calls.some(call => call.startsWith('podman login') && call.includes('--password-stdin'))
+    ).toBe(true)
     expect(calls.some(call => call.startsWith('podman push'))).toBe(true)
     for (const secret of SECRET_FORMS) {
       expect(calls.join('\n')).not.toContain(secret)
@@ -245,9 +264,13 @@ describe('secret hygiene', () => {
 
   test('a main step killed after login leaves credentials that the post step removes', async () => {
     const runner = job({ PATH: `${shims.dir}:${process.env.PATH ?? ''}`, HP_SHIM_HANG_ON: 'push' })
-    const step = runner.start(inputs(registry, { registry: `${registry.host}/killed`, images: 'apim-le-cache' }))
+    const step = runner.start(
+      inputs(registry, { registry: `${registry.host}/killed`, images: 'apim-le-cache' })
+    )
     const deadline = Date.now() + 60_000
-    while (!shims.calls().some(call => call.startsWith('podman push') && call.includes('/killed/'))) {
+    while (
+      !shims.calls().some(call => call.startsWith('podman push') && call.includes('/killed/'))
+    ) {
       if (Date.now() > deadline) throw new Error(`the push never started:\n${step.output()}`)
       await new Promise(resolve => setTimeout(resolve, 100))
     }
@@ -256,7 +279,9 @@ describe('secret hygiene', () => {
     const privateDir = runner.state().privateDir
     expect(fs.existsSync(path.join(privateDir, 'podman-auth.json'))).toBe(true)
     expect(fs.statSync(privateDir).mode & 0o777).toBe(0o700)
-    expect(filesContaining(runner.runnerTemp, SECRET_FORMS)).toEqual([path.join(privateDir, 'podman-auth.json')])
+    expect(filesContaining(runner.runnerTemp, SECRET_FORMS)).toEqual([
+      path.join(privateDir, 'podman-auth.json')
+    ])
 
     const post = await runner.post()
     expect(post.code).toBe(0)

@@ -18,7 +18,9 @@ export function bundleNode(): string {
   const node = process.env.HP_TEST_NODE
   if (node) return node
   if (process.env.CI === 'true') {
-    throw new Error('HP_TEST_NODE is not set: in CI the bundle must run under Node 24 (.ci/run sets it)')
+    throw new Error(
+      'HP_TEST_NODE is not set: in CI the bundle must run under Node 24 (.ci/run sets it)'
+    )
   }
   return process.execPath
 }
@@ -37,7 +39,8 @@ export class RunnerJob {
     readonly env: Record<string, string> = {}
   ) {
     for (const dir of [this.home, this.runnerTemp]) fs.mkdirSync(dir, { recursive: true })
-    for (const file of [this.outputFile, this.stateFile, this.summaryFile]) fs.writeFileSync(file, '')
+    for (const file of [this.outputFile, this.stateFile, this.summaryFile])
+      fs.writeFileSync(file, '')
   }
 
   /** Starts the main step; `wait()` the result, or kill it to play a runner that died. */
@@ -55,18 +58,28 @@ export class RunnerJob {
     for (const [name, value] of Object.entries(inputs)) {
       env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
     }
-    return new StepRun(spawn(bundleNode(), [BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }))
+    return new StepRun(
+      spawn(bundleNode(), [BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    )
   }
 
   /** Runs the main step to its end. */
   async main(inputs: Record<string, string>): Promise<StepResult> {
     const result = await this.start(inputs).wait()
-    return { ...result, outputs: this.outputs(), summary: fs.readFileSync(this.summaryFile, 'utf8') }
+    return {
+      ...result,
+      outputs: this.outputs(),
+      summary: fs.readFileSync(this.summaryFile, 'utf8')
+    }
   }
 
   /** Runs the post step with the state the main step saved, as the runner does (STATE_*). */
   async post(): Promise<StepResult> {
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: this.home, ...this.env }
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: this.home,
+      ...this.env
+    }
     for (const [name, value] of Object.entries(parseCommandFile(this.stateFile))) {
       env[`STATE_${name}`] = value
     }

@@ -36,7 +36,11 @@ export function makeShims(tools: string[]): Shims {
   }
   return {
     dir,
-    calls: () => fs.readFileSync(log, 'utf8').split('\n').filter(line => line !== ''),
+    calls: () =>
+      fs
+        .readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(line => line !== ''),
     dispose: () => fs.rmSync(dir, { recursive: true, force: true })
   }
 }

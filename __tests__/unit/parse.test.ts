@@ -3,11 +3,19 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from '@jest/globals'
 import { InputError } from '../../src/errors.js'
-import { type RawInputs, parseRegistry, parseSettings, splitList } from '../../src/settings/parse.js'
+import {
+  type RawInputs,
+  parseRegistry,
+  parseSettings,
+  splitList
+} from '../../src/settings/parse.js'
 
 const base: RawInputs = { registry: 'harbor.example.com/proj', images: 'app', 'source-tag': 'v1' }
 
-function parse(extra: RawInputs): { settings: ReturnType<typeof parseSettings>; warnings: string[] } {
+function parse(extra: RawInputs): {
+  settings: ReturnType<typeof parseSettings>
+  warnings: string[]
+} {
   const warnings: string[] = []
   const settings = parseSettings({ ...base, ...extra }, message => warnings.push(message))
   return { settings, warnings }
@@ -26,7 +34,11 @@ function parseError(extra: RawInputs): string {
 describe('registry', () => {
   test.each([
     ['harbor.example.com', 'harbor.example.com', ''],
-    ['registry-oci.cluster.example/catalog-apps-org-proj', 'registry-oci.cluster.example', 'catalog-apps-org-proj'],
+    [
+      'registry-oci.cluster.example/catalog-apps-org-proj',
+      'registry-oci.cluster.example',
+      'catalog-apps-org-proj'
+    ],
     ['127.0.0.1:5000', '127.0.0.1:5000', ''],
     ['localhost:5000/a/b/c', 'localhost:5000', 'a/b/c'],
     ['gcr.io/company-name', 'gcr.io', 'company-name'],
@@ -204,7 +216,11 @@ describe('credentials, tool and switches', () => {
     ['parallel', '2.5', /parallel "2.5"/],
     ['retries', '11', /retries "11" is not a whole number from 0 to 10/],
     ['retries', '-1', /retries "-1"/],
-    ['if-exists', 'replace', /if-exists "replace" is not supported; use one of: overwrite, skip, fail/]
+    [
+      'if-exists',
+      'replace',
+      /if-exists "replace" is not supported; use one of: overwrite, skip, fail/
+    ]
   ])('%s "%s" is refused', (name, value, pattern) => {
     expect(parseError({ [name]: value })).toMatch(pattern)
   })
