@@ -28594,7 +28594,7 @@ const RULES = [
         advice: c => `tag "${c.reference ?? ''}" is immutable in Harbor (a tag immutability rule of ${project(c)}): push a new tag instead of overwriting this one`
     },
     {
-        test: /quota/i,
+        test: /quota|exceed the configured upper limit/i,
         advice: c => `the storage quota of ${project(c)} is exceeded: delete old artifacts or ask a Harbor administrator to raise the quota`
     },
     {
@@ -28602,12 +28602,17 @@ const RULES = [
         advice: c => `the registry "${c.host}" is in read-only mode (Harbor maintenance): push again when an administrator turns it off`
     },
     {
-        test: /proxy[- ]cache/i,
+        test: /proxy[- ]cache|proxy project/i,
         advice: c => `${project(c)} is a proxy-cache project, which only mirrors another registry and takes no pushes: push to a normal project`
     },
     {
         test: /project .{0,80}not found|project .{0,40}does not exist/i,
         advice: c => `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path or ask for the project to be created`
+    },
+    {
+        // A corporate proxy or firewall answering with its own HTML page, not the registry.
+        test: /error parsing HTTP \d+ response body|<html/i,
+        advice: c => `something between here and "${c.host}" (a proxy or firewall) answered with an HTML page instead of the registry: check the proxy settings and that the registry is allowed`
     },
     {
         test: /unauthorized|invalid username\/password|incorrect username or password|authentication required|\b401\b/i,
@@ -28620,7 +28625,7 @@ const RULES = [
         advice: pushDenied
     },
     {
-        test: /connection refused|connection reset|no route to host|i\/o timeout|timed out|timeout|TLS handshake|unexpected EOF|\bEOF\b|too many requests|\b429\b|\b50[0-4]\b|service unavailable|bad gateway|gateway time/i,
+        test: /connection refused|deadline exceeded|connection reset|no route to host|i\/o timeout|timed out|timeout|TLS handshake|unexpected EOF|\bEOF\b|too many requests|\b429\b|\b50[0-4]\b|service unavailable|bad gateway|gateway time/i,
         transient: true,
         advice: c => `"${c.host}" could not be reached or failed temporarily`
     }
@@ -29124,7 +29129,7 @@ async function writeSummary(registry, images) {
     const rows = images.map(image => [
         code(image.source),
         code(image.destination),
-        image.digest ? code(shortDigest(image.digest)) : '',
+        image.digest ? code(shortDigest(image.digest)) : '—',
         image.error
             ? `${STATUS_ICON[image.status]}: ${summary_escape(image.error)}`
             : STATUS_ICON[image.status],
@@ -29208,15 +29213,16 @@ class Podman {
         this.certDir = external_node_path_default().join(paths.dir, 'podman-certs');
     }
     async prepare() {
+        let version;
         try {
-            const { stdout } = await this.run('podman', ['--version']);
-            if (this.tls.caFile)
-                this.prepareCertDir();
-            return stdout.trim();
+            version = (await this.run('podman', ['--version'])).stdout.trim();
         }
         catch (error) {
-            throw new errors/* InputError */.dz(`container-tool "podman" does not work here (${error instanceof Error ? error.message : String(error)}); install podman or set container-tool: docker`);
+            throw new errors/* InputError */.dz(`container-tool "podman" does not work here (${(0,errors/* messageOf */.bD)(error)}); install podman or set container-tool: docker`);
         }
+        if (this.tls.caFile)
+            this.prepareCertDir();
+        return version;
     }
     cleanup() {
         // Everything podman needs lives in the private directory.
@@ -29531,9 +29537,10 @@ class Docker {
         await this.run('docker', ['login', '--username', credentials.username, '--password-stdin', host], { input: credentials.password, env: this.env });
     }
     async push(source, destination) {
-        // docker pushes tags, so the destination needs a local tag; it is removed
-        // afterwards unless it was already there, leaving local storage as found.
-        const tagWasThere = source === destination || (await this.imageId(destination)) !== undefined;
+        // docker pushes tags, so the destination needs a local tag. Afterwards the
+        // tag is removed, or pointed back at what it named before: local storage
+        // is left as it was found.
+        const before = source === destination ? undefined : await this.imageId(destination);
         if (source !== destination)
             await this.docker(['tag', source, destination]);
         try {
@@ -29544,8 +29551,10 @@ class Docker {
             return digest;
         }
         finally {
-            if (!tagWasThere)
-                await this.docker(['image', 'rm', destination]).catch(() => undefined);
+            if (source !== destination) {
+                const restore = before ? ['tag', before, destination] : ['image', 'rm', destination];
+                await this.docker(restore).catch(() => undefined);
+            }
         }
     }
     /**
@@ -29553,14 +29562,22 @@ class Docker {
      * the daemon already treats the registry as insecure.
      */
     async checkInsecureAllowed(host) {
-        const config = JSON.parse(await this.docker(['info', '--format', '{{json .RegistryConfig}}']));
+        let config;
+        try {
+            config = JSON.parse(await this.docker(['info', '--format', '{{json .RegistryConfig}}']));
+        }
+        catch (error) {
+            throw new errors/* InputError */.dz(`tls-verify: false: could not read the docker daemon's registry settings to check that "${host}" is allowed as insecure (${(0,errors/* messageOf */.bD)(error)})`);
+        }
         if (config.IndexConfigs?.[host]?.Secure === false)
             return;
         const hostname = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-        const address = external_node_net_default().isIP(hostname)
-            ? hostname
-            : await promises_default().lookup(hostname).then(found => found.address, () => undefined);
-        if (address && inCidrs(address, config.InsecureRegistryCIDRs ?? []))
+        // dockerd treats a name as insecure when any of its addresses is in an insecure range.
+        const addresses = external_node_net_default().isIP(hostname)
+            ? [hostname]
+            : await promises_default().lookup(hostname, { all: true }).then(found => found.map(entry => entry.address), () => []);
+        const cidrs = config.InsecureRegistryCIDRs ?? [];
+        if (addresses.some(address => inCidrs(address, cidrs)))
             return;
         throw new errors/* InputError */.dz(`tls-verify: false: docker cannot skip TLS verification per command, and the docker daemon does not treat "${host}" as insecure; add it to "insecure-registries" in the daemon's /etc/docker/daemon.json and restart the daemon, or use container-tool: podman, or ca-file`);
     }
@@ -29572,7 +29589,7 @@ class Docker {
         const dir = external_node_path_default().join(this.certsRoot, host);
         const placed = {
             file: external_node_path_default().join(dir, `harbor-push-${process.pid}-${Date.now()}.crt`),
-            createdDir: external_node_fs_default().existsSync(dir) ? undefined : dir
+            createdDir: topmostMissing(dir)
         };
         this.onCaFilePlaced(placed);
         try {
@@ -29593,6 +29610,14 @@ function removePlacedCaFile(placed) {
     external_node_fs_default().rmSync(placed.file, { force: true });
     if (placed.createdDir)
         external_node_fs_default().rmSync(placed.createdDir, { recursive: true, force: true });
+}
+/** The highest folder on the way to `dir` that does not exist yet, if any. */
+function topmostMissing(dir) {
+    let missing;
+    for (let current = dir; !external_node_fs_default().existsSync(current); current = external_node_path_default().dirname(current)) {
+        missing = current;
+    }
+    return missing;
 }
 function inCidrs(address, cidrs) {
     const list = new (external_node_net_default()).BlockList();

@@ -259,6 +259,8 @@ describe('secret hygiene', () => {
     expect(result.stdout).toContain(`::add-mask::${PASSWORD}`)
     expect(result.stdout).toContain(`::add-mask::${SECRET_FORMS[1]}`)
     expect(filesContaining(runner.root, SECRET_FORMS)).toEqual([])
+    // podman's own default auth file (root: /run/containers/0/auth.json) was not used either.
+    expect(filesContaining('/run/containers', SECRET_FORMS)).toEqual([])
     expect(Object.values(userFiles).map(file => fs.readFileSync(file, 'utf8'))).toEqual(before)
   })
 

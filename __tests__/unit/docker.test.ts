@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeEach, describe, expect, test } from '@jest/globals'
+import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { InputError, PushError, ToolError } from '../../src/errors.js'
 import type { TlsOptions } from '../../src/tools/container-tool.js'
 import { Docker, type PlacedCaFile } from '../../src/tools/docker.js'
@@ -34,6 +34,14 @@ let certsRoot: string
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(root, 'harbor-push-'))
   certsRoot = fs.mkdtempSync(path.join(root, 'certs.d-'))
+})
+
+// Whatever a test made the tool run, the secret went in on stdin only.
+afterEach(() => {
+  for (const runner of runners.splice(0)) {
+    expect(runner.leaking(PASSWORD)).toEqual([])
+    expect(runner.leaking(BASE64)).toEqual([])
+  }
 })
 
 afterAll(() => {
@@ -153,7 +161,9 @@ describe('push', () => {
     expect(runner.argv()).toEqual([
       ['docker', 'image', 'inspect', '--format', '{{.Id}}', DESTINATION],
       ['docker', 'tag', SOURCE, DESTINATION],
-      ['docker', 'push', DESTINATION]
+      ['docker', 'push', DESTINATION],
+      // ...and pointed back at the image it named before.
+      ['docker', 'tag', IMAGE_ID, DESTINATION]
     ])
   })
 
@@ -166,7 +176,8 @@ describe('push', () => {
   test('a failed push still untags, and the ToolError comes through', async () => {
     const { tool, runner } = docker(call => {
       if (call.args[1] === 'inspect') return { fail: 'Error: No such image: x', exitCode: 1 }
-      if (call.args[0] === 'push') return { fail: 'denied: requested access to the resource is denied' }
+      if (call.args[0] === 'push')
+        return { fail: 'denied: requested access to the resource is denied' }
       return ''
     })
     const error = await tool.push(SOURCE, DESTINATION).catch((caught: unknown) => caught)
@@ -219,7 +230,12 @@ describe('prepare', () => {
 
   describe('tls-verify false', () => {
     test.each([
-      ['an insecure-registries entry', 'harbor.internal:5000', { 'harbor.internal:5000': { Secure: false } }, []],
+      [
+        'an insecure-registries entry',
+        'harbor.internal:5000',
+        { 'harbor.internal:5000': { Secure: false } },
+        []
+      ],
       ['a loopback IP in the default CIDRs', '127.0.0.1:5000', {}, DEFAULT_CIDRS],
       ['an IPv6 loopback in the default CIDRs', '[::1]:5000', {}, DEFAULT_CIDRS],
       ['an IP in a configured CIDR', '10.20.30.40', {}, ['10.20.0.0/16']],
@@ -241,12 +257,12 @@ describe('prepare', () => {
         '"InsecureRegistryCIDRs":["127.0.0.0/8"],"IndexConfigs":{"docker.io":{"Name":"docker.io",' +
         '"Mirrors":[],"Secure":true,"Official":true}},"Mirrors":null}\n'
       const script = (call: Call): Reply => (call.args[0] === 'info' ? printed : '24.0.7')
-      await expect(docker(script, { tlsVerify: false }).tool.prepare('127.0.0.1:5000')).resolves.toBe(
-        'docker engine 24.0.7'
-      )
-      await expect(docker(script, { tlsVerify: false }).tool.prepare('192.0.2.10:5000')).rejects.toThrow(
-        InputError
-      )
+      await expect(
+        docker(script, { tlsVerify: false }).tool.prepare('127.0.0.1:5000')
+      ).resolves.toBe('docker engine 24.0.7')
+      await expect(
+        docker(script, { tlsVerify: false }).tool.prepare('192.0.2.10:5000')
+      ).rejects.toThrow(InputError)
     })
 
     test.each([
@@ -254,15 +270,20 @@ describe('prepare', () => {
       ['an IP outside the CIDRs', '10.1.2.3:5000', {}, DEFAULT_CIDRS],
       ['another host marked insecure', '10.1.2.3:5000', { '10.1.2.3:5001': { Secure: false } }, []],
       ['no registry config at all', '192.168.1.5', undefined, undefined]
-    ])('is refused for %s, naming insecure-registries', async (_label, host, IndexConfigs, cidrs) => {
-      const { tool } = docker(daemon({ IndexConfigs, InsecureRegistryCIDRs: cidrs }), {
-        tlsVerify: false
-      })
-      const error = await tool.prepare(host).catch((caught: unknown) => caught)
-      expect(error).toBeInstanceOf(InputError)
-      expect((error as Error).message).toContain(`"${host}"`)
-      expect((error as Error).message).toMatch(/"insecure-registries" in the daemon's .*daemon\.json/)
-    })
+    ])(
+      'is refused for %s, naming insecure-registries',
+      async (_label, host, IndexConfigs, cidrs) => {
+        const { tool } = docker(daemon({ IndexConfigs, InsecureRegistryCIDRs: cidrs }), {
+          tlsVerify: false
+        })
+        const error = await tool.prepare(host).catch((caught: unknown) => caught)
+        expect(error).toBeInstanceOf(InputError)
+        expect((error as Error).message).toContain(`"${host}"`)
+        expect((error as Error).message).toMatch(
+          /"insecure-registries" in the daemon's .*daemon\.json/
+        )
+      }
+    )
   })
 
   describe('ca-file', () => {
@@ -347,11 +368,20 @@ describe('prepare', () => {
   })
 })
 
-test('no recorded call carries the password or its base64 form in args or env', () => {
-  const calls = runners.flatMap(runner => runner.calls)
-  expect(calls.filter(call => call.args[0] === 'login').length).toBeGreaterThan(0)
-  for (const runner of runners) {
-    expect(runner.leaking(PASSWORD)).toEqual([])
-    expect(runner.leaking(BASE64)).toEqual([])
-  }
+test('login and push: the password only ever on stdin, never in args or env', async () => {
+  const { tool, runner } = docker(call => {
+    if (call.args[1] === 'inspect') return { fail: 'Error: No such image: x', exitCode: 1 }
+    return call.args[0] === 'push' ? PUSH_OUTPUT : ''
+  })
+  await tool.login(HOST, { username: USERNAME, password: PASSWORD })
+  await tool.push(SOURCE, DESTINATION)
+  expect(runner.calls.map(call => call.options?.input)).toEqual([
+    PASSWORD,
+    undefined,
+    undefined,
+    undefined,
+    undefined
+  ])
+  expect(runner.leaking(PASSWORD)).toEqual([])
+  expect(runner.leaking(BASE64)).toEqual([])
 })

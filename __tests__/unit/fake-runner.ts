@@ -9,10 +9,16 @@ export interface Call {
 }
 
 /** What the scripted tool does: print `stdout`, or fail with `stderr` as runTool would. */
-export type Reply = string | { stdout: string; stderr?: string } | { fail: string; exitCode?: number }
+export type Reply =
+  string | { stdout: string; stderr?: string } | { fail: string; exitCode?: number }
 
 /** A ToolError shaped like the one runTool throws for a failed command. */
-export function toolError(command: string, args: string[], stderr: string, exitCode = 125): ToolError {
+export function toolError(
+  command: string,
+  args: string[],
+  stderr: string,
+  exitCode = 125
+): ToolError {
   const line = [command, ...args].join(' ')
   return new ToolError(
     `"${line}" failed (exit ${exitCode}): ${stderr.trim()}`,

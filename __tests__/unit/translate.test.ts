@@ -29,63 +29,229 @@ const NO_PROJECT =
   /^project "proj" not found or not visible to this account: Harbor does not create projects on push/
 const UNTRUSTED =
   /^the TLS certificate of "registry-oci\.example\.com" is not trusted: set ca-file to the registry's CA bundle \(PEM\), or tls-verify: false/
-const PLAIN_HTTP_PODMAN = /^the registry "registry-oci\.example\.com" speaks plain HTTP: set tls-verify: false/
+const PLAIN_HTTP_PODMAN =
+  /^the registry "registry-oci\.example\.com" speaks plain HTTP: set tls-verify: false/
 const PLAIN_HTTP_DOCKER =
   /^the registry "registry-oci\.example\.com" speaks plain HTTP: add it to "insecure-registries" in the docker daemon's daemon\.json/
 const IMMUTABLE =
   /^tag "registry-oci\.example\.com\/proj\/app:v1" is immutable in Harbor .*: push a new tag/
 const QUOTA = /^the storage quota of project "proj" is exceeded/
 const MAINTENANCE = /^the registry "registry-oci\.example\.com" is in read-only mode/
+const PROXY_HTML =
+  /^something between here and "registry-oci\.example\.com" \(a proxy or firewall\) answered with an HTML page/
 const PROXY_CACHE = /^project "proj" is a proxy-cache project, .*takes no pushes/
 const UNREACHABLE = /^"registry-oci\.example\.com" could not be reached or failed temporarily/
 
 describe('recorded tool output', () => {
   test.each([
     // podman 4
-    ['podman login, wrong secret', login, `Error: logging into "${HOST}": invalid username/password\n`, REJECTED, false],
-    ['podman login, bearer realm refuses', login, `Error: logging into "${HOST}": unable to retrieve auth token: invalid username/password: unauthorized: authentication required`, REJECTED, false],
-    ['podman login, self-signed', login, `Error: authenticating creds for "${HOST}": pinging container registry ${HOST}: Get "https://${HOST}/v2/": x509: certificate signed by unknown authority`, UNTRUSTED, false],
-    ['podman login, HTTP registry', login, `Error: authenticating creds for "${HOST}": pinging container registry ${HOST}: Get "https://${HOST}/v2/": http: server gave HTTP response to HTTPS client`, PLAIN_HTTP_PODMAN, false],
-    ['podman login, refused', login, `Error: authenticating creds for "${HOST}": pinging container registry ${HOST}: Get "https://${HOST}/v2/": dial tcp 10.0.0.5:443: connect: connection refused`, UNREACHABLE, true],
-    ['podman push, read-only', push, 'Error: writing blob: initiating layer upload to /v2/proj/app/blobs/uploads/ in registry-oci.example.com: requested access to the resource is denied', READ_ONLY, false],
-    ['podman push, 412', push, `Error: writing manifest: uploading manifest v1 to ${HOST}/proj/app: received unexpected HTTP status: 412 Precondition Failed`, IMMUTABLE, false],
-    ['podman push, x509', push, `Error: trying to reuse blob sha256:${'ab'.repeat(32)} at destination: pinging container registry ${HOST}: Get "https://${HOST}/v2/": tls: failed to verify certificate: x509: certificate signed by unknown authority`, UNTRUSTED, false],
-    ['podman push, reset', push, `Error: writing blob: uploading layer chunked: Patch "https://${HOST}/v2/proj/app/blobs/uploads/x": read tcp 10.0.0.2:51234->10.0.0.5:443: read: connection reset by peer`, UNREACHABLE, true],
-    ['podman push, EOF', push, `Error: writing blob: uploading layer chunked: Patch "https://${HOST}/v2/proj/app/blobs/uploads/x": EOF`, UNREACHABLE, true],
+    [
+      'podman login, wrong secret',
+      login,
+      `Error: logging into "${HOST}": invalid username/password\n`,
+      REJECTED,
+      false
+    ],
+    [
+      'podman login, bearer realm refuses',
+      login,
+      `Error: logging into "${HOST}": unable to retrieve auth token: invalid username/password: unauthorized: authentication required`,
+      REJECTED,
+      false
+    ],
+    [
+      'podman login, self-signed',
+      login,
+      `Error: authenticating creds for "${HOST}": pinging container registry ${HOST}: Get "https://${HOST}/v2/": x509: certificate signed by unknown authority`,
+      UNTRUSTED,
+      false
+    ],
+    [
+      'podman login, HTTP registry',
+      login,
+      `Error: authenticating creds for "${HOST}": pinging container registry ${HOST}: Get "https://${HOST}/v2/": http: server gave HTTP response to HTTPS client`,
+      PLAIN_HTTP_PODMAN,
+      false
+    ],
+    [
+      'podman login, refused',
+      login,
+      `Error: authenticating creds for "${HOST}": pinging container registry ${HOST}: Get "https://${HOST}/v2/": dial tcp 10.0.0.5:443: connect: connection refused`,
+      UNREACHABLE,
+      true
+    ],
+    [
+      'podman push, read-only',
+      push,
+      'Error: writing blob: initiating layer upload to /v2/proj/app/blobs/uploads/ in registry-oci.example.com: requested access to the resource is denied',
+      READ_ONLY,
+      false
+    ],
+    [
+      'podman push, 412',
+      push,
+      `Error: writing manifest: uploading manifest v1 to ${HOST}/proj/app: received unexpected HTTP status: 412 Precondition Failed`,
+      IMMUTABLE,
+      false
+    ],
+    [
+      'podman push, x509',
+      push,
+      `Error: trying to reuse blob sha256:${'ab'.repeat(32)} at destination: pinging container registry ${HOST}: Get "https://${HOST}/v2/": tls: failed to verify certificate: x509: certificate signed by unknown authority`,
+      UNTRUSTED,
+      false
+    ],
+    [
+      'podman push, reset',
+      push,
+      `Error: writing blob: uploading layer chunked: Patch "https://${HOST}/v2/proj/app/blobs/uploads/x": read tcp 10.0.0.2:51234->10.0.0.5:443: read: connection reset by peer`,
+      UNREACHABLE,
+      true
+    ],
+    [
+      'podman push, EOF',
+      push,
+      `Error: writing blob: uploading layer chunked: Patch "https://${HOST}/v2/proj/app/blobs/uploads/x": EOF`,
+      UNREACHABLE,
+      true
+    ],
     // docker 20+
-    ['docker login, wrong secret', dockerLogin, `Error response from daemon: Get "https://${HOST}/v2/": unauthorized: incorrect username or password\n`, REJECTED, false],
-    ['docker login, 503', dockerLogin, `Error response from daemon: Get "https://${HOST}/v2/": received unexpected HTTP status: 503 Service Unavailable`, UNREACHABLE, true],
-    ['docker login, timeout', dockerLogin, `Error response from daemon: Get "https://${HOST}/v2/": net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)`, UNREACHABLE, true],
-    ['docker login, HTTP registry', dockerLogin, `Error response from daemon: Get "https://${HOST}/v2/": http: server gave HTTP response to HTTPS client`, PLAIN_HTTP_DOCKER, false],
-    ['docker push, read-only', dockerPush, 'denied: requested access to the resource is denied', READ_ONLY, false],
-    ['docker push, Harbor unauthorized to push', dockerPush, 'unauthorized: unauthorized to access repository: proj/app, action: push: unauthorized to access repository: proj/app, action: push', READ_ONLY, false],
-    ['docker push, no project', dockerPush, 'unauthorized: project foo not found: project foo not found', NO_PROJECT, false],
-    ['docker push, x509', dockerPush, `Get "https://${HOST}/v2/": x509: certificate signed by unknown authority`, UNTRUSTED, false],
-    ['docker push, immutable', dockerPush, "unknown: Failed to process request due to 'app:v1' configured as immutable.", IMMUTABLE, false],
-    ['docker push, quota', dockerPush, 'denied: Quota exceeded when processing the request of adding 1.2 MiB of storage resource, which when updated to current usage of 9.5 MiB will exceed the configured upper limit of 10.0 MiB.', QUOTA, false],
-    ['docker push, read-only mode', dockerPush, 'denied: The system is in read only mode. Any modification is prohibited.', MAINTENANCE, false],
-    ['podman push, read-only mode', push, 'Error: writing manifest: the registry is in read only mode', MAINTENANCE, false],
-    ['docker push, proxy-cache', dockerPush, 'denied: proxy-cache project "proj" does not accept pushes', PROXY_CACHE, false],
-    ['docker push, 502', dockerPush, 'received unexpected HTTP status: 502 Bad Gateway', UNREACHABLE, true],
-    ['docker push, 429', dockerPush, 'received unexpected HTTP status: 429 Too Many Requests', UNREACHABLE, true],
-    ['docker push, TLS handshake', dockerPush, `Get "https://${HOST}/v2/": net/http: TLS handshake timeout`, UNREACHABLE, true],
-    ['docker push, HTML 403 from a proxy', dockerPush, 'error parsing HTTP 403 response body: invalid character \'<\' looking for beginning of value: "<html>\\r\\n<head><title>403 Forbidden</title></head>\\r\\n<body>\\r\\n<center><h1>403 Forbidden</h1></center>\\r\\n<hr><center>nginx</center>\\r\\n</body>\\r\\n</html>\\r\\n"', READ_ONLY, false]
+    [
+      'docker login, wrong secret',
+      dockerLogin,
+      `Error response from daemon: Get "https://${HOST}/v2/": unauthorized: incorrect username or password\n`,
+      REJECTED,
+      false
+    ],
+    [
+      'docker login, 503',
+      dockerLogin,
+      `Error response from daemon: Get "https://${HOST}/v2/": received unexpected HTTP status: 503 Service Unavailable`,
+      UNREACHABLE,
+      true
+    ],
+    [
+      'docker login, timeout',
+      dockerLogin,
+      `Error response from daemon: Get "https://${HOST}/v2/": net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)`,
+      UNREACHABLE,
+      true
+    ],
+    [
+      'docker login, HTTP registry',
+      dockerLogin,
+      `Error response from daemon: Get "https://${HOST}/v2/": http: server gave HTTP response to HTTPS client`,
+      PLAIN_HTTP_DOCKER,
+      false
+    ],
+    [
+      'docker push, read-only',
+      dockerPush,
+      'denied: requested access to the resource is denied',
+      READ_ONLY,
+      false
+    ],
+    [
+      'docker push, Harbor unauthorized to push',
+      dockerPush,
+      'unauthorized: unauthorized to access repository: proj/app, action: push: unauthorized to access repository: proj/app, action: push',
+      READ_ONLY,
+      false
+    ],
+    [
+      'docker push, no project',
+      dockerPush,
+      'unauthorized: project foo not found: project foo not found',
+      NO_PROJECT,
+      false
+    ],
+    [
+      'docker push, x509',
+      dockerPush,
+      `Get "https://${HOST}/v2/": x509: certificate signed by unknown authority`,
+      UNTRUSTED,
+      false
+    ],
+    [
+      'docker push, immutable',
+      dockerPush,
+      "unknown: Failed to process request due to 'app:v1' configured as immutable.",
+      IMMUTABLE,
+      false
+    ],
+    [
+      'docker push, quota',
+      dockerPush,
+      'denied: Quota exceeded when processing the request of adding 1.2 MiB of storage resource, which when updated to current usage of 9.5 MiB will exceed the configured upper limit of 10.0 MiB.',
+      QUOTA,
+      false
+    ],
+    [
+      'docker push, read-only mode',
+      dockerPush,
+      'denied: The system is in read only mode. Any modification is prohibited.',
+      MAINTENANCE,
+      false
+    ],
+    [
+      'podman push, read-only mode',
+      push,
+      'Error: writing manifest: the registry is in read only mode',
+      MAINTENANCE,
+      false
+    ],
+    [
+      'docker push, 502',
+      dockerPush,
+      'received unexpected HTTP status: 502 Bad Gateway',
+      UNREACHABLE,
+      true
+    ],
+    [
+      'docker push, 429',
+      dockerPush,
+      'received unexpected HTTP status: 429 Too Many Requests',
+      UNREACHABLE,
+      true
+    ],
+    [
+      'docker push, TLS handshake',
+      dockerPush,
+      `Get "https://${HOST}/v2/": net/http: TLS handshake timeout`,
+      UNREACHABLE,
+      true
+    ],
+    [
+      'docker push, HTML 403 from a proxy',
+      dockerPush,
+      'error parsing HTTP 403 response body: invalid character \'<\' looking for beginning of value: "<html>\\r\\n<head><title>403 Forbidden</title></head>\\r\\n<body>\\r\\n<center><h1>403 Forbidden</h1></center>\\r\\n<hr><center>nginx</center>\\r\\n</body>\\r\\n</html>\\r\\n"',
+      PROXY_HTML,
+      false
+    ],
+    [
+      'Harbor v2 quota',
+      dockerPush,
+      'denied: adding 1.2 MiB of storage resource, which when updated to current usage of 9.5 MiB will exceed the configured upper limit of 10.0 MiB.',
+      QUOTA,
+      false
+    ],
+    [
+      'Harbor proxy project',
+      dockerPush,
+      'denied: can not push artifact to a proxy project: dockerhub',
+      PROXY_CACHE,
+      false
+    ],
+    [
+      'context deadline',
+      dockerLogin,
+      `Error response from daemon: Get "https://${HOST}/v2/": context deadline exceeded`,
+      UNREACHABLE,
+      true
+    ]
   ])('%s', (_label, context, stderr, advice, transient) => {
     const failure = translate(stderr, context)
     expect(failure).toBeInstanceOf(PushError)
-    expect(failure.message).toMatch(advice)
-    expect(failure.transient).toBe(transient)
-  })
-
-  // Harbor v2 words these without "quota" / "proxy-cache", and Go's plain
-  // timeout has no "timeout" in it; translate.ts does not recognise them yet.
-  // Remove `.failing` once it does.
-  test.failing.each([
-    ['Harbor v2 quota', dockerPush, 'denied: adding 1.2 MiB of storage resource, which when updated to current usage of 9.5 MiB will exceed the configured upper limit of 10.0 MiB.', QUOTA, false],
-    ['Harbor proxy project', dockerPush, 'denied: can not push artifact to a proxy project: dockerhub', PROXY_CACHE, false],
-    ['context deadline', dockerLogin, `Error response from daemon: Get "https://${HOST}/v2/": context deadline exceeded`, UNREACHABLE, true]
-  ])('%s (known gap)', (_label, context, stderr, advice, transient) => {
-    const failure = translate(stderr, context)
     expect(failure.message).toMatch(advice)
     expect(failure.transient).toBe(transient)
   })
@@ -123,11 +289,17 @@ describe('wording', () => {
       `Getting image source signatures\nCopying blob 5f70bf18a086 done\nError: logging into "${HOST}": invalid username/password\n\n`,
       login
     ).message
-    expect(message).toMatch(/\(logging into "registry-oci\.example\.com": invalid username\/password\)$/)
+    expect(message).toMatch(
+      /\(logging into "registry-oci\.example\.com": invalid username\/password\)$/
+    )
   })
 
   test('unknown failures pass through whole and are not retried', () => {
-    const error = toolError('podman', ['push', 'a', 'b'], 'Error: something nobody has seen before\n')
+    const error = toolError(
+      'podman',
+      ['push', 'a', 'b'],
+      'Error: something nobody has seen before\n'
+    )
     const failure = translateFailure(error, push)
     expect(failure.message).toBe(error.message)
     expect(failure.message).toBe(

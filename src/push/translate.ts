@@ -48,7 +48,7 @@ const RULES: Rule[] = [
       `tag "${c.reference ?? ''}" is immutable in Harbor (a tag immutability rule of ${project(c)}): push a new tag instead of overwriting this one`
   },
   {
-    test: /quota/i,
+    test: /quota|exceed the configured upper limit/i,
     advice: c =>
       `the storage quota of ${project(c)} is exceeded: delete old artifacts or ask a Harbor administrator to raise the quota`
   },
@@ -58,7 +58,7 @@ const RULES: Rule[] = [
       `the registry "${c.host}" is in read-only mode (Harbor maintenance): push again when an administrator turns it off`
   },
   {
-    test: /proxy[- ]cache/i,
+    test: /proxy[- ]cache|proxy project/i,
     advice: c =>
       `${project(c)} is a proxy-cache project, which only mirrors another registry and takes no pushes: push to a normal project`
   },
@@ -66,6 +66,12 @@ const RULES: Rule[] = [
     test: /project .{0,80}not found|project .{0,40}does not exist/i,
     advice: c =>
       `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path or ask for the project to be created`
+  },
+  {
+    // A corporate proxy or firewall answering with its own HTML page, not the registry.
+    test: /error parsing HTTP \d+ response body|<html/i,
+    advice: c =>
+      `something between here and "${c.host}" (a proxy or firewall) answered with an HTML page instead of the registry: check the proxy settings and that the registry is allowed`
   },
   {
     test: /unauthorized|invalid username\/password|incorrect username or password|authentication required|\b401\b/i,
@@ -79,7 +85,7 @@ const RULES: Rule[] = [
     advice: pushDenied
   },
   {
-    test: /connection refused|connection reset|no route to host|i\/o timeout|timed out|timeout|TLS handshake|unexpected EOF|\bEOF\b|too many requests|\b429\b|\b50[0-4]\b|service unavailable|bad gateway|gateway time/i,
+    test: /connection refused|deadline exceeded|connection reset|no route to host|i\/o timeout|timed out|timeout|TLS handshake|unexpected EOF|\bEOF\b|too many requests|\b429\b|\b50[0-4]\b|service unavailable|bad gateway|gateway time/i,
     transient: true,
     advice: c => `"${c.host}" could not be reached or failed temporarily`
   }

@@ -18,7 +18,7 @@ export async function writeSummary(registry: string, images: ImageResult[]): Pro
   const rows = images.map(image => [
     code(image.source),
     code(image.destination),
-    image.digest ? code(shortDigest(image.digest)) : '',
+    image.digest ? code(shortDigest(image.digest)) : '—',
     image.error
       ? `${STATUS_ICON[image.status]}: ${escape(image.error)}`
       : STATUS_ICON[image.status],

@@ -19,7 +19,7 @@ export const DOCKER_CERTS_ROOT = '/etc/docker/certs.d'
 /** A CA file this step placed for the daemon, to be removed afterwards. */
 export interface PlacedCaFile {
   file: string
-  /** The registry's folder, when this step created it (removed too). */
+  /** The topmost folder this step created for it, if any (removed too). */
   createdDir?: string
 }
 
@@ -91,9 +91,10 @@ export class Docker implements ContainerTool {
   }
 
   async push(source: string, destination: string): Promise<string> {
-    // docker pushes tags, so the destination needs a local tag; it is removed
-    // afterwards unless it was already there, leaving local storage as found.
-    const tagWasThere = source === destination || (await this.imageId(destination)) !== undefined
+    // docker pushes tags, so the destination needs a local tag. Afterwards the
+    // tag is removed, or pointed back at what it named before: local storage
+    // is left as it was found.
+    const before = source === destination ? undefined : await this.imageId(destination)
     if (source !== destination) await this.docker(['tag', source, destination])
     try {
       const output = await this.docker(['push', destination])
@@ -101,7 +102,10 @@ export class Docker implements ContainerTool {
       if (!digest) throw new PushError(`docker pushed "${destination}" but printed no digest`)
       return digest
     } finally {
-      if (!tagWasThere) await this.docker(['image', 'rm', destination]).catch(() => undefined)
+      if (source !== destination) {
+        const restore = before ? ['tag', before, destination] : ['image', 'rm', destination]
+        await this.docker(restore).catch(() => undefined)
+      }
     }
   }
 
@@ -110,18 +114,27 @@ export class Docker implements ContainerTool {
    * the daemon already treats the registry as insecure.
    */
   async checkInsecureAllowed(host: string): Promise<void> {
-    const config = JSON.parse(
-      await this.docker(['info', '--format', '{{json .RegistryConfig}}'])
-    ) as RegistryConfig
+    let config: RegistryConfig
+    try {
+      config = JSON.parse(
+        await this.docker(['info', '--format', '{{json .RegistryConfig}}'])
+      ) as RegistryConfig
+    } catch (error) {
+      throw new InputError(
+        `tls-verify: false: could not read the docker daemon's registry settings to check that "${host}" is allowed as insecure (${messageOf(error)})`
+      )
+    }
     if (config.IndexConfigs?.[host]?.Secure === false) return
     const hostname = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
-    const address = net.isIP(hostname)
-      ? hostname
-      : await dns.lookup(hostname).then(
-          found => found.address,
-          () => undefined
+    // dockerd treats a name as insecure when any of its addresses is in an insecure range.
+    const addresses = net.isIP(hostname)
+      ? [hostname]
+      : await dns.lookup(hostname, { all: true }).then(
+          found => found.map(entry => entry.address),
+          () => []
         )
-    if (address && inCidrs(address, config.InsecureRegistryCIDRs ?? [])) return
+    const cidrs = config.InsecureRegistryCIDRs ?? []
+    if (addresses.some(address => inCidrs(address, cidrs))) return
     throw new InputError(
       `tls-verify: false: docker cannot skip TLS verification per command, and the docker daemon does not treat "${host}" as insecure; add it to "insecure-registries" in the daemon's /etc/docker/daemon.json and restart the daemon, or use container-tool: podman, or ca-file`
     )
@@ -135,7 +148,7 @@ export class Docker implements ContainerTool {
     const dir = path.join(this.certsRoot, host)
     const placed: PlacedCaFile = {
       file: path.join(dir, `harbor-push-${process.pid}-${Date.now()}.crt`),
-      createdDir: fs.existsSync(dir) ? undefined : dir
+      createdDir: topmostMissing(dir)
     }
     this.onCaFilePlaced(placed)
     try {
@@ -158,6 +171,15 @@ export class Docker implements ContainerTool {
 export function removePlacedCaFile(placed: PlacedCaFile): void {
   fs.rmSync(placed.file, { force: true })
   if (placed.createdDir) fs.rmSync(placed.createdDir, { recursive: true, force: true })
+}
+
+/** The highest folder on the way to `dir` that does not exist yet, if any. */
+function topmostMissing(dir: string): string | undefined {
+  let missing: string | undefined
+  for (let current = dir; !fs.existsSync(current); current = path.dirname(current)) {
+    missing = current
+  }
+  return missing
 }
 
 function inCidrs(address: string, cidrs: string[]): boolean {

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { InputError, PushError, ToolError } from '../errors.js'
+import { InputError, PushError, ToolError, messageOf } from '../errors.js'
 import type { Credentials } from '../settings/settings.js'
 import {
   type ContainerTool,
@@ -31,15 +31,16 @@ export class Podman implements ContainerTool {
   }
 
   async prepare(): Promise<string> {
+    let version: string
     try {
-      const { stdout } = await this.run('podman', ['--version'])
-      if (this.tls.caFile) this.prepareCertDir()
-      return stdout.trim()
+      version = (await this.run('podman', ['--version'])).stdout.trim()
     } catch (error) {
       throw new InputError(
-        `container-tool "podman" does not work here (${error instanceof Error ? error.message : String(error)}); install podman or set container-tool: docker`
+        `container-tool "podman" does not work here (${messageOf(error)}); install podman or set container-tool: docker`
       )
     }
+    if (this.tls.caFile) this.prepareCertDir()
+    return version
   }
 
   cleanup(): void {

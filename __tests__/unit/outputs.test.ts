@@ -1,0 +1,149 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals'
+import { type ImageResult, countLine } from '../../src/push/results.js'
+import { refsOf, setOutputs } from '../../src/runner/outputs.js'
+
+const HOST = 'registry-oci.example.com/proj'
+const digest = (byte: string): string => `sha256:${byte.repeat(32)}`
+
+const results: ImageResult[] = [
+  {
+    source: 'apim/a:v1',
+    destination: `${HOST}/a:v1`,
+    digest: digest('aa'),
+    status: 'pushed',
+    seconds: 1.2
+  },
+  {
+    source: 'apim/a:v1',
+    destination: `${HOST}/a:latest`,
+    digest: digest('aa'),
+    status: 'unchanged',
+    seconds: 0.1
+  },
+  {
+    source: 'apim/b:v1',
+    destination: `${HOST}/b:v1`,
+    digest: digest('bb'),
+    status: 'skipped',
+    seconds: 0
+  },
+  {
+    source: 'apim/c:v1',
+    destination: `${HOST}/c:v1`,
+    digest: '',
+    status: 'failed',
+    error: 'user "u" may pull but not push to project "proj"',
+    seconds: 3.4
+  }
+]
+
+describe('refsOf', () => {
+  test('<destination>@<digest> of everything in the registry, failures left out', () => {
+    expect(refsOf(results)).toEqual([
+      `${HOST}/a:v1@${digest('aa')}`,
+      `${HOST}/a:latest@${digest('aa')}`,
+      `${HOST}/b:v1@${digest('bb')}`
+    ])
+  })
+
+  test('a failed entry is left out even if it carries a digest', () => {
+    const failed: ImageResult = { ...results[0], status: 'failed', error: 'confirm failed' }
+    expect(refsOf([failed])).toEqual([])
+  })
+
+  test('nothing pushed, no refs', () => {
+    expect(refsOf([])).toEqual([])
+  })
+})
+
+describe('countLine', () => {
+  test('counts every status', () => {
+    expect(countLine(results)).toBe('1 pushed, 1 unchanged, 1 skipped, 1 failed')
+    expect(countLine([results[0], results[0], results[3]])).toBe(
+      '2 pushed, 0 unchanged, 0 skipped, 1 failed'
+    )
+  })
+
+  test('empty', () => {
+    expect(countLine([])).toBe('0 pushed, 0 unchanged, 0 skipped, 0 failed')
+  })
+})
+
+describe('setOutputs', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-outputs-'))
+  const file = path.join(dir, 'github_output')
+  const saved = process.env.GITHUB_OUTPUT
+
+  beforeEach(() => {
+    fs.writeFileSync(file, '')
+    process.env.GITHUB_OUTPUT = file
+    jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+  })
+
+  afterEach(() => {
+    jest.restoreAllMocks()
+    if (saved === undefined) delete process.env.GITHUB_OUTPUT
+    else process.env.GITHUB_OUTPUT = saved
+  })
+
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  /** Reads the `name<<delimiter` blocks the runner would read. */
+  function readOutputs(): Map<string, string> {
+    const outputs = new Map<string, string>()
+    const lines = fs.readFileSync(file, 'utf8').split(os.EOL)
+    for (let index = 0; index < lines.length; index++) {
+      const start = /^([^<]+)<<(.+)$/.exec(lines[index])
+      if (!start) continue
+      const [, name, delimiter] = start
+      const end = lines.indexOf(delimiter, index + 1)
+      expect(end).toBeGreaterThan(index)
+      outputs.set(name, lines.slice(index + 1, end).join('\n'))
+      index = end
+    }
+    return outputs
+  }
+
+  test('writes exactly the images, charts and refs outputs', () => {
+    setOutputs(results)
+    expect([...readOutputs().keys()]).toEqual(['images', 'charts', 'refs'])
+  })
+
+  test('images is JSON with exactly source, destination, digest and status', () => {
+    setOutputs(results)
+    const images = JSON.parse(readOutputs().get('images') ?? '') as Record<string, unknown>[]
+    expect(images).toEqual(
+      results.map(({ source, destination, digest, status }) => ({
+        source,
+        destination,
+        digest,
+        status
+      }))
+    )
+    for (const image of images) {
+      expect(Object.keys(image).sort()).toEqual(['destination', 'digest', 'source', 'status'])
+    }
+  })
+
+  test('charts is an empty JSON array while charts are not pushed', () => {
+    setOutputs(results)
+    expect(JSON.parse(readOutputs().get('charts') ?? '')).toEqual([])
+  })
+
+  test('refs is newline-separated', () => {
+    setOutputs(results)
+    expect(readOutputs().get('refs')?.split('\n')).toEqual(refsOf(results))
+  })
+
+  test('no results: empty arrays and no refs', () => {
+    setOutputs([])
+    const outputs = readOutputs()
+    expect(JSON.parse(outputs.get('images') ?? '')).toEqual([])
+    expect(outputs.get('refs')).toBe('')
+  })
+})
