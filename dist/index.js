@@ -28695,46 +28695,58 @@ async function pushImages(settings, tool, log, options = {}) {
     else {
         log.info(`No username/password given: relying on the existing ${tool.name} login for ${host}`);
     }
-    const jobs = plans.flatMap(plan => plan.destinations.map(destination => ({ source: plan.source, destination })));
-    let done = 0;
-    return mapWithLimit(jobs, settings.parallel, async ({ source, destination }) => {
-        log.info(`Pushing ${source} -> ${destination}`);
-        const started = Date.now();
-        const notes = [];
-        const pushContext = {
-            ...context,
-            action: 'push',
-            project: projectOf(destination),
-            reference: destination
-        };
-        let result;
-        try {
-            const digest = await withRetries(() => tool.push(source, destination), error => translateFailure(error, pushContext), {
-                ...retry,
-                onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
-            });
-            result = { source, destination, digest, status: 'pushed', seconds: since(started) };
+    // Parallel across images, in order across the tags of one image: the first
+    // push uploads the layers, the next tags of that image only add a manifest,
+    // and two uploads of the same layers never race each other.
+    const total = plans.reduce((sum, plan) => sum + plan.destinations.length, 0);
+    const progress = { done: 0, total };
+    const perImage = await mapWithLimit(plans, settings.parallel, async (plan) => {
+        const results = [];
+        for (const destination of plan.destinations) {
+            results.push(await pushOne(plan.source, destination, { tool, log, context, retry, progress }));
         }
-        catch (error) {
-            const message = (0,errors/* messageOf */.bD)(error);
-            result = {
-                source,
-                destination,
-                digest: '',
-                status: 'failed',
-                error: message,
-                seconds: since(started)
-            };
-        }
-        done++;
-        log.group(`${result.status} ${destination} (${done}/${jobs.length}, ${result.seconds}s)`, [
-            `source:      ${source}`,
-            `destination: ${destination}`,
-            result.digest ? `digest:      ${result.digest}` : `error:       ${result.error ?? ''}`,
-            ...notes
-        ]);
-        return result;
+        return results;
     });
+    return perImage.flat();
+}
+/** One destination: pushed with retries, or failed with the reason; never throws. */
+async function pushOne(source, destination, { tool, log, context, retry, progress }) {
+    log.info(`Pushing ${source} -> ${destination}`);
+    const started = Date.now();
+    const notes = [];
+    const pushContext = {
+        ...context,
+        action: 'push',
+        project: projectOf(destination),
+        reference: destination
+    };
+    let result;
+    try {
+        const digest = await withRetries(() => tool.push(source, destination), error => translateFailure(error, pushContext), {
+            ...retry,
+            onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
+        });
+        result = { source, destination, digest, status: 'pushed', seconds: since(started) };
+    }
+    catch (error) {
+        const message = (0,errors/* messageOf */.bD)(error);
+        result = {
+            source,
+            destination,
+            digest: '',
+            status: 'failed',
+            error: message,
+            seconds: since(started)
+        };
+    }
+    progress.done++;
+    log.group(`${result.status} ${destination} (${progress.done}/${progress.total}, ${result.seconds}s)`, [
+        `source:      ${source}`,
+        `destination: ${destination}`,
+        result.digest ? `digest:      ${result.digest}` : `error:       ${result.error ?? ''}`,
+        ...notes
+    ]);
+    return result;
 }
 /** Every source must be in local storage before anything is pushed; all missing ones are named at once. */
 async function checkSourcesPresent(plans, tool) {

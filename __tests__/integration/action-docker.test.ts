@@ -7,7 +7,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { RunnerJob, filesContaining, imagesOutput } from '../rig/action.js'
+import { RunnerJob, expectExit, filesContaining, imagesOutput } from '../rig/action.js'
 import { type Dockerd, startDockerd } from '../rig/dockerd.js'
 import { makeImage } from '../rig/images.js'
 import { getManifest, listTags } from '../rig/registry-api.js'
@@ -92,7 +92,7 @@ describe('docker push with htpasswd auth', () => {
       })
     )
     expect(result.stderr).toBe('')
-    expect(result.code).toBe(0)
+    expectExit(result, 0)
     const images = imagesOutput(result.outputs)
     expect(images).toHaveLength(4)
     for (const image of images) {
@@ -161,7 +161,7 @@ describe('docker push with htpasswd auth', () => {
         'tls-verify': 'false'
       })
     )
-    expect(result.code).toBe(0)
+    expectExit(result, 0)
     const [image] = imagesOutput(result.outputs)
     expect((await getManifest(registry, 'insecure/apim-le-cache', 'v6.0.0', AUTH))?.digest).toBe(
       image.digest
@@ -173,7 +173,7 @@ describe('docker push with htpasswd auth', () => {
     const result = await job().main(
       inputs(tlsRegistry, { images: 'apim-le-toolkit', 'ca-file': tlsRegistry.caFile ?? '' })
     )
-    expect(result.code).toBe(0)
+    expectExit(result, 0)
     const [image] = imagesOutput(result.outputs)
     expect(
       (await getManifest(tlsRegistry, `${PROJECT}/apim-le-toolkit`, 'v6.0.0', AUTH))?.digest
@@ -211,7 +211,7 @@ describe('docker push with htpasswd auth', () => {
       path.join(privateDir, 'docker/config.json')
     ])
 
-    expect((await runner.post()).code).toBe(0)
+    expectExit(await runner.post(), 0)
     expect(fs.existsSync(certsDir)).toBe(false)
     expect(fs.existsSync(privateDir)).toBe(false)
     await run('docker', ['image', 'rm', `${tlsRegistry.host}/${PROJECT}/apim-le-cache:v6.0.0`], {

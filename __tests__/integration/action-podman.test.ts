@@ -7,7 +7,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { RunnerJob, filesContaining, imagesOutput } from '../rig/action.js'
+import { RunnerJob, expectExit, filesContaining, imagesOutput } from '../rig/action.js'
 import { makeImage, removeImage } from '../rig/images.js'
 import { getManifest, listTags } from '../rig/registry-api.js'
 import { type Registry, startRegistry } from '../rig/registry.js'
@@ -76,7 +76,7 @@ describe('podman push over plain HTTP with htpasswd auth', () => {
       })
     )
     expect(result.stderr).toBe('')
-    expect(result.code).toBe(0)
+    expectExit(result, 0)
     // The scheme and the trailing slash were dropped, and the user told so.
     expect(result.stdout).toMatch(/::warning::.*dropped the scheme "http:\/\/"/)
     expect(result.stdout).toMatch(/::warning::.*dropped the trailing "\/"/)
@@ -175,7 +175,7 @@ describe('podman push over plain HTTP with htpasswd auth', () => {
         username: '',
         password: ''
       })
-      expect(result.code).toBe(0)
+      expectExit(result, 0)
       expect(result.stdout).toContain(`relying on the existing podman login for ${open.host}`)
       const [image] = imagesOutput(result.outputs)
       expect((await getManifest(open, `${PROJECT}/apim-le-toolkit`, 'v6.0.0'))?.digest).toBe(
@@ -208,7 +208,7 @@ describe('podman push over TLS with a self-signed certificate', () => {
     )
     const runner = job()
     const result = await runner.main(inputs(tlsRegistry, { images: image, ...settings }))
-    expect(result.code).toBe(0)
+    expectExit(result, 0)
     const [pushed] = imagesOutput(result.outputs)
     const manifest = await getManifest(tlsRegistry, `${PROJECT}/${image}`, 'v6.0.0', AUTH)
     expect(manifest?.digest).toBe(pushed.digest)
@@ -240,7 +240,7 @@ describe('secret hygiene', () => {
     const result = await runner.main(
       inputs(registry, { registry: `${registry.host}/hygiene`, images: 'apim-le-cache' })
     )
-    expect(result.code).toBe(0)
+    expectExit(result, 0)
     expect(imagesOutput(result.outputs)[0].status).toBe('pushed')
 
     const calls = shims.calls()
@@ -286,7 +286,7 @@ describe('secret hygiene', () => {
     ])
 
     const post = await runner.post()
-    expect(post.code).toBe(0)
+    expectExit(post, 0)
     expect(fs.existsSync(privateDir)).toBe(false)
     expect(filesContaining(runner.root, SECRET_FORMS)).toEqual([])
   })

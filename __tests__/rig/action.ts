@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { expect } from '@jest/globals'
 
 const BUNDLE = path.resolve(import.meta.dirname, '../../dist/index.js')
 
@@ -135,6 +136,19 @@ export class StepRun {
     const code = await this.exited
     return { code, stdout: this.stdout, stderr: this.stderr }
   }
+}
+
+/** Fails the test unless the step exited with `code`, showing the step's log when it did not. */
+export function expectExit(
+  result: Pick<StepResult, 'code' | 'stdout' | 'stderr'>,
+  code: number
+): void {
+  if (result.code !== code) {
+    throw new Error(
+      `the step exited ${result.code}, not ${code}; its log:\n${result.stdout}${result.stderr}`
+    )
+  }
+  expect(result.code).toBe(code)
 }
 
 /** Reads a GITHUB_OUTPUT / GITHUB_STATE file (`name<<delimiter` blocks). */
