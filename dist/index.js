@@ -28473,7 +28473,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9652);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5937);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6003);
 /** The action's entry: main and post steps share one bundle; saved state tells them apart. */
@@ -28490,7 +28490,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9652:
+/***/ 5937:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28503,10 +28503,161 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
 var core = __nccwpck_require__(3360);
-// EXTERNAL MODULE: ./src/credentials/private-dir.ts + 1 modules
-var private_dir = __nccwpck_require__(6780);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/credentials/private-dir.ts + 1 modules
+var private_dir = __nccwpck_require__(6780);
+// EXTERNAL MODULE: ./src/tools/docker.ts + 1 modules
+var docker = __nccwpck_require__(4242);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./src/tools/container-tool.ts
+var container_tool = __nccwpck_require__(7131);
+;// CONCATENATED MODULE: ./src/tools/podman.ts
+
+
+
+
+/**
+ * podman: daemonless, so every registry setting is a flag of each command:
+ * `--authfile` for the private login, `--tls-verify` / `--cert-dir` for TLS.
+ */
+class Podman {
+    run;
+    paths;
+    tls;
+    name = 'podman';
+    authFile;
+    certDir;
+    digestCount = 0;
+    constructor(run, paths, tls) {
+        this.run = run;
+        this.paths = paths;
+        this.tls = tls;
+        this.authFile = external_node_path_default().join(paths.dir, 'podman-auth.json');
+        this.certDir = external_node_path_default().join(paths.dir, 'podman-certs');
+    }
+    async prepare() {
+        let version;
+        try {
+            version = (await this.run('podman', ['--version'])).stdout.trim();
+        }
+        catch (error) {
+            throw new errors/* InputError */.dz(`container-tool "podman" does not work here (${(0,errors/* messageOf */.bD)(error)}); install podman or set container-tool: docker`);
+        }
+        if (this.tls.caFile)
+            this.prepareCertDir();
+        return version;
+    }
+    cleanup() {
+        // Everything podman needs lives in the private directory.
+    }
+    async imageId(ref) {
+        try {
+            const { stdout } = await this.run('podman', ['image', 'inspect', '--format', '{{.Id}}', ref]);
+            return (0,container_tool/* normaliseImageId */.r)(stdout);
+        }
+        catch (error) {
+            if (error instanceof errors/* ToolError */.v4 && /image not known|no such image/i.test(error.stderr)) {
+                return undefined;
+            }
+            throw error;
+        }
+    }
+    async login(host, credentials) {
+        await this.run('podman', [
+            'login',
+            ...this.registryFlags(),
+            '--username',
+            credentials.username,
+            '--password-stdin',
+            host
+        ], { input: credentials.password });
+    }
+    async push(source, destination) {
+        const digestFile = external_node_path_default().join(this.paths.dir, `digest-${++this.digestCount}`);
+        try {
+            await this.run('podman', [
+                'push',
+                ...this.registryFlags(),
+                '--digestfile',
+                digestFile,
+                source,
+                `docker://${destination}`
+            ]);
+            const digest = container_tool/* DIGEST */.D.exec(external_node_fs_default().readFileSync(digestFile, 'utf8'));
+            if (!digest)
+                throw new errors/* PushError */.Vc(`podman pushed "${destination}" but wrote no digest`);
+            return digest[0];
+        }
+        finally {
+            external_node_fs_default().rmSync(digestFile, { force: true });
+        }
+    }
+    /** Flags every command that talks to the registry takes. */
+    registryFlags() {
+        const flags = this.paths.isolated ? ['--authfile', this.authFile] : [];
+        if (!this.tls.tlsVerify)
+            flags.push('--tls-verify=false');
+        if (this.tls.caFile)
+            flags.push('--cert-dir', this.certDir);
+        return flags;
+    }
+    /** podman trusts every `*.crt` in `--cert-dir`; a private copy keeps the user's folder out of it. */
+    prepareCertDir() {
+        external_node_fs_default().mkdirSync(this.certDir, { recursive: true, mode: 0o700 });
+        external_node_fs_default().copyFileSync(this.tls.caFile, external_node_path_default().join(this.certDir, 'ca.crt'));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/tools/create.ts
+
+
+/** The container tool the settings ask for. */
+function createContainerTool(settings, run, paths, onCaFilePlaced) {
+    const tls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile };
+    return settings.containerTool === 'docker'
+        ? new docker/* Docker */.Jg(run, paths, tls, onCaFilePlaced)
+        : new Podman(run, paths, tls);
+}
+
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var exec = __nccwpck_require__(2876);
+;// CONCATENATED MODULE: ./src/tools/exec.ts
+
+
+/**
+ * The one way this project runs a tool. Output is captured, not streamed, so
+ * parallel pushes never interleave their lines; a failure throws a ToolError
+ * carrying stderr so it can be translated into advice.
+ */
+const runTool = async (command, args, options = {}) => {
+    const result = await exec/* getExecOutput */.H(command, args, {
+        input: options.input === undefined ? undefined : Buffer.from(options.input),
+        env: options.env ? mergedEnv(options.env) : undefined,
+        silent: true,
+        ignoreReturnCode: true
+    });
+    if (result.exitCode !== 0) {
+        const line = [command, ...args].join(' ');
+        const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-20).join('\n');
+        throw new errors/* ToolError */.v4(`"${line}" failed (exit ${result.exitCode}): ${detail}`, line, result.exitCode, result.stderr || result.stdout);
+    }
+    return { stdout: result.stdout, stderr: result.stderr };
+};
+function mergedEnv(extra) {
+    const env = {};
+    for (const [key, value] of Object.entries(process.env)) {
+        if (value !== undefined)
+            env[key] = value;
+    }
+    return { ...env, ...extra };
+}
+
 ;// CONCATENATED MODULE: ./src/push/plan.ts
 /** Resolves the settings into the pushes to make; pure, so it is cheap to test. */
 function planImages(settings) {
@@ -28764,11 +28915,48 @@ function since(started) {
     return Math.round((Date.now() - started) / 100) / 10;
 }
 
+;// CONCATENATED MODULE: ./src/push/harbor-push.ts
+
+
+
+
+/**
+ * The whole job, shared by every front end: everything the settings ask for,
+ * pushed, with credentials that exist only while it runs. Throws on bad input
+ * or a failed login (nothing pushed); a failed push is in the report.
+ */
+async function harborPush(settings, log, hooks = {}) {
+    const dir = (0,private_dir/* createPrivateDir */.b)();
+    hooks.onPrivateDir?.(dir);
+    const tool = createContainerTool(settings, hooks.runner ?? runTool, { dir, isolated: settings.credentials !== undefined }, hooks.onCaFilePlaced ?? (() => undefined));
+    try {
+        const images = await pushImages(settings, tool, log);
+        return { images, charts: [] };
+    }
+    finally {
+        tool.cleanup();
+        (0,private_dir/* removePrivateDir */.V)(dir);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/push/results.ts
-/** `N pushed, N unchanged, N skipped, N failed` */
+/** What became of each thing the step was asked to push. */
+/** `N pushed, N unchanged, N skipped, N failed`, images and charts together. */
 function countLine(results) {
     const count = (status) => results.filter(result => result.status === status).length;
     return `${count('pushed')} pushed, ${count('unchanged')} unchanged, ${count('skipped')} skipped, ${count('failed')} failed`;
+}
+/** Every failure of the report, one line each; '' when nothing failed. */
+function failureList(report) {
+    const failed = [
+        ...report.images.map(image => ({ what: image.destination, ...image })),
+        ...report.charts.map(chart => ({ what: chart.reference, ...chart }))
+    ].filter(result => result.status === 'failed');
+    const total = report.images.length + report.charts.length;
+    if (failed.length === 0)
+        return '';
+    return (`${failed.length} of ${total} pushes failed:\n` +
+        failed.map(result => `- ${result.what}: ${result.error ?? ''}`).join('\n'));
 }
 
 ;// CONCATENATED MODULE: ./src/credentials/secrets.ts
@@ -28782,12 +28970,6 @@ function secretForms(credentials) {
     return [password, Buffer.from(`${username}:${password}`).toString('base64')];
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: ./src/settings/reference.ts
 /**
  * The image reference grammar of the distribution project
@@ -29099,24 +29281,34 @@ function getSettings() {
 ;// CONCATENATED MODULE: ./src/runner/outputs.ts
 
 /** Sets the `images`, `charts` and `refs` outputs of action.yml. */
-function setOutputs(images) {
-    core/* setOutput */.uH('images', JSON.stringify(images.map(({ source, destination, digest, status }) => ({
+function setOutputs(report) {
+    core/* setOutput */.uH('images', JSON.stringify(report.images.map(({ source, destination, digest, status }) => ({
         source,
         destination,
         digest,
         status
     }))));
-    core/* setOutput */.uH('charts', '[]');
-    core/* setOutput */.uH('refs', refsOf(images).join('\n'));
+    core/* setOutput */.uH('charts', JSON.stringify(report.charts.map(({ chart, version, reference, digest, status }) => ({
+        chart,
+        version,
+        reference,
+        digest,
+        status
+    }))));
+    core/* setOutput */.uH('refs', refsOf(report).join('\n'));
 }
 /**
  * `<destination>@<digest>` (tag and digest: a valid reference) of everything
- * now in the registry, for signing or attestation steps.
+ * now in the registry, for signing or attestation steps. Charts are named
+ * without `oci://`, as signing tools expect.
  */
-function refsOf(images) {
-    return images
-        .filter(image => image.digest && image.status !== 'failed')
-        .map(image => `${image.destination}@${image.digest}`);
+function refsOf(report) {
+    return [
+        ...report.images.map(image => ({ ref: image.destination, ...image })),
+        ...report.charts.map(chart => ({ ref: chart.reference.replace(/^oci:\/\//, ''), ...chart }))
+    ]
+        .filter(result => result.digest && result.status !== 'failed')
+        .map(result => `${result.ref}@${result.digest}`);
 }
 
 // EXTERNAL MODULE: ./src/runner/state.ts
@@ -29130,27 +29322,35 @@ const STATUS_ICON = {
     skipped: '⏭️ skipped',
     failed: '❌ failed'
 };
-/** Writes the job summary: one row per destination reference, then the counts. */
-async function writeSummary(registry, images) {
+/** Writes the job summary: one row per destination reference and chart, then the counts. */
+async function writeSummary(registry, report) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
     const header = ['Source', 'Destination', 'Digest', 'Status', 'Time'].map(data => ({
         data,
         header: true
     }));
-    const rows = images.map(image => [
-        code(image.source),
-        code(image.destination),
-        image.digest ? code(shortDigest(image.digest)) : '—',
-        image.error
-            ? `${STATUS_ICON[image.status]}: ${summary_escape(image.error)}`
-            : STATUS_ICON[image.status],
-        `${image.seconds}s`
+    const results = [
+        ...report.images,
+        ...report.charts.map(chart => ({
+            ...chart,
+            source: `chart ${chart.chart} ${chart.version}`,
+            destination: chart.reference
+        }))
+    ];
+    const rows = results.map(result => [
+        code(result.source),
+        code(result.destination),
+        result.digest ? code(shortDigest(result.digest)) : '—',
+        result.error
+            ? `${STATUS_ICON[result.status]}: ${summary_escape(result.error)}`
+            : STATUS_ICON[result.status],
+        `${result.seconds}s`
     ]);
     await core/* summary */.z
         .addHeading(`harbor-push to ${summary_escape(registry)}`, 3)
         .addTable([header, ...rows])
-        .addRaw(`<p>${countLine(images)}</p>`, true)
+        .addRaw(`<p>${countLine(results)}</p>`, true)
         .write();
 }
 function shortDigest(digest) {
@@ -29163,155 +29363,7 @@ function summary_escape(text) {
     return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
-var exec = __nccwpck_require__(2876);
-;// CONCATENATED MODULE: ./src/tools/exec.ts
-
-
-/**
- * The one way this project runs a tool. Output is captured, not streamed, so
- * parallel pushes never interleave their lines; a failure throws a ToolError
- * carrying stderr so it can be translated into advice.
- */
-const runTool = async (command, args, options = {}) => {
-    const result = await exec/* getExecOutput */.H(command, args, {
-        input: options.input === undefined ? undefined : Buffer.from(options.input),
-        env: options.env ? mergedEnv(options.env) : undefined,
-        silent: true,
-        ignoreReturnCode: true
-    });
-    if (result.exitCode !== 0) {
-        const line = [command, ...args].join(' ');
-        const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-20).join('\n');
-        throw new errors/* ToolError */.v4(`"${line}" failed (exit ${result.exitCode}): ${detail}`, line, result.exitCode, result.stderr || result.stdout);
-    }
-    return { stdout: result.stdout, stderr: result.stderr };
-};
-function mergedEnv(extra) {
-    const env = {};
-    for (const [key, value] of Object.entries(process.env)) {
-        if (value !== undefined)
-            env[key] = value;
-    }
-    return { ...env, ...extra };
-}
-
-// EXTERNAL MODULE: ./src/tools/docker.ts + 1 modules
-var docker = __nccwpck_require__(4242);
-// EXTERNAL MODULE: ./src/tools/container-tool.ts
-var container_tool = __nccwpck_require__(7131);
-;// CONCATENATED MODULE: ./src/tools/podman.ts
-
-
-
-
-/**
- * podman: daemonless, so every registry setting is a flag of each command:
- * `--authfile` for the private login, `--tls-verify` / `--cert-dir` for TLS.
- */
-class Podman {
-    run;
-    paths;
-    tls;
-    name = 'podman';
-    authFile;
-    certDir;
-    digestCount = 0;
-    constructor(run, paths, tls) {
-        this.run = run;
-        this.paths = paths;
-        this.tls = tls;
-        this.authFile = external_node_path_default().join(paths.dir, 'podman-auth.json');
-        this.certDir = external_node_path_default().join(paths.dir, 'podman-certs');
-    }
-    async prepare() {
-        let version;
-        try {
-            version = (await this.run('podman', ['--version'])).stdout.trim();
-        }
-        catch (error) {
-            throw new errors/* InputError */.dz(`container-tool "podman" does not work here (${(0,errors/* messageOf */.bD)(error)}); install podman or set container-tool: docker`);
-        }
-        if (this.tls.caFile)
-            this.prepareCertDir();
-        return version;
-    }
-    cleanup() {
-        // Everything podman needs lives in the private directory.
-    }
-    async imageId(ref) {
-        try {
-            const { stdout } = await this.run('podman', ['image', 'inspect', '--format', '{{.Id}}', ref]);
-            return (0,container_tool/* normaliseImageId */.r)(stdout);
-        }
-        catch (error) {
-            if (error instanceof errors/* ToolError */.v4 && /image not known|no such image/i.test(error.stderr)) {
-                return undefined;
-            }
-            throw error;
-        }
-    }
-    async login(host, credentials) {
-        await this.run('podman', [
-            'login',
-            ...this.registryFlags(),
-            '--username',
-            credentials.username,
-            '--password-stdin',
-            host
-        ], { input: credentials.password });
-    }
-    async push(source, destination) {
-        const digestFile = external_node_path_default().join(this.paths.dir, `digest-${++this.digestCount}`);
-        try {
-            await this.run('podman', [
-                'push',
-                ...this.registryFlags(),
-                '--digestfile',
-                digestFile,
-                source,
-                `docker://${destination}`
-            ]);
-            const digest = container_tool/* DIGEST */.D.exec(external_node_fs_default().readFileSync(digestFile, 'utf8'));
-            if (!digest)
-                throw new errors/* PushError */.Vc(`podman pushed "${destination}" but wrote no digest`);
-            return digest[0];
-        }
-        finally {
-            external_node_fs_default().rmSync(digestFile, { force: true });
-        }
-    }
-    /** Flags every command that talks to the registry takes. */
-    registryFlags() {
-        const flags = this.paths.isolated ? ['--authfile', this.authFile] : [];
-        if (!this.tls.tlsVerify)
-            flags.push('--tls-verify=false');
-        if (this.tls.caFile)
-            flags.push('--cert-dir', this.certDir);
-        return flags;
-    }
-    /** podman trusts every `*.crt` in `--cert-dir`; a private copy keeps the user's folder out of it. */
-    prepareCertDir() {
-        external_node_fs_default().mkdirSync(this.certDir, { recursive: true, mode: 0o700 });
-        external_node_fs_default().copyFileSync(this.tls.caFile, external_node_path_default().join(this.certDir, 'ca.crt'));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/tools/create.ts
-
-
-/** The container tool the settings ask for. */
-function createContainerTool(settings, run, paths, onCaFilePlaced) {
-    const tls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile };
-    return settings.containerTool === 'docker'
-        ? new docker/* Docker */.Jg(run, paths, tls, onCaFilePlaced)
-        : new Podman(run, paths, tls);
-}
-
 ;// CONCATENATED MODULE: ./src/main.ts
-
-
-
 
 
 
@@ -29336,26 +29388,19 @@ async function run() {
     (0,state/* markMainStarted */.UM)();
     try {
         const settings = getSettings();
-        // Saved before anything is written, so the post step can clean up after a crash.
-        const dir = (0,private_dir/* createPrivateDir */.b)();
-        (0,state/* savePrivateDir */.As)(dir);
-        const tool = createContainerTool(settings, runTool, { dir, isolated: settings.credentials !== undefined }, state/* savePlacedCaFile */.JJ);
-        try {
-            const results = await pushImages(settings, tool, actionLog);
-            setOutputs(results);
-            if (settings.summary)
-                await writeSummary(settings.registry.prefix, results);
-            core/* info */.pq(countLine(results));
-            const failed = results.filter(result => result.status === 'failed');
-            if (failed.length > 0) {
-                core/* setFailed */.C1(`${failed.length} of ${results.length} pushes failed:\n` +
-                    failed.map(result => `- ${result.destination}: ${result.error ?? ''}`).join('\n'));
-            }
-        }
-        finally {
-            tool.cleanup();
-            (0,private_dir/* removePrivateDir */.V)(dir);
-        }
+        // State is saved before each thing it names exists, so the post step can
+        // clean up after a main step that was killed.
+        const report = await harborPush(settings, actionLog, {
+            onPrivateDir: state/* savePrivateDir */.As,
+            onCaFilePlaced: state/* savePlacedCaFile */.JJ
+        });
+        setOutputs(report);
+        if (settings.summary)
+            await writeSummary(settings.registry.prefix, report);
+        core/* info */.pq(countLine([...report.images, ...report.charts]));
+        const failures = failureList(report);
+        if (failures)
+            core/* setFailed */.C1(failures);
     }
     catch (error) {
         const prefix = error instanceof errors/* InputError */.dz ? 'Invalid input: ' : '';

@@ -2,8 +2,10 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals'
-import { type ImageResult, countLine } from '../../src/push/results.js'
+import { type ImageResult, type Report, countLine } from '../../src/push/results.js'
 import { refsOf, setOutputs } from '../../src/runner/outputs.js'
+
+const imagesOnly = (images: ImageResult[]): Report => ({ images, charts: [] })
 
 const HOST = 'registry-oci.example.com/proj'
 const digest = (byte: string): string => `sha256:${byte.repeat(32)}`
@@ -42,7 +44,7 @@ const results: ImageResult[] = [
 
 describe('refsOf', () => {
   test('<destination>@<digest> of everything in the registry, failures left out', () => {
-    expect(refsOf(results)).toEqual([
+    expect(refsOf(imagesOnly(results))).toEqual([
       `${HOST}/a:v1@${digest('aa')}`,
       `${HOST}/a:latest@${digest('aa')}`,
       `${HOST}/b:v1@${digest('bb')}`
@@ -51,11 +53,11 @@ describe('refsOf', () => {
 
   test('a failed entry is left out even if it carries a digest', () => {
     const failed: ImageResult = { ...results[0], status: 'failed', error: 'confirm failed' }
-    expect(refsOf([failed])).toEqual([])
+    expect(refsOf(imagesOnly([failed]))).toEqual([])
   })
 
   test('nothing pushed, no refs', () => {
-    expect(refsOf([])).toEqual([])
+    expect(refsOf(imagesOnly([]))).toEqual([])
   })
 })
 
@@ -110,12 +112,12 @@ describe('setOutputs', () => {
   }
 
   test('writes exactly the images, charts and refs outputs', () => {
-    setOutputs(results)
+    setOutputs(imagesOnly(results))
     expect([...readOutputs().keys()]).toEqual(['images', 'charts', 'refs'])
   })
 
   test('images is JSON with exactly source, destination, digest and status', () => {
-    setOutputs(results)
+    setOutputs(imagesOnly(results))
     const images = JSON.parse(readOutputs().get('images') ?? '') as Record<string, unknown>[]
     expect(images).toEqual(
       results.map(({ source, destination, digest, status }) => ({
@@ -131,17 +133,17 @@ describe('setOutputs', () => {
   })
 
   test('charts is an empty JSON array while charts are not pushed', () => {
-    setOutputs(results)
+    setOutputs(imagesOnly(results))
     expect(JSON.parse(readOutputs().get('charts') ?? '')).toEqual([])
   })
 
   test('refs is newline-separated', () => {
-    setOutputs(results)
-    expect(readOutputs().get('refs')?.split('\n')).toEqual(refsOf(results))
+    setOutputs(imagesOnly(results))
+    expect(readOutputs().get('refs')?.split('\n')).toEqual(refsOf(imagesOnly(results)))
   })
 
   test('no results: empty arrays and no refs', () => {
-    setOutputs([])
+    setOutputs(imagesOnly([]))
     const outputs = readOutputs()
     expect(JSON.parse(outputs.get('images') ?? '')).toEqual([])
     expect(outputs.get('refs')).toBe('')

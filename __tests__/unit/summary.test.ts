@@ -2,8 +2,10 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals'
-import type { ImageResult } from '../../src/push/results.js'
+import type { ImageResult, Report } from '../../src/push/results.js'
 import { writeSummary } from '../../src/runner/summary.js'
+
+const imagesOnly = (images: ImageResult[]): Report => ({ images, charts: [] })
 
 const REGISTRY = 'registry-oci.example.com/proj'
 const DIGEST = `sha256:0123456789ab${'cd'.repeat(26)}`
@@ -57,12 +59,12 @@ const written = (): string => fs.readFileSync(file, 'utf8')
 describe('writeSummary', () => {
   test('nothing is written when the runner gives no summary file', async () => {
     delete process.env.GITHUB_STEP_SUMMARY
-    await writeSummary(REGISTRY, results)
+    await writeSummary(REGISTRY, imagesOnly(results))
     expect(written()).toBe('')
   })
 
   test('a heading naming the registry, a header row and one row per result', async () => {
-    await writeSummary(REGISTRY, results)
+    await writeSummary(REGISTRY, imagesOnly(results))
     const html = written()
     expect(html).toContain(`<h3>harbor-push to ${REGISTRY}</h3>`)
     expect(html.match(/<tr>/g)).toHaveLength(1 + results.length)
@@ -75,7 +77,7 @@ describe('writeSummary', () => {
   })
 
   test('digests are shortened, a failure shows its status and reason', async () => {
-    await writeSummary(REGISTRY, results)
+    await writeSummary(REGISTRY, imagesOnly(results))
     const html = written()
     expect(html).not.toContain(DIGEST)
     expect(html).toContain('➖ unchanged')
@@ -86,7 +88,7 @@ describe('writeSummary', () => {
   })
 
   test('tool output is HTML-escaped', async () => {
-    await writeSummary(REGISTRY, results)
+    await writeSummary(REGISTRY, imagesOnly(results))
     const html = written()
     expect(html).not.toContain('<html>')
     expect(html).not.toContain('<title>')
@@ -96,18 +98,18 @@ describe('writeSummary', () => {
   })
 
   test('the registry in the heading is escaped too', async () => {
-    await writeSummary('<b>evil</b>', [])
+    await writeSummary('<b>evil</b>', imagesOnly([]))
     expect(written()).toContain('<h3>harbor-push to &lt;b&gt;evil&lt;/b&gt;</h3>')
   })
 
   test('ends with the count line', async () => {
-    await writeSummary(REGISTRY, results)
+    await writeSummary(REGISTRY, imagesOnly(results))
     expect(written().trimEnd()).toMatch(/<p>1 pushed, 1 unchanged, 0 skipped, 1 failed<\/p>$/)
   })
 
   test('appends, leaving what earlier steps wrote', async () => {
     fs.writeFileSync(file, '## earlier step\n')
-    await writeSummary(REGISTRY, results)
+    await writeSummary(REGISTRY, imagesOnly(results))
     expect(written()).toMatch(/^## earlier step\n<h3>/)
   })
 })

@@ -1,19 +1,56 @@
-/** What happened to one destination reference: the `images` output's objects. */
+/** What became of each thing the step was asked to push. */
+
+export type Status = 'pushed' | 'unchanged' | 'skipped' | 'failed'
+
+/** One destination reference of an image: the `images` output's objects. */
 export interface ImageResult {
   source: string
   destination: string
   /** Manifest digest in the registry; '' when the push failed. */
   digest: string
-  status: 'pushed' | 'unchanged' | 'skipped' | 'failed'
-  /** Why it failed, in words a user can act on. */
+  status: Status
+  /** Why it failed (or was skipped), in words a user can act on. */
   error?: string
   /** Wall time of the push, in seconds. */
   seconds: number
 }
 
-/** `N pushed, N unchanged, N skipped, N failed` */
-export function countLine(results: ImageResult[]): string {
-  const count = (status: ImageResult['status']): number =>
+/** One chart: the `charts` output's objects. */
+export interface ChartResult {
+  /** Chart name (from Chart.yaml). */
+  chart: string
+  version: string
+  /** `oci://<registry>/<name>:<version>` */
+  reference: string
+  digest: string
+  status: Status
+  error?: string
+  seconds: number
+}
+
+/** Everything a run did. */
+export interface Report {
+  images: ImageResult[]
+  charts: ChartResult[]
+}
+
+/** `N pushed, N unchanged, N skipped, N failed`, images and charts together. */
+export function countLine(results: readonly { status: Status }[]): string {
+  const count = (status: Status): number =>
     results.filter(result => result.status === status).length
   return `${count('pushed')} pushed, ${count('unchanged')} unchanged, ${count('skipped')} skipped, ${count('failed')} failed`
+}
+
+/** Every failure of the report, one line each; '' when nothing failed. */
+export function failureList(report: Report): string {
+  const failed = [
+    ...report.images.map(image => ({ what: image.destination, ...image })),
+    ...report.charts.map(chart => ({ what: chart.reference, ...chart }))
+  ].filter(result => result.status === 'failed')
+  const total = report.images.length + report.charts.length
+  if (failed.length === 0) return ''
+  return (
+    `${failed.length} of ${total} pushes failed:\n` +
+    failed.map(result => `- ${result.what}: ${result.error ?? ''}`).join('\n')
+  )
 }

@@ -1,33 +1,41 @@
 import * as core from '@actions/core'
-import { type ImageResult, countLine } from '../push/results.js'
+import { type Report, type Status, countLine } from '../push/results.js'
 
-const STATUS_ICON: Record<ImageResult['status'], string> = {
+const STATUS_ICON: Record<Status, string> = {
   pushed: '✅ pushed',
   unchanged: '➖ unchanged',
   skipped: '⏭️ skipped',
   failed: '❌ failed'
 }
 
-/** Writes the job summary: one row per destination reference, then the counts. */
-export async function writeSummary(registry: string, images: ImageResult[]): Promise<void> {
+/** Writes the job summary: one row per destination reference and chart, then the counts. */
+export async function writeSummary(registry: string, report: Report): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   const header = ['Source', 'Destination', 'Digest', 'Status', 'Time'].map(data => ({
     data,
     header: true
   }))
-  const rows = images.map(image => [
-    code(image.source),
-    code(image.destination),
-    image.digest ? code(shortDigest(image.digest)) : '—',
-    image.error
-      ? `${STATUS_ICON[image.status]}: ${escape(image.error)}`
-      : STATUS_ICON[image.status],
-    `${image.seconds}s`
+  const results = [
+    ...report.images,
+    ...report.charts.map(chart => ({
+      ...chart,
+      source: `chart ${chart.chart} ${chart.version}`,
+      destination: chart.reference
+    }))
+  ]
+  const rows = results.map(result => [
+    code(result.source),
+    code(result.destination),
+    result.digest ? code(shortDigest(result.digest)) : '—',
+    result.error
+      ? `${STATUS_ICON[result.status]}: ${escape(result.error)}`
+      : STATUS_ICON[result.status],
+    `${result.seconds}s`
   ])
   await core.summary
     .addHeading(`harbor-push to ${escape(registry)}`, 3)
     .addTable([header, ...rows])
-    .addRaw(`<p>${countLine(images)}</p>`, true)
+    .addRaw(`<p>${countLine(results)}</p>`, true)
     .write()
 }
 

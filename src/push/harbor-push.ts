@@ -1,0 +1,45 @@
+import { createPrivateDir, removePrivateDir } from '../credentials/private-dir.js'
+import type { Log } from '../log.js'
+import type { Settings } from '../settings/settings.js'
+import { createContainerTool } from '../tools/create.js'
+import type { PlacedCaFile } from '../tools/docker.js'
+import { type Runner, runTool } from '../tools/exec.js'
+import { pushImages } from './push-images.js'
+import type { Report } from './results.js'
+
+/** What a front end learns as the run goes, to clean up after a crash. */
+export interface RunHooks {
+  /** Told the private directory before anything is written into it. */
+  onPrivateDir?: (dir: string) => void
+  /** Told a CA file's place before it is written outside the private directory. */
+  onCaFilePlaced?: (placed: PlacedCaFile) => void
+  /** How tools are run; tests pass a fake. */
+  runner?: Runner
+}
+
+/**
+ * The whole job, shared by every front end: everything the settings ask for,
+ * pushed, with credentials that exist only while it runs. Throws on bad input
+ * or a failed login (nothing pushed); a failed push is in the report.
+ */
+export async function harborPush(
+  settings: Settings,
+  log: Log,
+  hooks: RunHooks = {}
+): Promise<Report> {
+  const dir = createPrivateDir()
+  hooks.onPrivateDir?.(dir)
+  const tool = createContainerTool(
+    settings,
+    hooks.runner ?? runTool,
+    { dir, isolated: settings.credentials !== undefined },
+    hooks.onCaFilePlaced ?? (() => undefined)
+  )
+  try {
+    const images = await pushImages(settings, tool, log)
+    return { images, charts: [] }
+  } finally {
+    tool.cleanup()
+    removePrivateDir(dir)
+  }
+}
