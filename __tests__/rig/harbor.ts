@@ -50,7 +50,10 @@ export interface Harbor {
   tokenRequests: { account: string; scopes: string[]; granted: string[] }[]
   /** Every request that reached the registry behind the front: method and path. */
   registryRequests: string[]
+  /** The registry behind the front (token auth; see adminToken). */
   registry: Registry
+  /** A token with every action on `repository`, to read the registry behind the front directly. */
+  adminToken(repository: string): string
   stop(): Promise<void>
 }
 
@@ -172,6 +175,10 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
     tokenRequests,
     registryRequests,
     registry,
+    adminToken: repository =>
+      signToken(signing, 'admin', [
+        { type: 'repository', name: repository, actions: ['pull', 'push'] }
+      ]),
     stop: () => {
       stopped ??= (async () => {
         front.closeAllConnections()

@@ -59,8 +59,12 @@ export function request(
   })
 }
 
-function authHeaders(auth?: BasicAuth): Record<string, string> {
+/** Basic auth, or a bearer token minted by a test (see Harbor.adminToken). */
+export type Auth = BasicAuth | { bearer: string }
+
+function authHeaders(auth?: Auth): Record<string, string> {
   if (!auth) return {}
+  if ('bearer' in auth) return { Authorization: `Bearer ${auth.bearer}` }
   const token = Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')
   return { Authorization: `Basic ${token}` }
 }
@@ -83,7 +87,7 @@ export async function getManifest(
   reg: Registry,
   repo: string,
   tag: string,
-  auth?: BasicAuth
+  auth?: Auth
 ): Promise<ManifestInfo | undefined> {
   const what = `GET manifest ${reg.host}/${repo}:${tag}`
   const res = await request(reg, 'GET', `/v2/${repo}/manifests/${encodeURIComponent(tag)}`, {
@@ -115,7 +119,7 @@ export async function getManifest(
 }
 
 /** Tags of repo; [] when the repository does not exist. */
-export async function listTags(reg: Registry, repo: string, auth?: BasicAuth): Promise<string[]> {
+export async function listTags(reg: Registry, repo: string, auth?: Auth): Promise<string[]> {
   const res = await request(reg, 'GET', `/v2/${repo}/tags/list`, {
     Accept: 'application/json',
     ...authHeaders(auth)

@@ -213,7 +213,18 @@ describe('prepare', () => {
   test('returns the engine version after one call when TLS needs nothing', async () => {
     const { tool, runner } = docker(daemon({}))
     await expect(tool.prepare(HOST)).resolves.toBe('docker engine 24.0.7')
-    expect(runner.argv()).toEqual([['docker', 'version', '--format', '{{.Server.Version}}']])
+    expect(runner.argv()).toEqual([
+      ['docker', 'version', '--format', '{{.Server.Version}}'],
+      ['docker', 'info', '--format', '{{json .RegistryConfig}}']
+    ])
+    // The daemon does not treat the host as insecure: the registry API is asked with the same TLS.
+    expect(tool.registryTls()).toEqual({ tlsVerify: true, caFile: '' })
+  })
+
+  test('a registry the daemon treats as insecure is asked without TLS verification too', async () => {
+    const { tool } = docker(daemon({ InsecureRegistryCIDRs: ['127.0.0.0/8'] }))
+    await tool.prepare('127.0.0.1:5000')
+    expect(tool.registryTls()).toEqual({ tlsVerify: false, caFile: '' })
   })
 
   test('an engine that does not answer is an input error with the fix', async () => {

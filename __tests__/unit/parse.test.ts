@@ -239,18 +239,6 @@ describe('credentials, tool and switches', () => {
       sourcePath: ''
     })
   })
-
-  test.each([
-    ['charts', 'charts/*'],
-    ['chart-version', '1.2.3'],
-    ['chart-app-version', '1.2.3'],
-    ['defaults-file', 'product.env'],
-    ['dry-run', 'true'],
-    ['if-exists', 'skip'],
-    ['if-exists', 'fail']
-  ])('%s "%s" is refused as not supported yet, never ignored', (name, value) => {
-    expect(parseError({ [name]: value })).toMatch(`"${name}: ${value}" is not supported yet`)
-  })
 })
 
 describe('ca-file', () => {

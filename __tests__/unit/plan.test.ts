@@ -17,9 +17,15 @@ function settings(prefix: string, images: ImageRequest[], extra: Partial<Setting
     tlsVerify: true,
     caFile: '',
     ifExists: 'overwrite',
+    dryRun: false,
     parallel: 3,
     retries: 2,
     summary: true,
+    charts: [],
+    chartVersion: '',
+    chartAppVersion: '',
+    helmVersion: 'v3.17.3',
+    helmDownloadUrl: 'https://get.helm.sh',
     ...extra
   }
 }

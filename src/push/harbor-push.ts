@@ -4,6 +4,7 @@ import type { Settings } from '../settings/settings.js'
 import { createContainerTool } from '../tools/create.js'
 import type { PlacedCaFile } from '../tools/docker.js'
 import { type Runner, runTool } from '../tools/exec.js'
+import { prepareChartPush } from './push-charts.js'
 import { pushImages } from './push-images.js'
 import type { Report } from './results.js'
 
@@ -29,17 +30,22 @@ export async function harborPush(
 ): Promise<Report> {
   const dir = createPrivateDir()
   hooks.onPrivateDir?.(dir)
-  const tool = createContainerTool(
-    settings,
-    hooks.runner ?? runTool,
-    { dir, isolated: settings.credentials !== undefined },
-    hooks.onCaFilePlaced ?? (() => undefined)
-  )
+  const run = hooks.runner ?? runTool
+  const paths = { dir, isolated: settings.credentials !== undefined }
+  // A charts-only step needs no container tool, so none is made or checked.
+  const tool =
+    settings.images.length > 0
+      ? createContainerTool(settings, run, paths, hooks.onCaFilePlaced ?? (() => undefined))
+      : undefined
   try {
-    const images = await pushImages(settings, tool, log)
-    return { images, charts: [] }
+    // Nothing is pushed while any input is bad: the charts are checked and
+    // packaged first, and pushImages checks every image before its first push.
+    const charts =
+      settings.charts.length > 0 ? await prepareChartPush(settings, run, paths, log) : undefined
+    const images = tool ? await pushImages(settings, tool, log) : []
+    return { images, charts: charts ? await charts.push() : [] }
   } finally {
-    tool.cleanup()
+    tool?.cleanup()
     removePrivateDir(dir)
   }
 }

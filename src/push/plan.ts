@@ -25,3 +25,10 @@ export function projectOf(destination: string): string {
   const parts = destination.split('/')
   return parts.length > 2 ? parts[1] : ''
 }
+
+/** `host/repo/sitory:tag` split into the repository (without the host) and the tag. */
+export function repositoryAndTag(reference: string): { repository: string; tag: string } {
+  const slash = reference.indexOf('/')
+  const colon = reference.lastIndexOf(':')
+  return { repository: reference.slice(slash + 1, colon), tag: reference.slice(colon + 1) }
+}

@@ -1,9 +1,11 @@
-import { InputError, messageOf } from '../errors.js'
+import { InputError, PushError, messageOf } from '../errors.js'
 import type { Log } from '../log.js'
+import type { RegistryClient } from '../registry/client.js'
 import type { Settings } from '../settings/settings.js'
 import type { ContainerTool } from '../tools/container-tool.js'
-import { type ImagePlan, planImages, projectOf } from './plan.js'
+import { planImages, projectOf, repositoryAndTag } from './plan.js'
 import { mapWithLimit } from './pool.js'
+import { type TagState, preflight, tagStates } from './preflight.js'
 import type { ImageResult } from './results.js'
 import { withRetries } from './retry.js'
 import { type FailureContext, translateFailure } from './translate.js'
@@ -13,11 +15,24 @@ export interface PushOptions {
   retryBaseDelayMs?: number
 }
 
+/** One destination reference and what is known about it before pushing. */
+interface Target {
+  source: string
+  destination: string
+  repository: string
+  tag: string
+  /** Local image ID: the config digest the registry will hold for it. */
+  localId: string
+  state: TagState
+}
+
 /**
  * The image push from start to end: check the tool and every source image,
- * log in, push each destination with bounded parallelism and retries.
- * Anything wrong with the inputs or local storage throws before the first
- * push; a failed push is a result, so the others go on.
+ * ask the registry (login, permissions, what each tag holds now), decide per
+ * tag (push, unchanged, skip, or fail before anything is pushed), log in,
+ * push with bounded parallelism and retries, and read each digest back.
+ * Anything wrong with the inputs, the account or the registry throws before
+ * the first push; a failed push is a result, so the others go on.
  */
 export async function pushImages(
   settings: Settings,
@@ -29,7 +44,36 @@ export async function pushImages(
   log.info(`Using ${await tool.prepare(host)}`)
 
   const plans = planImages(settings)
-  await checkSourcesPresent(plans, tool)
+  const localIds = await localImageIds(
+    plans.map(plan => plan.source),
+    tool
+  )
+  const destinations = plans.flatMap((plan, index) =>
+    plan.destinations.map(destination => ({
+      source: plan.source,
+      destination,
+      localId: localIds[index],
+      ...repositoryAndTag(destination)
+    }))
+  )
+  const access = await preflight(
+    settings,
+    tool.registryTls(),
+    tool.name,
+    destinations.map(target => target.repository),
+    log
+  )
+  const states = await tagStates(
+    access,
+    destinations.map(target => ({ ...target, configDigest: target.localId }))
+  )
+  const targets: Target[] = destinations.map((target, index) => ({
+    ...target,
+    state: states[index]
+  }))
+  refuseConflicts(settings, targets)
+
+  if (settings.dryRun) return dryRunResults(settings, targets, log)
 
   const context: FailureContext = {
     action: 'login',
@@ -39,7 +83,8 @@ export async function pushImages(
     username: settings.credentials?.username
   }
   const retry = { retries: settings.retries, baseDelayMs: options.retryBaseDelayMs }
-  if (settings.credentials) {
+  const toPush = targets.filter(target => decide(settings, target) === 'push')
+  if (settings.credentials && toPush.length > 0) {
     const credentials = settings.credentials
     await withRetries(
       () => tool.login(host, credentials),
@@ -51,44 +96,127 @@ export async function pushImages(
       }
     )
     log.info(`Logged in to ${host} as ${credentials.username} (${tool.name}, private credentials)`)
-  } else {
+  } else if (!settings.credentials) {
     log.info(`No username/password given: relying on the existing ${tool.name} login for ${host}`)
   }
 
   // Parallel across images, in order across the tags of one image: the first
   // push uploads the layers, the next tags of that image only add a manifest,
   // and two uploads of the same layers never race each other.
-  const total = plans.reduce((sum, plan) => sum + plan.destinations.length, 0)
-  const progress = { done: 0, total }
-  const perImage = await mapWithLimit(plans, settings.parallel, async plan => {
+  const bySource = new Map<string, Target[]>()
+  for (const target of targets)
+    bySource.set(target.source, [...(bySource.get(target.source) ?? []), target])
+  const progress = { done: 0, total: toPush.length }
+  const perImage = await mapWithLimit([...bySource.values()], settings.parallel, async group => {
     const results: ImageResult[] = []
-    for (const destination of plan.destinations) {
-      results.push(await pushOne(plan.source, destination, { tool, log, context, retry, progress }))
+    for (const target of group) {
+      results.push(
+        await handleTarget(target, {
+          settings,
+          tool,
+          log,
+          context,
+          retry,
+          progress,
+          client: access.client
+        })
+      )
     }
     return results
   })
   return perImage.flat()
 }
 
-interface PushOneContext {
+type Decision = 'push' | 'unchanged' | 'skip'
+
+function decide(settings: Settings, target: Target): Decision {
+  if (target.state.kind === 'same') return 'unchanged'
+  if (target.state.kind === 'different' && settings.ifExists === 'skip') return 'skip'
+  return 'push'
+}
+
+/** `if-exists: fail`: any tag holding different content stops the step before anything is pushed. */
+function refuseConflicts(settings: Settings, targets: Target[]): void {
+  if (settings.ifExists !== 'fail') return
+  const conflicts = targets.filter(target => target.state.kind === 'different')
+  if (conflicts.length === 0) return
+  const list = conflicts
+    .map(target => `"${target.destination}" (holds ${stateDigest(target.state)})`)
+    .join(', ')
+  throw new PushError(
+    `if-exists: fail: ${list} already ${conflicts.length === 1 ? 'holds' : 'hold'} different content; nothing was pushed. Push a new tag, or set if-exists: overwrite or skip`
+  )
+}
+
+/** The plan, printed; nothing pushed. Tags that would be pushed are reported as skipped. */
+function dryRunResults(settings: Settings, targets: Target[], log: Log): ImageResult[] {
+  const lines = targets.map(target => {
+    const decision = decide(settings, target)
+    const what =
+      decision === 'unchanged'
+        ? 'unchanged (already holds this image)'
+        : decision === 'skip'
+          ? `skip (holds other content ${stateDigest(target.state)}; if-exists: skip)`
+          : target.state.kind === 'different'
+            ? `would overwrite (holds ${stateDigest(target.state)})`
+            : target.state.kind === 'unknown'
+              ? 'would push (current content unknown)'
+              : 'would push (new tag)'
+    return `${target.destination}: ${what}`
+  })
+  log.group(`Dry run: the plan for ${targets.length} destinations; nothing is pushed`, lines)
+  return targets.map(target => {
+    const decision = decide(settings, target)
+    return {
+      source: target.source,
+      destination: target.destination,
+      digest: 'digest' in target.state ? target.state.digest : '',
+      status: decision === 'unchanged' ? 'unchanged' : 'skipped',
+      ...(decision === 'push' ? { error: 'dry run: would push' } : {}),
+      seconds: 0
+    }
+  })
+}
+
+interface TargetContext {
+  settings: Settings
   tool: ContainerTool
   log: Log
   context: FailureContext
   retry: { retries: number; baseDelayMs?: number }
   progress: { done: number; total: number }
+  client?: RegistryClient
 }
 
-/** One destination: pushed with retries, or failed with the reason; never throws. */
-async function pushOne(
-  source: string,
-  destination: string,
-  { tool, log, context, retry, progress }: PushOneContext
-): Promise<ImageResult> {
-  log.info(`Pushing ${source} -> ${destination}`)
+/** One destination: unchanged, skipped, or pushed with retries and read back; never throws. */
+async function handleTarget(target: Target, run: TargetContext): Promise<ImageResult> {
+  const { source, destination } = target
+  const decision = decide(run.settings, target)
+  if (decision !== 'push') {
+    const digest = stateDigest(target.state)
+    run.log.info(
+      decision === 'unchanged'
+        ? `Unchanged: ${destination} already holds ${source} (${digest})`
+        : `Skipped: ${destination} holds other content (${digest}); if-exists: skip`
+    )
+    return {
+      source,
+      destination,
+      digest,
+      status: decision === 'unchanged' ? 'unchanged' : 'skipped',
+      seconds: 0
+    }
+  }
+  if (target.state.kind === 'different') {
+    run.log.warning(
+      `Overwriting ${destination}: it holds other content (${target.state.digest}); if-exists: overwrite`
+    )
+  }
+  run.log.info(`Pushing ${source} -> ${destination}`)
   const started = Date.now()
   const notes: string[] = []
   const pushContext: FailureContext = {
-    ...context,
+    ...run.context,
     action: 'push',
     project: projectOf(destination),
     reference: destination
@@ -96,29 +224,29 @@ async function pushOne(
   let result: ImageResult
   try {
     const digest = await withRetries(
-      () => tool.push(source, destination),
+      () => run.tool.push(source, destination),
       error => translateFailure(error, pushContext),
       {
-        ...retry,
+        ...run.retry,
         onRetry: (attempt, error, delay) =>
           notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
       }
     )
+    await confirmDigest(run.client, target, digest, pushContext)
     result = { source, destination, digest, status: 'pushed', seconds: since(started) }
   } catch (error) {
-    const message = messageOf(error)
     result = {
       source,
       destination,
       digest: '',
       status: 'failed',
-      error: message,
+      error: messageOf(error),
       seconds: since(started)
     }
   }
-  progress.done++
-  log.group(
-    `${result.status} ${destination} (${progress.done}/${progress.total}, ${result.seconds}s)`,
+  run.progress.done++
+  run.log.group(
+    `${result.status} ${destination} (${run.progress.done}/${run.progress.total}, ${result.seconds}s)`,
     [
       `source:      ${source}`,
       `destination: ${destination}`,
@@ -129,18 +257,42 @@ async function pushOne(
   return result
 }
 
-/** Every source must be in local storage before anything is pushed; all missing ones are named at once. */
-async function checkSourcesPresent(plans: ImagePlan[], tool: ContainerTool): Promise<void> {
-  const missing: string[] = []
-  for (const plan of plans) {
-    if ((await tool.imageId(plan.source)) === undefined) missing.push(plan.source)
+/** The registry must now hold what the tool says it pushed. */
+async function confirmDigest(
+  client: RegistryClient | undefined,
+  target: Target,
+  digest: string,
+  context: FailureContext
+): Promise<void> {
+  if (!client) return
+  const manifest = await client.manifest(target.repository, target.tag).catch((error: unknown) => {
+    throw translateFailure(error, context)
+  })
+  if (manifest?.digest !== digest) {
+    throw new PushError(
+      `the push of "${target.destination}" reported ${digest}, but the registry holds ${manifest?.digest ?? 'nothing'} for that tag: another push may have raced this one; check the tag`
+    )
   }
+}
+
+/**
+ * The local image ID of every source, in order. Every missing source is named
+ * at once, before anything is pushed.
+ */
+async function localImageIds(sources: string[], tool: ContainerTool): Promise<string[]> {
+  const ids = await Promise.all(sources.map(source => tool.imageId(source)))
+  const missing = sources.filter((_, index) => ids[index] === undefined)
   if (missing.length > 0) {
     const names = missing.map(source => `"${source}"`).join(', ')
     throw new InputError(
       `${names} not in local ${tool.name} storage; check the source tag / path (\`${tool.name} images\`). Nothing was pushed.`
     )
   }
+  return ids.map(id => id ?? '')
+}
+
+function stateDigest(state: TagState): string {
+  return 'digest' in state ? state.digest : ''
 }
 
 function since(started: number): number {

@@ -54,3 +54,55 @@ export function failureList(report: Report): string {
     failed.map(result => `- ${result.what}: ${result.error ?? ''}`).join('\n')
   )
 }
+
+/** One object of the `images` output. */
+export type ImageOutput = Pick<ImageResult, 'source' | 'destination' | 'digest' | 'status'>
+/** One object of the `charts` output. */
+export type ChartOutput = Pick<ChartResult, 'chart' | 'version' | 'reference' | 'digest' | 'status'>
+
+/**
+ * The report as every front end publishes it: the action's `images`,
+ * `charts` and `refs` outputs and the command's `--json` are made here, so
+ * they cannot differ.
+ */
+export function outputsOf(report: Report): {
+  images: ImageOutput[]
+  charts: ChartOutput[]
+  refs: string[]
+} {
+  return {
+    images: report.images.map(({ source, destination, digest, status }) => ({
+      source,
+      destination,
+      digest,
+      status
+    })),
+    charts: report.charts.map(({ chart, version, reference, digest, status }) => ({
+      chart,
+      version,
+      reference,
+      digest,
+      status
+    })),
+    refs: refsOf(report)
+  }
+}
+
+/**
+ * `<destination>@<digest>` (tag and digest: a valid reference) of everything
+ * now in the registry, for signing or attestation steps. Charts are named
+ * without `oci://`, as signing tools expect.
+ */
+export function refsOf(report: Report): string[] {
+  return (
+    [
+      ...report.images.map(image => ({ ref: image.destination, ...image })),
+      ...report.charts.map(chart => ({ ref: chart.reference.replace(/^oci:\/\//, ''), ...chart }))
+    ]
+      // Skipped tags hold someone else's content: nothing to sign as this step's work.
+      .filter(
+        result => result.digest && (result.status === 'pushed' || result.status === 'unchanged')
+      )
+      .map(result => `${result.ref}@${result.digest}`)
+  )
+}

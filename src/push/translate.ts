@@ -1,4 +1,6 @@
 import { PushError, ToolError, messageOf } from '../errors.js'
+import { RegistryError } from '../registry/errors.js'
+import { networkCause } from '../registry/http.js'
 
 /** What was being done when a tool failed, to word the advice. */
 export interface FailureContext {
@@ -24,70 +26,80 @@ interface Rule {
 const project = (context: FailureContext): string =>
   context.project ? `project "${context.project}"` : `registry "${context.host}"`
 
+/** What to tell the user, by the kind of failure; shared by tool output and registry API answers. */
+export const ADVICE = {
+  untrusted: (c: FailureContext) =>
+    `the TLS certificate of "${c.host}" is not trusted: set ca-file to the registry's CA bundle (PEM), or tls-verify: false`,
+  plainHttp: (c: FailureContext) =>
+    c.tool === 'docker'
+      ? `the registry "${c.host}" speaks plain HTTP: add it to "insecure-registries" in the docker daemon's daemon.json, or use container-tool: podman with tls-verify: false`
+      : `the registry "${c.host}" speaks plain HTTP: set tls-verify: false`,
+  immutable: (c: FailureContext) =>
+    `tag "${c.reference ?? ''}" is immutable in Harbor (a tag immutability rule of ${project(c)}): push a new tag instead of overwriting this one`,
+  quota: (c: FailureContext) =>
+    `the storage quota of ${project(c)} is exceeded: delete old artifacts or ask a Harbor administrator to raise the quota`,
+  readOnlyMode: (c: FailureContext) =>
+    `the registry "${c.host}" is in read-only mode (Harbor maintenance): push again when an administrator turns it off`,
+  proxyCache: (c: FailureContext) =>
+    `${project(c)} is a proxy-cache project, which only mirrors another registry and takes no pushes: push to a normal project`,
+  htmlProxy: (c: FailureContext) =>
+    `something between here and "${c.host}" (a proxy or firewall) answered with an HTML page instead of the registry: check the proxy settings and that the registry is allowed`,
+  missingProject: (c: FailureContext) =>
+    `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path or ask for the project to be created`,
+  loginRejected: (c: FailureContext) =>
+    `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$`,
+  pushDenied: (c: FailureContext) => pushDenied(c),
+  unreachable: (c: FailureContext) => `"${c.host}" could not be reached or failed temporarily`
+} satisfies Record<string, (context: FailureContext) => string>
+
 /**
- * Tool output patterns, most specific first. They match what docker, podman
- * and Harbor print; the registry's own error codes (DENIED, NAME_UNKNOWN...)
- * appear inside that output.
+ * Tool output and registry error patterns, most specific first. They match
+ * what docker, podman, helm and Harbor print; the registry's own error codes
+ * (DENIED, NAME_UNKNOWN...) appear inside that output.
  */
 const RULES: Rule[] = [
   {
-    test: /x509:|certificate signed by unknown authority|certificate is not valid|tls: failed to verify/i,
+    test: /x509:|certificate signed by unknown authority|certificate is not valid|tls: failed to verify|SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_/i,
+    advice: ADVICE.untrusted
+  },
+  { test: /server gave HTTP response to HTTPS client/i, advice: ADVICE.plainHttp },
+  {
+    // helm with no login for the registry: v3 "no basic auth credentials", v4 "basic credential not found".
+    test: /no basic auth credentials|basic credential not found/i,
     advice: c =>
-      `the TLS certificate of "${c.host}" is not trusted: set ca-file to the registry's CA bundle (PEM), or tls-verify: false`
+      c.username
+        ? `helm holds no login for "${c.host}" although it logged in as "${c.username}": check that the registry is given as host[:port][/project] (the login is stored for the host)`
+        : `helm holds no login for "${c.host}": no username/password were given, so the helm login already on this machine was used, and it has none for this registry; set username and password`
   },
   {
-    test: /server gave HTTP response to HTTPS client/i,
+    // Flags are chosen by helm version; this is the fallback when a helm reports one it lacks.
+    test: /unknown flag: --/i,
     advice: c =>
-      c.tool === 'docker'
-        ? `the registry "${c.host}" speaks plain HTTP: add it to "insecure-registries" in the docker daemon's daemon.json, or use container-tool: podman with tls-verify: false`
-        : `the registry "${c.host}" speaks plain HTTP: set tls-verify: false`
+      `this ${c.tool} is too old for a flag the registry settings need: put a newer ${c.tool} on PATH, or take it off PATH so that helm-version is installed`
   },
-  {
-    test: /\b412\b|precondition failed|immutable/i,
-    advice: c =>
-      `tag "${c.reference ?? ''}" is immutable in Harbor (a tag immutability rule of ${project(c)}): push a new tag instead of overwriting this one`
-  },
-  {
-    test: /quota|exceed the configured upper limit/i,
-    advice: c =>
-      `the storage quota of ${project(c)} is exceeded: delete old artifacts or ask a Harbor administrator to raise the quota`
-  },
-  {
-    test: /read[- ]only mode|registry is in read[- ]only|READ_ONLY/i,
-    advice: c =>
-      `the registry "${c.host}" is in read-only mode (Harbor maintenance): push again when an administrator turns it off`
-  },
-  {
-    test: /proxy[- ]cache|proxy project/i,
-    advice: c =>
-      `${project(c)} is a proxy-cache project, which only mirrors another registry and takes no pushes: push to a normal project`
-  },
+  { test: /\b412\b|precondition failed|immutable/i, advice: ADVICE.immutable },
+  { test: /quota|exceed the configured upper limit/i, advice: ADVICE.quota },
+  { test: /read[- ]only mode|registry is in read[- ]only|READ_ONLY/i, advice: ADVICE.readOnlyMode },
+  { test: /proxy[- ]cache|proxy project/i, advice: ADVICE.proxyCache },
   {
     test: /project .{0,80}not found|project .{0,40}does not exist/i,
-    advice: c =>
-      `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path or ask for the project to be created`
+    advice: ADVICE.missingProject
   },
+  // A corporate proxy or firewall answering with its own HTML page, not the registry.
+  // (A 5xx page is left to the transient rule below: gateways recover.)
   {
-    // A corporate proxy or firewall answering with its own HTML page, not the registry.
-    test: /error parsing HTTP \d+ response body|<html/i,
-    advice: c =>
-      `something between here and "${c.host}" (a proxy or firewall) answered with an HTML page instead of the registry: check the proxy settings and that the registry is allowed`
+    test: /error parsing HTTP [1-4]\d\d response body|HTTP [1-4]\d\d from .*<html>/i,
+    advice: ADVICE.htmlProxy
   },
   {
     test: /unauthorized|invalid username\/password|incorrect username or password|authentication required|\b401\b/i,
-    advice: c =>
-      c.action === 'login'
-        ? `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$`
-        : pushDenied(c)
+    advice: c => (c.action === 'login' ? ADVICE.loginRejected(c) : ADVICE.pushDenied(c))
   },
+  { test: /denied|insufficient_scope|forbidden|\b403\b/i, advice: ADVICE.pushDenied },
   {
-    test: /denied|insufficient_scope|forbidden|\b403\b/i,
-    advice: pushDenied
-  },
-  {
-    test: /connection refused|deadline exceeded|connection reset|no route to host|i\/o timeout|timed out|timeout|TLS handshake|unexpected EOF|\bEOF\b|too many requests|\b429\b|\b50[0-4]\b|service unavailable|bad gateway|gateway time/i,
+    test: /connection refused|deadline exceeded|connection reset|no route to host|i\/o timeout|timed out|timeout|TLS handshake|unexpected EOF|\bEOF\b|too many requests|\b429\b|\b50[0-4]\b|service unavailable|bad gateway|gateway time|ECONNREFUSED|ECONNRESET|ETIMEDOUT|UND_ERR|socket hang up|fetch failed/i,
     transient: true,
-    advice: c => `"${c.host}" could not be reached or failed temporarily`
+    advice: ADVICE.unreachable
   }
 ]
 
@@ -99,16 +111,24 @@ function pushDenied(c: FailureContext): string {
 }
 
 /**
- * Turns a tool failure into a PushError whose message says what to do, with
- * the tool's own last words kept as the cause. Unknown failures pass through
- * whole.
+ * Turns a failure (a tool's output, a registry's error answer, a network
+ * error) into a PushError whose message says what to do, with the original
+ * words kept as the cause. Unknown failures pass through whole.
  */
 export function translateFailure(error: unknown, context: FailureContext): PushError {
   if (error instanceof PushError) return error
-  if (!(error instanceof ToolError)) return new PushError(messageOf(error))
-  const rule = RULES.find(candidate => candidate.test.test(error.stderr))
-  if (!rule) return new PushError(error.message)
-  return new PushError(`${rule.advice(context)} (${lastLine(error.stderr)})`, rule.transient)
+  const text = failureText(error)
+  const rule = RULES.find(candidate => candidate.test.test(text))
+  if (!rule) return new PushError(error instanceof ToolError ? error.message : text)
+  return new PushError(`${rule.advice(context)} (${lastLine(text)})`, rule.transient)
+}
+
+function failureText(error: unknown): string {
+  if (error instanceof ToolError) return error.stderr
+  if (error instanceof RegistryError) return error.message
+  if (error instanceof Error && error.message === 'fetch failed') return networkCause(error)
+  if (error instanceof Error && error.name === 'TimeoutError') return `timeout: ${error.message}`
+  return messageOf(error)
 }
 
 function lastLine(text: string): string {

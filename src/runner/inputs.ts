@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { secretForms } from '../credentials/secrets.js'
-import { type RawInputs, parseSettings } from '../settings/parse.js'
+import { loadSettings } from '../settings/load.js'
+import type { RawInputs } from '../settings/parse.js'
 import type { Settings } from '../settings/settings.js'
 
 /** Every input of action.yml; a unit test keeps this list and action.yml in step. */
@@ -34,7 +35,11 @@ export function getSettings(): Settings {
   for (const name of INPUT_NAMES) raw[name] = core.getInput(name)
   // Mask before anything can print it, even an input error.
   if (raw.password) core.setSecret(raw.password)
-  const settings = parseSettings(raw, message => core.warning(message))
+  const settings = loadSettings(
+    raw,
+    message => core.warning(message),
+    message => core.info(message)
+  )
   // The auth files hold base64(user:password); mask that form too.
   if (settings.credentials) core.setSecret(secretForms(settings.credentials)[1])
   return settings

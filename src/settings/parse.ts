@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { InputError } from '../errors.js'
+import { parseChartInputs } from './chart-inputs.js'
 import { DOMAIN, REPOSITORY_PATH, tagProblem } from './reference.js'
 import type {
   ContainerToolName,
@@ -24,12 +25,16 @@ export type Warn = (message: string) => void
 export function parseSettings(raw: RawInputs, warn: Warn): Settings {
   const input = (name: string): string => (raw[name] ?? '').trim()
 
-  rejectNotYetSupported(input)
-
   const registry = parseRegistry(input('registry'), warn)
   const sourceTag = input('source-tag')
   if (sourceTag) checkTag('source-tag', sourceTag)
   const images = parseImages(input('images'), sourceTag)
+  const chartInputs = parseChartInputs(input, splitList)
+  if (images.length === 0 && chartInputs.charts.length === 0) {
+    throw new InputError(
+      `"images" is empty and so is "charts": at least one of images and charts must name something to push; list local images (e.g. "apim-le-cache apim-le-toolkit") and/or chart folders or .tgz files (e.g. "charts/*")`
+    )
+  }
   const destinationTags = splitList(input('destination-tag'))
   for (const tag of destinationTags) checkTag('destination-tag', tag)
   const tlsVerify = parseBoolean('tls-verify', input('tls-verify'), true)
@@ -56,7 +61,9 @@ export function parseSettings(raw: RawInputs, warn: Warn): Settings {
     ]),
     parallel: parseInteger('parallel', input('parallel'), 3, 1, 32),
     retries: parseInteger('retries', input('retries'), 2, 0, 10),
-    summary: parseBoolean('summary', input('summary'), true)
+    dryRun: parseBoolean('dry-run', input('dry-run'), false),
+    summary: parseBoolean('summary', input('summary'), true),
+    ...chartInputs
   }
   checkDestinationsDistinct(settings)
   return settings
@@ -147,11 +154,6 @@ function parseImages(value: string, sourceTag: string): ImageRequest[] {
     if (seen.has(key)) throw new InputError(`image "${key}" is listed twice in "images"`)
     seen.add(key)
     images.push({ name, tag })
-  }
-  if (images.length === 0) {
-    throw new InputError(
-      `"images" is empty: list the local images to push (newline, comma or space separated), e.g. "apim-le-cache apim-le-toolkit"`
-    )
   }
   return images
 }
@@ -272,24 +274,4 @@ function checkDestinationsDistinct(settings: Settings): void {
       owner.set(destination, `${image.name}:${image.tag}`)
     }
   }
-}
-
-/**
- * Inputs whose features have not landed yet. Refusing them beats silently
- * ignoring them: a user who sets `dry-run: true` must not get a real push.
- */
-function rejectNotYetSupported(input: (name: string) => string): void {
-  const notYet = (name: string, isSet: boolean): void => {
-    if (isSet) {
-      throw new InputError(
-        `"${name}: ${input(name)}" is not supported yet by this version of harbor-push; remove it (see the README for what is supported)`
-      )
-    }
-  }
-  notYet('charts', input('charts') !== '')
-  notYet('chart-version', input('chart-version') !== '')
-  notYet('chart-app-version', input('chart-app-version') !== '')
-  notYet('defaults-file', input('defaults-file') !== '')
-  notYet('dry-run', parseBoolean('dry-run', input('dry-run'), false))
-  notYet('if-exists', ['skip', 'fail'].includes(input('if-exists').toLowerCase()))
 }

@@ -39,8 +39,21 @@ export interface Settings {
   tlsVerify: boolean
   /** Absolute path of a PEM bundle to trust for the registry, or ''. */
   caFile: string
+  /** When a destination tag holds different content: push over it, leave it, or fail first. */
   ifExists: IfExists
+  /** Check everything and print the plan; push nothing. */
+  dryRun: boolean
   parallel: number
   retries: number
   summary: boolean
+  /** `charts` entries as given: chart folders, packaged `.tgz` files, globs; src/charts resolves them. */
+  charts: string[]
+  /** SemVer 2 version to package chart folders with, or '' (keep Chart.yaml's). */
+  chartVersion: string
+  /** appVersion to package chart folders with, or '' (keep Chart.yaml's). */
+  chartAppVersion: string
+  /** helm to install with the tool cache when none is on PATH, as `vX.Y.Z`. */
+  helmVersion: string
+  /** Base URL of helm releases (`https://get.helm.sh` or a mirror), without a trailing `/`. */
+  helmDownloadUrl: string
 }

@@ -13,6 +13,8 @@ export interface ContainerTool {
    * InputError when the tool is missing or the TLS settings cannot be met.
    */
   prepare(host: string): Promise<string>
+  /** The TLS settings the tool will really use towards the registry (known after `prepare`). */
+  registryTls(): TlsOptions
   /** Undoes what `prepare` placed outside the private directory. */
   cleanup(): void
   /** The local image ID (`sha256:<hex>`), or undefined when `ref` is not in local storage. */

@@ -37,6 +37,7 @@ export class Docker implements ContainerTool {
   readonly name = 'docker'
   private readonly env: Record<string, string> | undefined
   private placed: PlacedCaFile | undefined
+  private insecure = false
 
   constructor(
     private readonly run: Runner,
@@ -51,9 +52,19 @@ export class Docker implements ContainerTool {
 
   async prepare(host: string): Promise<string> {
     const version = await this.serverVersion()
-    if (!this.tls.tlsVerify) await this.checkInsecureAllowed(host)
+    this.insecure = await this.daemonTreatsAsInsecure(host)
+    if (!this.tls.tlsVerify && !this.insecure) {
+      throw new InputError(
+        `tls-verify: false: docker cannot skip TLS verification per command, and the docker daemon does not treat "${host}" as insecure; add it to "insecure-registries" in the daemon's /etc/docker/daemon.json and restart the daemon, or use container-tool: podman, or ca-file`
+      )
+    }
     if (this.tls.caFile) this.placed = this.placeCaFile(host)
     return version
+  }
+
+  /** The daemon skips verification (and falls back to HTTP) for registries it treats as insecure. */
+  registryTls(): TlsOptions {
+    return this.insecure ? { tlsVerify: false, caFile: '' } : this.tls
   }
 
   cleanup(): void {
@@ -110,21 +121,24 @@ export class Docker implements ContainerTool {
   }
 
   /**
-   * `tls-verify: false`: docker has no per-command switch, so go on only when
-   * the daemon already treats the registry as insecure.
+   * Whether the daemon treats `host` as an insecure registry (its
+   * insecure-registries setting, or an address in an insecure range such as
+   * the default 127.0.0.0/8). docker has no per-command TLS switch, so this
+   * is what `tls-verify: false` can rely on.
    */
-  async checkInsecureAllowed(host: string): Promise<void> {
+  async daemonTreatsAsInsecure(host: string): Promise<boolean> {
     let config: RegistryConfig
     try {
       config = JSON.parse(
         await this.docker(['info', '--format', '{{json .RegistryConfig}}'])
       ) as RegistryConfig
     } catch (error) {
+      if (this.tls.tlsVerify) return false
       throw new InputError(
         `tls-verify: false: could not read the docker daemon's registry settings to check that "${host}" is allowed as insecure (${messageOf(error)})`
       )
     }
-    if (config.IndexConfigs?.[host]?.Secure === false) return
+    if (config.IndexConfigs?.[host]?.Secure === false) return true
     const hostname = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
     // dockerd treats a name as insecure when any of its addresses is in an insecure range.
     const addresses = net.isIP(hostname)
@@ -134,10 +148,7 @@ export class Docker implements ContainerTool {
           () => []
         )
     const cidrs = config.InsecureRegistryCIDRs ?? []
-    if (addresses.some(address => inCidrs(address, cidrs))) return
-    throw new InputError(
-      `tls-verify: false: docker cannot skip TLS verification per command, and the docker daemon does not treat "${host}" as insecure; add it to "insecure-registries" in the daemon's /etc/docker/daemon.json and restart the daemon, or use container-tool: podman, or ca-file`
-    )
+    return addresses.some(address => inCidrs(address, cidrs))
   }
 
   /**

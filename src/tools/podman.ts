@@ -43,6 +43,10 @@ export class Podman implements ContainerTool {
     return version
   }
 
+  registryTls(): TlsOptions {
+    return this.tls
+  }
+
   cleanup(): void {
     // Everything podman needs lives in the private directory.
   }

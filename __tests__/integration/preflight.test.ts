@@ -1,0 +1,260 @@
+/**
+ * Registry preflight against a Harbor-like registry (the real registry behind
+ * a token service with per-project roles, over TLS) and a basic-auth one:
+ * every account problem is named before anything is pushed, tags that
+ * already hold the image are not pushed again, `if-exists` and `dry-run`
+ * do what they say. Everything is asserted against what the registry holds.
+ */
+import crypto from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { RunnerJob, type StepResult, expectExit, imagesOutput } from '../rig/action.js'
+import { type Harbor, startHarbor } from '../rig/harbor.js'
+import { makeImage, removeImage } from '../rig/images.js'
+import { getManifest, listTags } from '../rig/registry-api.js'
+import { type Registry, startRegistry } from '../rig/registry.js'
+import { type Shims, makeShims } from '../rig/shims.js'
+
+const secret = (): string => crypto.randomBytes(10).toString('hex')
+const WRITER = { username: 'robot$proj+ci', password: secret() }
+const READER = { username: 'operator', password: secret() }
+const SOURCE_PATH = `localhost/hp-pre-${crypto.randomBytes(4).toString('hex')}`
+const IMAGES = ['apim-le-cache:v1', 'apim-le-toolkit:v1', 'apim-le-cache:v2']
+
+let harbor: Harbor
+let basic: Registry
+let shims: Shims
+const ids: Record<string, string> = {}
+const jobs: RunnerJob[] = []
+
+beforeAll(async () => {
+  ;[harbor, basic] = await Promise.all([
+    startHarbor({
+      accounts: {
+        [WRITER.username]: { password: WRITER.password, projects: { proj: ['pull', 'push'] } },
+        [READER.username]: { password: READER.password, projects: { proj: ['pull'] } }
+      },
+      projects: ['hidden'],
+      immutable: ['proj/apim-le-toolkit:release'],
+      tls: true
+    }),
+    startRegistry({ users: { [WRITER.username]: WRITER.password } })
+  ])
+  shims = makeShims(['podman'])
+  for (const image of IMAGES) ids[image] = await makeImage('podman', `${SOURCE_PATH}/${image}`)
+})
+
+afterAll(async () => {
+  for (const image of IMAGES) await removeImage('podman', `${SOURCE_PATH}/${image}`)
+  await Promise.all([harbor?.stop(), basic?.stop()])
+  shims?.dispose()
+  for (const job of jobs) job.dispose()
+})
+
+/** Runs the action against the Harbor-like registry (or another) and returns the step's result and the tool calls it made. */
+async function push(
+  inputs: Record<string, string>,
+  target: { host: string; caFile?: string } = harbor
+): Promise<StepResult & { calls: string[] }> {
+  const job = new RunnerJob({ PATH: `${shims.dir}:${process.env.PATH ?? ''}` })
+  jobs.push(job)
+  const before = shims.calls().length
+  const result = await job.main({
+    registry: `${target.host}/proj`,
+    username: WRITER.username,
+    password: WRITER.password,
+    'container-tool': 'podman',
+    'source-path': SOURCE_PATH,
+    ...(target.caFile ? { 'ca-file': target.caFile } : {}),
+    ...inputs
+  })
+  return { ...result, calls: shims.calls().slice(before) }
+}
+
+async function held(repository: string, tag: string) {
+  return getManifest(harbor.registry, repository, tag, { bearer: harbor.adminToken(repository) })
+}
+
+const pushes = (calls: string[]): string[] => calls.filter(call => call.startsWith('podman push'))
+
+describe('account problems are named before anything is pushed (Harbor-like, token auth)', () => {
+  test('a read-only account: may pull but not push, needs a read-write role', async () => {
+    const result = await push({ ...READER, images: 'apim-le-cache:v1' })
+    expectExit(result, 1)
+    expect(result.stdout).toContain(
+      '::error::user "operator" may pull but not push to project "proj": it needs a read-write role (e.g. the project\'s Edge-Manager group). Nothing was pushed.'
+    )
+    expect(result.calls).toEqual(
+      [expect.stringMatching(/^podman (--version|image inspect)/), expect.anything()].slice(
+        0,
+        result.calls.length
+      )
+    )
+    expect(pushes(result.calls)).toEqual([])
+    expect(result.calls.some(call => call.startsWith('podman login'))).toBe(false)
+  })
+
+  test('a wrong secret: login rejected, use the CLI secret', async () => {
+    const wrong = secret()
+    const result = await push({ password: wrong, images: 'apim-le-cache:v1' })
+    expectExit(result, 1)
+    expect(result.stdout).toMatch(
+      /::error::login to "127\.0\.0\.1:\d+" rejected for user "robot\$proj\+ci": use the CLI secret from the Harbor user profile \(not the SSO password\); robot account names start with robot\$/
+    )
+    expect(result.stdout.replace(/::add-mask::.*\n/g, '')).not.toContain(wrong)
+    expect(pushes(result.calls)).toEqual([])
+  })
+
+  test.each([
+    ['missing', 'nope'],
+    ['not visible', 'hidden']
+  ])(
+    'a %s project: not found or not visible, Harbor does not create projects',
+    async (_label, project) => {
+      const result = await push({
+        registry: `${harbor.host}/${project}`,
+        images: 'apim-le-cache:v1'
+      })
+      expectExit(result, 1)
+      expect(result.stdout).toContain(
+        `::error::project "${project}" not found or not visible to this account: Harbor does not create projects on push`
+      )
+      expect(pushes(result.calls)).toEqual([])
+    }
+  )
+
+  test('an untrusted certificate: set ca-file, or tls-verify: false', async () => {
+    const result = await push({ images: 'apim-le-cache:v1' }, { host: harbor.host })
+    expectExit(result, 1)
+    expect(result.stdout).toMatch(
+      /::error::the TLS certificate of "127\.0\.0\.1:\d+" is not trusted: set ca-file to the registry's CA bundle \(PEM\), or tls-verify: false/
+    )
+    expect(result.calls.filter(call => !/^podman (--version|image inspect)/.test(call))).toEqual([])
+  })
+
+  test('a plain-HTTP registry with TLS verification on: tls-verify: false', async () => {
+    const result = await push({ images: 'apim-le-cache:v1' }, basic)
+    expectExit(result, 1)
+    expect(result.stdout).toMatch(
+      /::error::the registry "127\.0\.0\.1:\d+" speaks plain HTTP: set tls-verify: false/
+    )
+    expect(await listTags(basic, 'proj/apim-le-cache', WRITER)).toEqual([])
+  })
+
+  test('a wrong secret on a basic-auth registry is rejected before the tool logs in', async () => {
+    const result = await push(
+      { images: 'apim-le-cache:v1', password: 'wrong', 'tls-verify': 'false' },
+      basic
+    )
+    expectExit(result, 1)
+    expect(result.stdout).toMatch(
+      /::error::login to "127\.0\.0\.1:\d+" rejected for user "robot\$proj\+ci"/
+    )
+    expect(result.calls.some(call => call.startsWith('podman login'))).toBe(false)
+  })
+})
+
+describe('what the tags hold decides what is pushed', () => {
+  test('first push, then a re-run: everything unchanged, nothing pushed again', async () => {
+    const inputs = { images: 'apim-le-cache:v1 apim-le-toolkit:v1', 'destination-tag': 'v1 stable' }
+    const first = await push(inputs)
+    expectExit(first, 0)
+    expect(imagesOutput(first.outputs).map(image => image.status)).toEqual(Array(4).fill('pushed'))
+    for (const image of imagesOutput(first.outputs)) {
+      const [, repository, tag] = /^[^/]+\/(.+):([^:]+)$/.exec(image.destination) ?? []
+      expect((await held(repository, tag))?.digest).toBe(image.digest)
+    }
+
+    const again = await push(inputs)
+    expectExit(again, 0)
+    expect(again.stdout).toContain('0 pushed, 4 unchanged, 0 skipped, 0 failed')
+    expect(pushes(again.calls)).toEqual([])
+    expect(again.calls.some(call => call.startsWith('podman login'))).toBe(false)
+    expect(imagesOutput(again.outputs)).toEqual(
+      imagesOutput(first.outputs).map(image => ({ ...image, status: 'unchanged' }))
+    )
+    expect(again.outputs.refs).toBe(first.outputs.refs)
+  })
+
+  test('if-exists: skip leaves a tag holding other content, and says so', async () => {
+    expectExit(await push({ images: 'apim-le-cache:v1', 'destination-tag': 'skip-me' }), 0)
+    const before = await held('proj/apim-le-cache', 'skip-me')
+    const result = await push({
+      images: 'apim-le-cache:v2',
+      'destination-tag': 'skip-me',
+      'if-exists': 'skip'
+    })
+    expectExit(result, 0)
+    const [image] = imagesOutput(result.outputs)
+    expect(image).toMatchObject({ status: 'skipped', digest: before?.digest })
+    expect(result.stdout).toContain('0 pushed, 0 unchanged, 1 skipped, 0 failed')
+    expect((await held('proj/apim-le-cache', 'skip-me'))?.configDigest).toBe(
+      ids['apim-le-cache:v1']
+    )
+    expect(result.outputs.refs).toBe('')
+  })
+
+  test('if-exists: fail stops the step before anything at all is pushed', async () => {
+    expectExit(await push({ images: 'apim-le-cache:v1', 'destination-tag': 'guarded' }), 0)
+    const result = await push({
+      images: 'apim-le-cache:v2 apim-le-toolkit:v1',
+      'destination-tag': 'guarded',
+      'if-exists': 'fail'
+    })
+    expectExit(result, 1)
+    expect(result.stdout).toMatch(
+      /::error::if-exists: fail: "127\.0\.0\.1:\d+\/proj\/apim-le-cache:guarded" \(holds sha256:[0-9a-f]{64}\) already holds different content; nothing was pushed/
+    )
+    expect(pushes(result.calls)).toEqual([])
+    expect(await held('proj/apim-le-toolkit', 'guarded')).toBeUndefined()
+    expect((await held('proj/apim-le-cache', 'guarded'))?.configDigest).toBe(
+      ids['apim-le-cache:v1']
+    )
+  })
+
+  test('if-exists: overwrite pushes over other content with a warning', async () => {
+    expectExit(await push({ images: 'apim-le-cache:v1', 'destination-tag': 'moving' }), 0)
+    const result = await push({ images: 'apim-le-cache:v2', 'destination-tag': 'moving' })
+    expectExit(result, 0)
+    expect(result.stdout).toMatch(
+      /::warning::Overwriting .*apim-le-cache:moving: it holds other content/
+    )
+    const [image] = imagesOutput(result.outputs)
+    const now = await held('proj/apim-le-cache', 'moving')
+    expect(now).toMatchObject({ digest: image.digest, configDigest: ids['apim-le-cache:v2'] })
+  })
+
+  test('dry-run prints the plan and pushes nothing', async () => {
+    expectExit(await push({ images: 'apim-le-cache:v1', 'destination-tag': 'dry' }), 0)
+    const result = await push({
+      images: 'apim-le-cache:v1 apim-le-toolkit:v1',
+      'destination-tag': 'dry',
+      'dry-run': 'true'
+    })
+    expectExit(result, 0)
+    expect(result.stdout).toMatch(/Dry run: the plan for 2 destinations; nothing is pushed/)
+    expect(result.stdout).toMatch(/apim-le-cache:dry: unchanged \(already holds this image\)/)
+    expect(result.stdout).toMatch(/apim-le-toolkit:dry: would push \(new tag\)/)
+    expect(pushes(result.calls)).toEqual([])
+    expect(await held('proj/apim-le-toolkit', 'dry')).toBeUndefined()
+    expect(imagesOutput(result.outputs).map(image => image.status)).toEqual([
+      'unchanged',
+      'skipped'
+    ])
+  })
+
+  test('an immutable tag fails that push with the Harbor advice; the others are pushed', async () => {
+    const result = await push({
+      images: 'apim-le-cache:v1 apim-le-toolkit:v1',
+      'destination-tag': 'release',
+      retries: '0'
+    })
+    expectExit(result, 1)
+    const images = imagesOutput(result.outputs)
+    expect(images.map(image => image.status)).toEqual(['pushed', 'failed'])
+    expect(result.stdout).toMatch(
+      /tag "127\.0\.0\.1:\d+\/proj\/apim-le-toolkit:release" is immutable in Harbor .*push a new tag/
+    )
+    expect((await held('proj/apim-le-cache', 'release'))?.digest).toBe(images[0].digest)
+    expect(await held('proj/apim-le-toolkit', 'release')).toBeUndefined()
+  })
+})

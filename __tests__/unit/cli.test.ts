@@ -1,0 +1,508 @@
+/**
+ * The command's front end with the core replaced: flags to raw inputs, the
+ * secret's way in, exit statuses, the report on stdout, masking. The real
+ * core against a real registry is in integration/cli-podman.test.ts.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { afterAll, beforeEach, describe, expect, jest, test } from '@jest/globals'
+import type { Log } from '../../src/log.js'
+import type { RunHooks } from '../../src/push/harbor-push.js'
+import type { Report } from '../../src/push/results.js'
+import type { Settings } from '../../src/settings/settings.js'
+
+const harborPush = jest.fn<(settings: Settings, log: Log, hooks?: RunHooks) => Promise<Report>>()
+jest.unstable_mockModule('../../src/push/harbor-push.js', () => ({ harborPush }))
+const { runCli, EXIT } = await import('../../src/cli/main.js')
+const { FLAGS, parseCommandLine, usage } = await import('../../src/cli/args.js')
+const { INPUT_NAMES } = await import('../../src/runner/inputs.js')
+const { divertWrites } = await import('../../src/cli/terminal.js')
+
+const USERNAME = 'robot$catalog-apps-org-proj+ci'
+const SECRET = 'cli-Secret-7Hq2'
+const BASE64 = Buffer.from(`${USERNAME}:${SECRET}`).toString('base64')
+const DIGEST = `sha256:${'4f'.repeat(32)}`
+const REGISTRY = 'registry-oci.example.com/catalog-apps-org-proj'
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-cli-'))
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
+
+/** Plays process.stdout, which library code writes to behind the command's back. */
+const processStdout = {
+  written: '',
+  write(text: string): boolean {
+    this.written += text
+    return true
+  }
+}
+
+interface Ran {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs the command in-process with collected streams. */
+async function cli(
+  argv: string[],
+  {
+    stdin = '',
+    env = {},
+    tty = false
+  }: { stdin?: string; env?: Record<string, string>; tty?: boolean } = {}
+): Promise<Ran> {
+  let stdout = ''
+  let stderr = ''
+  const input = Object.assign(Readable.from(stdin ? [Buffer.from(stdin)] : []), { isTTY: tty })
+  const code = await runCli(argv, {
+    stdin: input,
+    stdout: { write: (text: string) => (stdout += text), isTTY: tty },
+    stderr: { write: (text: string) => (stderr += text), isTTY: tty },
+    env,
+    divertStdout: sink => divertWrites(processStdout, sink)
+  })
+  return { code, stdout, stderr }
+}
+
+function report(statuses: ('pushed' | 'failed')[] = ['pushed']): Report {
+  return {
+    images: statuses.map((status, index) => ({
+      source: `apim/apim-le-cache:v6.0.0`,
+      destination: `${REGISTRY}/apim-le-cache:${index === 0 ? 'v6.0.0' : `t${index}`}`,
+      digest: status === 'failed' ? '' : DIGEST,
+      status,
+      ...(status === 'failed'
+        ? { error: `login for ${USERNAME} with ${SECRET} (${BASE64}) broke` }
+        : {}),
+      seconds: 1.5
+    })),
+    charts: []
+  }
+}
+
+beforeEach(() => {
+  harborPush.mockReset()
+  harborPush.mockImplementation(async (_settings, log) => {
+    log.info('Pushing apim/apim-le-cache:v6.0.0 -> ...')
+    log.group(`pushed ${REGISTRY}/apim-le-cache:v6.0.0 (1/1, 1.5s)`, [`digest:      ${DIGEST}`])
+    return report()
+  })
+})
+
+describe('flags', () => {
+  test('the script flags set the inputs of the same meaning', () => {
+    const { inputs } = parseCommandLine([
+      '-r',
+      REGISTRY,
+      '-c',
+      'podman',
+      '-i',
+      'apim-le-cache',
+      '-i',
+      'apim-le-toolkit',
+      '-p',
+      'apim',
+      '-s',
+      'v6.0.0',
+      '-d',
+      'v6.0.0',
+      '-d',
+      'stable',
+      '-t',
+      '-u',
+      USERNAME
+    ])
+    expect(inputs).toEqual({
+      registry: REGISTRY,
+      'container-tool': 'podman',
+      images: 'apim-le-cache\napim-le-toolkit',
+      'source-path': 'apim',
+      'source-tag': 'v6.0.0',
+      'destination-tag': 'v6.0.0\nstable',
+      'tls-verify': 'false',
+      username: USERNAME
+    })
+  })
+
+  test('every long flag has the name of its action input', () => {
+    const { inputs } = parseCommandLine([
+      '--registry=r.example.com',
+      '--images',
+      'a b',
+      '--ca-file',
+      'ca.pem',
+      '--charts',
+      'c1',
+      '--charts',
+      'c2',
+      '--chart-version',
+      '1.0.0',
+      '--chart-app-version',
+      '2',
+      '--helm-version',
+      'v3.17.3',
+      '--helm-download-url',
+      'https://mirror',
+      '--if-exists',
+      'skip',
+      '--parallel',
+      '4',
+      '--retries',
+      '0',
+      '--dry-run',
+      '--summary',
+      'false',
+      '--defaults-file',
+      'p.env',
+      '--tls-verify',
+      'true',
+      '--container-tool',
+      'docker',
+      '--source-path',
+      'p',
+      '--source-tag',
+      's',
+      '--destination-tag',
+      'd',
+      '--username',
+      'u'
+    ])
+    expect(inputs).toEqual({
+      registry: 'r.example.com',
+      images: 'a b',
+      'ca-file': 'ca.pem',
+      charts: 'c1\nc2',
+      'chart-version': '1.0.0',
+      'chart-app-version': '2',
+      'helm-version': 'v3.17.3',
+      'helm-download-url': 'https://mirror',
+      'if-exists': 'skip',
+      parallel: '4',
+      retries: '0',
+      'dry-run': 'true',
+      summary: 'false',
+      'defaults-file': 'p.env',
+      'tls-verify': 'true',
+      'container-tool': 'docker',
+      'source-path': 'p',
+      'source-tag': 's',
+      'destination-tag': 'd',
+      username: 'u'
+    })
+  })
+
+  test('every action input but password is a long flag; the command adds its own', () => {
+    const inputFlags = FLAGS.filter(flag => flag.input).map(flag => flag.long)
+    expect([...inputFlags].sort()).toEqual(INPUT_NAMES.filter(name => name !== 'password').sort())
+    expect(FLAGS.filter(flag => !flag.input).map(flag => flag.long)).toEqual([
+      'no-tls-verify',
+      'password-stdin',
+      'json',
+      'help'
+    ])
+  })
+
+  test('the usage lists every flag and the script letters', () => {
+    const text = usage()
+    for (const flag of FLAGS) {
+      expect(text).toContain(`--${flag.long}${flag.value ? ` <${flag.value}>` : ''}`)
+      if (flag.short) expect(text).toContain(`-${flag.short}, --${flag.long}`)
+    }
+    expect(FLAGS.filter(flag => flag.short).map(flag => flag.short)).toEqual(
+      expect.arrayContaining(['r', 'c', 'd', 'i', 'p', 's', 't', 'h', 'u'])
+    )
+  })
+
+  test.each<[string, string[], string]>([
+    ['--dry-run alone', ['--dry-run', '-r', 'x'], 'true'],
+    ['--dry-run false', ['--dry-run', 'false'], 'false'],
+    ['--dry-run=FALSE', ['--dry-run=FALSE'], 'FALSE'],
+    ['--dry-run last', ['-r', 'x', '--dry-run'], 'true']
+  ])('a true/false input: %s', (_label, argv, value) => {
+    expect(parseCommandLine(argv).inputs['dry-run']).toBe(value)
+  })
+
+  test.each<[string, string[], RegExp]>([
+    [
+      'a flag given twice that takes one value',
+      ['-r', 'a', '-r', 'b'],
+      /-r\/--registry was given 2 times; give it once/
+    ],
+    [
+      '-t with --tls-verify true',
+      ['-t', '--tls-verify', 'true'],
+      /-t \(do not verify TLS\) and --tls-verify true contradict/
+    ],
+    ['an unknown flag', ['--registy', 'x'], /Unknown option '--registy'; see harbor-push -h/],
+    ['a missing value', ['-r'], /Option '-r, --registry <value>' argument missing/],
+    [
+      'a bare word',
+      ['-r', 'x', 'apim-le-cache'],
+      /unexpected argument: the command takes no bare words; images are given with -i/
+    ]
+  ])('refuses %s', (_label, argv, message) => {
+    expect(() => parseCommandLine(argv)).toThrow(message)
+  })
+})
+
+describe('exit statuses and output', () => {
+  const base = ['-r', REGISTRY, '-i', 'apim-le-cache', '-s', 'v6.0.0', '-p', 'apim', '-c', 'podman']
+
+  test('0: everything pushed; progress on stderr, the table on stdout', async () => {
+    const ran = await cli(base)
+    expect(ran.code).toBe(EXIT.ok)
+    expect(ran.stderr).toContain('Pushing apim/apim-le-cache:v6.0.0 -> ...')
+    expect(ran.stderr).toContain(`pushed ${REGISTRY}/apim-le-cache:v6.0.0 (1/1, 1.5s)\n    digest:`)
+    const destination = `${REGISTRY}/apim-le-cache:v6.0.0`
+    expect(ran.stdout.split('\n')).toEqual([
+      `SOURCE                     ${'DESTINATION'.padEnd(destination.length)}  DIGEST               STATUS  TIME`,
+      `apim/apim-le-cache:v6.0.0  ${destination}  sha256:4f4f4f4f4f4f  pushed  1.5s`,
+      '',
+      '1 pushed, 0 unchanged, 0 skipped, 0 failed',
+      ''
+    ])
+    // No colour codes and no workflow commands when not on a terminal nor in GitHub Actions.
+    expect(ran.stdout + ran.stderr).not.toMatch(/\u001b\[|::/)
+    const [settings] = harborPush.mock.calls[0]
+    expect(settings).toMatchObject({ containerTool: 'podman', sourcePath: 'apim' })
+    expect(settings.credentials).toBeUndefined()
+  })
+
+  test('on a terminal the statuses are coloured, unless NO_COLOR', async () => {
+    expect((await cli(base, { tty: true })).stdout).toContain('\u001b[32mpushed')
+    expect((await cli(base, { tty: true, env: { NO_COLOR: '1' } })).stdout).not.toContain('\u001b[')
+  })
+
+  test('--summary false: the count line only', async () => {
+    const ran = await cli([...base, '--summary', 'false'])
+    expect(ran.stdout).toBe('1 pushed, 0 unchanged, 0 skipped, 0 failed\n')
+  })
+
+  test('--json: the action outputs, refs as a list, counts and failures; nothing else on stdout', async () => {
+    harborPush.mockResolvedValue(report(['pushed', 'failed']))
+    const ran = await cli([...base, '--json', '-u', USERNAME], { env: { HARBOR_PASSWORD: SECRET } })
+    expect(ran.code).toBe(EXIT.failed)
+    const json: unknown = JSON.parse(ran.stdout)
+    expect(json).toEqual({
+      images: [
+        {
+          source: 'apim/apim-le-cache:v6.0.0',
+          destination: `${REGISTRY}/apim-le-cache:v6.0.0`,
+          digest: DIGEST,
+          status: 'pushed'
+        },
+        {
+          source: 'apim/apim-le-cache:v6.0.0',
+          destination: `${REGISTRY}/apim-le-cache:t1`,
+          digest: '',
+          status: 'failed'
+        }
+      ],
+      charts: [],
+      refs: [`${REGISTRY}/apim-le-cache:v6.0.0@${DIGEST}`],
+      counts: { pushed: 1, unchanged: 0, skipped: 0, failed: 1 },
+      failures: [
+        {
+          reference: `${REGISTRY}/apim-le-cache:t1`,
+          error: `login for ${USERNAME} with *** (***) broke`
+        }
+      ]
+    })
+    expect(ran.stderr).toContain(`1 of 2 pushes failed:\n- ${REGISTRY}/apim-le-cache:t1: login for`)
+    expect(ran.stdout + ran.stderr).not.toContain(SECRET)
+    expect(ran.stdout + ran.stderr).not.toContain(BASE64)
+  })
+
+  test('1: a failure the core throws (a rejected login), with its words', async () => {
+    harborPush.mockRejectedValue(new Error(`login to "registry-oci.example.com" rejected`))
+    const ran = await cli([...base, '-u', USERNAME], { env: { HARBOR_PASSWORD: SECRET } })
+    expect(ran.code).toBe(EXIT.failed)
+    expect(ran.stderr).toBe('harbor-push: login to "registry-oci.example.com" rejected\n')
+    expect(ran.stdout).toBe('')
+  })
+
+  test.each<[string, string[], Record<string, string>, RegExp]>([
+    [
+      'a bad tag',
+      [...base, '--destination-tag=-bad'],
+      {},
+      /invalid input: destination-tag "-bad" is not a valid tag/
+    ],
+    ['an unknown flag', [...base, '--nope'], {}, /invalid input: Unknown option '--nope'/],
+    ['a missing registry', ['-i', 'a:v1'], {}, /invalid input: "registry" is required/],
+    [
+      'a secret without a user',
+      base,
+      { HARBOR_PASSWORD: SECRET },
+      /a secret was given \(--password-stdin or HARBOR_PASSWORD\) but no -u\/--username/
+    ],
+    [
+      'a user without a secret',
+      [...base, '-u', USERNAME],
+      {},
+      /-u\/--username "robot\$catalog-apps-org-proj\+ci" was given without a secret: pipe the CLI secret to --password-stdin, or set HARBOR_PASSWORD/
+    ],
+    [
+      'a defaults file with an unknown key',
+      [...base, '--defaults-file', '<bad>'],
+      {},
+      /invalid input: defaults-file .*bad\.env:1: unknown key "VERSION"/
+    ]
+  ])('2: %s, before the core runs', async (_label, argv, env, message) => {
+    const bad = path.join(root, 'bad.env')
+    fs.writeFileSync(bad, 'VERSION=1\n')
+    const ran = await cli(
+      argv.map(arg => (arg === '<bad>' ? bad : arg)),
+      { env }
+    )
+    expect(ran.code).toBe(EXIT.badInput)
+    expect(ran.stderr).toMatch(message)
+    expect(ran.stdout).toBe('')
+    expect(harborPush).not.toHaveBeenCalled()
+  })
+
+  test('-h prints the usage on stdout; no arguments print it on stderr with status 2', async () => {
+    const help = await cli(['-h'])
+    expect(help).toEqual({ code: 0, stdout: `${usage()}\n`, stderr: '' })
+    const none = await cli([])
+    expect(none).toEqual({ code: 2, stdout: '', stderr: `${usage()}\n` })
+  })
+})
+
+describe('stdout holds the report only', () => {
+  const base = ['-r', REGISTRY, '-i', 'a:v1', '--json']
+  const library = (): void => {
+    processStdout.write('::debug::Search path /charts\n')
+    processStdout.write('Downloading helm\n::warning::slow mirror\n')
+  }
+
+  test('what libraries print goes to stderr; their workflow commands only in GitHub Actions', async () => {
+    harborPush.mockImplementation(async () => {
+      library()
+      return report()
+    })
+    processStdout.written = ''
+    const ran = await cli(base)
+    expect(ran.code).toBe(EXIT.ok)
+    expect(JSON.parse(ran.stdout)).toMatchObject({ counts: { pushed: 1 } })
+    expect(ran.stderr).toBe('Downloading helm\nwarning: slow mirror\n')
+    expect(processStdout.written).toBe('')
+
+    const inActions = await cli(base, { env: { GITHUB_ACTIONS: 'true' } })
+    expect(inActions.stderr).toBe(
+      '::debug::Search path /charts\nDownloading helm\n::warning::slow mirror\n'
+    )
+    // Once the command is done, the stream is the stream again.
+    processStdout.write('after\n')
+    expect(processStdout.written).toBe('after\n')
+  })
+
+  test('divertWrites calls a write callback and restores the write it replaced', () => {
+    const seen: string[] = []
+    const stream = { write: (): boolean => false }
+    const original = stream.write
+    const restore = divertWrites(stream, text => seen.push(text))
+    const done = jest.fn()
+    expect(
+      (stream.write as (chunk: unknown, cb: () => void) => boolean)(Buffer.from('x'), done)
+    ).toBe(true)
+    expect(seen).toEqual(['x'])
+    restore()
+    expect(stream.write).toBe(original)
+    return new Promise<void>(resolve => process.nextTick(resolve)).then(() => {
+      expect(done).toHaveBeenCalled()
+    })
+  })
+})
+
+describe('the secret', () => {
+  const base = ['-r', REGISTRY, '-i', 'a:v1', '-u', USERNAME]
+
+  test('--password is refused, saying why, and its value is not echoed', async () => {
+    for (const argv of [
+      [...base, '--password', SECRET],
+      [...base, `--password=${SECRET}`]
+    ]) {
+      const ran = await cli(argv)
+      expect(ran.code).toBe(EXIT.badInput)
+      expect(ran.stderr).toContain(
+        '--password is refused: a secret on the command line is visible to other users (ps, /proc/<pid>/cmdline) and stays in the shell history. Pipe it to --password-stdin, or set HARBOR_PASSWORD'
+      )
+      expect(ran.stderr).not.toContain(SECRET)
+    }
+  })
+
+  test('--password-stdin: read from stdin, one trailing newline dropped', async () => {
+    const ran = await cli([...base, '--password-stdin'], { stdin: `${SECRET}\r\n` })
+    expect(ran.code).toBe(EXIT.ok)
+    expect(harborPush.mock.calls[0][0].credentials).toEqual({
+      username: USERNAME,
+      password: SECRET
+    })
+  })
+
+  test('--password-stdin wins over HARBOR_PASSWORD, with a warning', async () => {
+    const ran = await cli([...base, '--password-stdin'], {
+      stdin: SECRET,
+      env: { HARBOR_PASSWORD: 'other-secret' }
+    })
+    expect(ran.code).toBe(EXIT.ok)
+    expect(ran.stderr).toContain('warning: HARBOR_PASSWORD is ignored: --password-stdin was given')
+    expect(harborPush.mock.calls[0][0].credentials?.password).toBe(SECRET)
+  })
+
+  test('HARBOR_PASSWORD without --password-stdin', async () => {
+    expect((await cli(base, { env: { HARBOR_PASSWORD: SECRET } })).code).toBe(EXIT.ok)
+    expect(harborPush.mock.calls[0][0].credentials?.password).toBe(SECRET)
+  })
+
+  test.each<[string, { stdin?: string; tty?: boolean }, RegExp]>([
+    [
+      'stdin is a terminal',
+      { tty: true },
+      /--password-stdin reads the secret from a pipe or a file, and standard input is a terminal/
+    ],
+    ['stdin is empty', { stdin: '\n' }, /--password-stdin: standard input was empty/]
+  ])('--password-stdin when %s is bad input', async (_label, options, message) => {
+    const ran = await cli([...base, '--password-stdin'], options)
+    expect(ran.code).toBe(EXIT.badInput)
+    expect(ran.stderr).toMatch(message)
+  })
+
+  test('whatever the core prints, the secret and its base64 form come out as ***', async () => {
+    harborPush.mockImplementation(async (_settings, log) => {
+      log.info(`info ${SECRET}`)
+      log.warning(`warning ${BASE64}`)
+      log.group(`pushed ${SECRET}`, [`line ${BASE64}`])
+      throw new Error(`failed with ${SECRET}`)
+    })
+    const ran = await cli(base, { stdin: SECRET, env: { HARBOR_PASSWORD: SECRET } })
+    expect(ran.code).toBe(EXIT.failed)
+    expect(ran.stderr).toBe(
+      [
+        'info ***',
+        'warning: warning ***',
+        'pushed ***',
+        '    line ***',
+        'harbor-push: failed with ***',
+        ''
+      ].join('\n')
+    )
+  })
+
+  test('in GitHub Actions (only there) the forms are handed to the runner masking, on stderr', async () => {
+    const ran = await cli([...base, '--json'], {
+      env: { HARBOR_PASSWORD: SECRET, GITHUB_ACTIONS: 'true' }
+    })
+    expect(ran.code).toBe(EXIT.ok)
+    expect(ran.stderr.split('\n').filter(line => line.startsWith('::'))).toEqual([
+      `::add-mask::${SECRET}`,
+      `::add-mask::${BASE64}`
+    ])
+    expect(() => JSON.parse(ran.stdout) as unknown).not.toThrow()
+    const outside = await cli([...base, '--json'], { env: { HARBOR_PASSWORD: SECRET } })
+    expect(outside.stderr).not.toContain('::')
+  })
+})

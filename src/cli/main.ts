@@ -1,0 +1,150 @@
+import { removePrivateDir } from '../credentials/private-dir.js'
+import { secretForms } from '../credentials/secrets.js'
+import { InputError, messageOf } from '../errors.js'
+import { type RunHooks, harborPush } from '../push/harbor-push.js'
+import { countLine, failureList } from '../push/results.js'
+import { loadSettings } from '../settings/load.js'
+import type { RawInputs } from '../settings/parse.js'
+import { type PlacedCaFile, removePlacedCaFile } from '../tools/docker.js'
+import { type CliArgs, parseCommandLine, usage } from './args.js'
+import { reportJson, reportTable } from './report.js'
+import { type OutStream, Terminal } from './terminal.js'
+
+/** Exit statuses of the command (DESIGN.md, "Command line"). */
+export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const
+
+/** What the command reads and writes: the process's own streams, or a test's. */
+export interface CliIo {
+  stdin: AsyncIterable<Buffer | string> & { isTTY?: boolean }
+  stdout: OutStream
+  stderr: OutStream
+  env: Partial<Record<string, string>>
+  /**
+   * Diverts what other code writes to the real stdout into `sink` until the
+   * returned function is called; `stdout` above must stay undiverted.
+   */
+  divertStdout?: (sink: (text: string) => void) => () => void
+}
+
+/**
+ * The command, start to end; the one error boundary of the command line.
+ * argv → raw inputs by their action.yml name → the same loadSettings and
+ * harborPush as the action → the report on stdout. Returns the exit status:
+ * 0 everything pushed, 1 a push or the login failed, 2 bad input.
+ */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  hooks: RunHooks = {}
+): Promise<number> {
+  const terminal = new Terminal(io.stdout, io.stderr, io.env)
+  const restoreStdout = io.divertStdout?.(text => terminal.stray(text))
+  try {
+    const args = parseCommandLine(argv)
+    if (args.help) {
+      terminal.print(usage())
+      return EXIT.ok
+    }
+    if (argv.length === 0) {
+      terminal.note(usage())
+      return EXIT.badInput
+    }
+    const password = await readSecret(args, io, terminal)
+    const raw: RawInputs = { ...args.inputs, password }
+    checkCredentialsPaired(raw)
+    const settings = loadSettings(raw, terminal.log.warning, terminal.log.info)
+    // The auth files hold base64(user:password): hide that form too.
+    if (settings.credentials) secretForms(settings.credentials).forEach(s => terminal.addSecret(s))
+
+    const report = await harborPush(settings, terminal.log, hooks)
+    if (args.json) terminal.print(reportJson(report))
+    else if (settings.summary) terminal.print(reportTable(report, terminal))
+    else terminal.print(countLine([...report.images, ...report.charts]))
+    const failures = failureList(report)
+    if (failures) {
+      terminal.error(failures)
+      return EXIT.failed
+    }
+    return EXIT.ok
+  } catch (error) {
+    if (error instanceof InputError) {
+      terminal.error(`invalid input: ${messageOf(error)}`)
+      return EXIT.badInput
+    }
+    terminal.error(messageOf(error))
+    return EXIT.failed
+  } finally {
+    restoreStdout?.()
+  }
+}
+
+/**
+ * The secret: `--password-stdin`, else HARBOR_PASSWORD, else none. Never a
+ * flag value (parseCommandLine refuses `--password`). The terminal is told
+ * every form before anything else can print it.
+ */
+async function readSecret(args: CliArgs, io: CliIo, terminal: Terminal): Promise<string> {
+  const fromEnv = io.env.HARBOR_PASSWORD ?? ''
+  terminal.addSecret(fromEnv)
+  terminal.addSecret(fromEnv.trim())
+  if (!args.passwordStdin) return fromEnv
+  if (fromEnv) terminal.log.warning('HARBOR_PASSWORD is ignored: --password-stdin was given')
+  if (io.stdin.isTTY) {
+    throw new InputError(
+      '--password-stdin reads the secret from a pipe or a file, and standard input is a terminal: run e.g. printf %s "$HARBOR_CLI_SECRET" | harbor-push --password-stdin ..., or set HARBOR_PASSWORD'
+    )
+  }
+  let text = ''
+  for await (const chunk of io.stdin) text += typeof chunk === 'string' ? chunk : chunk.toString()
+  terminal.addSecret(text)
+  // As `docker login --password-stdin` does: one trailing newline is not part of the secret.
+  const secret = text.replace(/\n$/, '').replace(/\r$/, '')
+  terminal.addSecret(secret)
+  terminal.addSecret(secret.trim())
+  if (!secret) {
+    throw new InputError(
+      '--password-stdin: standard input was empty; pipe the CLI secret, e.g. printf %s "$HARBOR_CLI_SECRET" | harbor-push --password-stdin ...'
+    )
+  }
+  return secret
+}
+
+/** The command's words for a login half given (the action's name inputs the command has no flag for). */
+function checkCredentialsPaired(raw: RawInputs): void {
+  const username = (raw.username ?? '').trim()
+  const password = (raw.password ?? '').trim()
+  if (password && !username) {
+    throw new InputError(
+      'a secret was given (--password-stdin or HARBOR_PASSWORD) but no -u/--username: give the Harbor user or the robot account (robot$<project>+<name>)'
+    )
+  }
+  if (username && !password) {
+    throw new InputError(
+      `-u/--username "${username}" was given without a secret: pipe the CLI secret to --password-stdin, or set HARBOR_PASSWORD`
+    )
+  }
+}
+
+/**
+ * What the action's post step does for a killed main step, done at once:
+ * on Ctrl-C (or SIGTERM, SIGHUP) the private login and a CA file placed for
+ * docker are removed before the command exits. Returns the hooks that tell
+ * it where they are.
+ */
+export function cleanupOnSignals(stderr: OutStream): RunHooks {
+  let privateDir: string | undefined
+  let placed: PlacedCaFile | undefined
+  const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
+  for (const [signal, status] of Object.entries(signals)) {
+    process.once(signal, () => {
+      if (privateDir) removePrivateDir(privateDir)
+      if (placed) removePlacedCaFile(placed)
+      stderr.write(`harbor-push: stopped by ${signal}; the private login was removed\n`)
+      process.exit(status)
+    })
+  }
+  return {
+    onPrivateDir: dir => (privateDir = dir),
+    onCaFilePlaced: file => (placed = file)
+  }
+}

@@ -1,0 +1,245 @@
+import type { Credentials } from '../settings/settings.js'
+import type { TlsOptions } from '../tools/container-tool.js'
+import { RegistryError, errorDetail } from './errors.js'
+import { registryFetch } from './http.js'
+
+/** How the registry wants to be authenticated, from `/v2/`'s WWW-Authenticate. */
+export interface Challenge {
+  scheme: 'none' | 'basic' | 'bearer'
+  realm?: string
+  service?: string
+}
+
+/** What a tag holds now. */
+export interface ManifestInfo {
+  digest: string
+  mediaType: string
+  /** `config.digest` of an image manifest: equals the local image ID of the image pushed. */
+  configDigest?: string
+  /** Layer digests (a chart's `.tgz` is its one layer). */
+  layers: string[]
+}
+
+/** Every manifest kind a tag may hold: OCI and Docker, images and indexes. */
+export const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json'
+].join(', ')
+
+interface Token {
+  value: string
+  /** Granted actions per repository, from the JWT's `access` claim; undefined when opaque. */
+  access?: Map<string, Set<string>>
+}
+
+/**
+ * A small client of the OCI distribution API: enough to check a login, the
+ * actions an account may take on a repository, and what a tag holds. Bearer
+ * tokens are fetched from the realm with the account's credentials and
+ * cached per scope. Credentials are never put in a message.
+ */
+export class RegistryClient {
+  private challenge?: Challenge
+  private readonly tokens = new Map<string, Promise<Token>>()
+
+  constructor(
+    /** `https://host[:port]` or `http://host[:port]` */
+    readonly baseUrl: string,
+    private readonly tls: TlsOptions,
+    private readonly credentials?: Credentials
+  ) {}
+
+  /** `/v2/` without credentials: what auth the registry asks for. */
+  async ping(): Promise<Challenge> {
+    if (this.challenge) return this.challenge
+    const url = `${this.baseUrl}/v2/`
+    const response = await registryFetch(url, this.tls)
+    await response.arrayBuffer()
+    if (response.status === 200) return (this.challenge = { scheme: 'none' })
+    if (response.status !== 401) {
+      throw new RegistryError(response.status, '', url)
+    }
+    this.challenge = parseChallenge(response.headers.get('www-authenticate') ?? '')
+    return this.challenge
+  }
+
+  /**
+   * Checks the credentials the way `docker login` does: a token without a
+   * scope from the realm, or `/v2/` with basic auth. Throws a RegistryError
+   * with status 401 when they are rejected.
+   */
+  async checkLogin(): Promise<void> {
+    const challenge = await this.ping()
+    if (challenge.scheme === 'bearer') {
+      await this.token('')
+    } else if (challenge.scheme === 'basic') {
+      const response = await this.request('GET', '/v2/', '')
+      await response.arrayBuffer()
+    }
+  }
+
+  /**
+   * The actions (`pull`, `push`) the account may take on `repository`. With
+   * Harbor-style tokens the token's `access` claim says it; otherwise a blob
+   * upload is started and cancelled, which is what a push would do first.
+   */
+  async grantedActions(repository: string): Promise<Set<string>> {
+    const challenge = await this.ping()
+    if (challenge.scheme === 'bearer') {
+      const token = await this.token(`repository:${repository}:pull,push`)
+      if (token.access) return token.access.get(repository) ?? new Set()
+    }
+    const response = await this.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
+      push: true,
+      accept: [202, 401, 403]
+    })
+    await response.arrayBuffer()
+    if (response.status !== 202) return new Set(['pull'])
+    const location = response.headers.get('location')
+    if (location) {
+      const cancel = await this.request('DELETE', location, repository, {
+        push: true,
+        accept: [204, 404]
+      })
+      await cancel.arrayBuffer()
+    }
+    return new Set(['pull', 'push'])
+  }
+
+  /** What `repository:tag` holds, or undefined when there is no such tag (or repository). */
+  async manifest(repository: string, reference: string): Promise<ManifestInfo | undefined> {
+    const response = await this.request(
+      'GET',
+      `/v2/${repository}/manifests/${reference}`,
+      repository,
+      {
+        headers: { Accept: MANIFEST_ACCEPT },
+        accept: [200, 404]
+      }
+    )
+    const body = await response.text()
+    if (response.status === 404) return undefined
+    const parsed = JSON.parse(body) as {
+      mediaType?: string
+      config?: { digest?: string }
+      layers?: { digest?: string }[]
+    }
+    const digest = response.headers.get('docker-content-digest') ?? ''
+    return {
+      digest,
+      mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
+      configDigest: parsed.config?.digest,
+      layers: (parsed.layers ?? []).map(layer => layer.digest ?? '')
+    }
+  }
+
+  /**
+   * Harbor's project API (`/api/v2.0/projects/<name>`): whether the account
+   * sees the project. 'unknown' when the registry is not a Harbor.
+   */
+  async harborProject(name: string): Promise<'member' | 'hidden' | 'missing' | 'unknown'> {
+    const url = `${this.baseUrl}/api/v2.0/projects/${encodeURIComponent(name)}`
+    const response = await registryFetch(url, this.tls, {
+      headers: { Accept: 'application/json', ...this.basicHeader() }
+    })
+    const body = await response.text()
+    const isJson = (response.headers.get('content-type') ?? '').includes('json')
+    if (response.status === 200 && isJson) return 'member'
+    if (response.status === 403 && isJson) return 'hidden'
+    if (response.status === 404 && isJson && /NOT_FOUND/.test(body)) return 'missing'
+    return 'unknown'
+  }
+
+  /**
+   * One authenticated request. `repository` names the scope of the token
+   * ('' for none); `push` asks for push as well as pull. Statuses outside
+   * `accept` (default 2xx) throw a RegistryError with the body's words.
+   */
+  async request(
+    method: string,
+    pathOrUrl: string,
+    repository: string,
+    options: { push?: boolean; headers?: Record<string, string>; accept?: number[] } = {}
+  ): Promise<Awaited<ReturnType<typeof registryFetch>>> {
+    const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`
+    const challenge = await this.ping()
+    const headers: Record<string, string> = { ...options.headers }
+    if (challenge.scheme === 'basic') Object.assign(headers, this.basicHeader())
+    if (challenge.scheme === 'bearer') {
+      const scope = repository
+        ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}`
+        : ''
+      headers.Authorization = `Bearer ${(await this.token(scope)).value}`
+    }
+    const response = await registryFetch(url, this.tls, { method, headers })
+    const accepted = options.accept ?? []
+    if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
+      return response
+    }
+    throw new RegistryError(response.status, errorDetail(await response.text()), url)
+  }
+
+  private basicHeader(): Record<string, string> {
+    if (!this.credentials) return {}
+    const { username, password } = this.credentials
+    return { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` }
+  }
+
+  /** A bearer token for `scope` ('' for a login check), fetched once per scope. */
+  private token(scope: string): Promise<Token> {
+    let token = this.tokens.get(scope)
+    if (!token) {
+      token = this.fetchToken(scope)
+      // A failed fetch is not cached: the next call tries again.
+      token.catch(() => this.tokens.delete(scope))
+      this.tokens.set(scope, token)
+    }
+    return token
+  }
+
+  private async fetchToken(scope: string): Promise<Token> {
+    const challenge = await this.ping()
+    const url = new URL(challenge.realm ?? '')
+    if (challenge.service) url.searchParams.set('service', challenge.service)
+    if (scope) url.searchParams.set('scope', scope)
+    const response = await registryFetch(url.toString(), this.tls, { headers: this.basicHeader() })
+    const body = await response.text()
+    if (response.status !== 200)
+      throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname)
+    const parsed = JSON.parse(body) as { token?: string; access_token?: string }
+    const value = parsed.token ?? parsed.access_token ?? ''
+    return { value, access: accessClaim(value) }
+  }
+}
+
+/** `Bearer realm="...",service="...",scope="..."` or `Basic realm="..."`. */
+export function parseChallenge(header: string): Challenge {
+  const scheme = header.split(' ')[0].toLowerCase()
+  const params: Record<string, string> = {}
+  for (const match of header.matchAll(/(\w+)="([^"]*)"/g)) params[match[1]] = match[2]
+  if (scheme === 'bearer') return { scheme: 'bearer', realm: params.realm, service: params.service }
+  return { scheme: 'basic', realm: params.realm }
+}
+
+/** The granted actions of a JWT's `access` claim; undefined for an opaque token. */
+function accessClaim(token: string): Map<string, Set<string>> | undefined {
+  const payload = token.split('.')[1]
+  if (!payload) return undefined
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      access?: { type?: string; name?: string; actions?: string[] }[]
+    }
+    if (!Array.isArray(claims.access)) return undefined
+    const access = new Map<string, Set<string>>()
+    for (const entry of claims.access) {
+      if (entry.type === 'repository' && entry.name) {
+        access.set(entry.name, new Set(entry.actions ?? []))
+      }
+    }
+    return access
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,33 @@
+/** A registry answered with an error status; the body's `errors` kept for translation. */
+export class RegistryError extends Error {
+  constructor(
+    readonly status: number,
+    /** `code: message` of each entry of the `{"errors":[...]}` body, or the body's start. */
+    readonly detail: string,
+    readonly url: string
+  ) {
+    super(`HTTP ${status} from ${url}${detail ? `: ${detail}` : ''}`)
+    this.name = 'RegistryError'
+  }
+}
+
+/**
+ * The words of an error body: the distribution spec's
+ * `{"errors":[{"code","message","detail"}]}`, or the start of anything else
+ * (an HTML page from a proxy says more in its title than in its status).
+ */
+export function errorDetail(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { errors?: { code?: string; message?: string }[] }
+    if (Array.isArray(parsed.errors) && parsed.errors.length > 0) {
+      return parsed.errors
+        .map(entry => [entry.code, entry.message].filter(Boolean).join(': '))
+        .join('; ')
+    }
+  } catch {
+    // Not JSON.
+  }
+  const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1]
+  if (title) return `<html> ${title.trim()}`
+  return body.trim().slice(0, 200)
+}
