@@ -31712,7 +31712,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5516);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9440);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6003);
 /** The action's entry: main and post steps share one bundle; saved state tells them apart. */
@@ -31729,7 +31729,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5516:
+/***/ 9440:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31969,6 +31969,12 @@ function registryFlags(version, host, scheme, tls, willLogin) {
         const login = atLeast(version, FLAG_SINCE.loginPlainHttp) ? ['--plain-http'] : [];
         return { login, push: ['--plain-http'] };
     }
+    if (version.major < 4 && isLoopback(host)) {
+        // helm 3 resolves registries with containerd's rules, which send plain
+        // HTTP to every loopback host whatever the TLS flags say (seen with
+        // v3.17.3); the push then fails with a bare "400 Bad Request".
+        throw new errors/* InputError */.dz(`helm ${version.text} cannot push to the TLS registry "${host}": helm 3 always talks plain HTTP to loopback hosts; use helm 4 (put it on PATH, or take helm off PATH and set helm-version, e.g. v4.1.4)`);
+    }
     if (!tls.tlsVerify) {
         need(FLAG_SINCE.pushTls, 'skip TLS verification (helm push --insecure-skip-tls-verify)');
         return { login: ['--insecure'], push: ['--insecure-skip-tls-verify'] };
@@ -31980,6 +31986,11 @@ function registryFlags(version, host, scheme, tls, willLogin) {
         return { login: ['--ca-file', tls.caFile], push: ['--ca-file', tls.caFile] };
     }
     return { login: [], push: [] };
+}
+/** localhost, 127.0.0.0/8 or ::1, with or without a port. */
+function isLoopback(host) {
+    const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.split(':')[0];
+    return name === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(name) || name === '::1';
 }
 
 ;// CONCATENATED MODULE: ./src/settings/chart-inputs.ts
@@ -32296,7 +32307,7 @@ function readMetadata(source) {
             text = readChartYamlOfTgz(source.path);
         }
         catch (error) {
-            throw new errors/* InputError */.dz(`${where} cannot be read as a packaged chart (${(0,errors/* messageOf */.bD)(error)}); give a .tgz made by helm package`);
+            throw new errors/* InputError */.dz(`${where} cannot be read as a packaged chart (${reason(error)}); give a .tgz made by helm package`);
         }
         if (text === undefined) {
             throw new errors/* InputError */.dz(`${where} holds no <chart>/Chart.yaml: it is not a packaged chart; give a .tgz made by helm package`);
@@ -32321,6 +32332,12 @@ function describe(source) {
 function shown(file) {
     const relative = external_node_path_default().relative(process.cwd(), file) || '.';
     return relative.startsWith('..') ? file : relative;
+}
+/** zlib's errors come from Node's own realm, where `instanceof Error` can fail (jest's vm). */
+function reason(error) {
+    return typeof error === 'object' && error !== null && 'message' in error
+        ? String(error.message)
+        : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/charts/dependencies.ts
@@ -36170,7 +36187,7 @@ async function resolveCharts(entries, cwd = process.cwd()) {
             found.push(explicitSource(entry, cwd));
         }
     }
-    const unique = [...new Map(found.map(source => [source.path, source])).values()];
+    const unique = found.filter((source, index) => found.findIndex(other => other.path === source.path) === index);
     // A pattern such as charts/** also reaches the subcharts and vendored
     // dependencies inside a chart; those travel inside their parent.
     const folders = unique.filter(source => source.kind === 'dir').map(source => source.path);
@@ -36343,11 +36360,70 @@ function lastLines(text) {
         .replace(/^Error: /, '');
 }
 
+;// CONCATENATED MODULE: ./src/registry/errors.ts
+/** A registry answered with an error status; the body's `errors` kept for translation. */
+class RegistryError extends Error {
+    status;
+    detail;
+    url;
+    constructor(status, 
+    /** `code: message` of each entry of the `{"errors":[...]}` body, or the body's start. */
+    detail, url) {
+        super(`HTTP ${status} from ${url}${detail ? `: ${detail}` : ''}`);
+        this.status = status;
+        this.detail = detail;
+        this.url = url;
+        this.name = 'RegistryError';
+    }
+}
+/**
+ * The words of an error body: the distribution spec's
+ * `{"errors":[{"code","message","detail"}]}`, or the start of anything else
+ * (an HTML page from a proxy says more in its title than in its status).
+ */
+function errorDetail(body) {
+    try {
+        const parsed = JSON.parse(body);
+        if (Array.isArray(parsed.errors) && parsed.errors.length > 0) {
+            return parsed.errors
+                .map(entry => [entry.code, entry.message].filter(Boolean).join(': '))
+                .join('; ');
+        }
+    }
+    catch {
+        // Not JSON.
+    }
+    const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
+    if (title)
+        return `<html> ${title.trim()}`;
+    return body.trim().slice(0, 200);
+}
+
 // EXTERNAL MODULE: external "node:tls"
 var external_node_tls_ = __nccwpck_require__(1692);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./src/backoff.ts
+/**
+ * How long to wait before attempt `attempt + 1`: exponential from `baseMs`,
+ * with jitter (x0.5 to x1.5) so parallel pushes that failed together do not
+ * come back together.
+ */
+function backoffDelay(attempt, baseMs) {
+    return Math.round(baseMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+}
+/** A `Retry-After` header (seconds or an HTTP date) in milliseconds, capped; undefined when absent or unreadable. */
+function retryAfterMs(header, capMs = 60_000) {
+    if (!header)
+        return undefined;
+    const seconds = Number(header);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+    return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), capMs) : undefined;
+}
+const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+
 ;// CONCATENATED MODULE: ./src/registry/http.ts
+
 
 
 
@@ -36376,63 +36452,117 @@ function dispatcherFor(tls) {
     }
     return agent;
 }
-/** One HTTP request to a registry with the step's TLS settings and a timeout. */
+/** Statuses worth another attempt: rate limits and gateways or registries that are briefly down. */
+const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+/**
+ * Network failures worth another attempt. Narrow on purpose: a TLS protocol
+ * or certificate error will not go away, and probing HTTPS on a plain-HTTP
+ * registry must fail at once.
+ */
+const TRANSIENT_NETWORK = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|other side closed|TimeoutError|timeout/i;
+/**
+ * One HTTP request to a registry with the step's TLS settings and a timeout.
+ * Transient failures (network, 429, 5xx) are retried with backoff as the
+ * policy allows, honouring `Retry-After`; the last answer or error is
+ * returned or thrown as it came.
+ */
 async function registryFetch(url, tls, request = {}) {
-    return (0,undici/* fetch */.hd)(url, {
-        method: request.method ?? 'GET',
-        headers: request.headers,
-        body: request.body,
-        redirect: 'follow',
-        dispatcher: dispatcherFor(tls),
-        signal: AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS)
-    });
+    const retries = request.retry?.retries ?? 0;
+    const base = request.retry?.baseDelayMs ?? 1000;
+    for (let attempt = 1;; attempt++) {
+        let cause;
+        let delay;
+        try {
+            const response = await (0,undici/* fetch */.hd)(url, {
+                method: request.method ?? 'GET',
+                headers: request.headers,
+                body: request.body,
+                redirect: 'follow',
+                dispatcher: dispatcherFor(tls),
+                signal: AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS)
+            });
+            if (!TRANSIENT_STATUS.has(response.status) || attempt > retries)
+                return response;
+            cause = `HTTP ${response.status}`;
+            delay = retryAfterMs(response.headers.get('retry-after')) ?? backoffDelay(attempt, base);
+            await response.arrayBuffer().catch(() => undefined);
+        }
+        catch (error) {
+            cause =
+                error instanceof Error && error.name === 'TimeoutError'
+                    ? 'TimeoutError'
+                    : networkCause(error);
+            if (attempt > retries || !TRANSIENT_NETWORK.test(cause))
+                throw error;
+            delay = backoffDelay(attempt, base);
+        }
+        request.retry?.onRetry?.(attempt, `${cause} from ${url}`, delay);
+        await sleep(delay);
+    }
 }
 /** The innermost cause of a fetch failure ("fetch failed" says nothing). */
 function networkCause(error) {
-    let current = error;
-    while (current instanceof Error && current.cause instanceof Error)
-        current = current.cause;
-    if (current instanceof Error) {
-        const code = current.code;
-        return code && !current.message.includes(code) ? `${code}: ${current.message}` : current.message;
-    }
-    return String(current);
+    // Duck-typed: undici's errors may come from another realm (a test VM), where instanceof fails.
+    let current = asError(error);
+    for (let cause = asError(current?.cause); cause; cause = asError(cause.cause))
+        current = cause;
+    if (!current)
+        return String(error);
+    const code = current.code;
+    return code && !current.message.includes(code) ? `${code}: ${current.message}` : current.message;
+}
+function asError(value) {
+    return typeof value === 'object' && value !== null && 'message' in value
+        ? value
+        : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/probe.ts
+
 
 const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i;
 /**
  * Whether `host` answers over HTTPS or only over plain HTTP: tools need to be
  * told (helm `--plain-http`), and a user asking for TLS deserves to hear that
- * the registry has none. Throws when neither answers.
+ * the registry has none. Throws when neither answers, or when the registry
+ * is still failing (5xx, 429) after the retries.
  */
-async function detectScheme(host, tls) {
+async function detectScheme(host, tls, retry) {
     let httpsFailure;
     try {
-        const response = await registryFetch(`https://${host}/v2/`, tls, { timeoutMs: 10_000 });
-        await response.arrayBuffer();
+        await answer(`https://${host}/v2/`, tls, retry);
         return 'https';
     }
     catch (error) {
+        if (error instanceof RegistryError)
+            throw error;
         httpsFailure = networkCause(error);
         // It speaks TLS, with a certificate this step does not trust.
         if (CERTIFICATE_ERROR.test(httpsFailure))
             return 'https';
     }
+    let body;
     try {
-        const response = await registryFetch(`http://${host}/v2/`, tls, { timeoutMs: 10_000 });
-        await response.arrayBuffer();
-        // A TLS server answers plain HTTP with a 400 of its own; a registry says who it is.
-        if (response.headers.has('docker-distribution-api-version') ||
-            [200, 401].includes(response.status)) {
-            return 'http';
-        }
+        body = await answer(`http://${host}/v2/`, tls, retry);
     }
-    catch {
+    catch (error) {
+        if (error instanceof RegistryError)
+            throw error;
         // Neither: report the HTTPS failure, the one a user expects to work.
     }
+    // A TLS server answers a plain-HTTP request with a 400 of its own.
+    if (body !== undefined && !/HTTP request to an HTTPS server/i.test(body))
+        return 'http';
     throw new Error(`"${host}" could not be reached over HTTPS or HTTP: ${httpsFailure}`);
+}
+/** The body of `/v2/`'s answer; a RegistryError when the registry is still failing after the retries. */
+async function answer(url, tls, retry) {
+    const response = await registryFetch(url, tls, { timeoutMs: 10_000, retry });
+    const body = await response.text();
+    if (TRANSIENT_STATUS.has(response.status)) {
+        throw new RegistryError(response.status, errorDetail(body), url);
+    }
+    return body;
 }
 
 ;// CONCATENATED MODULE: ./src/tools/helm.ts
@@ -37500,6 +37630,7 @@ async function mapWithLimit(items, limit, work) {
 
 ;// CONCATENATED MODULE: ./src/push/retry.ts
 
+
 /**
  * Runs `attempt` until it succeeds, fails for good, or runs out of retries.
  * Only transient failures (network, 5xx, 429, timeouts) are retried: another
@@ -37518,50 +37649,11 @@ async function withRetries(attempt, translate, options) {
             if (number > options.retries) {
                 throw new errors/* PushError */.Vc(number > 1 ? `gave up after ${number} attempts: ${failure.message}` : failure.message, true);
             }
-            const delay = Math.round(base * 2 ** (number - 1) * (0.5 + Math.random()));
+            const delay = backoffDelay(number, base);
             options.onRetry?.(number, failure, delay);
-            await new Promise(resolve => setTimeout(resolve, delay));
+            await sleep(delay);
         }
     }
-}
-
-;// CONCATENATED MODULE: ./src/registry/errors.ts
-/** A registry answered with an error status; the body's `errors` kept for translation. */
-class RegistryError extends Error {
-    status;
-    detail;
-    url;
-    constructor(status, 
-    /** `code: message` of each entry of the `{"errors":[...]}` body, or the body's start. */
-    detail, url) {
-        super(`HTTP ${status} from ${url}${detail ? `: ${detail}` : ''}`);
-        this.status = status;
-        this.detail = detail;
-        this.url = url;
-        this.name = 'RegistryError';
-    }
-}
-/**
- * The words of an error body: the distribution spec's
- * `{"errors":[{"code","message","detail"}]}`, or the start of anything else
- * (an HTML page from a proxy says more in its title than in its status).
- */
-function errorDetail(body) {
-    try {
-        const parsed = JSON.parse(body);
-        if (Array.isArray(parsed.errors) && parsed.errors.length > 0) {
-            return parsed.errors
-                .map(entry => [entry.code, entry.message].filter(Boolean).join(': '))
-                .join('; ');
-        }
-    }
-    catch {
-        // Not JSON.
-    }
-    const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
-    if (title)
-        return `<html> ${title.trim()}`;
-    return body.trim().slice(0, 200);
 }
 
 ;// CONCATENATED MODULE: ./src/push/translate.ts
@@ -37658,10 +37750,12 @@ function failureText(error) {
         return error.stderr;
     if (error instanceof RegistryError)
         return error.message;
-    if (error instanceof Error && error.message === 'fetch failed')
+    // Duck-typed: fetch errors may come from another realm, where instanceof fails.
+    const { name, message } = (error ?? {});
+    if (message === 'fetch failed')
         return networkCause(error);
-    if (error instanceof Error && error.name === 'TimeoutError')
-        return `timeout: ${error.message}`;
+    if (name === 'TimeoutError')
+        return `timeout: ${String(message)}`;
     return (0,errors/* messageOf */.bD)(error);
 }
 function lastLine(text) {
@@ -37856,21 +37950,25 @@ class RegistryClient {
     baseUrl;
     tls;
     credentials;
+    retry;
     challenge;
     tokens = new Map();
     constructor(
     /** `https://host[:port]` or `http://host[:port]` */
-    baseUrl, tls, credentials) {
+    baseUrl, tls, credentials, 
+    /** Transient failures (network, 429, 5xx) are retried as this allows. */
+    retry) {
         this.baseUrl = baseUrl;
         this.tls = tls;
         this.credentials = credentials;
+        this.retry = retry;
     }
     /** `/v2/` without credentials: what auth the registry asks for. */
     async ping() {
         if (this.challenge)
             return this.challenge;
         const url = `${this.baseUrl}/v2/`;
-        const response = await registryFetch(url, this.tls);
+        const response = await registryFetch(url, this.tls, { retry: this.retry });
         await response.arrayBuffer();
         if (response.status === 200)
             return (this.challenge = { scheme: 'none' });
@@ -37949,7 +38047,8 @@ class RegistryClient {
     async harborProject(name) {
         const url = `${this.baseUrl}/api/v2.0/projects/${encodeURIComponent(name)}`;
         const response = await registryFetch(url, this.tls, {
-            headers: { Accept: 'application/json', ...this.basicHeader() }
+            headers: { Accept: 'application/json', ...this.basicHeader() },
+            retry: this.retry
         });
         const body = await response.text();
         const isJson = (response.headers.get('content-type') ?? '').includes('json');
@@ -37978,7 +38077,7 @@ class RegistryClient {
                 : '';
             headers.Authorization = `Bearer ${(await this.token(scope)).value}`;
         }
-        const response = await registryFetch(url, this.tls, { method, headers });
+        const response = await registryFetch(url, this.tls, { method, headers, retry: this.retry });
         const accepted = options.accept ?? [];
         if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
             return response;
@@ -38009,7 +38108,10 @@ class RegistryClient {
             url.searchParams.set('service', challenge.service);
         if (scope)
             url.searchParams.set('scope', scope);
-        const response = await registryFetch(url.toString(), this.tls, { headers: this.basicHeader() });
+        const response = await registryFetch(url.toString(), this.tls, {
+            headers: this.basicHeader(),
+            retry: this.retry
+        });
         const body = await response.text();
         if (response.status !== 200)
             throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname);
@@ -38075,12 +38177,21 @@ async function preflight(settings, tls, toolName, repositories, log) {
         username: credentials?.username
     };
     const fail = (error) => {
-        throw translateFailure(error, context);
+        const failure = translateFailure(error, context);
+        // Registry requests were retried already (see RetryPolicy below).
+        if (failure.transient && settings.retries > 0) {
+            throw new errors/* PushError */.Vc(`gave up after ${settings.retries + 1} attempts: ${failure.message}`, true);
+        }
+        throw failure;
     };
-    const scheme = await detectScheme(host, tls).catch(fail);
+    const retry = {
+        retries: settings.retries,
+        onRetry: (attempt, cause, delay) => log.warning(`registry check attempt ${attempt} failed (${cause}); retrying in ${delay} ms`)
+    };
+    const scheme = await detectScheme(host, tls, retry).catch(fail);
     if (scheme === 'http' && tls.tlsVerify)
         throw new errors/* PushError */.Vc(ADVICE.plainHttp(context));
-    const client = new RegistryClient(`${scheme}://${host}`, tls, credentials);
+    const client = new RegistryClient(`${scheme}://${host}`, tls, credentials, retry);
     const challenge = await client.ping().catch(fail);
     if (!credentials) {
         if (challenge.scheme !== 'none') {
@@ -38133,6 +38244,8 @@ async function tagStates(access, targets) {
 
 
 
+/** How often a long push says it is still going. */
+const HEARTBEAT_MS = 20_000;
 /**
  * The image push from start to end: check the tool and every source image,
  * ask the registry (login, permissions, what each tag holds now), decide per
@@ -38274,6 +38387,10 @@ async function handleTarget(target, run) {
     }
     run.log.info(`Pushing ${source} -> ${destination}`);
     const started = Date.now();
+    // Big images take minutes: say now and then that the push is alive.
+    const heartbeat = setInterval(() => {
+        run.log.info(`... still pushing ${destination} (${push_images_since(started)}s; ${run.progress.done}/${run.progress.total} done)`);
+    }, HEARTBEAT_MS);
     const notes = [];
     const pushContext = {
         ...run.context,
@@ -38300,6 +38417,7 @@ async function handleTarget(target, run) {
             seconds: push_images_since(started)
         };
     }
+    clearInterval(heartbeat);
     run.progress.done++;
     run.log.group(`${result.status} ${destination} (${run.progress.done}/${run.progress.total}, ${result.seconds}s)`, [
         `source:      ${source}`,

@@ -4,17 +4,19 @@
  * (from a defaults file) with -t, several -i, -i with -d. Every pushed
  * reference is read back from the registry's API.
  */
+import { execFile } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { filesContaining } from '../rig/action.js'
+import { bundleNode, filesContaining } from '../rig/action.js'
 import { CommandJob, type JsonReport, expectStatus, jsonReport } from '../rig/cli.js'
 import { makeImage, removeImage } from '../rig/images.js'
 import { getManifest, listTags } from '../rig/registry-api.js'
 import { type Registry, startRegistry } from '../rig/registry.js'
-import { type Shims, makeShims } from '../rig/shims.js'
+import { makeShims } from '../rig/shims.js'
 
 const USER = 'robot$catalog-apps-org-proj+cli'
 const PASSWORD = `cli-${crypto.randomBytes(12).toString('hex')}`
@@ -84,7 +86,17 @@ describe('the reference script examples, as harbor-push flags', () => {
   test('defaults from the product defaults file, with -t: all seven images', async () => {
     // push-images.sh -r mylocalregistry.mycompany.com/apim-trial -t
     const result = await job().run(
-      ['-r', `${registry.host}/apim-trial`, '-t', '-c', 'podman', '--defaults-file', defaultsFile, ...LOGIN, '--json'],
+      [
+        '-r',
+        `${registry.host}/apim-trial`,
+        '-t',
+        '-c',
+        'podman',
+        '--defaults-file',
+        defaultsFile,
+        ...LOGIN,
+        '--json'
+      ],
       { stdin: `${PASSWORD}\n` }
     )
     expectStatus(result, 0)
@@ -109,8 +121,21 @@ describe('the reference script examples, as harbor-push flags', () => {
   test('several -i: only those images', async () => {
     // push-images -r mylocalregistry.mycompany.com/apim-trial -i apim-le-toolkit -i apim-le-cacheloader
     const result = await job().run(
-      ['-r', `${registry.host}/several`, '-t', '-c', 'podman', '--defaults-file', defaultsFile,
-        '-i', 'apim-le-toolkit', '-i', 'apim-le-cacheloader', ...LOGIN, '--json'],
+      [
+        '-r',
+        `${registry.host}/several`,
+        '-t',
+        '-c',
+        'podman',
+        '--defaults-file',
+        defaultsFile,
+        '-i',
+        'apim-le-toolkit',
+        '-i',
+        'apim-le-cacheloader',
+        ...LOGIN,
+        '--json'
+      ],
       { stdin: PASSWORD }
     )
     expectStatus(result, 0)
@@ -126,25 +151,62 @@ describe('the reference script examples, as harbor-push flags', () => {
   test('-i with -d: the destination tag replaces the source tag', async () => {
     // push-images -r ... -i apim-le-toolkit -i apim-le-cacheloader -d apim-trials
     const result = await job().run(
-      ['-r', `${registry.host}/tagged`, '-t', '-c', 'podman', '-p', SOURCE_PATH, '-s', 'v6.0.0',
-        '-i', 'apim-le-toolkit', '-i', 'apim-le-cacheloader', '-d', 'apim-trials', ...LOGIN, '--json'],
+      [
+        '-r',
+        `${registry.host}/tagged`,
+        '-t',
+        '-c',
+        'podman',
+        '-p',
+        SOURCE_PATH,
+        '-s',
+        'v6.0.0',
+        '-i',
+        'apim-le-toolkit',
+        '-i',
+        'apim-le-cacheloader',
+        '-d',
+        'apim-trials',
+        ...LOGIN,
+        '--json'
+      ],
       { stdin: PASSWORD }
     )
     expectStatus(result, 0)
     const report = jsonReport(result)
     expect(report.images.map(image => [image.source, image.destination])).toEqual([
-      [`${SOURCE_PATH}/apim-le-toolkit:v6.0.0`, `${registry.host}/tagged/apim-le-toolkit:apim-trials`],
-      [`${SOURCE_PATH}/apim-le-cacheloader:v6.0.0`, `${registry.host}/tagged/apim-le-cacheloader:apim-trials`]
+      [
+        `${SOURCE_PATH}/apim-le-toolkit:v6.0.0`,
+        `${registry.host}/tagged/apim-le-toolkit:apim-trials`
+      ],
+      [
+        `${SOURCE_PATH}/apim-le-cacheloader:v6.0.0`,
+        `${registry.host}/tagged/apim-le-cacheloader:apim-trials`
+      ]
     ])
     await expectInRegistry(registry, report)
     expect(await listTags(registry, 'tagged/apim-le-toolkit', AUTH)).toEqual(['apim-trials'])
   })
 
   test('-t is what lets a self-signed registry through; without it, the TLS advice and status 1', async () => {
-    const args = ['-r', `${tlsRegistry.host}/tls`, '-c', 'podman', '-p', SOURCE_PATH, '-s', 'v6.0.0', '-i', 'apim-le-cache', ...LOGIN]
+    const args = [
+      '-r',
+      `${tlsRegistry.host}/tls`,
+      '-c',
+      'podman',
+      '-p',
+      SOURCE_PATH,
+      '-s',
+      'v6.0.0',
+      '-i',
+      'apim-le-cache',
+      ...LOGIN
+    ]
     const refused = await job().run(args, { stdin: PASSWORD })
     expectStatus(refused, 1)
-    expect(refused.stderr).toMatch(/TLS certificate of "127\.0\.0\.1:\d+" is not trusted: set ca-file/)
+    expect(refused.stderr).toMatch(
+      /TLS certificate of "127\.0\.0\.1:\d+" is not trusted: set ca-file/
+    )
     expect(refused.stdout).toBe('')
 
     const result = await job().run([...args, '-t', '--json'], { stdin: PASSWORD })
@@ -156,8 +218,25 @@ describe('the reference script examples, as harbor-push flags', () => {
 describe('human output, secrets and exit statuses', () => {
   test('HARBOR_PASSWORD, progress on stderr, the table on stdout', async () => {
     const result = await job().run(
-      ['-r', `${registry.host}/human`, '-t', '-c', 'podman', '-p', SOURCE_PATH, '-s', 'v6.0.0',
-        '-i', 'apim-le-cache,apim-le-configui', '-d', 'v6.0.0', '-d', 'stable', '-u', USER],
+      [
+        '-r',
+        `${registry.host}/human/`,
+        '-t',
+        '-c',
+        'podman',
+        '-p',
+        SOURCE_PATH,
+        '-s',
+        'v6.0.0',
+        '-i',
+        'apim-le-cache,apim-le-configui',
+        '-d',
+        'v6.0.0',
+        '-d',
+        'stable',
+        '-u',
+        USER
+      ],
       { env: { HARBOR_PASSWORD: PASSWORD } }
     )
     expectStatus(result, 0)
@@ -169,15 +248,24 @@ describe('human output, secrets and exit statuses', () => {
         const manifest = await getManifest(registry, `human/${image}`, tag, AUTH)
         const row = lines.find(line => line.includes(`${registry.host}/human/${image}:${tag} `))
         expect(row).toMatch(
-          new RegExp(`^${SOURCE_PATH}/${image}:v6\\.0\\.0 +\\S+ +${(manifest?.digest ?? '-').slice(0, 19)} +pushed +[\\d.]+s$`)
+          new RegExp(
+            `^${SOURCE_PATH}/${image}:v6\\.0\\.0 +\\S+ +${(manifest?.digest ?? '-').slice(0, 19)} +pushed +[\\d.]+s$`
+          )
         )
       }
     }
     expect(lines.at(-1)).toBe('4 pushed, 0 unchanged, 0 skipped, 0 failed')
     expect(result.stderr).toMatch(/^Using podman version/m)
-    expect(result.stderr).toMatch(/^pushed 127\.0\.0\.1:\d+\/human\/apim-le-cache:v6\.0\.0 \(\d\/4, [\d.]+s\)$/m)
+    // The reference script's "unknown transport" mistake is mended, and the user told so.
+    expect(result.stderr).toMatch(
+      /^warning: registry "127\.0\.0\.1:\d+\/human\/": dropped the trailing "\/"/m
+    )
+    expect(result.stderr).toMatch(
+      /^pushed 127\.0\.0\.1:\d+\/human\/apim-le-cache:v6\.0\.0 \(\d\/4, [\d.]+s\)$/m
+    )
     // Not a terminal: no colours; not GitHub Actions: no workflow commands.
-    expect(result.stdout + result.stderr).not.toMatch(/\u001b\[|^::/m)
+    expect(result.stdout + result.stderr).not.toContain('\u001b[')
+    expect(result.stdout + result.stderr).not.toMatch(/^::/m)
   })
 
   test('the secret is in no argv, output or leftover file; the private login is gone afterwards', async () => {
@@ -185,13 +273,28 @@ describe('human output, secrets and exit statuses', () => {
     try {
       const runner = job({ PATH: `${shims.dir}:${process.env.PATH ?? ''}` })
       const result = await runner.run(
-        ['-r', `${registry.host}/hygiene`, '-t', '-c', 'podman', '-p', SOURCE_PATH, '-s', 'v6.0.0',
-          '-i', 'apim-le-toolkit', ...LOGIN, '--json'],
+        [
+          '-r',
+          `${registry.host}/hygiene`,
+          '-t',
+          '-c',
+          'podman',
+          '-p',
+          SOURCE_PATH,
+          '-s',
+          'v6.0.0',
+          '-i',
+          'apim-le-toolkit',
+          ...LOGIN,
+          '--json'
+        ],
         { stdin: PASSWORD }
       )
       expectStatus(result, 0)
       const calls = shims.calls()
-      expect(calls.some(call => call.startsWith('podman login') && call.includes('--password-stdin'))).toBe(true)
+      expect(
+        calls.some(call => call.startsWith('podman login') && call.includes('--password-stdin'))
+      ).toBe(true)
       expect(calls.some(call => call.startsWith('podman push'))).toBe(true)
       for (const secret of SECRET_FORMS) {
         expect(calls.join('\n')).not.toContain(secret)
@@ -210,8 +313,20 @@ describe('human output, secrets and exit statuses', () => {
     const shims = makeShims(['podman'])
     const runner = job({ PATH: `${shims.dir}:${process.env.PATH ?? ''}`, HP_SHIM_HANG_ON: 'push' })
     const run = runner.start(
-      ['-r', `${registry.host}/stopped`, '-t', '-c', 'podman', '-p', SOURCE_PATH, '-s', 'v6.0.0',
-        '-i', 'apim-le-cache', ...LOGIN],
+      [
+        '-r',
+        `${registry.host}/stopped`,
+        '-t',
+        '-c',
+        'podman',
+        '-p',
+        SOURCE_PATH,
+        '-s',
+        'v6.0.0',
+        '-i',
+        'apim-le-cache',
+        ...LOGIN
+      ],
       { stdin: PASSWORD }
     )
     try {
@@ -224,7 +339,9 @@ describe('human output, secrets and exit statuses', () => {
       run.signal('SIGTERM')
       const result = await run.wait()
       expect(result.code).toBe(143)
-      expect(result.stderr).toContain('harbor-push: stopped by SIGTERM; the private login was removed')
+      expect(result.stderr).toContain(
+        'harbor-push: stopped by SIGTERM; the private login was removed'
+      )
       expect(fs.readdirSync(runner.tmp)).toEqual([])
     } finally {
       run.killGroup()
@@ -235,8 +352,21 @@ describe('human output, secrets and exit statuses', () => {
   test('1: a wrong secret is rejected at login, nothing is pushed, the secret is not printed', async () => {
     const wrong = `wrong-${crypto.randomBytes(8).toString('hex')}`
     const result = await job().run(
-      ['-r', `${registry.host}/wrong`, '-t', '-c', 'podman', '-p', SOURCE_PATH, '-s', 'v6.0.0',
-        '-i', 'apim-le-cache', ...LOGIN, '--json'],
+      [
+        '-r',
+        `${registry.host}/wrong`,
+        '-t',
+        '-c',
+        'podman',
+        '-p',
+        SOURCE_PATH,
+        '-s',
+        'v6.0.0',
+        '-i',
+        'apim-le-cache',
+        ...LOGIN,
+        '--json'
+      ],
       { stdin: wrong }
     )
     expectStatus(result, 1)
@@ -246,22 +376,41 @@ describe('human output, secrets and exit statuses', () => {
     expect(await listTags(registry, 'wrong/apim-le-cache', AUTH)).toEqual([])
   })
 
-  test.each<[string, string[], RegExp]>([
+  test.each<[string, string, string[], RegExp]>([
     [
       'a source tag that is not in local storage',
-      ['-s', 'v9.9.9', '-i', 'apim-le-cache'],
+      '<registry>/bad',
+      ['-s', 'v9.9.9'],
       /invalid input: .*apim-le-cache:v9\.9\.9" not in local podman storage; check the source tag \/ path \(`podman images`\)/
     ],
     [
-      'a trailing // in the registry path',
-      ['-r', 'example.com//x', '-i', 'apim-le-cache'],
-      /invalid input: registry "example\.com\/\/x"/
+      'a "//" in the registry path',
+      '<registry>//bad',
+      [],
+      /invalid input: registry "127\.0\.0\.1:\d+\/\/bad"/
     ],
-    ['--password', ['-i', 'apim-le-cache', '--password', PASSWORD], /--password is refused/]
-  ])('2: %s, nothing pushed', async (_label, extra, message) => {
+    [
+      '--password',
+      '<registry>/bad',
+      ['-s', 'v6.0.0', '--password', PASSWORD],
+      /--password is refused/
+    ]
+  ])('2: %s, nothing pushed', async (_label, target, extra, message) => {
     const result = await job().run(
-      ['-r', `${registry.host}/bad`, '-t', '-c', 'podman', '-p', SOURCE_PATH, '-s', 'v6.0.0',
-        '-u', USER, ...extra],
+      [
+        '-r',
+        target.replace('<registry>', registry.host),
+        '-t',
+        '-c',
+        'podman',
+        '-p',
+        SOURCE_PATH,
+        '-i',
+        'apim-le-cache',
+        '-u',
+        USER,
+        ...extra
+      ],
       { env: { HARBOR_PASSWORD: PASSWORD } }
     )
     expectStatus(result, 2)
@@ -270,7 +419,28 @@ describe('human output, secrets and exit statuses', () => {
     expect(await listTags(registry, 'bad/apim-le-cache', AUTH)).toEqual([])
   })
 
-  test('-h: the usage, at once', async () => {
+  test('-h: the usage, at once, from the bundle alone (no node_modules), a bin of the package', async () => {
+    const bundle = path.resolve(import.meta.dirname, '../../dist/cli')
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(bundle, '../../package.json'), 'utf8')) as {
+      bin: Record<string, string>
+    }
+    expect(pkg.bin).toEqual({ 'harbor-push': 'dist/cli/index.js' })
+    expect(fs.readFileSync(path.join(bundle, 'index.js'), 'utf8').split('\n')[0]).toBe(
+      '#!/usr/bin/env node'
+    )
+    expect(fs.statSync(path.join(bundle, 'index.js')).mode & 0o111).toBe(0o111)
+    expect(fs.existsSync(path.join(bundle, 'licenses.txt'))).toBe(true)
+
+    // A copy of dist/cli far from this repository's node_modules runs as it is.
+    const alone = path.join(job().root, 'harbor-push')
+    fs.cpSync(bundle, alone, { recursive: true })
+    const { stdout: aloneHelp } = await promisify(execFile)(
+      bundleNode(),
+      [path.join(alone, 'index.js'), '-h'],
+      { cwd: alone }
+    )
+    expect(aloneHelp).toMatch(/^Usage: harbor-push -r <registry>/)
+
     const result = await job().run(['-h'])
     expectStatus(result, 0)
     expect(result.stdout).toMatch(/^Usage: harbor-push -r <registry>/)

@@ -25,6 +25,10 @@ export interface Registry {
   /** pid of the registry process */
   pid: number
   logs(): string
+  /** Kills the registry process (SIGKILL), keeping its storage and port for `start()`. */
+  kill(): Promise<void>
+  /** Starts it again after `kill()`, on the same port with the same storage. */
+  start(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -112,7 +116,15 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
         'utf8'
       )
       const server = spawnServer(registryBin, ['serve', configFile], { cwd: dir })
-      const reg = makeRegistry({ host, tls: opts.tls === true, dir, caFile, users, server })
+      const reg = makeRegistry({
+        host,
+        tls: opts.tls === true,
+        dir,
+        caFile,
+        users,
+        server,
+        restart: () => spawnServer(registryBin, ['serve', configFile], { cwd: dir })
+      })
       try {
         await waitUntilReady(reg, server)
         return reg
@@ -182,18 +194,28 @@ function makeRegistry(c: {
   caFile?: string
   users: Record<string, string>
   server: ServerProcess
+  restart: () => ServerProcess
 }): Registry {
   let stopped: Promise<void> | undefined
+  let server = c.server
   const reg: Registry = {
     host: c.host,
     url: `${c.tls ? 'https' : 'http'}://${c.host}`,
     dir: c.dir,
     users: c.users,
-    pid: c.server.pid,
-    logs: () => c.server.logs(),
+    pid: server.pid,
+    logs: () => server.logs(),
+    kill: async () => {
+      server.child.kill('SIGKILL')
+      await server.exited
+    },
+    start: async () => {
+      server = c.restart()
+      await waitUntilReady(reg, server)
+    },
     stop: () => {
       stopped ??= (async () => {
-        await c.server.stop(STOP_GRACE_MS)
+        await server.stop(STOP_GRACE_MS)
         fs.rmSync(c.dir, { recursive: true, force: true })
       })()
       return stopped

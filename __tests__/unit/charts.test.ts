@@ -2,13 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from '@jest/globals'
-import {
-  type InspectedChart,
-  chartReference,
-  inspectCharts,
-  ociTag,
-  packageCharts
-} from '../../src/charts/prepare.js'
+import { chartReference, inspectCharts, ociTag, packageCharts } from '../../src/charts/prepare.js'
 import { resolveCharts } from '../../src/charts/resolve.js'
 import { InputError } from '../../src/errors.js'
 import type { Log } from '../../src/log.js'
@@ -444,7 +438,7 @@ describe('references', () => {
     ['2.0.0+a+b', '2.0.0_a_b']
   ])('version %s is the OCI tag %s', (version, tag) => {
     expect(ociTag(version)).toBe(tag)
-    expect(chartReference('h.example.com/proj', { name: 'app', version } as InspectedChart)).toBe(
+    expect(chartReference('h.example.com/proj', { name: 'app', version })).toBe(
       `oci://h.example.com/proj/app:${tag}`
     )
   })

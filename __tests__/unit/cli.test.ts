@@ -84,10 +84,14 @@ function report(statuses: ('pushed' | 'failed')[] = ['pushed']): Report {
 
 beforeEach(() => {
   harborPush.mockReset()
-  harborPush.mockImplementation(async (_settings, log) => {
+  harborPush.mockImplementation((_settings, log) => {
     log.info('Pushing apim/apim-le-cache:v6.0.0 -> ...')
-    log.group(`pushed ${REGISTRY}/apim-le-cache:v6.0.0 (1/1, 1.5s)`, [`digest:      ${DIGEST}`])
-    return report()
+    log.group(`pushed ${REGISTRY}/apim-le-cache:v6.0.0 (1/1, 1.5s)`, [
+      `source:      apim/apim-le-cache:v6.0.0`,
+      `digest:      ${DIGEST}`,
+      'attempt 1 failed, retried after 1000 ms: connection reset'
+    ])
+    return Promise.resolve(report())
   })
 })
 
@@ -215,6 +219,11 @@ describe('flags', () => {
     )
   })
 
+  test('the README shows this usage, word for word', () => {
+    const readme = fs.readFileSync(path.join(import.meta.dirname, '../../README.md'), 'utf8')
+    expect(readme).toContain(`\`\`\`text\n${usage()}\n\`\`\``)
+  })
+
   test.each<[string, string[], string]>([
     ['--dry-run alone', ['--dry-run', '-r', 'x'], 'true'],
     ['--dry-run false', ['--dry-run', 'false'], 'false'],
@@ -253,8 +262,15 @@ describe('exit statuses and output', () => {
   test('0: everything pushed; progress on stderr, the table on stdout', async () => {
     const ran = await cli(base)
     expect(ran.code).toBe(EXIT.ok)
-    expect(ran.stderr).toContain('Pushing apim/apim-le-cache:v6.0.0 -> ...')
-    expect(ran.stderr).toContain(`pushed ${REGISTRY}/apim-le-cache:v6.0.0 (1/1, 1.5s)\n    digest:`)
+    // The table has source, destination and digest; the progress block keeps only what it adds.
+    expect(ran.stderr).toBe(
+      [
+        'Pushing apim/apim-le-cache:v6.0.0 -> ...',
+        `pushed ${REGISTRY}/apim-le-cache:v6.0.0 (1/1, 1.5s)`,
+        '    attempt 1 failed, retried after 1000 ms: connection reset',
+        ''
+      ].join('\n')
+    )
     const destination = `${REGISTRY}/apim-le-cache:v6.0.0`
     expect(ran.stdout.split('\n')).toEqual([
       `SOURCE                     ${'DESTINATION'.padEnd(destination.length)}  DIGEST               STATUS  TIME`,
@@ -264,7 +280,8 @@ describe('exit statuses and output', () => {
       ''
     ])
     // No colour codes and no workflow commands when not on a terminal nor in GitHub Actions.
-    expect(ran.stdout + ran.stderr).not.toMatch(/\u001b\[|::/)
+    expect(ran.stdout + ran.stderr).not.toContain('\u001b[')
+    expect(ran.stdout + ran.stderr).not.toContain('::')
     const [settings] = harborPush.mock.calls[0]
     expect(settings).toMatchObject({ containerTool: 'podman', sourcePath: 'apim' })
     expect(settings.credentials).toBeUndefined()
@@ -379,9 +396,9 @@ describe('stdout holds the report only', () => {
   }
 
   test('what libraries print goes to stderr; their workflow commands only in GitHub Actions', async () => {
-    harborPush.mockImplementation(async () => {
+    harborPush.mockImplementation(() => {
       library()
-      return report()
+      return Promise.resolve(report())
     })
     processStdout.written = ''
     const ran = await cli(base)
@@ -472,11 +489,11 @@ describe('the secret', () => {
   })
 
   test('whatever the core prints, the secret and its base64 form come out as ***', async () => {
-    harborPush.mockImplementation(async (_settings, log) => {
+    harborPush.mockImplementation((_settings, log) => {
       log.info(`info ${SECRET}`)
       log.warning(`warning ${BASE64}`)
       log.group(`pushed ${SECRET}`, [`line ${BASE64}`])
-      throw new Error(`failed with ${SECRET}`)
+      return Promise.reject(new Error(`failed with ${SECRET}`))
     })
     const ran = await cli(base, { stdin: SECRET, env: { HARBOR_PASSWORD: SECRET } })
     expect(ran.code).toBe(EXIT.failed)
@@ -502,6 +519,14 @@ describe('the secret', () => {
       `::add-mask::${BASE64}`
     ])
     expect(() => JSON.parse(ran.stdout) as unknown).not.toThrow()
+    const piped = await cli([...base, '--password-stdin'], {
+      stdin: `${SECRET}\n`,
+      env: { GITHUB_ACTIONS: 'true' }
+    })
+    expect(piped.stderr.split('\n').filter(line => line.startsWith('::'))).toEqual([
+      `::add-mask::${SECRET}`,
+      `::add-mask::${BASE64}`
+    ])
     const outside = await cli([...base, '--json'], { env: { HARBOR_PASSWORD: SECRET } })
     expect(outside.stderr).not.toContain('::')
   })

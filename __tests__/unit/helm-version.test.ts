@@ -5,6 +5,7 @@ import type { TlsOptions } from '../../src/tools/container-tool.js'
 import {
   type HelmVersion,
   atLeast,
+  isLoopback,
   parseHelmVersion,
   registryFlags
 } from '../../src/tools/helm-version.js'
@@ -104,3 +105,43 @@ describe('registryFlags', () => {
     }
   )
 })
+
+describe('helm 3 and loopback registries', () => {
+  test.each([
+    ['127.0.0.1:5000', true],
+    ['localhost', true],
+    ['localhost:5443', true],
+    ['127.1.2.3:80', true],
+    ['[::1]:5000', true],
+    ['registry-oci.example.com', false],
+    ['10.0.0.1:5000', false],
+    ['localhost.example.com', false]
+  ])('%s is loopback: %s', (host, expected) => {
+    expect(isLoopback(host)).toBe(expected)
+  })
+
+  // helm 3 sends plain HTTP to loopback hosts whatever its TLS flags say.
+  test.each<[string, Scheme, TlsOptions, string | RegistryFlagsLike]>([
+    ['v3.17.3', 'https', { tlsVerify: true, caFile: CA }, 'refused'],
+    ['v3.17.3', 'https', { tlsVerify: false, caFile: '' }, 'refused'],
+    ['v3.17.3', 'http', { tlsVerify: false, caFile: '' }, { login: [], push: ['--plain-http'] }],
+    [
+      'v4.1.4',
+      'https',
+      { tlsVerify: true, caFile: CA },
+      { login: ['--ca-file', CA], push: ['--ca-file', CA] }
+    ]
+  ])('helm %s, %s to 127.0.0.1, %j: %j', (text, scheme, tls, expected) => {
+    const run = (): RegistryFlagsLike =>
+      registryFlags(version(text), '127.0.0.1:5443', scheme, tls, true)
+    if (expected === 'refused') {
+      expect(run).toThrow(
+        `helm ${text} cannot push to the TLS registry "127.0.0.1:5443": helm 3 always talks plain HTTP to loopback hosts; use helm 4`
+      )
+    } else {
+      expect(run()).toEqual(expected)
+    }
+  })
+})
+
+type RegistryFlagsLike = { login: string[]; push: string[] }

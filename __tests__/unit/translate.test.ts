@@ -320,3 +320,80 @@ describe('wording', () => {
     expect(failure.transient).toBe(false)
   })
 })
+
+describe('helm', () => {
+  const helmLogin: FailureContext = { ...login, tool: 'helm' }
+  const helmPush: FailureContext = {
+    ...push,
+    tool: 'helm',
+    reference: `oci://${HOST}/proj/app:1.0.0`
+  }
+
+  // What helm v3.17.3 and v4.1.4 print, captured against the test registry.
+  test.each<[string, string, FailureContext, RegExp, boolean]>([
+    [
+      'v3 wrong secret',
+      'Error: login attempt to http://127.0.0.1:5099/v2/ failed with status: 401 Unauthorized',
+      helmLogin,
+      REJECTED,
+      false
+    ],
+    [
+      'v4 wrong secret',
+      'Error: authenticating to "127.0.0.1:5099": GET "http://127.0.0.1:5099/v2/": response status code 401: unauthorized: authentication required',
+      helmLogin,
+      REJECTED,
+      false
+    ],
+    [
+      'v4 plain HTTP without --plain-http',
+      'Error: failed to perform "Exists" on destination: Head "https://h/v2/p/app/manifests/sha256:ab": http: server gave HTTP response to HTTPS client',
+      helmPush,
+      PLAIN_HTTP_PODMAN,
+      false
+    ],
+    [
+      'an untrusted certificate',
+      'Error: Get "https://127.0.0.1:5443/v2/": tls: failed to verify certificate: x509: certificate signed by unknown authority',
+      helmLogin,
+      UNTRUSTED,
+      false
+    ],
+    [
+      'an immutable chart version',
+      'Error: failed to push: PUT "https://h/v2/proj/app/manifests/1.0.0": response status code 412: Precondition Failed',
+      helmPush,
+      /^tag "oci:\/\/registry-oci\.example\.com\/proj\/app:1\.0\.0" is immutable in Harbor/,
+      false
+    ],
+    [
+      'a read-only account',
+      'Error: failed to push: POST "https://h/v2/proj/app/blobs/uploads/": response status code 403: denied: requested access to the resource is denied',
+      helmPush,
+      READ_ONLY,
+      false
+    ]
+  ])('%s', (_label, stderr, context, advice, transient) => {
+    const failure = translate(stderr, context)
+    expect(failure.message).toMatch(advice)
+    expect(failure.transient).toBe(transient)
+  })
+
+  test.each([
+    'Error: push access denied, repository does not exist or may require authorization: authorization failed: no basic auth credentials',
+    'Error: failed to perform "Exists" on destination: HEAD "http://h/v2/p/app/manifests/sha256:ab": basic credential not found'
+  ])('no helm login for the registry: %s', stderr => {
+    expect(translate(stderr, helmPush).message).toMatch(
+      /^helm holds no login for "registry-oci\.example\.com" although it logged in as "robot\$proj\+ci"/
+    )
+    expect(translate(stderr, { ...helmPush, username: undefined }).message).toMatch(
+      /^helm holds no login for "registry-oci\.example\.com": no username\/password were given, so the helm login already on this machine was used, and it has none for this registry; set username and password/
+    )
+  })
+
+  test('a helm without a flag it was given', () => {
+    expect(translate('Error: unknown flag: --plain-http', helmLogin).message).toBe(
+      'this helm is too old for a flag the registry settings need: put a newer helm on PATH, or take it off PATH so that helm-version is installed (unknown flag: --plain-http)'
+    )
+  })
+})

@@ -142,7 +142,7 @@ class Comparator {
 
 module.exports = Comparator
 
-const parseOptions = __nccwpck_require__(5131)
+const parseOptions = __nccwpck_require__(7512)
 const { safeRe: re, t } = __nccwpck_require__(6102)
 const cmp = __nccwpck_require__(9647)
 const debug = __nccwpck_require__(1736)
@@ -377,7 +377,7 @@ module.exports = Range
 const LRU = __nccwpck_require__(1018)
 const cache = new LRU()
 
-const parseOptions = __nccwpck_require__(5131)
+const parseOptions = __nccwpck_require__(7512)
 const Comparator = __nccwpck_require__(7712)
 const debug = __nccwpck_require__(1736)
 const SemVer = __nccwpck_require__(6644)
@@ -745,7 +745,7 @@ const debug = __nccwpck_require__(1736)
 const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(9962)
 const { safeRe: re, t } = __nccwpck_require__(6102)
 
-const parseOptions = __nccwpck_require__(5131)
+const parseOptions = __nccwpck_require__(7512)
 const { compareIdentifiers } = __nccwpck_require__(3411)
 
 const isPrereleaseIdentifier = (prerelease, identifier) => {
@@ -1925,7 +1925,7 @@ module.exports = LRUCache
 
 /***/ }),
 
-/***/ 5131:
+/***/ 7512:
 /***/ ((module) => {
 
 
@@ -42113,6 +42113,12 @@ function registryFlags(version, host, scheme, tls, willLogin) {
         const login = atLeast(version, FLAG_SINCE.loginPlainHttp) ? ['--plain-http'] : [];
         return { login, push: ['--plain-http'] };
     }
+    if (version.major < 4 && isLoopback(host)) {
+        // helm 3 resolves registries with containerd's rules, which send plain
+        // HTTP to every loopback host whatever the TLS flags say (seen with
+        // v3.17.3); the push then fails with a bare "400 Bad Request".
+        throw new InputError(`helm ${version.text} cannot push to the TLS registry "${host}": helm 3 always talks plain HTTP to loopback hosts; use helm 4 (put it on PATH, or take helm off PATH and set helm-version, e.g. v4.1.4)`);
+    }
     if (!tls.tlsVerify) {
         need(FLAG_SINCE.pushTls, 'skip TLS verification (helm push --insecure-skip-tls-verify)');
         return { login: ['--insecure'], push: ['--insecure-skip-tls-verify'] };
@@ -42124,6 +42130,11 @@ function registryFlags(version, host, scheme, tls, willLogin) {
         return { login: ['--ca-file', tls.caFile], push: ['--ca-file', tls.caFile] };
     }
     return { login: [], push: [] };
+}
+/** localhost, 127.0.0.0/8 or ::1, with or without a port. */
+function isLoopback(host) {
+    const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.split(':')[0];
+    return name === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(name) || name === '::1';
 }
 
 ;// CONCATENATED MODULE: ./src/settings/chart-inputs.ts
@@ -42440,7 +42451,7 @@ function readMetadata(source) {
             text = readChartYamlOfTgz(source.path);
         }
         catch (error) {
-            throw new InputError(`${where} cannot be read as a packaged chart (${messageOf(error)}); give a .tgz made by helm package`);
+            throw new InputError(`${where} cannot be read as a packaged chart (${reason(error)}); give a .tgz made by helm package`);
         }
         if (text === undefined) {
             throw new InputError(`${where} holds no <chart>/Chart.yaml: it is not a packaged chart; give a .tgz made by helm package`);
@@ -42465,6 +42476,12 @@ function describe(source) {
 function shown(file) {
     const relative = external_node_path_default().relative(process.cwd(), file) || '.';
     return relative.startsWith('..') ? file : relative;
+}
+/** zlib's errors come from Node's own realm, where `instanceof Error` can fail (jest's vm). */
+function reason(error) {
+    return typeof error === 'object' && error !== null && 'message' in error
+        ? String(error.message)
+        : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/charts/dependencies.ts
@@ -48115,7 +48132,7 @@ async function resolveCharts(entries, cwd = process.cwd()) {
             found.push(explicitSource(entry, cwd));
         }
     }
-    const unique = [...new Map(found.map(source => [source.path, source])).values()];
+    const unique = found.filter((source, index) => found.findIndex(other => other.path === source.path) === index);
     // A pattern such as charts/** also reaches the subcharts and vendored
     // dependencies inside a chart; those travel inside their parent.
     const folders = unique.filter(source => source.kind === 'dir').map(source => source.path);
@@ -48288,9 +48305,68 @@ function lastLines(text) {
         .replace(/^Error: /, '');
 }
 
+;// CONCATENATED MODULE: ./src/registry/errors.ts
+/** A registry answered with an error status; the body's `errors` kept for translation. */
+class RegistryError extends Error {
+    status;
+    detail;
+    url;
+    constructor(status, 
+    /** `code: message` of each entry of the `{"errors":[...]}` body, or the body's start. */
+    detail, url) {
+        super(`HTTP ${status} from ${url}${detail ? `: ${detail}` : ''}`);
+        this.status = status;
+        this.detail = detail;
+        this.url = url;
+        this.name = 'RegistryError';
+    }
+}
+/**
+ * The words of an error body: the distribution spec's
+ * `{"errors":[{"code","message","detail"}]}`, or the start of anything else
+ * (an HTML page from a proxy says more in its title than in its status).
+ */
+function errorDetail(body) {
+    try {
+        const parsed = JSON.parse(body);
+        if (Array.isArray(parsed.errors) && parsed.errors.length > 0) {
+            return parsed.errors
+                .map(entry => [entry.code, entry.message].filter(Boolean).join(': '))
+                .join('; ');
+        }
+    }
+    catch {
+        // Not JSON.
+    }
+    const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
+    if (title)
+        return `<html> ${title.trim()}`;
+    return body.trim().slice(0, 200);
+}
+
 // EXTERNAL MODULE: external "node:tls"
 var external_node_tls_ = __nccwpck_require__(1692);
+;// CONCATENATED MODULE: ./src/backoff.ts
+/**
+ * How long to wait before attempt `attempt + 1`: exponential from `baseMs`,
+ * with jitter (x0.5 to x1.5) so parallel pushes that failed together do not
+ * come back together.
+ */
+function backoffDelay(attempt, baseMs) {
+    return Math.round(baseMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+}
+/** A `Retry-After` header (seconds or an HTTP date) in milliseconds, capped; undefined when absent or unreadable. */
+function retryAfterMs(header, capMs = 60_000) {
+    if (!header)
+        return undefined;
+    const seconds = Number(header);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+    return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), capMs) : undefined;
+}
+const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+
 ;// CONCATENATED MODULE: ./src/registry/http.ts
+
 
 
 
@@ -48319,63 +48395,117 @@ function dispatcherFor(tls) {
     }
     return agent;
 }
-/** One HTTP request to a registry with the step's TLS settings and a timeout. */
+/** Statuses worth another attempt: rate limits and gateways or registries that are briefly down. */
+const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+/**
+ * Network failures worth another attempt. Narrow on purpose: a TLS protocol
+ * or certificate error will not go away, and probing HTTPS on a plain-HTTP
+ * registry must fail at once.
+ */
+const TRANSIENT_NETWORK = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|other side closed|TimeoutError|timeout/i;
+/**
+ * One HTTP request to a registry with the step's TLS settings and a timeout.
+ * Transient failures (network, 429, 5xx) are retried with backoff as the
+ * policy allows, honouring `Retry-After`; the last answer or error is
+ * returned or thrown as it came.
+ */
 async function registryFetch(url, tls, request = {}) {
-    return (0,undici/* fetch */.hd)(url, {
-        method: request.method ?? 'GET',
-        headers: request.headers,
-        body: request.body,
-        redirect: 'follow',
-        dispatcher: dispatcherFor(tls),
-        signal: AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS)
-    });
+    const retries = request.retry?.retries ?? 0;
+    const base = request.retry?.baseDelayMs ?? 1000;
+    for (let attempt = 1;; attempt++) {
+        let cause;
+        let delay;
+        try {
+            const response = await (0,undici/* fetch */.hd)(url, {
+                method: request.method ?? 'GET',
+                headers: request.headers,
+                body: request.body,
+                redirect: 'follow',
+                dispatcher: dispatcherFor(tls),
+                signal: AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS)
+            });
+            if (!TRANSIENT_STATUS.has(response.status) || attempt > retries)
+                return response;
+            cause = `HTTP ${response.status}`;
+            delay = retryAfterMs(response.headers.get('retry-after')) ?? backoffDelay(attempt, base);
+            await response.arrayBuffer().catch(() => undefined);
+        }
+        catch (error) {
+            cause =
+                error instanceof Error && error.name === 'TimeoutError'
+                    ? 'TimeoutError'
+                    : networkCause(error);
+            if (attempt > retries || !TRANSIENT_NETWORK.test(cause))
+                throw error;
+            delay = backoffDelay(attempt, base);
+        }
+        request.retry?.onRetry?.(attempt, `${cause} from ${url}`, delay);
+        await sleep(delay);
+    }
 }
 /** The innermost cause of a fetch failure ("fetch failed" says nothing). */
 function networkCause(error) {
-    let current = error;
-    while (current instanceof Error && current.cause instanceof Error)
-        current = current.cause;
-    if (current instanceof Error) {
-        const code = current.code;
-        return code && !current.message.includes(code) ? `${code}: ${current.message}` : current.message;
-    }
-    return String(current);
+    // Duck-typed: undici's errors may come from another realm (a test VM), where instanceof fails.
+    let current = asError(error);
+    for (let cause = asError(current?.cause); cause; cause = asError(cause.cause))
+        current = cause;
+    if (!current)
+        return String(error);
+    const code = current.code;
+    return code && !current.message.includes(code) ? `${code}: ${current.message}` : current.message;
+}
+function asError(value) {
+    return typeof value === 'object' && value !== null && 'message' in value
+        ? value
+        : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/probe.ts
+
 
 const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i;
 /**
  * Whether `host` answers over HTTPS or only over plain HTTP: tools need to be
  * told (helm `--plain-http`), and a user asking for TLS deserves to hear that
- * the registry has none. Throws when neither answers.
+ * the registry has none. Throws when neither answers, or when the registry
+ * is still failing (5xx, 429) after the retries.
  */
-async function detectScheme(host, tls) {
+async function detectScheme(host, tls, retry) {
     let httpsFailure;
     try {
-        const response = await registryFetch(`https://${host}/v2/`, tls, { timeoutMs: 10_000 });
-        await response.arrayBuffer();
+        await answer(`https://${host}/v2/`, tls, retry);
         return 'https';
     }
     catch (error) {
+        if (error instanceof RegistryError)
+            throw error;
         httpsFailure = networkCause(error);
         // It speaks TLS, with a certificate this step does not trust.
         if (CERTIFICATE_ERROR.test(httpsFailure))
             return 'https';
     }
+    let body;
     try {
-        const response = await registryFetch(`http://${host}/v2/`, tls, { timeoutMs: 10_000 });
-        await response.arrayBuffer();
-        // A TLS server answers plain HTTP with a 400 of its own; a registry says who it is.
-        if (response.headers.has('docker-distribution-api-version') ||
-            [200, 401].includes(response.status)) {
-            return 'http';
-        }
+        body = await answer(`http://${host}/v2/`, tls, retry);
     }
-    catch {
+    catch (error) {
+        if (error instanceof RegistryError)
+            throw error;
         // Neither: report the HTTPS failure, the one a user expects to work.
     }
+    // A TLS server answers a plain-HTTP request with a 400 of its own.
+    if (body !== undefined && !/HTTP request to an HTTPS server/i.test(body))
+        return 'http';
     throw new Error(`"${host}" could not be reached over HTTPS or HTTP: ${httpsFailure}`);
+}
+/** The body of `/v2/`'s answer; a RegistryError when the registry is still failing after the retries. */
+async function answer(url, tls, retry) {
+    const response = await registryFetch(url, tls, { timeoutMs: 10_000, retry });
+    const body = await response.text();
+    if (TRANSIENT_STATUS.has(response.status)) {
+        throw new RegistryError(response.status, errorDetail(body), url);
+    }
+    return body;
 }
 
 ;// CONCATENATED MODULE: ./src/tools/helm.ts
@@ -49437,6 +49567,7 @@ async function mapWithLimit(items, limit, work) {
 
 ;// CONCATENATED MODULE: ./src/push/retry.ts
 
+
 /**
  * Runs `attempt` until it succeeds, fails for good, or runs out of retries.
  * Only transient failures (network, 5xx, 429, timeouts) are retried: another
@@ -49455,50 +49586,11 @@ async function withRetries(attempt, translate, options) {
             if (number > options.retries) {
                 throw new PushError(number > 1 ? `gave up after ${number} attempts: ${failure.message}` : failure.message, true);
             }
-            const delay = Math.round(base * 2 ** (number - 1) * (0.5 + Math.random()));
+            const delay = backoffDelay(number, base);
             options.onRetry?.(number, failure, delay);
-            await new Promise(resolve => setTimeout(resolve, delay));
+            await sleep(delay);
         }
     }
-}
-
-;// CONCATENATED MODULE: ./src/registry/errors.ts
-/** A registry answered with an error status; the body's `errors` kept for translation. */
-class RegistryError extends Error {
-    status;
-    detail;
-    url;
-    constructor(status, 
-    /** `code: message` of each entry of the `{"errors":[...]}` body, or the body's start. */
-    detail, url) {
-        super(`HTTP ${status} from ${url}${detail ? `: ${detail}` : ''}`);
-        this.status = status;
-        this.detail = detail;
-        this.url = url;
-        this.name = 'RegistryError';
-    }
-}
-/**
- * The words of an error body: the distribution spec's
- * `{"errors":[{"code","message","detail"}]}`, or the start of anything else
- * (an HTML page from a proxy says more in its title than in its status).
- */
-function errorDetail(body) {
-    try {
-        const parsed = JSON.parse(body);
-        if (Array.isArray(parsed.errors) && parsed.errors.length > 0) {
-            return parsed.errors
-                .map(entry => [entry.code, entry.message].filter(Boolean).join(': '))
-                .join('; ');
-        }
-    }
-    catch {
-        // Not JSON.
-    }
-    const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
-    if (title)
-        return `<html> ${title.trim()}`;
-    return body.trim().slice(0, 200);
 }
 
 ;// CONCATENATED MODULE: ./src/push/translate.ts
@@ -49595,10 +49687,12 @@ function failureText(error) {
         return error.stderr;
     if (error instanceof RegistryError)
         return error.message;
-    if (error instanceof Error && error.message === 'fetch failed')
+    // Duck-typed: fetch errors may come from another realm, where instanceof fails.
+    const { name, message } = (error ?? {});
+    if (message === 'fetch failed')
         return networkCause(error);
-    if (error instanceof Error && error.name === 'TimeoutError')
-        return `timeout: ${error.message}`;
+    if (name === 'TimeoutError')
+        return `timeout: ${String(message)}`;
     return messageOf(error);
 }
 function lastLine(text) {
@@ -49793,21 +49887,25 @@ class RegistryClient {
     baseUrl;
     tls;
     credentials;
+    retry;
     challenge;
     tokens = new Map();
     constructor(
     /** `https://host[:port]` or `http://host[:port]` */
-    baseUrl, tls, credentials) {
+    baseUrl, tls, credentials, 
+    /** Transient failures (network, 429, 5xx) are retried as this allows. */
+    retry) {
         this.baseUrl = baseUrl;
         this.tls = tls;
         this.credentials = credentials;
+        this.retry = retry;
     }
     /** `/v2/` without credentials: what auth the registry asks for. */
     async ping() {
         if (this.challenge)
             return this.challenge;
         const url = `${this.baseUrl}/v2/`;
-        const response = await registryFetch(url, this.tls);
+        const response = await registryFetch(url, this.tls, { retry: this.retry });
         await response.arrayBuffer();
         if (response.status === 200)
             return (this.challenge = { scheme: 'none' });
@@ -49886,7 +49984,8 @@ class RegistryClient {
     async harborProject(name) {
         const url = `${this.baseUrl}/api/v2.0/projects/${encodeURIComponent(name)}`;
         const response = await registryFetch(url, this.tls, {
-            headers: { Accept: 'application/json', ...this.basicHeader() }
+            headers: { Accept: 'application/json', ...this.basicHeader() },
+            retry: this.retry
         });
         const body = await response.text();
         const isJson = (response.headers.get('content-type') ?? '').includes('json');
@@ -49915,7 +50014,7 @@ class RegistryClient {
                 : '';
             headers.Authorization = `Bearer ${(await this.token(scope)).value}`;
         }
-        const response = await registryFetch(url, this.tls, { method, headers });
+        const response = await registryFetch(url, this.tls, { method, headers, retry: this.retry });
         const accepted = options.accept ?? [];
         if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
             return response;
@@ -49946,7 +50045,10 @@ class RegistryClient {
             url.searchParams.set('service', challenge.service);
         if (scope)
             url.searchParams.set('scope', scope);
-        const response = await registryFetch(url.toString(), this.tls, { headers: this.basicHeader() });
+        const response = await registryFetch(url.toString(), this.tls, {
+            headers: this.basicHeader(),
+            retry: this.retry
+        });
         const body = await response.text();
         if (response.status !== 200)
             throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname);
@@ -50012,12 +50114,21 @@ async function preflight(settings, tls, toolName, repositories, log) {
         username: credentials?.username
     };
     const fail = (error) => {
-        throw translateFailure(error, context);
+        const failure = translateFailure(error, context);
+        // Registry requests were retried already (see RetryPolicy below).
+        if (failure.transient && settings.retries > 0) {
+            throw new PushError(`gave up after ${settings.retries + 1} attempts: ${failure.message}`, true);
+        }
+        throw failure;
     };
-    const scheme = await detectScheme(host, tls).catch(fail);
+    const retry = {
+        retries: settings.retries,
+        onRetry: (attempt, cause, delay) => log.warning(`registry check attempt ${attempt} failed (${cause}); retrying in ${delay} ms`)
+    };
+    const scheme = await detectScheme(host, tls, retry).catch(fail);
     if (scheme === 'http' && tls.tlsVerify)
         throw new PushError(ADVICE.plainHttp(context));
-    const client = new RegistryClient(`${scheme}://${host}`, tls, credentials);
+    const client = new RegistryClient(`${scheme}://${host}`, tls, credentials, retry);
     const challenge = await client.ping().catch(fail);
     if (!credentials) {
         if (challenge.scheme !== 'none') {
@@ -50070,6 +50181,8 @@ async function tagStates(access, targets) {
 
 
 
+/** How often a long push says it is still going. */
+const HEARTBEAT_MS = 20_000;
 /**
  * The image push from start to end: check the tool and every source image,
  * ask the registry (login, permissions, what each tag holds now), decide per
@@ -50211,6 +50324,10 @@ async function handleTarget(target, run) {
     }
     run.log.info(`Pushing ${source} -> ${destination}`);
     const started = Date.now();
+    // Big images take minutes: say now and then that the push is alive.
+    const heartbeat = setInterval(() => {
+        run.log.info(`... still pushing ${destination} (${push_images_since(started)}s; ${run.progress.done}/${run.progress.total} done)`);
+    }, HEARTBEAT_MS);
     const notes = [];
     const pushContext = {
         ...run.context,
@@ -50237,6 +50354,7 @@ async function handleTarget(target, run) {
             seconds: push_images_since(started)
         };
     }
+    clearInterval(heartbeat);
     run.progress.done++;
     run.log.group(`${result.status} ${destination} (${run.progress.done}/${run.progress.total}, ${result.seconds}s)`, [
         `source:      ${source}`,
@@ -50915,7 +51033,7 @@ const FLAGS = [
         short: 'r',
         value: 'host[:port][/path]',
         input: true,
-        help: 'registry and repository path, e.g. registry-oci.example.com/catalog-apps-org-proj (no trailing /)'
+        help: 'registry[/project], e.g. registry-oci.example.com/my-project'
     },
     {
         long: 'images',
@@ -50923,28 +51041,28 @@ const FLAGS = [
         value: 'name[:tag]',
         repeatable: true,
         input: true,
-        help: 'image to push; repeat -i, or separate names with spaces or commas (default: IMAGES of the defaults file)'
+        help: 'image to push; repeatable (default: IMAGES of the defaults file)'
     },
     {
         long: 'container-tool',
         short: 'c',
         value: 'docker|podman',
         input: true,
-        help: 'container tool that holds the images (default: docker)'
+        help: 'tool that holds the images (default: docker)'
     },
     {
         long: 'source-path',
         short: 'p',
         value: 'path',
         input: true,
-        help: 'local repository path: the source is <path>/<name>:<tag>'
+        help: 'local path: the source is <path>/<name>:<tag>'
     },
     {
         long: 'source-tag',
         short: 's',
         value: 'tag',
         input: true,
-        help: 'tag of the local images; must exist (no implicit latest)'
+        help: 'tag of the local images (no implicit latest)'
     },
     {
         long: 'destination-tag',
@@ -50952,67 +51070,67 @@ const FLAGS = [
         value: 'tag',
         repeatable: true,
         input: true,
-        help: 'tag to push each image as; repeatable (default: the source tag)'
+        help: 'tag to push as; repeatable (default: the source tag)'
     },
     {
         long: 'no-tls-verify',
         short: 't',
-        help: 'do not verify TLS: the same as --tls-verify false'
+        help: 'do not verify TLS (the same as --tls-verify false)'
     },
     {
         long: 'username',
         short: 'u',
         value: 'name',
         input: true,
-        help: 'Harbor user or robot account (robot$<project>+<name>); the secret comes from --password-stdin or HARBOR_PASSWORD'
+        help: 'Harbor user, or robot account robot$<project>+<name>'
     },
     {
         long: 'password-stdin',
-        help: 'read the CLI secret (or robot secret) from standard input'
+        help: 'read the CLI secret (or robot secret) from stdin'
     },
     {
         long: 'defaults-file',
         value: 'file',
         input: true,
-        help: 'KEY=VALUE product defaults (REGISTRY, IMAGES, SOURCE_PATH, SOURCE_TAG, DESTINATION_TAG, CONTAINER_TOOL, CHARTS); flags win'
+        help: 'KEY=VALUE product defaults; flags win over them'
     },
     {
         long: 'tls-verify',
         value: 'true|false',
         boolean: true,
         input: true,
-        help: 'false skips TLS verification (podman --tls-verify=false)'
+        help: 'false skips TLS verification'
     },
     {
         long: 'ca-file',
         value: 'file',
         input: true,
-        help: 'PEM bundle to trust for this registry'
+        help: 'PEM bundle to trust for the registry'
     },
     {
         long: 'charts',
         value: 'path',
         repeatable: true,
         input: true,
-        help: 'chart folder or packaged .tgz (globs allowed); repeatable'
+        help: 'chart folder or .tgz (globs allowed); repeatable'
     },
     {
         long: 'chart-version',
         value: 'version',
         input: true,
-        help: 'version to set when packaging chart folders'
+        help: 'version set when packaging chart folders'
     },
     {
         long: 'chart-app-version',
         value: 'version',
         input: true,
-        help: 'appVersion to set when packaging chart folders'
+        help: 'appVersion set when packaging chart folders'
     },
     {
         long: 'helm-version',
         value: 'version',
         input: true,
-        help: 'helm to download when helm is not on PATH'
+        help: 'helm to download when none is on PATH'
     },
     {
         long: 'helm-download-url',
@@ -51024,7 +51142,7 @@ const FLAGS = [
         long: 'if-exists',
         value: 'overwrite|skip|fail',
         input: true,
-        help: 'when a destination tag holds different content (default: overwrite)'
+        help: 'when a tag holds other content (default: overwrite)'
     },
     {
         long: 'parallel',
@@ -51036,25 +51154,25 @@ const FLAGS = [
         long: 'retries',
         value: 'n',
         input: true,
-        help: 'extra attempts for transient failures, 0-10 (default: 2)'
+        help: 'extra attempts on transient failures, 0-10 (default: 2)'
     },
     {
         long: 'dry-run',
         value: 'true|false',
         boolean: true,
         input: true,
-        help: 'validate, log in, check permissions and print the plan; push nothing'
+        help: 'check everything and print the plan; push nothing'
     },
     {
         long: 'summary',
         value: 'true|false',
         boolean: true,
         input: true,
-        help: 'print the table at the end (default: true; the count line is always printed)'
+        help: 'false: no table at the end, only the count line'
     },
     {
         long: 'json',
-        help: 'print the report as JSON on stdout (images, charts, refs, counts, failures)'
+        help: 'print the report as JSON on stdout'
     },
     { long: 'help', short: 'h', help: 'print this usage' }
 ];
@@ -51135,8 +51253,8 @@ function usage() {
         '',
         'Examples:',
         '  harbor-push -r registry-oci.example.com/apim-trial --defaults-file apim.env -t',
-        '  harbor-push -r registry-oci.example.com/apim-trial -i apim-le-toolkit -i apim-le-cacheloader -d apim-trials',
-        '  printf %s "$HARBOR_CLI_SECRET" | harbor-push -u "$HARBOR_USER" --password-stdin -r ... -i ...',
+        '  harbor-push -r registry-oci.example.com/apim-trial -i apim-le-toolkit -i apim-le-cache -d trials',
+        '  printf %s "$CLI_SECRET" | harbor-push -u "$USER" --password-stdin -r ... -i ...',
         '',
         'Exit status: 0 everything pushed, 1 a push (or the login) failed, 2 bad input (nothing pushed).'
     ].join('\n');
@@ -51408,7 +51526,7 @@ async function runCli(argv, io, hooks = {}) {
         const password = await readSecret(args, io, terminal);
         const raw = { ...args.inputs, password };
         checkCredentialsPaired(raw);
-        const settings = loadSettings(raw, terminal.log.warning, terminal.log.info);
+        const settings = loadSettings(raw, message => terminal.log.warning(message), message => terminal.log.info(message));
         // The auth files hold base64(user:password): hide that form too.
         if (settings.credentials)
             secretForms(settings.credentials).forEach(s => terminal.addSecret(s));

@@ -29,7 +29,7 @@ export const FLAGS: readonly Flag[] = [
     short: 'r',
     value: 'host[:port][/path]',
     input: true,
-    help: 'registry and repository path, e.g. registry-oci.example.com/catalog-apps-org-proj (no trailing /)'
+    help: 'registry[/project], e.g. registry-oci.example.com/my-project'
   },
   {
     long: 'images',
@@ -37,28 +37,28 @@ export const FLAGS: readonly Flag[] = [
     value: 'name[:tag]',
     repeatable: true,
     input: true,
-    help: 'image to push; repeat -i, or separate names with spaces or commas (default: IMAGES of the defaults file)'
+    help: 'image to push; repeatable (default: IMAGES of the defaults file)'
   },
   {
     long: 'container-tool',
     short: 'c',
     value: 'docker|podman',
     input: true,
-    help: 'container tool that holds the images (default: docker)'
+    help: 'tool that holds the images (default: docker)'
   },
   {
     long: 'source-path',
     short: 'p',
     value: 'path',
     input: true,
-    help: 'local repository path: the source is <path>/<name>:<tag>'
+    help: 'local path: the source is <path>/<name>:<tag>'
   },
   {
     long: 'source-tag',
     short: 's',
     value: 'tag',
     input: true,
-    help: 'tag of the local images; must exist (no implicit latest)'
+    help: 'tag of the local images (no implicit latest)'
   },
   {
     long: 'destination-tag',
@@ -66,67 +66,67 @@ export const FLAGS: readonly Flag[] = [
     value: 'tag',
     repeatable: true,
     input: true,
-    help: 'tag to push each image as; repeatable (default: the source tag)'
+    help: 'tag to push as; repeatable (default: the source tag)'
   },
   {
     long: 'no-tls-verify',
     short: 't',
-    help: 'do not verify TLS: the same as --tls-verify false'
+    help: 'do not verify TLS (the same as --tls-verify false)'
   },
   {
     long: 'username',
     short: 'u',
     value: 'name',
     input: true,
-    help: 'Harbor user or robot account (robot$<project>+<name>); the secret comes from --password-stdin or HARBOR_PASSWORD'
+    help: 'Harbor user, or robot account robot$<project>+<name>'
   },
   {
     long: 'password-stdin',
-    help: 'read the CLI secret (or robot secret) from standard input'
+    help: 'read the CLI secret (or robot secret) from stdin'
   },
   {
     long: 'defaults-file',
     value: 'file',
     input: true,
-    help: 'KEY=VALUE product defaults (REGISTRY, IMAGES, SOURCE_PATH, SOURCE_TAG, DESTINATION_TAG, CONTAINER_TOOL, CHARTS); flags win'
+    help: 'KEY=VALUE product defaults; flags win over them'
   },
   {
     long: 'tls-verify',
     value: 'true|false',
     boolean: true,
     input: true,
-    help: 'false skips TLS verification (podman --tls-verify=false)'
+    help: 'false skips TLS verification'
   },
   {
     long: 'ca-file',
     value: 'file',
     input: true,
-    help: 'PEM bundle to trust for this registry'
+    help: 'PEM bundle to trust for the registry'
   },
   {
     long: 'charts',
     value: 'path',
     repeatable: true,
     input: true,
-    help: 'chart folder or packaged .tgz (globs allowed); repeatable'
+    help: 'chart folder or .tgz (globs allowed); repeatable'
   },
   {
     long: 'chart-version',
     value: 'version',
     input: true,
-    help: 'version to set when packaging chart folders'
+    help: 'version set when packaging chart folders'
   },
   {
     long: 'chart-app-version',
     value: 'version',
     input: true,
-    help: 'appVersion to set when packaging chart folders'
+    help: 'appVersion set when packaging chart folders'
   },
   {
     long: 'helm-version',
     value: 'version',
     input: true,
-    help: 'helm to download when helm is not on PATH'
+    help: 'helm to download when none is on PATH'
   },
   {
     long: 'helm-download-url',
@@ -138,7 +138,7 @@ export const FLAGS: readonly Flag[] = [
     long: 'if-exists',
     value: 'overwrite|skip|fail',
     input: true,
-    help: 'when a destination tag holds different content (default: overwrite)'
+    help: 'when a tag holds other content (default: overwrite)'
   },
   {
     long: 'parallel',
@@ -150,25 +150,25 @@ export const FLAGS: readonly Flag[] = [
     long: 'retries',
     value: 'n',
     input: true,
-    help: 'extra attempts for transient failures, 0-10 (default: 2)'
+    help: 'extra attempts on transient failures, 0-10 (default: 2)'
   },
   {
     long: 'dry-run',
     value: 'true|false',
     boolean: true,
     input: true,
-    help: 'validate, log in, check permissions and print the plan; push nothing'
+    help: 'check everything and print the plan; push nothing'
   },
   {
     long: 'summary',
     value: 'true|false',
     boolean: true,
     input: true,
-    help: 'print the table at the end (default: true; the count line is always printed)'
+    help: 'false: no table at the end, only the count line'
   },
   {
     long: 'json',
-    help: 'print the report as JSON on stdout (images, charts, refs, counts, failures)'
+    help: 'print the report as JSON on stdout'
   },
   { long: 'help', short: 'h', help: 'print this usage' }
 ]
@@ -263,8 +263,8 @@ export function usage(): string {
     '',
     'Examples:',
     '  harbor-push -r registry-oci.example.com/apim-trial --defaults-file apim.env -t',
-    '  harbor-push -r registry-oci.example.com/apim-trial -i apim-le-toolkit -i apim-le-cacheloader -d apim-trials',
-    '  printf %s "$HARBOR_CLI_SECRET" | harbor-push -u "$HARBOR_USER" --password-stdin -r ... -i ...',
+    '  harbor-push -r registry-oci.example.com/apim-trial -i apim-le-toolkit -i apim-le-cache -d trials',
+    '  printf %s "$CLI_SECRET" | harbor-push -u "$USER" --password-stdin -r ... -i ...',
     '',
     'Exit status: 0 everything pushed, 1 a push (or the login) failed, 2 bad input (nothing pushed).'
   ].join('\n')

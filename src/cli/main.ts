@@ -52,7 +52,11 @@ export async function runCli(
     const password = await readSecret(args, io, terminal)
     const raw: RawInputs = { ...args.inputs, password }
     checkCredentialsPaired(raw)
-    const settings = loadSettings(raw, terminal.log.warning, terminal.log.info)
+    const settings = loadSettings(
+      raw,
+      message => terminal.log.warning(message),
+      message => terminal.log.info(message)
+    )
     // The auth files hold base64(user:password): hide that form too.
     if (settings.credentials) secretForms(settings.credentials).forEach(s => terminal.addSecret(s))
 

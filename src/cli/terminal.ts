@@ -24,6 +24,8 @@ const STATUS_COLOR: Record<Status, string> = {
  */
 export class Terminal {
   private readonly secrets: string[] = []
+  /** Lines already handed to the runner's masking. */
+  private readonly masked = new Set<string>()
 
   constructor(
     private readonly stdout: OutStream,
@@ -39,6 +41,8 @@ export class Terminal {
     this.secrets.sort((a, b) => b.length - a.length)
     if (this.env.GITHUB_ACTIONS === 'true') {
       for (const line of secret.split(/\r?\n/).filter(part => part.trim() !== '')) {
+        if (this.masked.has(line)) continue
+        this.masked.add(line)
         this.stderr.write(`::add-mask::${line}\n`)
       }
     }
@@ -137,7 +141,7 @@ export function divertWrites(stream: DivertableStream, sink: (text: string) => v
     if (callback) process.nextTick(callback)
     return true
   }
-  stream.write = diverted as DivertableStream['write']
+  stream.write = diverted
   return () => {
     stream.write = original
   }

@@ -2,6 +2,7 @@ import { PushError } from '../errors.js'
 import type { Log } from '../log.js'
 import { RegistryClient } from '../registry/client.js'
 import { RegistryError } from '../registry/errors.js'
+import type { RetryPolicy } from '../registry/http.js'
 import { detectScheme } from '../registry/probe.js'
 import type { Settings } from '../settings/settings.js'
 import type { TlsOptions } from '../tools/container-tool.js'
@@ -55,12 +56,25 @@ export async function preflight(
     username: credentials?.username
   }
   const fail = (error: unknown): never => {
-    throw translateFailure(error, context)
+    const failure = translateFailure(error, context)
+    // Registry requests were retried already (see RetryPolicy below).
+    if (failure.transient && settings.retries > 0) {
+      throw new PushError(
+        `gave up after ${settings.retries + 1} attempts: ${failure.message}`,
+        true
+      )
+    }
+    throw failure
   }
 
-  const scheme = await detectScheme(host, tls).catch(fail)
+  const retry: RetryPolicy = {
+    retries: settings.retries,
+    onRetry: (attempt, cause, delay) =>
+      log.warning(`registry check attempt ${attempt} failed (${cause}); retrying in ${delay} ms`)
+  }
+  const scheme = await detectScheme(host, tls, retry).catch(fail)
   if (scheme === 'http' && tls.tlsVerify) throw new PushError(ADVICE.plainHttp(context))
-  const client = new RegistryClient(`${scheme}://${host}`, tls, credentials)
+  const client = new RegistryClient(`${scheme}://${host}`, tls, credentials, retry)
   const challenge = await client.ping().catch(fail)
 
   if (!credentials) {

@@ -10,6 +10,9 @@ import type { ImageResult } from './results.js'
 import { withRetries } from './retry.js'
 import { type FailureContext, translateFailure } from './translate.js'
 
+/** How often a long push says it is still going. */
+const HEARTBEAT_MS = 20_000
+
 export interface PushOptions {
   /** First retry delay; tests shorten it. */
   retryBaseDelayMs?: number
@@ -214,6 +217,12 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
   }
   run.log.info(`Pushing ${source} -> ${destination}`)
   const started = Date.now()
+  // Big images take minutes: say now and then that the push is alive.
+  const heartbeat = setInterval(() => {
+    run.log.info(
+      `... still pushing ${destination} (${since(started)}s; ${run.progress.done}/${run.progress.total} done)`
+    )
+  }, HEARTBEAT_MS)
   const notes: string[] = []
   const pushContext: FailureContext = {
     ...run.context,
@@ -244,6 +253,7 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
       seconds: since(started)
     }
   }
+  clearInterval(heartbeat)
   run.progress.done++
   run.log.group(
     `${result.status} ${destination} (${run.progress.done}/${run.progress.total}, ${result.seconds}s)`,

@@ -1,3 +1,4 @@
+import { backoffDelay, sleep } from '../backoff.js'
 import { PushError } from '../errors.js'
 
 export interface RetryOptions {
@@ -32,9 +33,9 @@ export async function withRetries<T>(
           true
         )
       }
-      const delay = Math.round(base * 2 ** (number - 1) * (0.5 + Math.random()))
+      const delay = backoffDelay(number, base)
       options.onRetry?.(number, failure, delay)
-      await new Promise(resolve => setTimeout(resolve, delay))
+      await sleep(delay)
     }
   }
 }

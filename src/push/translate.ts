@@ -126,8 +126,10 @@ export function translateFailure(error: unknown, context: FailureContext): PushE
 function failureText(error: unknown): string {
   if (error instanceof ToolError) return error.stderr
   if (error instanceof RegistryError) return error.message
-  if (error instanceof Error && error.message === 'fetch failed') return networkCause(error)
-  if (error instanceof Error && error.name === 'TimeoutError') return `timeout: ${error.message}`
+  // Duck-typed: fetch errors may come from another realm, where instanceof fails.
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown }
+  if (message === 'fetch failed') return networkCause(error)
+  if (name === 'TimeoutError') return `timeout: ${String(message)}`
   return messageOf(error)
 }
 

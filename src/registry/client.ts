@@ -1,7 +1,7 @@
 import type { Credentials } from '../settings/settings.js'
 import type { TlsOptions } from '../tools/container-tool.js'
 import { RegistryError, errorDetail } from './errors.js'
-import { registryFetch } from './http.js'
+import { type RetryPolicy, registryFetch } from './http.js'
 
 /** How the registry wants to be authenticated, from `/v2/`'s WWW-Authenticate. */
 export interface Challenge {
@@ -48,14 +48,16 @@ export class RegistryClient {
     /** `https://host[:port]` or `http://host[:port]` */
     readonly baseUrl: string,
     private readonly tls: TlsOptions,
-    private readonly credentials?: Credentials
+    private readonly credentials?: Credentials,
+    /** Transient failures (network, 429, 5xx) are retried as this allows. */
+    private readonly retry?: RetryPolicy
   ) {}
 
   /** `/v2/` without credentials: what auth the registry asks for. */
   async ping(): Promise<Challenge> {
     if (this.challenge) return this.challenge
     const url = `${this.baseUrl}/v2/`
-    const response = await registryFetch(url, this.tls)
+    const response = await registryFetch(url, this.tls, { retry: this.retry })
     await response.arrayBuffer()
     if (response.status === 200) return (this.challenge = { scheme: 'none' })
     if (response.status !== 401) {
@@ -142,7 +144,8 @@ export class RegistryClient {
   async harborProject(name: string): Promise<'member' | 'hidden' | 'missing' | 'unknown'> {
     const url = `${this.baseUrl}/api/v2.0/projects/${encodeURIComponent(name)}`
     const response = await registryFetch(url, this.tls, {
-      headers: { Accept: 'application/json', ...this.basicHeader() }
+      headers: { Accept: 'application/json', ...this.basicHeader() },
+      retry: this.retry
     })
     const body = await response.text()
     const isJson = (response.headers.get('content-type') ?? '').includes('json')
@@ -173,7 +176,7 @@ export class RegistryClient {
         : ''
       headers.Authorization = `Bearer ${(await this.token(scope)).value}`
     }
-    const response = await registryFetch(url, this.tls, { method, headers })
+    const response = await registryFetch(url, this.tls, { method, headers, retry: this.retry })
     const accepted = options.accept ?? []
     if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
       return response
@@ -204,7 +207,10 @@ export class RegistryClient {
     const url = new URL(challenge.realm ?? '')
     if (challenge.service) url.searchParams.set('service', challenge.service)
     if (scope) url.searchParams.set('scope', scope)
-    const response = await registryFetch(url.toString(), this.tls, { headers: this.basicHeader() })
+    const response = await registryFetch(url.toString(), this.tls, {
+      headers: this.basicHeader(),
+      retry: this.retry
+    })
     const body = await response.text()
     if (response.status !== 200)
       throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname)

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import { rootCertificates } from 'node:tls'
 import { Agent, type Dispatcher, fetch } from 'undici'
+import { backoffDelay, retryAfterMs, sleep } from '../backoff.js'
 import type { TlsOptions } from '../tools/container-tool.js'
 
 /** Every request to a registry gives up after this long. */
@@ -31,36 +32,87 @@ export function dispatcherFor(tls: TlsOptions): Dispatcher {
   return agent
 }
 
+/** Extra attempts for transient failures, and the first backoff. */
+export interface RetryPolicy {
+  retries: number
+  baseDelayMs?: number
+  /** Told about each attempt that failed and will be retried. */
+  onRetry?: (attempt: number, cause: string, delayMs: number) => void
+}
+
 export interface RegistryRequest {
   method?: string
   headers?: Record<string, string>
   body?: string | Uint8Array
   timeoutMs?: number
+  retry?: RetryPolicy
 }
 
-/** One HTTP request to a registry with the step's TLS settings and a timeout. */
+/** Statuses worth another attempt: rate limits and gateways or registries that are briefly down. */
+export const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504])
+
+/**
+ * Network failures worth another attempt. Narrow on purpose: a TLS protocol
+ * or certificate error will not go away, and probing HTTPS on a plain-HTTP
+ * registry must fail at once.
+ */
+const TRANSIENT_NETWORK =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|other side closed|TimeoutError|timeout/i
+
+/**
+ * One HTTP request to a registry with the step's TLS settings and a timeout.
+ * Transient failures (network, 429, 5xx) are retried with backoff as the
+ * policy allows, honouring `Retry-After`; the last answer or error is
+ * returned or thrown as it came.
+ */
 export async function registryFetch(
   url: string,
   tls: TlsOptions,
   request: RegistryRequest = {}
 ): ReturnType<typeof fetch> {
-  return fetch(url, {
-    method: request.method ?? 'GET',
-    headers: request.headers,
-    body: request.body,
-    redirect: 'follow',
-    dispatcher: dispatcherFor(tls),
-    signal: AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS)
-  })
+  const retries = request.retry?.retries ?? 0
+  const base = request.retry?.baseDelayMs ?? 1000
+  for (let attempt = 1; ; attempt++) {
+    let cause: string
+    let delay: number
+    try {
+      const response = await fetch(url, {
+        method: request.method ?? 'GET',
+        headers: request.headers,
+        body: request.body,
+        redirect: 'follow',
+        dispatcher: dispatcherFor(tls),
+        signal: AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS)
+      })
+      if (!TRANSIENT_STATUS.has(response.status) || attempt > retries) return response
+      cause = `HTTP ${response.status}`
+      delay = retryAfterMs(response.headers.get('retry-after')) ?? backoffDelay(attempt, base)
+      await response.arrayBuffer().catch(() => undefined)
+    } catch (error) {
+      cause =
+        error instanceof Error && error.name === 'TimeoutError'
+          ? 'TimeoutError'
+          : networkCause(error)
+      if (attempt > retries || !TRANSIENT_NETWORK.test(cause)) throw error
+      delay = backoffDelay(attempt, base)
+    }
+    request.retry?.onRetry?.(attempt, `${cause} from ${url}`, delay)
+    await sleep(delay)
+  }
 }
 
 /** The innermost cause of a fetch failure ("fetch failed" says nothing). */
 export function networkCause(error: unknown): string {
-  let current: unknown = error
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause
-  if (current instanceof Error) {
-    const code = (current as NodeJS.ErrnoException).code
-    return code && !current.message.includes(code) ? `${code}: ${current.message}` : current.message
-  }
-  return String(current)
+  // Duck-typed: undici's errors may come from another realm (a test VM), where instanceof fails.
+  let current = asError(error)
+  for (let cause = asError(current?.cause); cause; cause = asError(cause.cause)) current = cause
+  if (!current) return String(error)
+  const code = current.code
+  return code && !current.message.includes(code) ? `${code}: ${current.message}` : current.message
+}
+
+function asError(value: unknown): { message: string; code?: string; cause?: unknown } | undefined {
+  return typeof value === 'object' && value !== null && 'message' in value
+    ? (value as { message: string; code?: string; cause?: unknown })
+    : undefined
 }

@@ -95,6 +95,14 @@ export function registryFlags(
     const login = atLeast(version, FLAG_SINCE.loginPlainHttp) ? ['--plain-http'] : []
     return { login, push: ['--plain-http'] }
   }
+  if (version.major < 4 && isLoopback(host)) {
+    // helm 3 resolves registries with containerd's rules, which send plain
+    // HTTP to every loopback host whatever the TLS flags say (seen with
+    // v3.17.3); the push then fails with a bare "400 Bad Request".
+    throw new InputError(
+      `helm ${version.text} cannot push to the TLS registry "${host}": helm 3 always talks plain HTTP to loopback hosts; use helm 4 (put it on PATH, or take helm off PATH and set helm-version, e.g. v4.1.4)`
+    )
+  }
   if (!tls.tlsVerify) {
     need(FLAG_SINCE.pushTls, 'skip TLS verification (helm push --insecure-skip-tls-verify)')
     return { login: ['--insecure'], push: ['--insecure-skip-tls-verify'] }
@@ -105,4 +113,10 @@ export function registryFlags(
     return { login: ['--ca-file', tls.caFile], push: ['--ca-file', tls.caFile] }
   }
   return { login: [], push: [] }
+}
+
+/** localhost, 127.0.0.0/8 or ::1, with or without a port. */
+export function isLoopback(host: string): boolean {
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.split(':')[0]
+  return name === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(name) || name === '::1'
 }

@@ -1,0 +1,74 @@
+/**
+ * The command with charts and real helm: the actions toolkit behind charts
+ * (glob, tool-cache) prints `::debug::` workflow commands on stdout, which
+ * must never reach the command's stdout (the --json report) nor, outside
+ * GitHub Actions, its terminal.
+ */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, expect, test } from '@jest/globals'
+import { CommandJob, expectStatus, jsonReport } from '../rig/cli.js'
+import { helmBinary, pathWithHelm, writeChart } from '../rig/helm.js'
+import { getManifest } from '../rig/registry-api.js'
+import { type Registry, startRegistry } from '../rig/registry.js'
+
+const USER = 'robot$catalog-apps-org-proj+charts'
+const PASSWORD = `cli-${crypto.randomBytes(12).toString('hex')}`
+
+let registry: Registry
+let job: CommandJob
+
+beforeAll(async () => {
+  registry = await startRegistry({ users: { [USER]: PASSWORD } })
+  job = new CommandJob()
+  job.env.PATH = pathWithHelm(helmBinary(3), path.join(job.root, 'helm-bin'))
+})
+
+afterAll(async () => {
+  await registry?.stop()
+  job?.dispose()
+})
+
+test('charts from a glob: the JSON report alone on stdout, no workflow commands anywhere', async () => {
+  const charts = path.join(job.root, 'charts')
+  writeChart(path.join(charts, 'gateway'), { name: 'gateway', version: '6.0.0' })
+  writeChart(path.join(charts, 'portal'), { name: 'portal', version: '6.0.0' })
+  const result = await job.run(
+    [
+      '-r',
+      `${registry.host}/charts-cli`,
+      '-t',
+      '--charts',
+      `${charts}/*`,
+      '-u',
+      USER,
+      '--password-stdin',
+      '--json'
+    ],
+    { stdin: PASSWORD }
+  )
+  expectStatus(result, 0)
+  const report = jsonReport(result)
+  expect(report.images).toEqual([])
+  expect(report.charts).toEqual(
+    ['gateway', 'portal'].map(name =>
+      expect.objectContaining({
+        chart: name,
+        version: '6.0.0',
+        reference: `oci://${registry.host}/charts-cli/${name}:6.0.0`,
+        status: 'pushed'
+      })
+    )
+  )
+  for (const chart of report.charts as { chart: string; digest: string }[]) {
+    const manifest = await getManifest(registry, `charts-cli/${chart.chart}`, '6.0.0', {
+      username: USER,
+      password: PASSWORD
+    })
+    expect(manifest?.digest).toBe(chart.digest)
+  }
+  expect(result.stdout + result.stderr).not.toMatch(/^::/m)
+  expect(result.stdout + result.stderr).not.toContain(PASSWORD)
+  expect(fs.readdirSync(job.tmp)).toEqual([])
+})

@@ -1,0 +1,124 @@
+import http from 'node:http'
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { retryAfterMs } from '../../src/backoff.js'
+import { registryFetch } from '../../src/registry/http.js'
+
+const TLS = { tlsVerify: true, caFile: '' }
+let server: http.Server
+let base = ''
+const answers: ((response: http.ServerResponse) => void)[] = []
+let seen = 0
+
+beforeAll(async () => {
+  server = http.createServer((request, response) => {
+    seen++
+    const next = answers.shift()
+    if (next) next(response)
+    else response.end('ok')
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+})
+
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise(resolve => server.close(resolve))
+})
+
+function retryLog(): {
+  attempts: [number, string, number][]
+  retry: Parameters<typeof registryFetch>[2]
+} {
+  const attempts: [number, string, number][] = []
+  return {
+    attempts,
+    retry: { retry: { retries: 2, baseDelayMs: 5, onRetry: (...args) => attempts.push(args) } }
+  }
+}
+
+describe('registryFetch retries', () => {
+  test('429 with Retry-After waits as told, then succeeds', async () => {
+    seen = 0
+    answers.push(response => response.writeHead(429, { 'Retry-After': '1' }).end())
+    const { attempts, retry } = retryLog()
+    const response = await registryFetch(`${base}/v2/`, TLS, retry)
+    expect(response.status).toBe(200)
+    expect(seen).toBe(2)
+    expect(attempts).toEqual([[1, `HTTP 429 from ${base}/v2/`, 1000]])
+  })
+
+  test('503 twice then success: three attempts with backoff', async () => {
+    seen = 0
+    answers.push(
+      response => response.writeHead(503).end(),
+      response => response.writeHead(503).end()
+    )
+    const { attempts, retry } = retryLog()
+    expect((await registryFetch(`${base}/v2/`, TLS, retry)).status).toBe(200)
+    expect(attempts.map(([attempt]) => attempt)).toEqual([1, 2])
+  })
+
+  test('still failing after the retries: the last answer is returned as it came', async () => {
+    seen = 0
+    for (let index = 0; index < 3; index++) answers.push(response => response.writeHead(502).end())
+    const { retry } = retryLog()
+    expect((await registryFetch(`${base}/v2/`, TLS, retry)).status).toBe(502)
+    expect(seen).toBe(3)
+  })
+
+  test.each([401, 403, 404, 412])('%d is never retried', async status => {
+    seen = 0
+    answers.push(response => response.writeHead(status).end())
+    const { attempts, retry } = retryLog()
+    expect((await registryFetch(`${base}/v2/`, TLS, retry)).status).toBe(status)
+    expect(seen).toBe(1)
+    expect(attempts).toEqual([])
+  })
+
+  test('a stalled answer times out, is retried, and the timeout is thrown at the end', async () => {
+    seen = 0
+    for (let index = 0; index < 3; index++) answers.push(() => undefined)
+    const { attempts, retry } = retryLog()
+    await expect(
+      registryFetch(`${base}/v2/`, TLS, { ...retry, timeoutMs: 200 })
+    ).rejects.toMatchObject({ name: 'TimeoutError' })
+    expect(attempts).toHaveLength(2)
+    expect(seen).toBe(3)
+  })
+
+  test('a refused connection is retried, then thrown', async () => {
+    const { attempts, retry } = retryLog()
+    // A port that was free a moment ago: nothing listens there now.
+    const closed = http.createServer()
+    await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve))
+    const address = closed.address()
+    await new Promise(resolve => closed.close(resolve))
+    const port = typeof address === 'object' && address ? address.port : 0
+    await expect(registryFetch(`http://127.0.0.1:${port}/v2/`, TLS, retry)).rejects.toThrow(
+      'fetch failed'
+    )
+    expect(attempts.map(([, cause]) => cause)).toEqual([
+      expect.stringMatching(/ECONNREFUSED/),
+      expect.stringMatching(/ECONNREFUSED/)
+    ])
+  })
+})
+
+describe('retryAfterMs', () => {
+  test.each([
+    ['3', 3000],
+    ['0', 0],
+    ['120', 60_000],
+    [null, undefined],
+    ['soon', undefined]
+  ])('%s -> %s', (header, ms) => {
+    expect(retryAfterMs(header)).toBe(ms)
+  })
+
+  test('an HTTP date in the future', () => {
+    const ms = retryAfterMs(new Date(Date.now() + 5000).toUTCString()) ?? 0
+    expect(ms).toBeGreaterThan(3000)
+    expect(ms).toBeLessThanOrEqual(5000)
+  })
+})
