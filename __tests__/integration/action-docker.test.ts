@@ -124,6 +124,25 @@ describe('docker push with htpasswd auth', () => {
     expect(fs.readdirSync(runner.runnerTemp)).toEqual([])
   })
 
+  test('a re-run finds every tag holding the image (config digest = image ID): unchanged, nothing pushed', async () => {
+    const callsBefore = shims.calls().length
+    const result = await job().main(
+      inputs(registry, {
+        images: 'apim-le-cache apim-le-toolkit',
+        'destination-tag': 'v6.0.0,stable'
+      })
+    )
+    expectExit(result, 0)
+    expect(result.stdout).toContain('0 pushed, 4 unchanged, 0 skipped, 0 failed')
+    const calls = shims.calls().slice(callsBefore)
+    expect(calls.filter(call => /^docker (push|tag|login)/.test(call))).toEqual([])
+    for (const image of imagesOutput(result.outputs)) {
+      expect(image.status).toBe('unchanged')
+      const [, repo, tag] = /^[^/]+\/(.+):([^:]+)$/.exec(image.destination) ?? []
+      expect((await getManifest(registry, repo, tag, AUTH))?.digest).toBe(image.digest)
+    }
+  })
+
   test('a wrong secret is rejected at login with the Harbor advice', async () => {
     const result = await job().main(
       inputs(registry, {

@@ -3,9 +3,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, describe, expect, jest, test } from '@jest/globals'
+import { parse } from 'yaml'
 import { InputError } from '../../src/errors.js'
 import { getSettings } from '../../src/runner/inputs.js'
-import { parseDefaultsFile, readDefaultsFile } from '../../src/settings/defaults-file.js'
+import {
+  DEFAULTS_KEYS,
+  parseDefaultsFile,
+  readDefaultsFile
+} from '../../src/settings/defaults-file.js'
 import { applyDefaultsFile, loadSettings } from '../../src/settings/load.js'
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-defaults-'))
@@ -283,6 +288,15 @@ describe('loadSettings: the defaults file fills in what is not given', () => {
 })
 
 describe('the action reads defaults-file', () => {
+  test('every input a defaults file can set has an empty default in action.yml, or it could never apply', () => {
+    const action = parse(
+      fs.readFileSync(fileURLToPath(new URL('../../action.yml', import.meta.url)), 'utf8')
+    ) as { inputs: Record<string, { default?: string }> }
+    for (const input of Object.values(DEFAULTS_KEYS)) {
+      expect([input, action.inputs[input]?.default ?? '']).toEqual([input, ''])
+    }
+  })
+
   afterEach(() => {
     jest.restoreAllMocks()
     for (const key of Object.keys(process.env)) {
