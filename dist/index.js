@@ -38650,7 +38650,10 @@ class DefaultsParser {
         const found = match.exec(this.text);
         if (!found) {
             const rest = this.text.slice(this.pos).split('\n')[0].trim();
-            throw this.error(line, `expected KEY=VALUE, found "${rest.slice(0, 60)}"; the file is read as data, not run as a shell script`);
+            const spaced = /^(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s+\+?=/.test(rest);
+            throw this.error(line, spaced
+                ? `expected KEY=VALUE, found "${rest.slice(0, 60)}"; write no spaces around "="`
+                : `expected KEY=VALUE, found "${rest.slice(0, 60)}"; the file is read as data, not run as a shell script`);
         }
         const [whole, name, operator] = found;
         if (!isKey(name)) {

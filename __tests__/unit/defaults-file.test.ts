@@ -162,6 +162,11 @@ describe('parseDefaultsFile', () => {
       'p.env:2: expected KEY=VALUE, found "source other.env"'
     ],
     [
+      'spaces around "="',
+      'SOURCE_TAG = v1\n',
+      'p.env:1: expected KEY=VALUE, found "SOURCE_TAG = v1"; write no spaces around "="'
+    ],
+    [
       'an unclosed double quote',
       'SOURCE_TAG=v1\nIMAGES="a\nb\n',
       'p.env:2: a double quote (") is not closed'

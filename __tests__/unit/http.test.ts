@@ -10,7 +10,7 @@ const answers: ((response: http.ServerResponse) => void)[] = []
 let seen = 0
 
 beforeAll(async () => {
-  server = http.createServer((request, response) => {
+  server = http.createServer((_request, response) => {
     seen++
     const next = answers.shift()
     if (next) next(response)

@@ -50576,7 +50576,10 @@ class DefaultsParser {
         const found = match.exec(this.text);
         if (!found) {
             const rest = this.text.slice(this.pos).split('\n')[0].trim();
-            throw this.error(line, `expected KEY=VALUE, found "${rest.slice(0, 60)}"; the file is read as data, not run as a shell script`);
+            const spaced = /^(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s+\+?=/.test(rest);
+            throw this.error(line, spaced
+                ? `expected KEY=VALUE, found "${rest.slice(0, 60)}"; write no spaces around "="`
+                : `expected KEY=VALUE, found "${rest.slice(0, 60)}"; the file is read as data, not run as a shell script`);
         }
         const [whole, name, operator] = found;
         if (!isKey(name)) {
@@ -51380,6 +51383,8 @@ class Terminal {
     stderr;
     env;
     secrets = [];
+    /** Lines already handed to the runner's masking. */
+    masked = new Set();
     constructor(stdout, stderr, env) {
         this.stdout = stdout;
         this.stderr = stderr;
@@ -51394,6 +51399,9 @@ class Terminal {
         this.secrets.sort((a, b) => b.length - a.length);
         if (this.env.GITHUB_ACTIONS === 'true') {
             for (const line of secret.split(/\r?\n/).filter(part => part.trim() !== '')) {
+                if (this.masked.has(line))
+                    continue;
+                this.masked.add(line);
                 this.stderr.write(`::add-mask::${line}\n`);
             }
         }
