@@ -249,14 +249,14 @@ describe.each([3, 4] as const)('helm v%s from PATH', major => {
 })
 
 describe('TLS without trust', () => {
-  test('a self-signed registry without ca-file fails at login with the ca-file / tls-verify hint', async () => {
+  test('a self-signed registry without ca-file fails before login with the ca-file / tls-verify hint', async () => {
     const app = writeChart(path.join(ws, 'untrusted/app'), { name: 'app' })
     const result = await job({ PATH: helmPath[4] }).main(
       inputs(tlsRegistry, 'untrusted', { charts: app, 'tls-verify': 'true' })
     )
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(
-      /::error::the TLS certificate of "127\.0\.0\.1:\d+" is not trusted: set ca-file to the registry's CA bundle \(PEM\), or tls-verify: false \(.*x509: certificate signed by unknown authority/
+      /::error::the TLS certificate of "127\.0\.0\.1:\d+" is not trusted: set ca-file to the registry's CA bundle \(PEM\), or tls-verify: false \(.*(self-signed certificate|x509: certificate signed by unknown authority)/
     )
   })
 })
@@ -388,6 +388,69 @@ describe('helm from the tool cache', () => {
     expect(fs.existsSync(marker())).toBe(false)
     expect(fs.readdirSync(runner.runnerTemp)).toEqual([])
     expect(await listTags(registry, 'tampered/app', AUTH)).toEqual([])
+  })
+})
+
+describe('what a chart tag holds decides what is pushed', () => {
+  test('a re-run is unchanged; other content is skipped, or stops the step with if-exists: fail', async () => {
+    const shims = makeShims(['helm'], { helm: helm[4] })
+    try {
+      const dir = path.join(ws, 'decide')
+      fs.mkdirSync(dir, { recursive: true })
+      const first = await helmPackage(
+        helm[4],
+        writeChart(path.join(dir, 'a/app'), { name: 'app' }),
+        path.join(dir, 'first')
+      )
+      const other = await helmPackage(
+        helm[4],
+        writeChart(path.join(dir, 'b/app'), { name: 'app' }),
+        path.join(dir, 'other')
+      )
+      const step = async (charts: string, extra: Record<string, string> = {}) => {
+        const before = shims.calls().length
+        const result = await job({ PATH: `${shims.dir}:${helmPath[4]}` }).main(
+          inputs(registry, 'decide', { charts, ...extra })
+        )
+        const pushes = shims
+          .calls()
+          .slice(before)
+          .filter(call => call.startsWith('helm push'))
+        return { result, pushes }
+      }
+
+      const pushed = await step(first)
+      expectExit(pushed.result, 0)
+      const [original] = chartsOutput(pushed.result.outputs)
+      expect(original.status).toBe('pushed')
+      await expectChartInRegistry(registry, original)
+
+      const again = await step(first)
+      expectExit(again.result, 0)
+      expect(again.pushes).toEqual([])
+      expect(chartsOutput(again.result.outputs)).toEqual([{ ...original, status: 'unchanged' }])
+      expect(again.result.stdout).toContain('0 pushed, 1 unchanged, 0 skipped, 0 failed')
+
+      const skipped = await step(other, { 'if-exists': 'skip' })
+      expectExit(skipped.result, 0)
+      expect(skipped.pushes).toEqual([])
+      expect(chartsOutput(skipped.result.outputs)[0]).toMatchObject({
+        status: 'skipped',
+        digest: original.digest
+      })
+
+      const refused = await step(other, { 'if-exists': 'fail' })
+      expectExit(refused.result, 1)
+      expect(refused.pushes).toEqual([])
+      expect(refused.result.stdout).toMatch(
+        /::error::if-exists: fail: "oci:\/\/127\.0\.0\.1:\d+\/decide\/app:0\.1\.0" \(holds sha256:[0-9a-f]{64}\) already holds different content; nothing was pushed/
+      )
+      expect((await getManifest(registry, 'decide/app', '0.1.0', AUTH))?.digest).toBe(
+        original.digest
+      )
+    } finally {
+      shims.dispose()
+    }
   })
 })
 

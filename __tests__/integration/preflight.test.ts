@@ -232,7 +232,7 @@ describe('what the tags hold decides what is pushed', () => {
     })
     expectExit(result, 0)
     expect(result.stdout).toMatch(/Dry run: the plan for 2 destinations; nothing is pushed/)
-    expect(result.stdout).toMatch(/apim-le-cache:dry: unchanged \(already holds this image\)/)
+    expect(result.stdout).toMatch(/apim-le-cache:dry: unchanged \(already holds this content\)/)
     expect(result.stdout).toMatch(/apim-le-toolkit:dry: would push \(new tag\)/)
     expect(pushes(result.calls)).toEqual([])
     expect(await held('proj/apim-le-toolkit', 'dry')).toBeUndefined()

@@ -42,6 +42,7 @@ function settings(extra: Partial<PushSettings> = {}): PushSettings {
     parallel: 2,
     retries: 2,
     dryRun: false,
+    ifExists: 'overwrite',
     ...extra
   }
 }

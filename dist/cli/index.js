@@ -142,7 +142,7 @@ class Comparator {
 
 module.exports = Comparator
 
-const parseOptions = __nccwpck_require__(7512)
+const parseOptions = __nccwpck_require__(5131)
 const { safeRe: re, t } = __nccwpck_require__(6102)
 const cmp = __nccwpck_require__(9647)
 const debug = __nccwpck_require__(1736)
@@ -377,7 +377,7 @@ module.exports = Range
 const LRU = __nccwpck_require__(1018)
 const cache = new LRU()
 
-const parseOptions = __nccwpck_require__(7512)
+const parseOptions = __nccwpck_require__(5131)
 const Comparator = __nccwpck_require__(7712)
 const debug = __nccwpck_require__(1736)
 const SemVer = __nccwpck_require__(6644)
@@ -745,7 +745,7 @@ const debug = __nccwpck_require__(1736)
 const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(9962)
 const { safeRe: re, t } = __nccwpck_require__(6102)
 
-const parseOptions = __nccwpck_require__(7512)
+const parseOptions = __nccwpck_require__(5131)
 const { compareIdentifiers } = __nccwpck_require__(3411)
 
 const isPrereleaseIdentifier = (prerelease, identifier) => {
@@ -1925,7 +1925,7 @@ module.exports = LRUCache
 
 /***/ }),
 
-/***/ 7512:
+/***/ 5131:
 /***/ ((module) => {
 
 
@@ -42044,6 +42044,9 @@ function mergedEnv(extra) {
     return { ...env, ...extra };
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+var external_node_crypto_default = /*#__PURE__*/__nccwpck_require__.n(external_node_crypto_);
 ;// CONCATENATED MODULE: ./src/tools/helm-version.ts
 /**
  * Which helm can do what. Registry flags came to helm over several releases,
@@ -48650,9 +48653,6 @@ class Helm {
     }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-var external_node_crypto_default = /*#__PURE__*/__nccwpck_require__.n(external_node_crypto_);
 // EXTERNAL MODULE: ./node_modules/@actions/tool-cache/node_modules/semver/index.js
 var node_modules_semver = __nccwpck_require__(885);
 ;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
@@ -49547,6 +49547,51 @@ function redacted(url) {
     return url.replace(/\/\/[^/@]*@/, '//');
 }
 
+;// CONCATENATED MODULE: ./src/push/decide.ts
+
+/**
+ * Identical content is never pushed again; different content follows
+ * `if-exists` (`fail` never gets here: refuseConflicts stops the step first).
+ */
+function decide(ifExists, state) {
+    if (state.kind === 'same')
+        return 'unchanged';
+    if (state.kind === 'different' && ifExists === 'skip')
+        return 'skip';
+    return 'push';
+}
+/** `if-exists: fail`: any tag holding different content stops the step before anything is pushed. */
+function refuseConflicts(ifExists, entries) {
+    if (ifExists !== 'fail')
+        return;
+    const conflicts = entries.filter(entry => entry.state.kind === 'different');
+    if (conflicts.length === 0)
+        return;
+    const list = conflicts
+        .map(entry => `"${entry.reference}" (holds ${stateDigest(entry.state)})`)
+        .join(', ');
+    throw new PushError(`if-exists: fail: ${list} already ${conflicts.length === 1 ? 'holds' : 'hold'} different content; nothing was pushed. Push a new tag, or set if-exists: overwrite or skip`);
+}
+/** One line of a dry run's plan. */
+function planLine(ifExists, state) {
+    switch (decide(ifExists, state)) {
+        case 'unchanged':
+            return 'unchanged (already holds this content)';
+        case 'skip':
+            return `skip (holds other content ${stateDigest(state)}; if-exists: skip)`;
+        default:
+            if (state.kind === 'different')
+                return `would overwrite (holds ${state.digest})`;
+            return state.kind === 'unknown'
+                ? 'would push (current content unknown)'
+                : 'would push (new tag)';
+    }
+}
+/** The digest a tag holds now, or ''. */
+function stateDigest(state) {
+    return 'digest' in state ? state.digest : '';
+}
+
 ;// CONCATENATED MODULE: ./src/push/pool.ts
 /**
  * Maps `items` through `work` with at most `limit` running at once, keeping
@@ -49563,308 +49608,6 @@ async function mapWithLimit(items, limit, work) {
     };
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
     return results;
-}
-
-;// CONCATENATED MODULE: ./src/push/retry.ts
-
-
-/**
- * Runs `attempt` until it succeeds, fails for good, or runs out of retries.
- * Only transient failures (network, 5xx, 429, timeouts) are retried: another
- * try cannot fix a wrong secret or an immutable tag, it only hides them.
- */
-async function withRetries(attempt, translate, options) {
-    const base = options.baseDelayMs ?? 1000;
-    for (let number = 1;; number++) {
-        try {
-            return await attempt();
-        }
-        catch (error) {
-            const failure = translate(error);
-            if (!failure.transient)
-                throw failure;
-            if (number > options.retries) {
-                throw new PushError(number > 1 ? `gave up after ${number} attempts: ${failure.message}` : failure.message, true);
-            }
-            const delay = backoffDelay(number, base);
-            options.onRetry?.(number, failure, delay);
-            await sleep(delay);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/push/translate.ts
-
-
-
-const project = (context) => context.project ? `project "${context.project}"` : `registry "${context.host}"`;
-/** What to tell the user, by the kind of failure; shared by tool output and registry API answers. */
-const ADVICE = {
-    untrusted: (c) => `the TLS certificate of "${c.host}" is not trusted: set ca-file to the registry's CA bundle (PEM), or tls-verify: false`,
-    plainHttp: (c) => c.tool === 'docker'
-        ? `the registry "${c.host}" speaks plain HTTP: add it to "insecure-registries" in the docker daemon's daemon.json, or use container-tool: podman with tls-verify: false`
-        : `the registry "${c.host}" speaks plain HTTP: set tls-verify: false`,
-    immutable: (c) => `tag "${c.reference ?? ''}" is immutable in Harbor (a tag immutability rule of ${project(c)}): push a new tag instead of overwriting this one`,
-    quota: (c) => `the storage quota of ${project(c)} is exceeded: delete old artifacts or ask a Harbor administrator to raise the quota`,
-    readOnlyMode: (c) => `the registry "${c.host}" is in read-only mode (Harbor maintenance): push again when an administrator turns it off`,
-    proxyCache: (c) => `${project(c)} is a proxy-cache project, which only mirrors another registry and takes no pushes: push to a normal project`,
-    htmlProxy: (c) => `something between here and "${c.host}" (a proxy or firewall) answered with an HTML page instead of the registry: check the proxy settings and that the registry is allowed`,
-    missingProject: (c) => `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path or ask for the project to be created`,
-    loginRejected: (c) => `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$`,
-    pushDenied: (c) => pushDenied(c),
-    unreachable: (c) => `"${c.host}" could not be reached or failed temporarily`
-};
-/**
- * Tool output and registry error patterns, most specific first. They match
- * what docker, podman, helm and Harbor print; the registry's own error codes
- * (DENIED, NAME_UNKNOWN...) appear inside that output.
- */
-const RULES = [
-    {
-        test: /x509:|certificate signed by unknown authority|certificate is not valid|tls: failed to verify|SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_/i,
-        advice: ADVICE.untrusted
-    },
-    { test: /server gave HTTP response to HTTPS client/i, advice: ADVICE.plainHttp },
-    {
-        // helm with no login for the registry: v3 "no basic auth credentials", v4 "basic credential not found".
-        test: /no basic auth credentials|basic credential not found/i,
-        advice: c => c.username
-            ? `helm holds no login for "${c.host}" although it logged in as "${c.username}": check that the registry is given as host[:port][/project] (the login is stored for the host)`
-            : `helm holds no login for "${c.host}": no username/password were given, so the helm login already on this machine was used, and it has none for this registry; set username and password`
-    },
-    {
-        // Flags are chosen by helm version; this is the fallback when a helm reports one it lacks.
-        test: /unknown flag: --/i,
-        advice: c => `this ${c.tool} is too old for a flag the registry settings need: put a newer ${c.tool} on PATH, or take it off PATH so that helm-version is installed`
-    },
-    { test: /\b412\b|precondition failed|immutable/i, advice: ADVICE.immutable },
-    { test: /quota|exceed the configured upper limit/i, advice: ADVICE.quota },
-    { test: /read[- ]only mode|registry is in read[- ]only|READ_ONLY/i, advice: ADVICE.readOnlyMode },
-    { test: /proxy[- ]cache|proxy project/i, advice: ADVICE.proxyCache },
-    {
-        test: /project .{0,80}not found|project .{0,40}does not exist/i,
-        advice: ADVICE.missingProject
-    },
-    // A corporate proxy or firewall answering with its own HTML page, not the registry.
-    // (A 5xx page is left to the transient rule below: gateways recover.)
-    {
-        test: /error parsing HTTP [1-4]\d\d response body|HTTP [1-4]\d\d from .*<html>/i,
-        advice: ADVICE.htmlProxy
-    },
-    {
-        test: /unauthorized|invalid username\/password|incorrect username or password|authentication required|\b401\b/i,
-        advice: c => (c.action === 'login' ? ADVICE.loginRejected(c) : ADVICE.pushDenied(c))
-    },
-    { test: /denied|insufficient_scope|forbidden|\b403\b/i, advice: ADVICE.pushDenied },
-    {
-        test: /connection refused|deadline exceeded|connection reset|no route to host|i\/o timeout|timed out|timeout|TLS handshake|unexpected EOF|\bEOF\b|too many requests|\b429\b|\b50[0-4]\b|service unavailable|bad gateway|gateway time|ECONNREFUSED|ECONNRESET|ETIMEDOUT|UND_ERR|socket hang up|fetch failed/i,
-        transient: true,
-        advice: ADVICE.unreachable
-    }
-];
-function pushDenied(c) {
-    if (!c.username) {
-        return `the registry refused the push to ${project(c)}: no username/password were given, so the ${c.tool} login already on this machine was used; set username and password`;
-    }
-    return `user "${c.username}" may pull but not push to ${project(c)}: it needs a read-write role (e.g. the project's Edge-Manager group)`;
-}
-/**
- * Turns a failure (a tool's output, a registry's error answer, a network
- * error) into a PushError whose message says what to do, with the original
- * words kept as the cause. Unknown failures pass through whole.
- */
-function translateFailure(error, context) {
-    if (error instanceof PushError)
-        return error;
-    const text = failureText(error);
-    const rule = RULES.find(candidate => candidate.test.test(text));
-    if (!rule)
-        return new PushError(error instanceof ToolError ? error.message : text);
-    return new PushError(`${rule.advice(context)} (${lastLine(text)})`, rule.transient);
-}
-function failureText(error) {
-    if (error instanceof ToolError)
-        return error.stderr;
-    if (error instanceof RegistryError)
-        return error.message;
-    // Duck-typed: fetch errors may come from another realm, where instanceof fails.
-    const { name, message } = (error ?? {});
-    if (message === 'fetch failed')
-        return networkCause(error);
-    if (name === 'TimeoutError')
-        return `timeout: ${String(message)}`;
-    return messageOf(error);
-}
-function lastLine(text) {
-    const lines = text
-        .trim()
-        .split('\n')
-        .filter(line => line.trim() !== '');
-    return (lines.at(-1) ?? '').replace(/^(Error: |error: )/, '').trim();
-}
-
-;// CONCATENATED MODULE: ./src/push/push-charts.ts
-
-
-
-
-
-
-
-
-/**
- * Everything about the charts that can fail without pushing anything: each
- * chart read and checked, helm found (or installed), the registry's scheme
- * and the flags it needs worked out, the chart folders packaged. Throws on
- * any problem; a front end calls this before it pushes images too.
- */
-async function prepareChartPush(settings, run, paths, log, locate = locateHelm) {
-    const inspected = await inspectCharts(settings, log);
-    const location = await locate(settings, external_node_path_default().join(paths.dir, 'helm-install'), log);
-    const helm = new Helm(run, location.binary, paths, {
-        tlsVerify: settings.tlsVerify,
-        caFile: settings.caFile
-    });
-    log.info(usingHelm((await helm.version()).text, location, settings.helmVersion));
-    const scheme = await helm.connect(settings.registry.host, settings.credentials !== undefined);
-    if (scheme === 'http') {
-        log.info(`${settings.registry.host} speaks plain HTTP: helm uses --plain-http`);
-    }
-    const charts = await packageCharts(inspected, helm, external_node_path_default().join(paths.dir, 'charts'), settings, log);
-    return { charts, push: options => pushCharts(settings, helm, charts, log, options) };
-}
-function usingHelm(version, location, wanted) {
-    if (location.from === 'PATH') {
-        return `Using helm ${version} from PATH (${location.binary}); helm-version ${wanted} is installed only when helm is not on PATH`;
-    }
-    return `Using helm ${version} (${location.from === 'download' ? 'downloaded, checked against its sha256 and cached' : 'from the tool cache'}: ${location.binary})`;
-}
-/** A dry run: everything was checked and packaged; say what would be pushed, push nothing. */
-function dryRunCharts(settings, charts, log) {
-    const references = charts.map(chart => chartReference(settings.registry.prefix, chart));
-    log.group(`Dry run: the plan for ${charts.length} ${charts.length === 1 ? 'chart' : 'charts'}; nothing is pushed`, charts.map((chart, index) => `${references[index]}: would push ${chart.name} ${chart.version}`));
-    return charts.map((chart, index) => ({
-        chart: chart.name,
-        version: chart.version,
-        reference: references[index],
-        digest: '',
-        status: 'skipped',
-        error: 'dry run: would push',
-        seconds: 0
-    }));
-}
-/**
- * Logs helm in (when credentials are given: in a dry run too, as the check
- * that the secret works) and pushes every prepared chart
- * to `oci://<registry>` with bounded parallelism and retries. The charts were
- * checked and packaged before anything was pushed; a failed push is a result,
- * so the others go on. A rejected login throws.
- */
-async function pushCharts(settings, helm, charts, log, options = {}) {
-    const { host, prefix } = settings.registry;
-    const context = {
-        action: 'login',
-        tool: 'helm',
-        host,
-        project: settings.registry.path.split('/')[0],
-        username: settings.credentials?.username
-    };
-    const retry = { retries: settings.retries, baseDelayMs: options.retryBaseDelayMs };
-    if (settings.credentials) {
-        const credentials = settings.credentials;
-        await withRetries(() => helm.login(host, credentials), error => translateFailure(error, context), {
-            ...retry,
-            onRetry: (attempt, error, delay) => log.warning(`helm login attempt ${attempt} failed, retrying in ${delay} ms: ${error.message}`)
-        });
-        log.info(`Logged in to ${host} as ${credentials.username} (helm, private registry config)`);
-    }
-    else {
-        log.info(`No username/password given: relying on the existing helm login for ${host}`);
-    }
-    if (settings.dryRun)
-        return dryRunCharts(settings, charts, log);
-    const progress = { done: 0, total: charts.length };
-    return mapWithLimit(charts, settings.parallel, async (chart) => {
-        const reference = chartReference(prefix, chart);
-        log.info(`Pushing chart ${chart.name} ${chart.version} -> ${reference}`);
-        const started = Date.now();
-        const notes = [];
-        const pushContext = {
-            ...context,
-            action: 'push',
-            // Without a path, Harbor takes the chart name for the project.
-            project: context.project || chart.name,
-            reference
-        };
-        let result;
-        try {
-            const pushed = await withRetries(() => helm.push(chart.file, prefix), error => translateFailure(error, pushContext), {
-                ...retry,
-                onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
-            });
-            if (`oci://${pushed.pushed}` !== reference) {
-                notes.push(`helm reported ${pushed.pushed}, not ${reference.slice('oci://'.length)}`);
-            }
-            // TODO(issue 4): confirm pushed.digest by reading the manifest back with the
-            // registry API client (src/registry/client.ts) once it lands; until then the
-            // digest is the one helm printed.
-            result = {
-                chart: chart.name,
-                version: chart.version,
-                reference: `oci://${pushed.pushed}`,
-                digest: pushed.digest,
-                status: 'pushed',
-                seconds: since(started)
-            };
-        }
-        catch (error) {
-            result = {
-                chart: chart.name,
-                version: chart.version,
-                reference,
-                digest: '',
-                status: 'failed',
-                error: messageOf(error),
-                seconds: since(started)
-            };
-        }
-        progress.done++;
-        log.group(`${result.status} chart ${result.reference} (${progress.done}/${progress.total}, ${result.seconds}s)`, [
-            `chart:       ${chart.name} ${chart.version}`,
-            `file:        ${chart.file}`,
-            `reference:   ${result.reference}`,
-            result.digest ? `digest:      ${result.digest}` : `error:       ${result.error ?? ''}`,
-            ...notes
-        ]);
-        return result;
-    });
-}
-function since(started) {
-    return Math.round((Date.now() - started) / 100) / 10;
-}
-
-;// CONCATENATED MODULE: ./src/push/plan.ts
-/** Resolves the settings into the pushes to make; pure, so it is cheap to test. */
-function planImages(settings) {
-    const prefix = settings.sourcePath ? `${settings.sourcePath}/` : '';
-    return settings.images.map(image => {
-        const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag];
-        return {
-            source: `${prefix}${image.name}:${image.tag}`,
-            destinations: tags.map(tag => `${settings.registry.prefix}/${image.name}:${tag}`)
-        };
-    });
-}
-/** The Harbor project a destination lands in: the first path segment after the host. */
-function projectOf(destination) {
-    const parts = destination.split('/');
-    return parts.length > 2 ? parts[1] : '';
-}
-/** `host/repo/sitory:tag` split into the repository (without the host) and the tag. */
-function repositoryAndTag(reference) {
-    const slash = reference.indexOf('/');
-    const colon = reference.lastIndexOf(':');
-    return { repository: reference.slice(slash + 1, colon), tag: reference.slice(colon + 1) };
 }
 
 ;// CONCATENATED MODULE: ./src/registry/client.ts
@@ -50089,6 +49832,116 @@ function accessClaim(token) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/push/translate.ts
+
+
+
+const project = (context) => context.project ? `project "${context.project}"` : `registry "${context.host}"`;
+/** What to tell the user, by the kind of failure; shared by tool output and registry API answers. */
+const ADVICE = {
+    untrusted: (c) => `the TLS certificate of "${c.host}" is not trusted: set ca-file to the registry's CA bundle (PEM), or tls-verify: false`,
+    plainHttp: (c) => c.tool === 'docker'
+        ? `the registry "${c.host}" speaks plain HTTP: add it to "insecure-registries" in the docker daemon's daemon.json, or use container-tool: podman with tls-verify: false`
+        : `the registry "${c.host}" speaks plain HTTP: set tls-verify: false`,
+    immutable: (c) => `tag "${c.reference ?? ''}" is immutable in Harbor (a tag immutability rule of ${project(c)}): push a new tag instead of overwriting this one`,
+    quota: (c) => `the storage quota of ${project(c)} is exceeded: delete old artifacts or ask a Harbor administrator to raise the quota`,
+    readOnlyMode: (c) => `the registry "${c.host}" is in read-only mode (Harbor maintenance): push again when an administrator turns it off`,
+    proxyCache: (c) => `${project(c)} is a proxy-cache project, which only mirrors another registry and takes no pushes: push to a normal project`,
+    htmlProxy: (c) => `something between here and "${c.host}" (a proxy or firewall) answered with an HTML page instead of the registry: check the proxy settings and that the registry is allowed`,
+    missingProject: (c) => `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path or ask for the project to be created`,
+    loginRejected: (c) => `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$`,
+    pushDenied: (c) => pushDenied(c),
+    unreachable: (c) => `"${c.host}" could not be reached or failed temporarily`
+};
+/**
+ * Tool output and registry error patterns, most specific first. They match
+ * what docker, podman, helm and Harbor print; the registry's own error codes
+ * (DENIED, NAME_UNKNOWN...) appear inside that output.
+ */
+const RULES = [
+    {
+        test: /x509:|certificate signed by unknown authority|certificate is not valid|tls: failed to verify|SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_/i,
+        advice: ADVICE.untrusted
+    },
+    { test: /server gave HTTP response to HTTPS client/i, advice: ADVICE.plainHttp },
+    {
+        // helm with no login for the registry: v3 "no basic auth credentials", v4 "basic credential not found".
+        test: /no basic auth credentials|basic credential not found/i,
+        advice: c => c.username
+            ? `helm holds no login for "${c.host}" although it logged in as "${c.username}": check that the registry is given as host[:port][/project] (the login is stored for the host)`
+            : `helm holds no login for "${c.host}": no username/password were given, so the helm login already on this machine was used, and it has none for this registry; set username and password`
+    },
+    {
+        // Flags are chosen by helm version; this is the fallback when a helm reports one it lacks.
+        test: /unknown flag: --/i,
+        advice: c => `this ${c.tool} is too old for a flag the registry settings need: put a newer ${c.tool} on PATH, or take it off PATH so that helm-version is installed`
+    },
+    { test: /\b412\b|precondition failed|immutable/i, advice: ADVICE.immutable },
+    { test: /quota|exceed the configured upper limit/i, advice: ADVICE.quota },
+    { test: /read[- ]only mode|registry is in read[- ]only|READ_ONLY/i, advice: ADVICE.readOnlyMode },
+    { test: /proxy[- ]cache|proxy project/i, advice: ADVICE.proxyCache },
+    {
+        test: /project .{0,80}not found|project .{0,40}does not exist/i,
+        advice: ADVICE.missingProject
+    },
+    // A corporate proxy or firewall answering with its own HTML page, not the registry.
+    // (A 5xx page is left to the transient rule below: gateways recover.)
+    {
+        test: /error parsing HTTP [1-4]\d\d response body|HTTP [1-4]\d\d from .*<html>/i,
+        advice: ADVICE.htmlProxy
+    },
+    {
+        test: /unauthorized|invalid username\/password|incorrect username or password|authentication required|\b401\b/i,
+        advice: c => (c.action === 'login' ? ADVICE.loginRejected(c) : ADVICE.pushDenied(c))
+    },
+    { test: /denied|insufficient_scope|forbidden|\b403\b/i, advice: ADVICE.pushDenied },
+    {
+        test: /connection refused|deadline exceeded|connection reset|no route to host|i\/o timeout|timed out|timeout|TLS handshake|unexpected EOF|\bEOF\b|too many requests|\b429\b|\b50[0-4]\b|service unavailable|bad gateway|gateway time|ECONNREFUSED|ECONNRESET|ETIMEDOUT|UND_ERR|socket hang up|fetch failed/i,
+        transient: true,
+        advice: ADVICE.unreachable
+    }
+];
+function pushDenied(c) {
+    if (!c.username) {
+        return `the registry refused the push to ${project(c)}: no username/password were given, so the ${c.tool} login already on this machine was used; set username and password`;
+    }
+    return `user "${c.username}" may pull but not push to ${project(c)}: it needs a read-write role (e.g. the project's Edge-Manager group)`;
+}
+/**
+ * Turns a failure (a tool's output, a registry's error answer, a network
+ * error) into a PushError whose message says what to do, with the original
+ * words kept as the cause. Unknown failures pass through whole.
+ */
+function translateFailure(error, context) {
+    if (error instanceof PushError)
+        return error;
+    const text = failureText(error);
+    const rule = RULES.find(candidate => candidate.test.test(text));
+    if (!rule)
+        return new PushError(error instanceof ToolError ? error.message : text);
+    return new PushError(`${rule.advice(context)} (${lastLine(text)})`, rule.transient);
+}
+function failureText(error) {
+    if (error instanceof ToolError)
+        return error.stderr;
+    if (error instanceof RegistryError)
+        return error.message;
+    // Duck-typed: fetch errors may come from another realm, where instanceof fails.
+    const { name, message } = (error ?? {});
+    if (message === 'fetch failed')
+        return networkCause(error);
+    if (name === 'TimeoutError')
+        return `timeout: ${String(message)}`;
+    return messageOf(error);
+}
+function lastLine(text) {
+    const lines = text
+        .trim()
+        .split('\n')
+        .filter(line => line.trim() !== '');
+    return (lines.at(-1) ?? '').replace(/^(Error: |error: )/, '').trim();
+}
+
 ;// CONCATENATED MODULE: ./src/push/preflight.ts
 
 
@@ -50174,7 +50027,253 @@ async function tagStates(access, targets) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/push/retry.ts
+
+
+/**
+ * Runs `attempt` until it succeeds, fails for good, or runs out of retries.
+ * Only transient failures (network, 5xx, 429, timeouts) are retried: another
+ * try cannot fix a wrong secret or an immutable tag, it only hides them.
+ */
+async function withRetries(attempt, translate, options) {
+    const base = options.baseDelayMs ?? 1000;
+    for (let number = 1;; number++) {
+        try {
+            return await attempt();
+        }
+        catch (error) {
+            const failure = translate(error);
+            if (!failure.transient)
+                throw failure;
+            if (number > options.retries) {
+                throw new PushError(number > 1 ? `gave up after ${number} attempts: ${failure.message}` : failure.message, true);
+            }
+            const delay = backoffDelay(number, base);
+            options.onRetry?.(number, failure, delay);
+            await sleep(delay);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/push/push-charts.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Everything about the charts that can fail without pushing anything: each
+ * chart read and checked, helm found (or installed), the registry's scheme
+ * and the flags it needs worked out, the chart folders packaged. Throws on
+ * any problem; a front end calls this before it pushes images too.
+ */
+async function prepareChartPush(settings, run, paths, log, locate = locateHelm) {
+    const inspected = await inspectCharts(settings, log);
+    const location = await locate(settings, external_node_path_default().join(paths.dir, 'helm-install'), log);
+    const helm = new Helm(run, location.binary, paths, {
+        tlsVerify: settings.tlsVerify,
+        caFile: settings.caFile
+    });
+    log.info(usingHelm((await helm.version()).text, location, settings.helmVersion));
+    const scheme = await helm.connect(settings.registry.host, settings.credentials !== undefined);
+    if (scheme === 'http') {
+        log.info(`${settings.registry.host} speaks plain HTTP: helm uses --plain-http`);
+    }
+    const charts = await packageCharts(inspected, helm, external_node_path_default().join(paths.dir, 'charts'), settings, log);
+    // What each chart's tag holds now: the same .tgz (its one layer) is not pushed again.
+    const targets = charts.map(chart => ({
+        repository: [settings.registry.path, chart.name].filter(Boolean).join('/'),
+        tag: ociTag(chart.version),
+        layerDigest: `sha256:${external_node_crypto_default().createHash('sha256').update(external_node_fs_default().readFileSync(chart.file)).digest('hex')}`
+    }));
+    const tls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile };
+    const access = await preflight(settings, tls, 'helm', targets.map(target => target.repository), log);
+    const states = await tagStates(access, targets);
+    refuseConflicts(settings.ifExists, charts.map((chart, index) => ({
+        reference: chartReference(settings.registry.prefix, chart),
+        state: states[index]
+    })));
+    const plan = { states, client: access.client, repositories: targets.map(t => t.repository) };
+    return { charts, push: options => pushCharts(settings, helm, charts, log, { ...options, plan }) };
+}
+function usingHelm(version, location, wanted) {
+    if (location.from === 'PATH') {
+        return `Using helm ${version} from PATH (${location.binary}); helm-version ${wanted} is installed only when helm is not on PATH`;
+    }
+    return `Using helm ${version} (${location.from === 'download' ? 'downloaded, checked against its sha256 and cached' : 'from the tool cache'}: ${location.binary})`;
+}
+/** A dry run: everything was checked and packaged; say what would be pushed, push nothing. */
+function dryRunCharts(settings, charts, states, log) {
+    const references = charts.map(chart => chartReference(settings.registry.prefix, chart));
+    log.group(`Dry run: the plan for ${charts.length} ${charts.length === 1 ? 'chart' : 'charts'}; nothing is pushed`, charts.map((chart, index) => `${references[index]}: ${chart.name} ${chart.version} ${planLine(settings.ifExists, states[index])}`));
+    return charts.map((chart, index) => {
+        const decision = decide(settings.ifExists, states[index]);
+        return {
+            chart: chart.name,
+            version: chart.version,
+            reference: references[index],
+            digest: stateDigest(states[index]),
+            status: decision === 'unchanged' ? 'unchanged' : 'skipped',
+            ...(decision === 'push' ? { error: 'dry run: would push' } : {}),
+            seconds: 0
+        };
+    });
+}
+/**
+ * Logs helm in (when credentials are given: in a dry run too, as the check
+ * that the secret works) and pushes every prepared chart
+ * to `oci://<registry>` with bounded parallelism and retries. The charts were
+ * checked and packaged before anything was pushed; a failed push is a result,
+ * so the others go on. A rejected login throws.
+ */
+async function pushCharts(settings, helm, charts, log, options = {}) {
+    const { host, prefix } = settings.registry;
+    const context = {
+        action: 'login',
+        tool: 'helm',
+        host,
+        project: settings.registry.path.split('/')[0],
+        username: settings.credentials?.username
+    };
+    const retry = { retries: settings.retries, baseDelayMs: options.retryBaseDelayMs };
+    if (settings.credentials) {
+        const credentials = settings.credentials;
+        await withRetries(() => helm.login(host, credentials), error => translateFailure(error, context), {
+            ...retry,
+            onRetry: (attempt, error, delay) => log.warning(`helm login attempt ${attempt} failed, retrying in ${delay} ms: ${error.message}`)
+        });
+        log.info(`Logged in to ${host} as ${credentials.username} (helm, private registry config)`);
+    }
+    else {
+        log.info(`No username/password given: relying on the existing helm login for ${host}`);
+    }
+    const states = options.plan?.states ?? charts.map(() => ({ kind: 'unknown' }));
+    if (settings.dryRun)
+        return dryRunCharts(settings, charts, states, log);
+    const progress = {
+        done: 0,
+        total: states.filter(state => decide(settings.ifExists, state) === 'push').length
+    };
+    return mapWithLimit(charts, settings.parallel, async (chart, index) => {
+        const reference = chartReference(prefix, chart);
+        const state = states[index];
+        const decision = decide(settings.ifExists, state);
+        if (decision !== 'push') {
+            log.info(decision === 'unchanged'
+                ? `Unchanged: ${reference} already holds ${chart.name} ${chart.version} (${stateDigest(state)})`
+                : `Skipped: ${reference} holds another chart (${stateDigest(state)}); if-exists: skip`);
+            const status = decision === 'unchanged' ? 'unchanged' : 'skipped';
+            return {
+                chart: chart.name,
+                version: chart.version,
+                reference,
+                digest: stateDigest(state),
+                status,
+                seconds: 0
+            };
+        }
+        if (state.kind === 'different') {
+            log.warning(`Overwriting ${reference}: it holds another chart (${state.digest}); if-exists: overwrite`);
+        }
+        log.info(`Pushing chart ${chart.name} ${chart.version} -> ${reference}`);
+        const started = Date.now();
+        const notes = [];
+        const pushContext = {
+            ...context,
+            action: 'push',
+            // Without a path, Harbor takes the chart name for the project.
+            project: context.project || chart.name,
+            reference
+        };
+        let result;
+        try {
+            const pushed = await withRetries(() => helm.push(chart.file, prefix), error => translateFailure(error, pushContext), {
+                ...retry,
+                onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
+            });
+            if (`oci://${pushed.pushed}` !== reference) {
+                notes.push(`helm reported ${pushed.pushed}, not ${reference.slice('oci://'.length)}`);
+            }
+            const client = options.plan?.client;
+            if (client) {
+                const repository = options.plan?.repositories[index] ?? '';
+                const held = await client
+                    .manifest(repository, ociTag(chart.version))
+                    .catch((error) => {
+                    throw translateFailure(error, pushContext);
+                });
+                if (held?.digest !== pushed.digest) {
+                    throw new PushError(`helm pushed ${reference} as ${pushed.digest}, but the registry holds ${held?.digest ?? 'nothing'} for that tag: another push may have raced this one; check the tag`);
+                }
+            }
+            result = {
+                chart: chart.name,
+                version: chart.version,
+                reference: `oci://${pushed.pushed}`,
+                digest: pushed.digest,
+                status: 'pushed',
+                seconds: since(started)
+            };
+        }
+        catch (error) {
+            result = {
+                chart: chart.name,
+                version: chart.version,
+                reference,
+                digest: '',
+                status: 'failed',
+                error: messageOf(error),
+                seconds: since(started)
+            };
+        }
+        progress.done++;
+        log.group(`${result.status} chart ${result.reference} (${progress.done}/${progress.total}, ${result.seconds}s)`, [
+            `chart:       ${chart.name} ${chart.version}`,
+            `file:        ${chart.file}`,
+            `reference:   ${result.reference}`,
+            result.digest ? `digest:      ${result.digest}` : `error:       ${result.error ?? ''}`,
+            ...notes
+        ]);
+        return result;
+    });
+}
+function since(started) {
+    return Math.round((Date.now() - started) / 100) / 10;
+}
+
+;// CONCATENATED MODULE: ./src/push/plan.ts
+/** Resolves the settings into the pushes to make; pure, so it is cheap to test. */
+function planImages(settings) {
+    const prefix = settings.sourcePath ? `${settings.sourcePath}/` : '';
+    return settings.images.map(image => {
+        const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag];
+        return {
+            source: `${prefix}${image.name}:${image.tag}`,
+            destinations: tags.map(tag => `${settings.registry.prefix}/${image.name}:${tag}`)
+        };
+    });
+}
+/** The Harbor project a destination lands in: the first path segment after the host. */
+function projectOf(destination) {
+    const parts = destination.split('/');
+    return parts.length > 2 ? parts[1] : '';
+}
+/** `host/repo/sitory:tag` split into the repository (without the host) and the tag. */
+function repositoryAndTag(reference) {
+    const slash = reference.indexOf('/');
+    const colon = reference.lastIndexOf(':');
+    return { repository: reference.slice(slash + 1, colon), tag: reference.slice(colon + 1) };
+}
+
 ;// CONCATENATED MODULE: ./src/push/push-images.ts
+
 
 
 
@@ -50184,16 +50283,14 @@ async function tagStates(access, targets) {
 /** How often a long push says it is still going. */
 const HEARTBEAT_MS = 20_000;
 /**
- * The image push from start to end: check the tool and every source image,
- * ask the registry (login, permissions, what each tag holds now), decide per
- * tag (push, unchanged, skip, or fail before anything is pushed), log in,
- * push with bounded parallelism and retries, and read each digest back.
- * Anything wrong with the inputs, the account or the registry throws before
- * the first push; a failed push is a result, so the others go on.
+ * Everything about the images that can fail without pushing anything: the
+ * tool and every source image checked, the registry asked (login,
+ * permissions, what each tag holds now), each tag decided (push, unchanged,
+ * skip, or `if-exists: fail` before anything is pushed). Throws on any
+ * problem; a front end calls this before it pushes charts too.
  */
-async function pushImages(settings, tool, log, options = {}) {
-    const { host } = settings.registry;
-    log.info(`Using ${await tool.prepare(host)}`);
+async function prepareImagePush(settings, tool, log, options = {}) {
+    log.info(`Using ${await tool.prepare(settings.registry.host)}`);
     const plans = planImages(settings);
     const localIds = await localImageIds(plans.map(plan => plan.source), tool);
     const destinations = plans.flatMap((plan, index) => plan.destinations.map(destination => ({
@@ -50208,9 +50305,20 @@ async function pushImages(settings, tool, log, options = {}) {
         ...target,
         state: states[index]
     }));
-    refuseConflicts(settings, targets);
-    if (settings.dryRun)
-        return dryRunResults(settings, targets, log);
+    refuseConflicts(settings.ifExists, targets.map(target => ({ reference: target.destination, state: target.state })));
+    return { push: () => pushTargets(settings, tool, log, targets, access, options) };
+}
+/** Checks and pushes in one go, for callers with images only. */
+async function pushImages(settings, tool, log, options = {}) {
+    return (await prepareImagePush(settings, tool, log, options)).push();
+}
+/**
+ * Logs the tool in (when there is anything to push, or in a dry run as the
+ * check that the secret works) and pushes every target that needs it with
+ * bounded parallelism and retries, reading each digest back.
+ */
+async function pushTargets(settings, tool, log, targets, access, options) {
+    const { host } = settings.registry;
     const context = {
         action: 'login',
         tool: tool.name,
@@ -50219,8 +50327,8 @@ async function pushImages(settings, tool, log, options = {}) {
         username: settings.credentials?.username
     };
     const retry = { retries: settings.retries, baseDelayMs: options.retryBaseDelayMs };
-    const toPush = targets.filter(target => decide(settings, target) === 'push');
-    if (settings.credentials && toPush.length > 0) {
+    const toPush = targets.filter(target => decide(settings.ifExists, target.state) === 'push');
+    if (settings.credentials && (toPush.length > 0 || settings.dryRun)) {
         const credentials = settings.credentials;
         await withRetries(() => tool.login(host, credentials), error => translateFailure(error, context), {
             ...retry,
@@ -50231,12 +50339,15 @@ async function pushImages(settings, tool, log, options = {}) {
     else if (!settings.credentials) {
         log.info(`No username/password given: relying on the existing ${tool.name} login for ${host}`);
     }
+    if (settings.dryRun)
+        return dryRunResults(settings, targets, log);
     // Parallel across images, in order across the tags of one image: the first
     // push uploads the layers, the next tags of that image only add a manifest,
     // and two uploads of the same layers never race each other.
     const bySource = new Map();
-    for (const target of targets)
+    for (const target of targets) {
         bySource.set(target.source, [...(bySource.get(target.source) ?? []), target]);
+    }
     const progress = { done: 0, total: toPush.length };
     const perImage = await mapWithLimit([...bySource.values()], settings.parallel, async (group) => {
         const results = [];
@@ -50255,47 +50366,15 @@ async function pushImages(settings, tool, log, options = {}) {
     });
     return perImage.flat();
 }
-function decide(settings, target) {
-    if (target.state.kind === 'same')
-        return 'unchanged';
-    if (target.state.kind === 'different' && settings.ifExists === 'skip')
-        return 'skip';
-    return 'push';
-}
-/** `if-exists: fail`: any tag holding different content stops the step before anything is pushed. */
-function refuseConflicts(settings, targets) {
-    if (settings.ifExists !== 'fail')
-        return;
-    const conflicts = targets.filter(target => target.state.kind === 'different');
-    if (conflicts.length === 0)
-        return;
-    const list = conflicts
-        .map(target => `"${target.destination}" (holds ${stateDigest(target.state)})`)
-        .join(', ');
-    throw new PushError(`if-exists: fail: ${list} already ${conflicts.length === 1 ? 'holds' : 'hold'} different content; nothing was pushed. Push a new tag, or set if-exists: overwrite or skip`);
-}
 /** The plan, printed; nothing pushed. Tags that would be pushed are reported as skipped. */
 function dryRunResults(settings, targets, log) {
-    const lines = targets.map(target => {
-        const decision = decide(settings, target);
-        const what = decision === 'unchanged'
-            ? 'unchanged (already holds this image)'
-            : decision === 'skip'
-                ? `skip (holds other content ${stateDigest(target.state)}; if-exists: skip)`
-                : target.state.kind === 'different'
-                    ? `would overwrite (holds ${stateDigest(target.state)})`
-                    : target.state.kind === 'unknown'
-                        ? 'would push (current content unknown)'
-                        : 'would push (new tag)';
-        return `${target.destination}: ${what}`;
-    });
-    log.group(`Dry run: the plan for ${targets.length} destinations; nothing is pushed`, lines);
+    log.group(`Dry run: the plan for ${targets.length} destinations; nothing is pushed`, targets.map(target => `${target.destination}: ${planLine(settings.ifExists, target.state)}`));
     return targets.map(target => {
-        const decision = decide(settings, target);
+        const decision = decide(settings.ifExists, target.state);
         return {
             source: target.source,
             destination: target.destination,
-            digest: 'digest' in target.state ? target.state.digest : '',
+            digest: stateDigest(target.state),
             status: decision === 'unchanged' ? 'unchanged' : 'skipped',
             ...(decision === 'push' ? { error: 'dry run: would push' } : {}),
             seconds: 0
@@ -50305,7 +50384,7 @@ function dryRunResults(settings, targets, log) {
 /** One destination: unchanged, skipped, or pushed with retries and read back; never throws. */
 async function handleTarget(target, run) {
     const { source, destination } = target;
-    const decision = decide(run.settings, target);
+    const decision = decide(run.settings.ifExists, target.state);
     if (decision !== 'push') {
         const digest = stateDigest(target.state);
         run.log.info(decision === 'unchanged'
@@ -50388,9 +50467,6 @@ async function localImageIds(sources, tool) {
     }
     return ids.map(id => id ?? '');
 }
-function stateDigest(state) {
-    return 'digest' in state ? state.digest : '';
-}
 function push_images_since(started) {
     return Math.round((Date.now() - started) / 100) / 10;
 }
@@ -50416,11 +50492,15 @@ async function harborPush(settings, log, hooks = {}) {
         ? createContainerTool(settings, run, paths, hooks.onCaFilePlaced ?? (() => undefined))
         : undefined;
     try {
-        // Nothing is pushed while any input is bad: the charts are checked and
-        // packaged first, and pushImages checks every image before its first push.
+        // Nothing is pushed until everything was checked: the charts (read,
+        // packaged) and the images (in local storage), and the registry for both
+        // (login, permissions, what each tag holds now).
         const charts = settings.charts.length > 0 ? await prepareChartPush(settings, run, paths, log) : undefined;
-        const images = tool ? await pushImages(settings, tool, log) : [];
-        return { images, charts: charts ? await charts.push() : [] };
+        const images = tool ? await prepareImagePush(settings, tool, log) : undefined;
+        return {
+            images: images ? await images.push() : [],
+            charts: charts ? await charts.push() : []
+        };
     }
     finally {
         tool?.cleanup();

@@ -5,7 +5,7 @@ import { createContainerTool } from '../tools/create.js'
 import type { PlacedCaFile } from '../tools/docker.js'
 import { type Runner, runTool } from '../tools/exec.js'
 import { prepareChartPush } from './push-charts.js'
-import { pushImages } from './push-images.js'
+import { prepareImagePush } from './push-images.js'
 import type { Report } from './results.js'
 
 /** What a front end learns as the run goes, to clean up after a crash. */
@@ -38,12 +38,16 @@ export async function harborPush(
       ? createContainerTool(settings, run, paths, hooks.onCaFilePlaced ?? (() => undefined))
       : undefined
   try {
-    // Nothing is pushed while any input is bad: the charts are checked and
-    // packaged first, and pushImages checks every image before its first push.
+    // Nothing is pushed until everything was checked: the charts (read,
+    // packaged) and the images (in local storage), and the registry for both
+    // (login, permissions, what each tag holds now).
     const charts =
       settings.charts.length > 0 ? await prepareChartPush(settings, run, paths, log) : undefined
-    const images = tool ? await pushImages(settings, tool, log) : []
-    return { images, charts: charts ? await charts.push() : [] }
+    const images = tool ? await prepareImagePush(settings, tool, log) : undefined
+    return {
+      images: images ? await images.push() : [],
+      charts: charts ? await charts.push() : []
+    }
   } finally {
     tool?.cleanup()
     removePrivateDir(dir)

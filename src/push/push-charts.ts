@@ -1,18 +1,24 @@
+import crypto from 'node:crypto'
+import fs from 'node:fs'
 import path from 'node:path'
 import {
   type PreparedChart,
   chartReference,
   inspectCharts,
+  ociTag,
   packageCharts
 } from '../charts/prepare.js'
-import { messageOf } from '../errors.js'
+import { PushError, messageOf } from '../errors.js'
 import type { Log } from '../log.js'
 import type { Settings } from '../settings/settings.js'
 import type { PrivatePaths } from '../tools/container-tool.js'
 import type { Runner } from '../tools/exec.js'
 import { Helm } from '../tools/helm.js'
 import { type HelmLocation, locateHelm } from '../tools/helm-install.js'
+import type { RegistryClient } from '../registry/client.js'
+import { decide, planLine, refuseConflicts, stateDigest } from './decide.js'
 import { mapWithLimit } from './pool.js'
+import { type TagState, preflight, tagStates } from './preflight.js'
 import type { ChartResult } from './results.js'
 import { withRetries } from './retry.js'
 import { type FailureContext, translateFailure } from './translate.js'
@@ -49,7 +55,31 @@ export async function prepareChartPush(
     log.info(`${settings.registry.host} speaks plain HTTP: helm uses --plain-http`)
   }
   const charts = await packageCharts(inspected, helm, path.join(paths.dir, 'charts'), settings, log)
-  return { charts, push: options => pushCharts(settings, helm, charts, log, options) }
+
+  // What each chart's tag holds now: the same .tgz (its one layer) is not pushed again.
+  const targets = charts.map(chart => ({
+    repository: [settings.registry.path, chart.name].filter(Boolean).join('/'),
+    tag: ociTag(chart.version),
+    layerDigest: `sha256:${crypto.createHash('sha256').update(fs.readFileSync(chart.file)).digest('hex')}`
+  }))
+  const tls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile }
+  const access = await preflight(
+    settings,
+    tls,
+    'helm',
+    targets.map(target => target.repository),
+    log
+  )
+  const states = await tagStates(access, targets)
+  refuseConflicts(
+    settings.ifExists,
+    charts.map((chart, index) => ({
+      reference: chartReference(settings.registry.prefix, chart),
+      state: states[index]
+    }))
+  )
+  const plan = { states, client: access.client, repositories: targets.map(t => t.repository) }
+  return { charts, push: options => pushCharts(settings, helm, charts, log, { ...options, plan }) }
 }
 
 function usingHelm(version: string, location: HelmLocation, wanted: string): string {
@@ -61,29 +91,43 @@ function usingHelm(version: string, location: HelmLocation, wanted: string): str
 
 /** A dry run: everything was checked and packaged; say what would be pushed, push nothing. */
 function dryRunCharts(
-  settings: Pick<Settings, 'registry'>,
+  settings: Pick<Settings, 'registry' | 'ifExists'>,
   charts: readonly PreparedChart[],
+  states: readonly TagState[],
   log: Log
 ): ChartResult[] {
   const references = charts.map(chart => chartReference(settings.registry.prefix, chart))
   log.group(
     `Dry run: the plan for ${charts.length} ${charts.length === 1 ? 'chart' : 'charts'}; nothing is pushed`,
-    charts.map((chart, index) => `${references[index]}: would push ${chart.name} ${chart.version}`)
+    charts.map(
+      (chart, index) =>
+        `${references[index]}: ${chart.name} ${chart.version} ${planLine(settings.ifExists, states[index])}`
+    )
   )
-  return charts.map((chart, index) => ({
-    chart: chart.name,
-    version: chart.version,
-    reference: references[index],
-    digest: '',
-    status: 'skipped',
-    error: 'dry run: would push',
-    seconds: 0
-  }))
+  return charts.map((chart, index) => {
+    const decision = decide(settings.ifExists, states[index])
+    return {
+      chart: chart.name,
+      version: chart.version,
+      reference: references[index],
+      digest: stateDigest(states[index]),
+      status: decision === 'unchanged' ? 'unchanged' : 'skipped',
+      ...(decision === 'push' ? { error: 'dry run: would push' } : {}),
+      seconds: 0
+    }
+  })
 }
 
 export interface ChartPushOptions {
   /** First retry delay; tests shorten it. */
   retryBaseDelayMs?: number
+  /** What the registry said before the push (per chart, in order); without it every chart is pushed. */
+  plan?: {
+    states: TagState[]
+    repositories: string[]
+    /** For reading each digest back after its push. */
+    client?: RegistryClient
+  }
 }
 
 /**
@@ -94,7 +138,10 @@ export interface ChartPushOptions {
  * so the others go on. A rejected login throws.
  */
 export async function pushCharts(
-  settings: Pick<Settings, 'registry' | 'credentials' | 'parallel' | 'retries' | 'dryRun'>,
+  settings: Pick<
+    Settings,
+    'registry' | 'credentials' | 'parallel' | 'retries' | 'dryRun' | 'ifExists'
+  >,
   helm: Pick<Helm, 'login' | 'push'>,
   charts: readonly PreparedChart[],
   log: Log,
@@ -126,11 +173,38 @@ export async function pushCharts(
   } else {
     log.info(`No username/password given: relying on the existing helm login for ${host}`)
   }
-  if (settings.dryRun) return dryRunCharts(settings, charts, log)
+  const states: TagState[] = options.plan?.states ?? charts.map(() => ({ kind: 'unknown' }))
+  if (settings.dryRun) return dryRunCharts(settings, charts, states, log)
 
-  const progress = { done: 0, total: charts.length }
-  return mapWithLimit(charts, settings.parallel, async chart => {
+  const progress = {
+    done: 0,
+    total: states.filter(state => decide(settings.ifExists, state) === 'push').length
+  }
+  return mapWithLimit(charts, settings.parallel, async (chart, index) => {
     const reference = chartReference(prefix, chart)
+    const state = states[index]
+    const decision = decide(settings.ifExists, state)
+    if (decision !== 'push') {
+      log.info(
+        decision === 'unchanged'
+          ? `Unchanged: ${reference} already holds ${chart.name} ${chart.version} (${stateDigest(state)})`
+          : `Skipped: ${reference} holds another chart (${stateDigest(state)}); if-exists: skip`
+      )
+      const status = decision === 'unchanged' ? 'unchanged' : 'skipped'
+      return {
+        chart: chart.name,
+        version: chart.version,
+        reference,
+        digest: stateDigest(state),
+        status,
+        seconds: 0
+      }
+    }
+    if (state.kind === 'different') {
+      log.warning(
+        `Overwriting ${reference}: it holds another chart (${state.digest}); if-exists: overwrite`
+      )
+    }
     log.info(`Pushing chart ${chart.name} ${chart.version} -> ${reference}`)
     const started = Date.now()
     const notes: string[] = []
@@ -155,9 +229,20 @@ export async function pushCharts(
       if (`oci://${pushed.pushed}` !== reference) {
         notes.push(`helm reported ${pushed.pushed}, not ${reference.slice('oci://'.length)}`)
       }
-      // TODO(issue 4): confirm pushed.digest by reading the manifest back with the
-      // registry API client (src/registry/client.ts) once it lands; until then the
-      // digest is the one helm printed.
+      const client = options.plan?.client
+      if (client) {
+        const repository = options.plan?.repositories[index] ?? ''
+        const held = await client
+          .manifest(repository, ociTag(chart.version))
+          .catch((error: unknown) => {
+            throw translateFailure(error, pushContext)
+          })
+        if (held?.digest !== pushed.digest) {
+          throw new PushError(
+            `helm pushed ${reference} as ${pushed.digest}, but the registry holds ${held?.digest ?? 'nothing'} for that tag: another push may have raced this one; check the tag`
+          )
+        }
+      }
       result = {
         chart: chart.name,
         version: chart.version,

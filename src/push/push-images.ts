@@ -5,7 +5,8 @@ import type { Settings } from '../settings/settings.js'
 import type { ContainerTool } from '../tools/container-tool.js'
 import { planImages, projectOf, repositoryAndTag } from './plan.js'
 import { mapWithLimit } from './pool.js'
-import { type TagState, preflight, tagStates } from './preflight.js'
+import { decide, planLine, refuseConflicts, stateDigest } from './decide.js'
+import { type RegistryAccess, type TagState, preflight, tagStates } from './preflight.js'
 import type { ImageResult } from './results.js'
 import { withRetries } from './retry.js'
 import { type FailureContext, translateFailure } from './translate.js'
@@ -29,22 +30,26 @@ interface Target {
   state: TagState
 }
 
+/** Images checked against local storage and the registry: what is left is to push them. */
+export interface ImagePush {
+  /** Logs in and pushes (in a dry run: logs in and prints the plan). */
+  push(): Promise<ImageResult[]>
+}
+
 /**
- * The image push from start to end: check the tool and every source image,
- * ask the registry (login, permissions, what each tag holds now), decide per
- * tag (push, unchanged, skip, or fail before anything is pushed), log in,
- * push with bounded parallelism and retries, and read each digest back.
- * Anything wrong with the inputs, the account or the registry throws before
- * the first push; a failed push is a result, so the others go on.
+ * Everything about the images that can fail without pushing anything: the
+ * tool and every source image checked, the registry asked (login,
+ * permissions, what each tag holds now), each tag decided (push, unchanged,
+ * skip, or `if-exists: fail` before anything is pushed). Throws on any
+ * problem; a front end calls this before it pushes charts too.
  */
-export async function pushImages(
+export async function prepareImagePush(
   settings: Settings,
   tool: ContainerTool,
   log: Log,
   options: PushOptions = {}
-): Promise<ImageResult[]> {
-  const { host } = settings.registry
-  log.info(`Using ${await tool.prepare(host)}`)
+): Promise<ImagePush> {
+  log.info(`Using ${await tool.prepare(settings.registry.host)}`)
 
   const plans = planImages(settings)
   const localIds = await localImageIds(
@@ -74,10 +79,37 @@ export async function pushImages(
     ...target,
     state: states[index]
   }))
-  refuseConflicts(settings, targets)
+  refuseConflicts(
+    settings.ifExists,
+    targets.map(target => ({ reference: target.destination, state: target.state }))
+  )
+  return { push: () => pushTargets(settings, tool, log, targets, access, options) }
+}
 
-  if (settings.dryRun) return dryRunResults(settings, targets, log)
+/** Checks and pushes in one go, for callers with images only. */
+export async function pushImages(
+  settings: Settings,
+  tool: ContainerTool,
+  log: Log,
+  options: PushOptions = {}
+): Promise<ImageResult[]> {
+  return (await prepareImagePush(settings, tool, log, options)).push()
+}
 
+/**
+ * Logs the tool in (when there is anything to push, or in a dry run as the
+ * check that the secret works) and pushes every target that needs it with
+ * bounded parallelism and retries, reading each digest back.
+ */
+async function pushTargets(
+  settings: Settings,
+  tool: ContainerTool,
+  log: Log,
+  targets: Target[],
+  access: RegistryAccess,
+  options: PushOptions
+): Promise<ImageResult[]> {
+  const { host } = settings.registry
   const context: FailureContext = {
     action: 'login',
     tool: tool.name,
@@ -86,8 +118,8 @@ export async function pushImages(
     username: settings.credentials?.username
   }
   const retry = { retries: settings.retries, baseDelayMs: options.retryBaseDelayMs }
-  const toPush = targets.filter(target => decide(settings, target) === 'push')
-  if (settings.credentials && toPush.length > 0) {
+  const toPush = targets.filter(target => decide(settings.ifExists, target.state) === 'push')
+  if (settings.credentials && (toPush.length > 0 || settings.dryRun)) {
     const credentials = settings.credentials
     await withRetries(
       () => tool.login(host, credentials),
@@ -102,13 +134,15 @@ export async function pushImages(
   } else if (!settings.credentials) {
     log.info(`No username/password given: relying on the existing ${tool.name} login for ${host}`)
   }
+  if (settings.dryRun) return dryRunResults(settings, targets, log)
 
   // Parallel across images, in order across the tags of one image: the first
   // push uploads the layers, the next tags of that image only add a manifest,
   // and two uploads of the same layers never race each other.
   const bySource = new Map<string, Target[]>()
-  for (const target of targets)
+  for (const target of targets) {
     bySource.set(target.source, [...(bySource.get(target.source) ?? []), target])
+  }
   const progress = { done: 0, total: toPush.length }
   const perImage = await mapWithLimit([...bySource.values()], settings.parallel, async group => {
     const results: ImageResult[] = []
@@ -130,50 +164,18 @@ export async function pushImages(
   return perImage.flat()
 }
 
-type Decision = 'push' | 'unchanged' | 'skip'
-
-function decide(settings: Settings, target: Target): Decision {
-  if (target.state.kind === 'same') return 'unchanged'
-  if (target.state.kind === 'different' && settings.ifExists === 'skip') return 'skip'
-  return 'push'
-}
-
-/** `if-exists: fail`: any tag holding different content stops the step before anything is pushed. */
-function refuseConflicts(settings: Settings, targets: Target[]): void {
-  if (settings.ifExists !== 'fail') return
-  const conflicts = targets.filter(target => target.state.kind === 'different')
-  if (conflicts.length === 0) return
-  const list = conflicts
-    .map(target => `"${target.destination}" (holds ${stateDigest(target.state)})`)
-    .join(', ')
-  throw new PushError(
-    `if-exists: fail: ${list} already ${conflicts.length === 1 ? 'holds' : 'hold'} different content; nothing was pushed. Push a new tag, or set if-exists: overwrite or skip`
-  )
-}
-
 /** The plan, printed; nothing pushed. Tags that would be pushed are reported as skipped. */
 function dryRunResults(settings: Settings, targets: Target[], log: Log): ImageResult[] {
-  const lines = targets.map(target => {
-    const decision = decide(settings, target)
-    const what =
-      decision === 'unchanged'
-        ? 'unchanged (already holds this image)'
-        : decision === 'skip'
-          ? `skip (holds other content ${stateDigest(target.state)}; if-exists: skip)`
-          : target.state.kind === 'different'
-            ? `would overwrite (holds ${stateDigest(target.state)})`
-            : target.state.kind === 'unknown'
-              ? 'would push (current content unknown)'
-              : 'would push (new tag)'
-    return `${target.destination}: ${what}`
-  })
-  log.group(`Dry run: the plan for ${targets.length} destinations; nothing is pushed`, lines)
+  log.group(
+    `Dry run: the plan for ${targets.length} destinations; nothing is pushed`,
+    targets.map(target => `${target.destination}: ${planLine(settings.ifExists, target.state)}`)
+  )
   return targets.map(target => {
-    const decision = decide(settings, target)
+    const decision = decide(settings.ifExists, target.state)
     return {
       source: target.source,
       destination: target.destination,
-      digest: 'digest' in target.state ? target.state.digest : '',
+      digest: stateDigest(target.state),
       status: decision === 'unchanged' ? 'unchanged' : 'skipped',
       ...(decision === 'push' ? { error: 'dry run: would push' } : {}),
       seconds: 0
@@ -194,7 +196,7 @@ interface TargetContext {
 /** One destination: unchanged, skipped, or pushed with retries and read back; never throws. */
 async function handleTarget(target: Target, run: TargetContext): Promise<ImageResult> {
   const { source, destination } = target
-  const decision = decide(run.settings, target)
+  const decision = decide(run.settings.ifExists, target.state)
   if (decision !== 'push') {
     const digest = stateDigest(target.state)
     run.log.info(
@@ -299,10 +301,6 @@ async function localImageIds(sources: string[], tool: ContainerTool): Promise<st
     )
   }
   return ids.map(id => id ?? '')
-}
-
-function stateDigest(state: TagState): string {
-  return 'digest' in state ? state.digest : ''
 }
 
 function since(started: number): number {
