@@ -5,6 +5,7 @@
  * request; every request is recorded, so tests can count attempts.
  */
 import http from 'node:http'
+import { forward } from './forward.js'
 
 /** What to do with one request. */
 export type Fault =
@@ -76,28 +77,4 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       await new Promise(resolve => server.close(resolve))
     }
   }
-}
-
-function forward(
-  request: http.IncomingMessage,
-  response: http.ServerResponse,
-  upstream: string
-): void {
-  const [hostname, port] = upstream.split(':')
-  const proxied = http.request(
-    {
-      hostname,
-      port: Number(port),
-      method: request.method,
-      path: request.url,
-      headers: request.headers
-    },
-    answer => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers)
-      answer.pipe(response)
-    }
-  )
-  // The registry is down (killed by a test): the client sees its connection dropped.
-  proxied.on('error', () => request.socket.destroy())
-  request.pipe(proxied)
 }

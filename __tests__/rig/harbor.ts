@@ -21,7 +21,8 @@ import https from 'node:https'
 import os from 'node:os'
 import path from 'node:path'
 import { type Registry, startRegistry } from './registry.js'
-import { requireTool, run } from './tools.js'
+import { forward } from './forward.js'
+import { type SelfSigned, selfSigned } from './tls.js'
 
 export type Action = 'pull' | 'push'
 
@@ -138,7 +139,7 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
       })
     }
     registryRequests.push(`${request.method ?? 'GET'} ${url.pathname}`)
-    forward(request, response, upstream, options.tls === true)
+    forward(request, response, upstream, { 'x-forwarded-proto': options.tls ? 'https' : 'http' })
   }
 
   const front = frontTls
@@ -191,42 +192,6 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
   }
 }
 
-interface Signing {
-  cert: string
-  key: string
-  certFile: string
-}
-
-async function selfSigned(dir: string, name: string): Promise<Signing> {
-  const openssl = requireTool('openssl', 'apt-get install -y openssl')
-  const folder = path.join(dir, name)
-  fs.mkdirSync(folder)
-  const certFile = path.join(folder, 'ca.crt')
-  const keyFile = path.join(dir, `${name}.key`)
-  await run(openssl, [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile
-  ])
-  return {
-    cert: fs.readFileSync(certFile, 'utf8'),
-    key: fs.readFileSync(keyFile, 'utf8'),
-    certFile
-  }
-}
-
 interface Access {
   type: string
   name: string
@@ -242,7 +207,7 @@ function grant(scope: string, account: HarborAccount | undefined): Access {
   return { type, name, actions: wanted.filter(action => role.includes(action as Action)) }
 }
 
-function signToken(signing: Signing, subject: string, access: Access[]): string {
+function signToken(signing: SelfSigned, subject: string, access: Access[]): string {
   const der = new crypto.X509Certificate(signing.cert).raw.toString('base64')
   const now = Math.floor(Date.now() / 1000)
   const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url')
@@ -296,33 +261,4 @@ function readBody(request: http.IncomingMessage): Promise<string> {
 function json(response: http.ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'Content-Type': 'application/json' })
   response.end(JSON.stringify(body))
-}
-
-/** Streams a request to the registry and its answer back; the registry builds URLs from Host. */
-function forward(
-  request: http.IncomingMessage,
-  response: http.ServerResponse,
-  upstream: string,
-  tls: boolean
-): void {
-  const [hostname, port] = upstream.split(':')
-  const proxied = http.request(
-    {
-      hostname,
-      port: Number(port),
-      method: request.method,
-      path: request.url,
-      headers: { ...request.headers, 'x-forwarded-proto': tls ? 'https' : 'http' }
-    },
-    answer => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers)
-      answer.pipe(response)
-    }
-  )
-  proxied.on('error', error => {
-    if (!response.headersSent)
-      json(response, 502, { errors: [{ code: 'UNKNOWN', message: error.message }] })
-    else response.destroy(error)
-  })
-  request.pipe(proxied)
 }

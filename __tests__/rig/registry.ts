@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { request } from './registry-api.js'
+import { selfSigned } from './tls.js'
 import { freePort, requireTool, run, sleep, spawnServer, type ServerProcess } from './tools.js'
 
 export interface Registry {
@@ -56,7 +57,6 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   const userNames = Object.keys(users)
   const htpasswdBin =
     userNames.length > 0 ? requireTool('htpasswd', 'apt-get install -y apache2-utils') : ''
-  const opensslBin = opts.tls ? requireTool('openssl', 'apt-get install -y openssl') : ''
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-registry-'))
   try {
@@ -77,32 +77,10 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     let certFile: string | undefined
     let keyFile: string | undefined
     if (opts.tls) {
-      const tlsDir = path.join(dir, 'tls')
-      const caDir = path.join(dir, 'ca')
-      fs.mkdirSync(tlsDir)
-      fs.mkdirSync(caDir)
-      certFile = path.join(tlsDir, 'server.crt')
-      keyFile = path.join(tlsDir, 'server.key')
-      await run(opensslBin, [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile
-      ])
-      // Its own folder, without the key: podman --cert-dir treats *.key as a client key.
-      caFile = path.join(caDir, 'ca.crt')
-      fs.copyFileSync(certFile, caFile)
+      const tls = await selfSigned(dir, 'ca')
+      certFile = tls.certFile
+      keyFile = tls.keyFile
+      caFile = tls.certFile
     }
 
     let lastError: Error | undefined
