@@ -31801,7 +31801,7 @@ class Podman {
     async imageId(ref) {
         try {
             const { stdout } = await this.run('podman', ['image', 'inspect', '--format', '{{.Id}}', ref]);
-            return (0,container_tool/* normaliseImageId */.r)(stdout);
+            return (0,container_tool/* normaliseImageId */.rS)(stdout);
         }
         catch (error) {
             if (error instanceof errors/* ToolError */.v4 && /image not known|no such image/i.test(error.stderr)) {
@@ -31809,6 +31809,9 @@ class Podman {
             }
             throw error;
         }
+    }
+    imageIds(refs) {
+        return (0,container_tool/* inspectImageIds */.Iy)(async (refs) => (await this.run('podman', ['image', 'inspect', '--format', '{{.Id}}', ...refs])).stdout, ref => this.imageId(ref), refs);
     }
     async login(host, credentials) {
         await this.run('podman', [
@@ -31831,7 +31834,7 @@ class Podman {
                 source,
                 `docker://${destination}`
             ]);
-            const digest = container_tool/* DIGEST */.D.exec(external_node_fs_default().readFileSync(digestFile, 'utf8'));
+            const digest = container_tool/* DIGEST */.Dh.exec(external_node_fs_default().readFileSync(digestFile, 'utf8'));
             if (!digest)
                 throw new errors/* PushError */.Vc(`podman pushed "${destination}" but wrote no digest`);
             return digest[0];
@@ -36688,7 +36691,7 @@ class Helm {
         // helm 3 and 4 print the result on stderr; stdout is read too in case that changes.
         const output = `${stdout}\n${stderr}`;
         const pushed = /^Pushed:\s*(\S+)/m.exec(output)?.[1];
-        const digest = new RegExp(`^Digest:\\s*(${container_tool/* DIGEST */.D.source})`, 'm').exec(output)?.[1];
+        const digest = new RegExp(`^Digest:\\s*(${container_tool/* DIGEST */.Dh.source})`, 'm').exec(output)?.[1];
         if (!pushed || !digest) {
             throw new errors/* PushError */.Vc(`helm push "${external_node_path_default().basename(file)}" printed no "Pushed:" and "Digest:" lines: ${output.trim()}`);
         }
@@ -38522,7 +38525,7 @@ async function confirmDigest(client, target, digest, context) {
  * at once, before anything is pushed.
  */
 async function localImageIds(sources, tool) {
-    const ids = await Promise.all(sources.map(source => tool.imageId(source)));
+    const ids = await tool.imageIds(sources);
     const missing = sources.filter((_, index) => ids[index] === undefined);
     if (missing.length > 0) {
         const names = missing.map(source => `"${source}"`).join(', ');
@@ -39403,15 +39406,41 @@ function savedPlacedCaFile() {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   D: () => (/* binding */ DIGEST),
-/* harmony export */   r: () => (/* binding */ normaliseImageId)
+/* harmony export */   Dh: () => (/* binding */ DIGEST),
+/* harmony export */   Iy: () => (/* binding */ inspectImageIds),
+/* harmony export */   rS: () => (/* binding */ normaliseImageId)
 /* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+
 /** A digest as registries print it. */
 const DIGEST = /sha256:[a-f0-9]{64}/;
 /** Image IDs are printed with or without the algorithm; always keep it. */
 function normaliseImageId(id) {
     const trimmed = id.trim();
     return trimmed.startsWith('sha256:') ? trimmed : `sha256:${trimmed}`;
+}
+/**
+ * Local image IDs of `refs` in order. One `<tool> image inspect` for all of
+ * them costs one tool start instead of one per image (podman takes ~0.1 s to
+ * start); when some are missing the tool fails the whole call, so each is
+ * then asked alone to know which.
+ */
+async function inspectImageIds(inspectAll, inspectOne, refs) {
+    if (refs.length === 0)
+        return [];
+    try {
+        const lines = (await inspectAll(refs))
+            .split('\n')
+            .map(line => line.trim())
+            .filter(line => line !== '');
+        if (lines.length === refs.length)
+            return lines.map(normaliseImageId);
+    }
+    catch (error) {
+        if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ToolError */ .v4))
+            throw error;
+    }
+    return Promise.all(refs.map(inspectOne));
 }
 
 
@@ -39508,13 +39537,16 @@ class Docker {
     }
     async imageId(ref) {
         try {
-            return (0,container_tool/* normaliseImageId */.r)(await this.docker(['image', 'inspect', '--format', '{{.Id}}', ref]));
+            return (0,container_tool/* normaliseImageId */.rS)(await this.docker(['image', 'inspect', '--format', '{{.Id}}', ref]));
         }
         catch (error) {
             if (error instanceof errors/* ToolError */.v4 && /no such image/i.test(error.stderr))
                 return undefined;
             throw error;
         }
+    }
+    imageIds(refs) {
+        return (0,container_tool/* inspectImageIds */.Iy)(async (refs) => this.docker(['image', 'inspect', '--format', '{{.Id}}', ...refs]), ref => this.imageId(ref), refs);
     }
     async login(host, credentials) {
         await this.run('docker', ['login', '--username', credentials.username, '--password-stdin', host], { input: credentials.password, env: this.env });
@@ -39528,7 +39560,7 @@ class Docker {
             await this.docker(['tag', source, destination]);
         try {
             const output = await this.docker(['push', destination]);
-            const digest = /digest: (sha256:[a-f0-9]{64})/.exec(output)?.[1] ?? container_tool/* DIGEST */.D.exec(output)?.[0];
+            const digest = /digest: (sha256:[a-f0-9]{64})/.exec(output)?.[1] ?? container_tool/* DIGEST */.Dh.exec(output)?.[0];
             if (!digest)
                 throw new errors/* PushError */.Vc(`docker pushed "${destination}" but printed no digest`);
             return digest;

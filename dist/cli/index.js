@@ -40589,12 +40589,36 @@ var promises_default = /*#__PURE__*/__nccwpck_require__.n(promises_namespaceObje
 var external_node_net_ = __nccwpck_require__(7030);
 var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
 ;// CONCATENATED MODULE: ./src/tools/container-tool.ts
+
 /** A digest as registries print it. */
 const DIGEST = /sha256:[a-f0-9]{64}/;
 /** Image IDs are printed with or without the algorithm; always keep it. */
 function normaliseImageId(id) {
     const trimmed = id.trim();
     return trimmed.startsWith('sha256:') ? trimmed : `sha256:${trimmed}`;
+}
+/**
+ * Local image IDs of `refs` in order. One `<tool> image inspect` for all of
+ * them costs one tool start instead of one per image (podman takes ~0.1 s to
+ * start); when some are missing the tool fails the whole call, so each is
+ * then asked alone to know which.
+ */
+async function inspectImageIds(inspectAll, inspectOne, refs) {
+    if (refs.length === 0)
+        return [];
+    try {
+        const lines = (await inspectAll(refs))
+            .split('\n')
+            .map(line => line.trim())
+            .filter(line => line !== '');
+        if (lines.length === refs.length)
+            return lines.map(normaliseImageId);
+    }
+    catch (error) {
+        if (!(error instanceof ToolError))
+            throw error;
+    }
+    return Promise.all(refs.map(inspectOne));
 }
 
 ;// CONCATENATED MODULE: ./src/tools/docker.ts
@@ -40667,6 +40691,9 @@ class Docker {
                 return undefined;
             throw error;
         }
+    }
+    imageIds(refs) {
+        return inspectImageIds(async (refs) => this.docker(['image', 'inspect', '--format', '{{.Id}}', ...refs]), ref => this.imageId(ref), refs);
     }
     async login(host, credentials) {
         await this.run('docker', ['login', '--username', credentials.username, '--password-stdin', host], { input: credentials.password, env: this.env });
@@ -40819,6 +40846,9 @@ class Podman {
             }
             throw error;
         }
+    }
+    imageIds(refs) {
+        return inspectImageIds(async (refs) => (await this.run('podman', ['image', 'inspect', '--format', '{{.Id}}', ...refs])).stdout, ref => this.imageId(ref), refs);
     }
     async login(host, credentials) {
         await this.run('podman', [
@@ -50459,7 +50489,7 @@ async function confirmDigest(client, target, digest, context) {
  * at once, before anything is pushed.
  */
 async function localImageIds(sources, tool) {
-    const ids = await Promise.all(sources.map(source => tool.imageId(source)));
+    const ids = await tool.imageIds(sources);
     const missing = sources.filter((_, index) => ids[index] === undefined);
     if (missing.length > 0) {
         const names = missing.map(source => `"${source}"`).join(', ');

@@ -292,7 +292,7 @@ async function confirmDigest(
  * at once, before anything is pushed.
  */
 async function localImageIds(sources: string[], tool: ContainerTool): Promise<string[]> {
-  const ids = await Promise.all(sources.map(source => tool.imageId(source)))
+  const ids = await tool.imageIds(sources)
   const missing = sources.filter((_, index) => ids[index] === undefined)
   if (missing.length > 0) {
     const names = missing.map(source => `"${source}"`).join(', ')

@@ -9,6 +9,7 @@ import {
   DIGEST,
   type PrivatePaths,
   type TlsOptions,
+  inspectImageIds,
   normaliseImageId
 } from './container-tool.js'
 import type { Runner } from './exec.js'
@@ -91,6 +92,14 @@ export class Docker implements ContainerTool {
       if (error instanceof ToolError && /no such image/i.test(error.stderr)) return undefined
       throw error
     }
+  }
+
+  imageIds(refs: string[]): Promise<(string | undefined)[]> {
+    return inspectImageIds(
+      async refs => this.docker(['image', 'inspect', '--format', '{{.Id}}', ...refs]),
+      ref => this.imageId(ref),
+      refs
+    )
   }
 
   async login(host: string, credentials: Credentials): Promise<void> {

@@ -7,6 +7,7 @@ import {
   DIGEST,
   type PrivatePaths,
   type TlsOptions,
+  inspectImageIds,
   normaliseImageId
 } from './container-tool.js'
 import type { Runner } from './exec.js'
@@ -61,6 +62,15 @@ export class Podman implements ContainerTool {
       }
       throw error
     }
+  }
+
+  imageIds(refs: string[]): Promise<(string | undefined)[]> {
+    return inspectImageIds(
+      async refs =>
+        (await this.run('podman', ['image', 'inspect', '--format', '{{.Id}}', ...refs])).stdout,
+      ref => this.imageId(ref),
+      refs
+    )
   }
 
   async login(host: string, credentials: Credentials): Promise<void> {
