@@ -8,9 +8,9 @@ describe('inspectImageIds', () => {
   test('all present: one call for all, IDs in order', async () => {
     const calls: string[][] = []
     const ids = await inspectImageIds(
-      async refs => {
+      refs => {
         calls.push(refs)
-        return `${'aa'.repeat(32)}\n${ID('bb')}\n`
+        return Promise.resolve(`${'aa'.repeat(32)}\n${ID('bb')}\n`)
       },
       () => Promise.reject(new Error('not called')),
       ['a:1', 'b:1']
@@ -25,7 +25,7 @@ describe('inspectImageIds', () => {
         Promise.reject(
           new ToolError('failed', 'podman image inspect', 125, 'b:1: image not known')
         ),
-      async ref => (ref === 'a:1' ? ID('aa') : undefined),
+      ref => Promise.resolve(ref === 'a:1' ? ID('aa') : undefined),
       ['a:1', 'b:1']
     )
     expect(ids).toEqual([ID('aa'), undefined])
@@ -35,7 +35,7 @@ describe('inspectImageIds', () => {
     await expect(
       inspectImageIds(
         () => Promise.reject(new Error('spawn failed')),
-        async () => ID('aa'),
+        () => Promise.resolve(ID('aa')),
         ['a:1']
       )
     ).rejects.toThrow('spawn failed')
