@@ -50319,7 +50319,7 @@ const HEARTBEAT_MS = 20_000;
  * skip, or `if-exists: fail` before anything is pushed). Throws on any
  * problem; a front end calls this before it pushes charts too.
  */
-async function prepareImagePush(settings, tool, log, options = {}) {
+async function prepareImagePush(settings, tool, log) {
     log.info(`Using ${await tool.prepare(settings.registry.host)}`);
     const plans = planImages(settings);
     const localIds = await localImageIds(plans.map(plan => plan.source), tool);
@@ -50336,18 +50336,14 @@ async function prepareImagePush(settings, tool, log, options = {}) {
         state: states[index]
     }));
     refuseConflicts(settings.ifExists, targets.map(target => ({ reference: target.destination, state: target.state })));
-    return { push: () => pushTargets(settings, tool, log, targets, access, options) };
-}
-/** Checks and pushes in one go, for callers with images only. */
-async function pushImages(settings, tool, log, options = {}) {
-    return (await prepareImagePush(settings, tool, log, options)).push();
+    return { push: () => pushTargets(settings, tool, log, targets, access) };
 }
 /**
  * Logs the tool in (when there is anything to push, or in a dry run as the
  * check that the secret works) and pushes every target that needs it with
  * bounded parallelism and retries, reading each digest back.
  */
-async function pushTargets(settings, tool, log, targets, access, options) {
+async function pushTargets(settings, tool, log, targets, access) {
     const { host } = settings.registry;
     const context = {
         action: 'login',
@@ -50356,7 +50352,7 @@ async function pushTargets(settings, tool, log, targets, access, options) {
         project: settings.registry.path.split('/')[0],
         username: settings.credentials?.username
     };
-    const retry = { retries: settings.retries, baseDelayMs: options.retryBaseDelayMs };
+    const retry = { retries: settings.retries };
     const toPush = targets.filter(target => decide(settings.ifExists, target.state) === 'push');
     if (settings.credentials && (toPush.length > 0 || settings.dryRun)) {
         const credentials = settings.credentials;

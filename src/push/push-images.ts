@@ -14,11 +14,6 @@ import { type FailureContext, translateFailure } from './translate.js'
 /** How often a long push says it is still going. */
 const HEARTBEAT_MS = 20_000
 
-export interface PushOptions {
-  /** First retry delay; tests shorten it. */
-  retryBaseDelayMs?: number
-}
-
 /** One destination reference and what is known about it before pushing. */
 interface Target {
   source: string
@@ -46,8 +41,7 @@ export interface ImagePush {
 export async function prepareImagePush(
   settings: Settings,
   tool: ContainerTool,
-  log: Log,
-  options: PushOptions = {}
+  log: Log
 ): Promise<ImagePush> {
   log.info(`Using ${await tool.prepare(settings.registry.host)}`)
 
@@ -83,17 +77,7 @@ export async function prepareImagePush(
     settings.ifExists,
     targets.map(target => ({ reference: target.destination, state: target.state }))
   )
-  return { push: () => pushTargets(settings, tool, log, targets, access, options) }
-}
-
-/** Checks and pushes in one go, for callers with images only. */
-export async function pushImages(
-  settings: Settings,
-  tool: ContainerTool,
-  log: Log,
-  options: PushOptions = {}
-): Promise<ImageResult[]> {
-  return (await prepareImagePush(settings, tool, log, options)).push()
+  return { push: () => pushTargets(settings, tool, log, targets, access) }
 }
 
 /**
@@ -106,8 +90,7 @@ async function pushTargets(
   tool: ContainerTool,
   log: Log,
   targets: Target[],
-  access: RegistryAccess,
-  options: PushOptions
+  access: RegistryAccess
 ): Promise<ImageResult[]> {
   const { host } = settings.registry
   const context: FailureContext = {
@@ -117,7 +100,7 @@ async function pushTargets(
     project: settings.registry.path.split('/')[0],
     username: settings.credentials?.username
   }
-  const retry = { retries: settings.retries, baseDelayMs: options.retryBaseDelayMs }
+  const retry = { retries: settings.retries }
   const toPush = targets.filter(target => decide(settings.ifExists, target.state) === 'push')
   if (settings.credentials && (toPush.length > 0 || settings.dryRun)) {
     const credentials = settings.credentials
