@@ -3,7 +3,7 @@
 # install what is missing, check format, lint and types, check that dist/ is
 # what `npm run package` builds, then unit and integration tests (real
 # registries, podman, a private docker engine, helm v3 and v4; the bundle runs
-# under Node 24).
+# under Node 24), then the benchmark in its small configuration so it cannot rot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,3 +28,5 @@ if ! git diff --quiet -- dist || [ -n "$(git ls-files --others --exclude-standar
 fi
 step "tests (bundle under $("$HP_TEST_NODE" --version))"
 npm test -s
+step "benchmark, small configuration (the full run writes bench/REPORT.md: npm run bench)"
+npm run -s bench -- --small
