@@ -1,3 +1,5 @@
+import { setTimeout } from 'node:timers/promises'
+
 /**
  * How long to wait before attempt `attempt + 1`: exponential from `baseMs`,
  * with jitter (x0.5 to x1.5) so parallel pushes that failed together do not
@@ -15,4 +17,6 @@ export function retryAfterMs(header: string | null, capMs = 60_000): number | un
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), capMs) : undefined
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+/** Waits `ms`; rejects at once when `signal` aborts (then no timer keeps the process alive). */
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  setTimeout(ms, undefined, { signal })

@@ -9,7 +9,7 @@ import crypto from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
 import { RunnerJob, type StepResult, expectExit, imagesOutput } from '../rig/action.js'
 import { type FaultProxy, startFaultProxy } from '../rig/fault-proxy.js'
-import { makeImage, removeImage } from '../rig/images.js'
+import { makeImage, makeImageOn, removeImage } from '../rig/images.js'
 import { getManifest } from '../rig/registry-api.js'
 import { type Registry, startRegistry } from '../rig/registry.js'
 import { type Shims, makeShims } from '../rig/shims.js'
@@ -201,5 +201,38 @@ describe('parallelism', () => {
       )
     )
     expect(most).toBe(2)
+  })
+})
+
+describe('images on a common base', () => {
+  const BASE = `${SOURCE_PATH}/base:v1`
+  const ON_BASE = ['apim-le-sysmgr', 'apim-le-apigateway', 'apim-le-devportal']
+
+  beforeAll(async () => {
+    await makeImage('podman', BASE, { sizeBytes: 256 * 1024 })
+    for (const name of ON_BASE) await makeImageOn(BASE, `${SOURCE_PATH}/${name}:v1`)
+  })
+
+  afterAll(async () => {
+    for (const name of ON_BASE) await removeImage('podman', `${SOURCE_PATH}/${name}:v1`)
+    await removeImage('podman', BASE)
+  })
+
+  test('the base layer is uploaded once: the first image goes alone, the others mount it', async () => {
+    const before = shims.spans('push').length
+    const result = await push({ images: ON_BASE.join(' '), parallel: '3' })
+    expectExit(result, 0)
+    await expectPushed(result)
+    // Every blob upload ends with one PUT: the base, three own layers, three configs.
+    const uploads = proxy.requests.filter(
+      request => request.method === 'PUT' && request.path.includes('/blobs/uploads/')
+    )
+    expect(uploads).toHaveLength(7)
+    expect(result.stdout).toContain(
+      'Images that share layers with an earlier one start once it is pushed'
+    )
+    const [first, ...rest] = shims.spans('push').slice(before)
+    expect(rest).toHaveLength(2)
+    for (const span of rest) expect(span.start).toBeGreaterThanOrEqual(first.end)
   })
 })

@@ -54,6 +54,25 @@ export async function makeImage(
   }
 }
 
+/**
+ * Creates the local image `ref` on top of the local image `base`: the base's
+ * layers and one of its own (random bytes). Images made on one base share
+ * its layers, as product images on a common base image do. podman only
+ * (`podman build` works offline with a local base).
+ */
+export async function makeImageOn(base: string, ref: string, sizeBytes = 4096): Promise<string> {
+  const bin = toolPath('podman')
+  const context = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-build-'))
+  try {
+    fs.writeFileSync(path.join(context, 'own.bin'), crypto.randomBytes(sizeBytes))
+    fs.writeFileSync(path.join(context, 'Containerfile'), `FROM ${base}\nCOPY own.bin /own.bin\n`)
+    await run(bin, ['build', '--quiet', '--pull=never', '--tag', ref, context])
+    return await imageId('podman', ref)
+  } finally {
+    fs.rmSync(context, { recursive: true, force: true })
+  }
+}
+
 /** The local image ID of ref as 'sha256:<hex>'. */
 export async function imageId(
   tool: ImageTool,

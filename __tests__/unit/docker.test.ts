@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { InputError, PushError, ToolError } from '../../src/errors.js'
-import type { TlsOptions } from '../../src/tools/container-tool.js'
+import { LOCAL_IMAGE_FORMAT, type TlsOptions } from '../../src/tools/container-tool.js'
 import { Docker, type PlacedCaFile } from '../../src/tools/docker.js'
 import { type Call, FakeRunner, type Reply } from './fake-runner.js'
 
@@ -117,7 +117,9 @@ describe('imageId', () => {
   test('exact argv and the ID as docker prints it', async () => {
     const { tool, runner } = docker(() => `${IMAGE_ID}\n`)
     await expect(tool.imageId(SOURCE)).resolves.toBe(IMAGE_ID)
-    expect(runner.argv()).toEqual([['docker', 'image', 'inspect', '--format', '{{.Id}}', SOURCE]])
+    expect(runner.argv()).toEqual([
+      ['docker', 'image', 'inspect', '--format', LOCAL_IMAGE_FORMAT, SOURCE]
+    ])
   })
 
   test.each([
@@ -148,7 +150,7 @@ describe('push', () => {
     })
     await expect(tool.push(SOURCE, DESTINATION)).resolves.toBe(DIGEST)
     expect(runner.argv()).toEqual([
-      ['docker', 'image', 'inspect', '--format', '{{.Id}}', DESTINATION],
+      ['docker', 'image', 'inspect', '--format', LOCAL_IMAGE_FORMAT, DESTINATION],
       ['docker', 'tag', SOURCE, DESTINATION],
       ['docker', 'push', DESTINATION],
       ['docker', 'image', 'rm', DESTINATION]
@@ -159,7 +161,7 @@ describe('push', () => {
     const { tool, runner } = docker(call => (call.args[0] === 'push' ? PUSH_OUTPUT : IMAGE_ID))
     await expect(tool.push(SOURCE, DESTINATION)).resolves.toBe(DIGEST)
     expect(runner.argv()).toEqual([
-      ['docker', 'image', 'inspect', '--format', '{{.Id}}', DESTINATION],
+      ['docker', 'image', 'inspect', '--format', LOCAL_IMAGE_FORMAT, DESTINATION],
       ['docker', 'tag', SOURCE, DESTINATION],
       ['docker', 'push', DESTINATION],
       // ...and pointed back at the image it named before.

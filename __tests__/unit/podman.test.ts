@@ -3,7 +3,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { InputError, PushError, ToolError } from '../../src/errors.js'
-import type { PrivatePaths, TlsOptions } from '../../src/tools/container-tool.js'
+import {
+  LOCAL_IMAGE_FORMAT,
+  type PrivatePaths,
+  type TlsOptions
+} from '../../src/tools/container-tool.js'
 import { Podman } from '../../src/tools/podman.js'
 import { type Call, FakeRunner, type Reply } from './fake-runner.js'
 
@@ -270,7 +274,9 @@ describe('imageId', () => {
   test('exact argv, and the ID gets its algorithm', async () => {
     const { tool, runner } = podman(() => `${'e3'.repeat(32)}\n`)
     await expect(tool.imageId(SOURCE)).resolves.toBe(`sha256:${'e3'.repeat(32)}`)
-    expect(runner.argv()).toEqual([['podman', 'image', 'inspect', '--format', '{{.Id}}', SOURCE]])
+    expect(runner.argv()).toEqual([
+      ['podman', 'image', 'inspect', '--format', LOCAL_IMAGE_FORMAT, SOURCE]
+    ])
   })
 
   test.each([

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import { mapWithLimit } from '../../src/push/pool.js'
+import { mapAfter, mapWithLimit } from '../../src/pool.js'
 
 interface Deferred<T> {
   promise: Promise<T>
@@ -133,5 +133,45 @@ describe('mapWithLimit', () => {
       ['r', 2],
       ['s', 3]
     ])
+  })
+})
+
+describe('mapAfter', () => {
+  test('an item waits for the items it comes after; free slots go to the next that may start', async () => {
+    const { work, started, release, peak } = gatedWork()
+    // 1 and 2 come after 0 (they share its base layer); 3 shares nothing.
+    const after = [[], [0], [0], []]
+    const result = mapAfter(['a', 'b', 'c', 'd'], 3, index => after[index], work)
+    await settle()
+    expect(started).toEqual([0, 3])
+
+    release(3)
+    await settle()
+    expect(started).toEqual([0, 3])
+
+    release(0)
+    await settle()
+    expect(started).toEqual([0, 3, 1, 2])
+    release(2)
+    release(1)
+    await expect(result).resolves.toEqual(['a!', 'b!', 'c!', 'd!'])
+    expect(peak()).toBe(2)
+  })
+
+  test('the limit still holds when many become free at once', async () => {
+    const { work, started, release, peak } = gatedWork()
+    const result = mapAfter(['a', 'b', 'c', 'd'], 2, index => (index === 0 ? [] : [0]), work)
+    await settle()
+    expect(started).toEqual([0])
+    release(0)
+    await settle()
+    expect(started).toEqual([0, 1, 2])
+    release(1)
+    await settle()
+    expect(started).toEqual([0, 1, 2, 3])
+    release(2)
+    release(3)
+    await expect(result).resolves.toEqual(['a!', 'b!', 'c!', 'd!'])
+    expect(peak()).toBe(2)
   })
 })

@@ -40597,13 +40597,23 @@ function normaliseImageId(id) {
     const trimmed = id.trim();
     return trimmed.startsWith('sha256:') ? trimmed : `sha256:${trimmed}`;
 }
+/** `<tool> image inspect --format` for a LocalImage, one line per image. */
+const LOCAL_IMAGE_FORMAT = '{{.Id}} {{.RootFS.Layers}}';
+/** One line of LOCAL_IMAGE_FORMAT: `<id> [sha256:... sha256:...]`. */
+function parseLocalImage(line) {
+    const [id = '', ...rest] = line.trim().split(' ');
+    return {
+        id: normaliseImageId(id),
+        layers: rest.join(' ').match(new RegExp(DIGEST.source, 'g')) ?? []
+    };
+}
 /**
- * Local image IDs of `refs` in order. One `<tool> image inspect` for all of
- * them costs one tool start instead of one per image (podman takes ~0.1 s to
- * start); when some are missing the tool fails the whole call, so each is
+ * The local images `refs` name, in order. One `<tool> image inspect` for all
+ * of them costs one tool start instead of one per image (podman takes ~0.1 s
+ * to start); when some are missing the tool fails the whole call, so each is
  * then asked alone to know which.
  */
-async function inspectImageIds(inspectAll, inspectOne, refs) {
+async function inspectLocalImages(inspectAll, inspectOne, refs) {
     if (refs.length === 0)
         return [];
     try {
@@ -40612,7 +40622,7 @@ async function inspectImageIds(inspectAll, inspectOne, refs) {
             .map(line => line.trim())
             .filter(line => line !== '');
         if (lines.length === refs.length)
-            return lines.map(normaliseImageId);
+            return lines.map(parseLocalImage);
     }
     catch (error) {
         if (!(error instanceof ToolError))
@@ -40683,17 +40693,20 @@ class Docker {
         return `docker engine ${version}`;
     }
     async imageId(ref) {
+        return (await this.localImage(ref))?.id;
+    }
+    localImages(refs) {
+        return inspectLocalImages(refs => this.docker(['image', 'inspect', '--format', LOCAL_IMAGE_FORMAT, ...refs]), ref => this.localImage(ref), refs);
+    }
+    async localImage(ref) {
         try {
-            return normaliseImageId(await this.docker(['image', 'inspect', '--format', '{{.Id}}', ref]));
+            return parseLocalImage(await this.docker(['image', 'inspect', '--format', LOCAL_IMAGE_FORMAT, ref]));
         }
         catch (error) {
             if (error instanceof ToolError && /no such image/i.test(error.stderr))
                 return undefined;
             throw error;
         }
-    }
-    imageIds(refs) {
-        return inspectImageIds(async (refs) => this.docker(['image', 'inspect', '--format', '{{.Id}}', ...refs]), ref => this.imageId(ref), refs);
     }
     async login(host, credentials) {
         await this.run('docker', ['login', '--username', credentials.username, '--password-stdin', host], { input: credentials.password, env: this.env });
@@ -40836,9 +40849,14 @@ class Podman {
         // Everything podman needs lives in the private directory.
     }
     async imageId(ref) {
+        return (await this.localImage(ref))?.id;
+    }
+    localImages(refs) {
+        return inspectLocalImages(async (refs) => (await this.inspect(refs)).stdout, ref => this.localImage(ref), refs);
+    }
+    async localImage(ref) {
         try {
-            const { stdout } = await this.run('podman', ['image', 'inspect', '--format', '{{.Id}}', ref]);
-            return normaliseImageId(stdout);
+            return parseLocalImage((await this.inspect([ref])).stdout);
         }
         catch (error) {
             if (error instanceof ToolError && /image not known|no such image/i.test(error.stderr)) {
@@ -40847,8 +40865,8 @@ class Podman {
             throw error;
         }
     }
-    imageIds(refs) {
-        return inspectImageIds(async (refs) => (await this.run('podman', ['image', 'inspect', '--format', '{{.Id}}', ...refs])).stdout, ref => this.imageId(ref), refs);
+    inspect(refs) {
+        return this.run('podman', ['image', 'inspect', '--format', LOCAL_IMAGE_FORMAT, ...refs]);
     }
     async login(host, credentials) {
         await this.run('podman', [
@@ -48377,9 +48395,53 @@ function errorDetail(body) {
     return body.trim().slice(0, 200);
 }
 
+;// CONCATENATED MODULE: ./src/pool.ts
+/**
+ * Maps `items` through `work` with at most `limit` running at once, keeping
+ * the order of results. `work` must not throw: a failure is a result too.
+ */
+function mapWithLimit(items, limit, work) {
+    return mapAfter(items, limit, () => [], work);
+}
+/**
+ * mapWithLimit where item `i` starts only once every item of `after(i)` has
+ * finished (all earlier than `i`, so nothing waits forever); a free slot goes
+ * to the first item that may start.
+ */
+function mapAfter(items, limit, after, work) {
+    return new Promise((resolve, reject) => {
+        const results = new Array(items.length);
+        const state = items.map(() => 'waiting');
+        let running = 0;
+        let finished = 0;
+        const startWhatMay = () => {
+            if (finished === items.length)
+                return resolve(results);
+            for (let index = 0; index < items.length && running < limit; index++) {
+                if (state[index] !== 'waiting' || after(index).some(other => state[other] !== 'done')) {
+                    continue;
+                }
+                state[index] = 'running';
+                running++;
+                work(items[index], index).then(result => {
+                    results[index] = result;
+                    state[index] = 'done';
+                    running--;
+                    finished++;
+                    startWhatMay();
+                }, reject);
+            }
+        };
+        startWhatMay();
+    });
+}
+
 // EXTERNAL MODULE: external "node:tls"
 var external_node_tls_ = __nccwpck_require__(1692);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/backoff.ts
+
 /**
  * How long to wait before attempt `attempt + 1`: exponential from `baseMs`,
  * with jitter (x0.5 to x1.5) so parallel pushes that failed together do not
@@ -48396,7 +48458,8 @@ function retryAfterMs(header, capMs = 60_000) {
     const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
     return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), capMs) : undefined;
 }
-const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+/** Waits `ms`; rejects at once when `signal` aborts (then no timer keeps the process alive). */
+const sleep = (ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal });
 
 ;// CONCATENATED MODULE: ./src/registry/http.ts
 
@@ -48455,7 +48518,7 @@ async function registryFetch(url, tls, request = {}) {
                 body: request.body,
                 redirect: 'follow',
                 dispatcher: dispatcherFor(tls),
-                signal: AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS)
+                signal: withTimeout(request.signal, request.timeoutMs ?? REQUEST_TIMEOUT_MS)
             });
             if (!TRANSIENT_STATUS.has(response.status) || attempt > retries)
                 return response;
@@ -48468,13 +48531,18 @@ async function registryFetch(url, tls, request = {}) {
                 error instanceof Error && error.name === 'TimeoutError'
                     ? 'TimeoutError'
                     : networkCause(error);
-            if (attempt > retries || !TRANSIENT_NETWORK.test(cause))
+            if (attempt > retries || !TRANSIENT_NETWORK.test(cause) || request.signal?.aborted) {
                 throw error;
+            }
             delay = backoffDelay(attempt, base);
         }
         request.retry?.onRetry?.(attempt, `${cause} from ${url}`, delay);
-        await sleep(delay);
+        await sleep(delay, request.signal);
     }
+}
+function withTimeout(signal, ms) {
+    const timeout = AbortSignal.timeout(ms);
+    return signal ? AbortSignal.any([signal, timeout]) : timeout;
 }
 /** The innermost cause of a fetch failure ("fetch failed" says nothing). */
 function networkCause(error) {
@@ -48493,52 +48561,322 @@ function asError(value) {
         : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/registry/client.ts
+
+
+
+/** Every manifest kind a tag may hold: OCI and Docker, images and indexes. */
+const MANIFEST_ACCEPT = [
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json'
+].join(', ');
+/**
+ * A small client of the OCI distribution API: enough to check a login, the
+ * actions an account may take on a repository, and what a tag holds. Bearer
+ * tokens are fetched from the realm with the account's credentials and
+ * cached per scope. Credentials are never put in a message.
+ */
+class RegistryClient {
+    baseUrl;
+    tls;
+    credentials;
+    retry;
+    challenge;
+    tokens = new Map();
+    constructor(
+    /** `https://host[:port]` or `http://host[:port]` */
+    baseUrl, tls, credentials, 
+    /** Transient failures (network, 429, 5xx) are retried as this allows. */
+    retry, 
+    /** `/v2/`'s answer when the caller has it already (the scheme probe asks the same). */
+    challenge) {
+        this.baseUrl = baseUrl;
+        this.tls = tls;
+        this.credentials = credentials;
+        this.retry = retry;
+        this.challenge = challenge;
+    }
+    /** `/v2/` without credentials: what auth the registry asks for. */
+    async ping() {
+        if (this.challenge)
+            return this.challenge;
+        const url = `${this.baseUrl}/v2/`;
+        const response = await registryFetch(url, this.tls, { retry: this.retry });
+        await response.arrayBuffer();
+        const challenge = challengeOf(response.status, response.headers.get('www-authenticate'));
+        if (!challenge)
+            throw new RegistryError(response.status, '', url);
+        return (this.challenge = challenge);
+    }
+    /**
+     * Checks the credentials, with one request that carries them: `/v2/` with
+     * basic auth, or a token from the realm, asked for push and pull on
+     * `repositories` (none: the way `docker login` asks) so that the same
+     * token then serves every request on them. Throws a RegistryError with
+     * status 401 when they are rejected.
+     */
+    async checkLogin(repositories = []) {
+        const challenge = await this.ping();
+        if (challenge.scheme === 'bearer') {
+            await this.tokenForAll(repositories);
+        }
+        else if (challenge.scheme === 'basic') {
+            const response = await this.request('GET', '/v2/', '');
+            await response.arrayBuffer();
+        }
+    }
+    /**
+     * The actions (`pull`, `push`) the account may take on each repository.
+     * With Harbor-style tokens one token asked for all of them says it in its
+     * `access` claim (and serves every later request); otherwise a blob upload
+     * is started and cancelled per repository, which is what a push would do
+     * first.
+     */
+    async grantedActions(repositories) {
+        const challenge = await this.ping();
+        if (challenge.scheme === 'bearer') {
+            const { access } = await this.tokenForAll(repositories);
+            if (access)
+                return new Map(repositories.map(name => [name, access.get(name) ?? new Set()]));
+        }
+        const granted = await mapWithLimit(repositories, 8, name => this.probeUpload(name));
+        return new Map(repositories.map((name, index) => [name, granted[index]]));
+    }
+    /** Starts a blob upload and cancels it: `push` and `pull` when allowed, else `pull` only. */
+    async probeUpload(repository) {
+        const response = await this.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
+            push: true,
+            accept: [202, 401, 403]
+        });
+        await response.arrayBuffer();
+        if (response.status !== 202)
+            return new Set(['pull']);
+        const location = response.headers.get('location');
+        if (location) {
+            const cancel = await this.request('DELETE', location, repository, {
+                push: true,
+                accept: [204, 404]
+            });
+            await cancel.arrayBuffer();
+        }
+        return new Set(['pull', 'push']);
+    }
+    /** What `repository:tag` holds, or undefined when there is no such tag (or repository). */
+    async manifest(repository, reference) {
+        const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, repository, {
+            headers: { Accept: MANIFEST_ACCEPT },
+            accept: [200, 404]
+        });
+        const body = await response.text();
+        if (response.status === 404)
+            return undefined;
+        const parsed = JSON.parse(body);
+        const digest = response.headers.get('docker-content-digest') ?? '';
+        return {
+            digest,
+            mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
+            configDigest: parsed.config?.digest,
+            layers: (parsed.layers ?? []).map(layer => layer.digest ?? '')
+        };
+    }
+    /**
+     * Harbor's project API (`/api/v2.0/projects/<name>`): whether the account
+     * sees the project. 'unknown' when the registry is not a Harbor.
+     */
+    async harborProject(name) {
+        const url = `${this.baseUrl}/api/v2.0/projects/${encodeURIComponent(name)}`;
+        const response = await registryFetch(url, this.tls, {
+            headers: { Accept: 'application/json', ...this.basicHeader() },
+            retry: this.retry
+        });
+        const body = await response.text();
+        const isJson = (response.headers.get('content-type') ?? '').includes('json');
+        if (response.status === 200 && isJson)
+            return 'member';
+        if (response.status === 403 && isJson)
+            return 'hidden';
+        if (response.status === 404 && isJson && /NOT_FOUND/.test(body))
+            return 'missing';
+        return 'unknown';
+    }
+    /**
+     * One authenticated request. `repository` names the scope of the token
+     * ('' for none); `push` asks for push as well as pull. Statuses outside
+     * `accept` (default 2xx) throw a RegistryError with the body's words.
+     */
+    async request(method, pathOrUrl, repository, options = {}) {
+        const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
+        const challenge = await this.ping();
+        const headers = { ...options.headers };
+        if (challenge.scheme === 'basic')
+            Object.assign(headers, this.basicHeader());
+        if (challenge.scheme === 'bearer') {
+            const scope = repository
+                ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}`
+                : '';
+            headers.Authorization = `Bearer ${(await this.token(scope)).value}`;
+        }
+        const response = await registryFetch(url, this.tls, { method, headers, retry: this.retry });
+        const accepted = options.accept ?? [];
+        if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
+            return response;
+        }
+        throw new RegistryError(response.status, errorDetail(await response.text()), url);
+    }
+    basicHeader() {
+        if (!this.credentials)
+            return {};
+        const { username, password } = this.credentials;
+        return { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+    }
+    /** A bearer token for `scope` ('' for a login check), fetched once per scope. */
+    token(scope) {
+        return this.tokens.get(scope) ?? this.cacheToken([scope], this.fetchToken([scope]));
+    }
+    /**
+     * One token for push and pull on every repository (the token spec allows
+     * many scopes in one request): one round trip instead of one per
+     * repository, remembered for each of them.
+     */
+    tokenForAll(repositories) {
+        const scopes = repositories.map(name => `repository:${name}:pull,push`);
+        const all = scopes.join(' ');
+        return (this.tokens.get(all) ??
+            this.cacheToken([all, ...scopes, ...repositories.map(name => `repository:${name}:pull`)], this.fetchToken(scopes)));
+    }
+    /** Remembers `token` for `scopes`; a failed fetch is forgotten, so the next call tries again. */
+    cacheToken(scopes, token) {
+        for (const scope of scopes)
+            this.tokens.set(scope, token);
+        token.catch(() => {
+            for (const scope of scopes)
+                if (this.tokens.get(scope) === token)
+                    this.tokens.delete(scope);
+        });
+        return token;
+    }
+    async fetchToken(scopes) {
+        const challenge = await this.ping();
+        const url = new URL(challenge.realm ?? '');
+        if (challenge.service)
+            url.searchParams.set('service', challenge.service);
+        for (const scope of scopes)
+            if (scope)
+                url.searchParams.append('scope', scope);
+        const response = await registryFetch(url.toString(), this.tls, {
+            headers: this.basicHeader(),
+            retry: this.retry
+        });
+        const body = await response.text();
+        if (response.status !== 200)
+            throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname);
+        const parsed = JSON.parse(body);
+        const value = parsed.token ?? parsed.access_token ?? '';
+        return { value, access: accessClaim(value) };
+    }
+}
+/** What `/v2/`'s status and WWW-Authenticate say about auth; undefined when it is no registry's answer. */
+function challengeOf(status, authenticate) {
+    if (status === 200)
+        return { scheme: 'none' };
+    if (status === 401)
+        return parseChallenge(authenticate ?? '');
+    return undefined;
+}
+/** `Bearer realm="...",service="...",scope="..."` or `Basic realm="..."`. */
+function parseChallenge(header) {
+    const scheme = header.split(' ')[0].toLowerCase();
+    const params = {};
+    for (const match of header.matchAll(/(\w+)="([^"]*)"/g))
+        params[match[1]] = match[2];
+    if (scheme === 'bearer')
+        return { scheme: 'bearer', realm: params.realm, service: params.service };
+    return { scheme: 'basic', realm: params.realm };
+}
+/** The granted actions of a JWT's `access` claim; undefined for an opaque token. */
+function accessClaim(token) {
+    const payload = token.split('.')[1];
+    if (!payload)
+        return undefined;
+    try {
+        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+        if (!Array.isArray(claims.access))
+            return undefined;
+        const access = new Map();
+        for (const entry of claims.access) {
+            if (entry.type === 'repository' && entry.name) {
+                access.set(entry.name, new Set(entry.actions ?? []));
+            }
+        }
+        return access;
+    }
+    catch {
+        return undefined;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/registry/probe.ts
+
 
 
 const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i;
 /**
  * Whether `host` answers over HTTPS or only over plain HTTP: tools need to be
  * told (helm `--plain-http`), and a user asking for TLS deserves to hear that
- * the registry has none. Throws when neither answers, or when the registry
- * is still failing (5xx, 429) after the retries.
+ * the registry has none. Both are asked at once (no credentials go with
+ * either), so a plain-HTTP registry costs no extra round trip. Throws when
+ * neither answers, or when the registry is still failing (5xx, 429) after
+ * the retries.
  */
 async function detectScheme(host, tls, retry) {
-    let httpsFailure;
+    // Plain HTTP is asked alongside and given up as soon as it is not needed:
+    // a closed or filtered port 80 must not keep the step waiting.
+    const stopHttp = new AbortController();
+    const overHttp = answer(`http://${host}/v2/`, tls, retry, stopHttp.signal);
+    overHttp.catch(() => undefined);
     try {
-        await answer(`https://${host}/v2/`, tls, retry);
-        return 'https';
+        let httpsFailure;
+        try {
+            const { challenge } = await answer(`https://${host}/v2/`, tls, retry);
+            return { scheme: 'https', challenge };
+        }
+        catch (error) {
+            if (error instanceof RegistryError)
+                throw error;
+            httpsFailure = networkCause(error);
+            // It speaks TLS, with a certificate this step does not trust.
+            if (CERTIFICATE_ERROR.test(httpsFailure))
+                return { scheme: 'https' };
+        }
+        let http;
+        try {
+            http = await overHttp;
+        }
+        catch (error) {
+            if (error instanceof RegistryError)
+                throw error;
+            // Neither: report the HTTPS failure, the one a user expects to work.
+        }
+        // A TLS server answers a plain-HTTP request with a 400 of its own.
+        if (http && !/HTTP request to an HTTPS server/i.test(http.body)) {
+            return { scheme: 'http', challenge: http.challenge };
+        }
+        throw new Error(`"${host}" could not be reached over HTTPS or HTTP: ${httpsFailure}`);
     }
-    catch (error) {
-        if (error instanceof RegistryError)
-            throw error;
-        httpsFailure = networkCause(error);
-        // It speaks TLS, with a certificate this step does not trust.
-        if (CERTIFICATE_ERROR.test(httpsFailure))
-            return 'https';
+    finally {
+        stopHttp.abort();
     }
-    let body;
-    try {
-        body = await answer(`http://${host}/v2/`, tls, retry);
-    }
-    catch (error) {
-        if (error instanceof RegistryError)
-            throw error;
-        // Neither: report the HTTPS failure, the one a user expects to work.
-    }
-    // A TLS server answers a plain-HTTP request with a 400 of its own.
-    if (body !== undefined && !/HTTP request to an HTTPS server/i.test(body))
-        return 'http';
-    throw new Error(`"${host}" could not be reached over HTTPS or HTTP: ${httpsFailure}`);
 }
-/** The body of `/v2/`'s answer; a RegistryError when the registry is still failing after the retries. */
-async function answer(url, tls, retry) {
-    const response = await registryFetch(url, tls, { timeoutMs: 10_000, retry });
+/** `/v2/`'s answer; a RegistryError when the registry is still failing after the retries. */
+async function answer(url, tls, retry, signal) {
+    const response = await registryFetch(url, tls, { timeoutMs: 10_000, retry, signal });
     const body = await response.text();
     if (TRANSIENT_STATUS.has(response.status)) {
         throw new RegistryError(response.status, errorDetail(body), url);
     }
-    return body;
+    return { body, challenge: challengeOf(response.status, response.headers.get('www-authenticate')) };
 }
 
 ;// CONCATENATED MODULE: ./src/tools/helm.ts
@@ -48606,7 +48944,7 @@ class Helm {
      * and the flags that needs; throws an InputError when the settings or this
      * helm cannot. Returns the scheme.
      */
-    async connect(host, willLogin, detect = detectScheme) {
+    async connect(host, willLogin, detect = async (host, tls) => (await detectScheme(host, tls)).scheme) {
         const version = await this.version();
         const scheme = await detect(host, this.tls);
         this.flags = registryFlags(version, host, scheme, this.tls, willLogin);
@@ -49622,246 +49960,6 @@ function stateDigest(state) {
     return 'digest' in state ? state.digest : '';
 }
 
-;// CONCATENATED MODULE: ./src/push/pool.ts
-/**
- * Maps `items` through `work` with at most `limit` running at once, keeping
- * the order of results. `work` must not throw: a failure is a result too.
- */
-async function mapWithLimit(items, limit, work) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const index = next++;
-            results[index] = await work(items[index], index);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
-}
-
-;// CONCATENATED MODULE: ./src/registry/client.ts
-
-
-/** Every manifest kind a tag may hold: OCI and Docker, images and indexes. */
-const MANIFEST_ACCEPT = [
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.v2+json',
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json'
-].join(', ');
-/**
- * A small client of the OCI distribution API: enough to check a login, the
- * actions an account may take on a repository, and what a tag holds. Bearer
- * tokens are fetched from the realm with the account's credentials and
- * cached per scope. Credentials are never put in a message.
- */
-class RegistryClient {
-    baseUrl;
-    tls;
-    credentials;
-    retry;
-    challenge;
-    tokens = new Map();
-    constructor(
-    /** `https://host[:port]` or `http://host[:port]` */
-    baseUrl, tls, credentials, 
-    /** Transient failures (network, 429, 5xx) are retried as this allows. */
-    retry) {
-        this.baseUrl = baseUrl;
-        this.tls = tls;
-        this.credentials = credentials;
-        this.retry = retry;
-    }
-    /** `/v2/` without credentials: what auth the registry asks for. */
-    async ping() {
-        if (this.challenge)
-            return this.challenge;
-        const url = `${this.baseUrl}/v2/`;
-        const response = await registryFetch(url, this.tls, { retry: this.retry });
-        await response.arrayBuffer();
-        if (response.status === 200)
-            return (this.challenge = { scheme: 'none' });
-        if (response.status !== 401) {
-            throw new RegistryError(response.status, '', url);
-        }
-        this.challenge = parseChallenge(response.headers.get('www-authenticate') ?? '');
-        return this.challenge;
-    }
-    /**
-     * Checks the credentials the way `docker login` does: a token without a
-     * scope from the realm, or `/v2/` with basic auth. Throws a RegistryError
-     * with status 401 when they are rejected.
-     */
-    async checkLogin() {
-        const challenge = await this.ping();
-        if (challenge.scheme === 'bearer') {
-            await this.token('');
-        }
-        else if (challenge.scheme === 'basic') {
-            const response = await this.request('GET', '/v2/', '');
-            await response.arrayBuffer();
-        }
-    }
-    /**
-     * The actions (`pull`, `push`) the account may take on `repository`. With
-     * Harbor-style tokens the token's `access` claim says it; otherwise a blob
-     * upload is started and cancelled, which is what a push would do first.
-     */
-    async grantedActions(repository) {
-        const challenge = await this.ping();
-        if (challenge.scheme === 'bearer') {
-            const token = await this.token(`repository:${repository}:pull,push`);
-            if (token.access)
-                return token.access.get(repository) ?? new Set();
-        }
-        const response = await this.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
-            push: true,
-            accept: [202, 401, 403]
-        });
-        await response.arrayBuffer();
-        if (response.status !== 202)
-            return new Set(['pull']);
-        const location = response.headers.get('location');
-        if (location) {
-            const cancel = await this.request('DELETE', location, repository, {
-                push: true,
-                accept: [204, 404]
-            });
-            await cancel.arrayBuffer();
-        }
-        return new Set(['pull', 'push']);
-    }
-    /** What `repository:tag` holds, or undefined when there is no such tag (or repository). */
-    async manifest(repository, reference) {
-        const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, repository, {
-            headers: { Accept: MANIFEST_ACCEPT },
-            accept: [200, 404]
-        });
-        const body = await response.text();
-        if (response.status === 404)
-            return undefined;
-        const parsed = JSON.parse(body);
-        const digest = response.headers.get('docker-content-digest') ?? '';
-        return {
-            digest,
-            mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
-            configDigest: parsed.config?.digest,
-            layers: (parsed.layers ?? []).map(layer => layer.digest ?? '')
-        };
-    }
-    /**
-     * Harbor's project API (`/api/v2.0/projects/<name>`): whether the account
-     * sees the project. 'unknown' when the registry is not a Harbor.
-     */
-    async harborProject(name) {
-        const url = `${this.baseUrl}/api/v2.0/projects/${encodeURIComponent(name)}`;
-        const response = await registryFetch(url, this.tls, {
-            headers: { Accept: 'application/json', ...this.basicHeader() },
-            retry: this.retry
-        });
-        const body = await response.text();
-        const isJson = (response.headers.get('content-type') ?? '').includes('json');
-        if (response.status === 200 && isJson)
-            return 'member';
-        if (response.status === 403 && isJson)
-            return 'hidden';
-        if (response.status === 404 && isJson && /NOT_FOUND/.test(body))
-            return 'missing';
-        return 'unknown';
-    }
-    /**
-     * One authenticated request. `repository` names the scope of the token
-     * ('' for none); `push` asks for push as well as pull. Statuses outside
-     * `accept` (default 2xx) throw a RegistryError with the body's words.
-     */
-    async request(method, pathOrUrl, repository, options = {}) {
-        const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
-        const challenge = await this.ping();
-        const headers = { ...options.headers };
-        if (challenge.scheme === 'basic')
-            Object.assign(headers, this.basicHeader());
-        if (challenge.scheme === 'bearer') {
-            const scope = repository
-                ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}`
-                : '';
-            headers.Authorization = `Bearer ${(await this.token(scope)).value}`;
-        }
-        const response = await registryFetch(url, this.tls, { method, headers, retry: this.retry });
-        const accepted = options.accept ?? [];
-        if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
-            return response;
-        }
-        throw new RegistryError(response.status, errorDetail(await response.text()), url);
-    }
-    basicHeader() {
-        if (!this.credentials)
-            return {};
-        const { username, password } = this.credentials;
-        return { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
-    }
-    /** A bearer token for `scope` ('' for a login check), fetched once per scope. */
-    token(scope) {
-        let token = this.tokens.get(scope);
-        if (!token) {
-            token = this.fetchToken(scope);
-            // A failed fetch is not cached: the next call tries again.
-            token.catch(() => this.tokens.delete(scope));
-            this.tokens.set(scope, token);
-        }
-        return token;
-    }
-    async fetchToken(scope) {
-        const challenge = await this.ping();
-        const url = new URL(challenge.realm ?? '');
-        if (challenge.service)
-            url.searchParams.set('service', challenge.service);
-        if (scope)
-            url.searchParams.set('scope', scope);
-        const response = await registryFetch(url.toString(), this.tls, {
-            headers: this.basicHeader(),
-            retry: this.retry
-        });
-        const body = await response.text();
-        if (response.status !== 200)
-            throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname);
-        const parsed = JSON.parse(body);
-        const value = parsed.token ?? parsed.access_token ?? '';
-        return { value, access: accessClaim(value) };
-    }
-}
-/** `Bearer realm="...",service="...",scope="..."` or `Basic realm="..."`. */
-function parseChallenge(header) {
-    const scheme = header.split(' ')[0].toLowerCase();
-    const params = {};
-    for (const match of header.matchAll(/(\w+)="([^"]*)"/g))
-        params[match[1]] = match[2];
-    if (scheme === 'bearer')
-        return { scheme: 'bearer', realm: params.realm, service: params.service };
-    return { scheme: 'basic', realm: params.realm };
-}
-/** The granted actions of a JWT's `access` claim; undefined for an opaque token. */
-function accessClaim(token) {
-    const payload = token.split('.')[1];
-    if (!payload)
-        return undefined;
-    try {
-        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-        if (!Array.isArray(claims.access))
-            return undefined;
-        const access = new Map();
-        for (const entry of claims.access) {
-            if (entry.type === 'repository' && entry.name) {
-                access.set(entry.name, new Set(entry.actions ?? []));
-            }
-        }
-        return access;
-    }
-    catch {
-        return undefined;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/push/translate.ts
 
 
@@ -49983,10 +50081,11 @@ function lastLine(text) {
  * Asks the registry, before anything is pushed, what a push would run into:
  * TLS and plain HTTP, whether the login is accepted, whether the account may
  * push to every repository (and if not, why: a read-only role, a project that
- * does not exist or is not visible). Throws a PushError with the advice of
- * DESIGN.md's error table; every repository's problem is named at once.
+ * does not exist or is not visible), and what each target tag holds now.
+ * Throws a PushError with the advice of DESIGN.md's error table; every
+ * repository's problem is named at once.
  */
-async function preflight(settings, tls, toolName, repositories, log) {
+async function preflight(settings, tls, toolName, targets, log) {
     const { host } = settings.registry;
     const credentials = settings.credentials;
     const context = {
@@ -50008,28 +50107,37 @@ async function preflight(settings, tls, toolName, repositories, log) {
         retries: settings.retries,
         onRetry: (attempt, cause, delay) => log.warning(`registry check attempt ${attempt} failed (${cause}); retrying in ${delay} ms`)
     };
-    const scheme = await detectScheme(host, tls, retry).catch(fail);
-    if (scheme === 'http' && tls.tlsVerify)
+    const probe = await detectScheme(host, tls, retry).catch(fail);
+    if (probe.scheme === 'http' && tls.tlsVerify)
         throw new PushError(ADVICE.plainHttp(context));
-    const client = new RegistryClient(`${scheme}://${host}`, tls, credentials, retry);
+    const baseUrl = `${probe.scheme}://${host}`;
+    const client = new RegistryClient(baseUrl, tls, credentials, retry, probe.challenge);
     const challenge = await client.ping().catch(fail);
     if (!credentials) {
         if (challenge.scheme !== 'none') {
             log.info(`No username/password: the registry API cannot be asked about permissions or existing tags; the push relies on the ${toolName} login on this machine`);
-            return {};
+            return { held: targets.map(() => 'unknown') };
         }
-        return { client };
+        return { client, held: await readTags(client, targets).catch(fail) };
     }
-    await client.checkLogin().catch((error) => {
+    // The credentials go out once first: a wrong secret must count as one
+    // failed login (accounts get locked after a few). Then, all at once, push
+    // rights on every repository and what each tag holds.
+    const repositories = [...new Set(targets.map(target => target.repository))];
+    await client.checkLogin(repositories).catch((error) => {
         if (error instanceof RegistryError && error.status === 401) {
             throw new PushError(`${ADVICE.loginRejected(context)} (${error.detail || 'HTTP 401'})`);
         }
         fail(error);
     });
+    const [granted, held] = await Promise.allSettled([
+        client.grantedActions(repositories),
+        readTags(client, targets)
+    ]);
+    const valueOf = (result) => result.status === 'fulfilled' ? result.value : fail(result.reason);
+    const actions = valueOf(granted);
+    const denied = repositories.filter(repository => !actions.get(repository)?.has('push'));
     const problems = [];
-    const unique = [...new Set(repositories)];
-    const granted = await mapWithLimit(unique, 4, repository => client.grantedActions(repository).catch(fail));
-    const denied = unique.filter((_, index) => !granted[index].has('push'));
     for (const project of new Set(denied.map(repository => repository.split('/')[0]))) {
         const projectContext = { ...context, action: 'push', project };
         const visibility = await client.harborProject(project).catch(() => 'unknown');
@@ -50039,22 +50147,23 @@ async function preflight(settings, tls, toolName, repositories, log) {
     }
     if (problems.length > 0)
         throw new PushError(`${problems.join('; ')}. Nothing was pushed.`);
-    log.info(`Registry ${scheme}://${host}: login accepted, push allowed to ${unique.length} repositories`);
-    return { client };
+    const tags = valueOf(held);
+    log.info(`Registry ${baseUrl}: login accepted, push allowed to ${repositories.length} repositories`);
+    return { client, held: tags };
 }
 /** What each target tag holds now, read from the registry. */
-async function tagStates(access, targets) {
-    const client = access.client;
-    if (!client)
-        return targets.map(() => ({ kind: 'unknown' }));
-    return mapWithLimit(targets, 8, async (target) => {
-        const manifest = await client.manifest(target.repository, target.tag);
-        if (!manifest)
-            return { kind: 'absent' };
-        const same = (target.configDigest !== undefined && manifest.configDigest === target.configDigest) ||
-            (target.layerDigest !== undefined && manifest.layers.includes(target.layerDigest));
-        return { kind: same ? 'same' : 'different', digest: manifest.digest };
-    });
+function readTags(client, targets) {
+    return mapWithLimit(targets, 8, target => client.manifest(target.repository, target.tag));
+}
+/** A tag compared with what would be pushed. */
+function tagState(held, expected) {
+    if (held === 'unknown')
+        return { kind: 'unknown' };
+    if (!held)
+        return { kind: 'absent' };
+    const same = (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
+        (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
+    return { kind: same ? 'same' : 'different', digest: held.digest };
 }
 
 ;// CONCATENATED MODULE: ./src/push/retry.ts
@@ -50124,13 +50233,13 @@ async function prepareChartPush(settings, run, paths, log, locate = locateHelm) 
         layerDigest: `sha256:${external_node_crypto_default().createHash('sha256').update(external_node_fs_default().readFileSync(chart.file)).digest('hex')}`
     }));
     const tls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile };
-    const access = await preflight(settings, tls, 'helm', targets.map(target => target.repository), log);
-    const states = await tagStates(access, targets);
+    const check = await preflight(settings, tls, 'helm', targets, log);
+    const states = check.held.map((held, index) => tagState(held, targets[index]));
     refuseConflicts(settings.ifExists, charts.map((chart, index) => ({
         reference: chartReference(settings.registry.prefix, chart),
         state: states[index]
     })));
-    const plan = { states, client: access.client, repositories: targets.map(t => t.repository) };
+    const plan = { states, client: check.client, repositories: targets.map(t => t.repository) };
     return { charts, push: options => pushCharts(settings, helm, charts, log, { ...options, plan }) };
 }
 function usingHelm(version, location, wanted) {
@@ -50322,28 +50431,36 @@ const HEARTBEAT_MS = 20_000;
 async function prepareImagePush(settings, tool, log) {
     log.info(`Using ${await tool.prepare(settings.registry.host)}`);
     const plans = planImages(settings);
-    const localIds = await localImageIds(plans.map(plan => plan.source), tool);
     const destinations = plans.flatMap((plan, index) => plan.destinations.map(destination => ({
         source: plan.source,
+        image: index,
         destination,
-        localId: localIds[index],
         ...repositoryAndTag(destination)
     })));
-    const access = await preflight(settings, tool.registryTls(), tool.name, destinations.map(target => target.repository), log);
-    const states = await tagStates(access, destinations.map(target => ({ ...target, configDigest: target.localId })));
-    const targets = destinations.map((target, index) => ({
+    // Local storage and the registry are asked at once. A missing image is
+    // reported first: it is bad input, whatever the registry says.
+    const [local, check] = await Promise.allSettled([
+        localImages(plans.map(plan => plan.source), tool),
+        preflight(settings, tool.registryTls(), tool.name, destinations, log)
+    ]);
+    if (local.status === 'rejected')
+        throw local.reason;
+    if (check.status === 'rejected')
+        throw check.reason;
+    const targets = destinations.map(({ image, ...target }, index) => ({
         ...target,
-        state: states[index]
+        local: local.value[image],
+        state: tagState(check.value.held[index], { configDigest: local.value[image].id })
     }));
     refuseConflicts(settings.ifExists, targets.map(target => ({ reference: target.destination, state: target.state })));
-    return { push: () => pushTargets(settings, tool, log, targets, access) };
+    return { push: () => pushTargets(settings, tool, log, targets, check.value.client) };
 }
 /**
  * Logs the tool in (when there is anything to push, or in a dry run as the
  * check that the secret works) and pushes every target that needs it with
  * bounded parallelism and retries, reading each digest back.
  */
-async function pushTargets(settings, tool, log, targets, access) {
+async function pushTargets(settings, tool, log, targets, client) {
     const { host } = settings.registry;
     const context = {
         action: 'login',
@@ -50374,23 +50491,44 @@ async function pushTargets(settings, tool, log, targets, access) {
     for (const target of targets) {
         bySource.set(target.source, [...(bySource.get(target.source) ?? []), target]);
     }
+    const groups = [...bySource.values()];
+    const after = uploadOrder(groups, target => toPush.includes(target));
+    if (after.some(earlier => earlier.length > 0)) {
+        log.info('Images that share layers with an earlier one start once it is pushed: each shared layer is uploaded once, then mounted');
+    }
     const progress = { done: 0, total: toPush.length };
-    const perImage = await mapWithLimit([...bySource.values()], settings.parallel, async (group) => {
+    const run = { settings, tool, log, context, retry, progress, client };
+    const perImage = await mapAfter(groups, settings.parallel, index => after[index], async (group) => {
         const results = [];
-        for (const target of group) {
-            results.push(await handleTarget(target, {
-                settings,
-                tool,
-                log,
-                context,
-                retry,
-                progress,
-                client: access.client
-            }));
-        }
+        for (const target of group)
+            results.push(await handleTarget(target, run));
         return results;
     });
     return perImage.flat();
+}
+/**
+ * For each image (a group of targets with one source), the earlier images it
+ * must wait for: those that upload first a layer it shares. Parallel pushes
+ * of images with a common base would each upload the base at once (none can
+ * mount what is not there yet); one after the other, the first uploads it
+ * and the rest mount it. Images with nothing to push wait for nobody and
+ * upload nothing.
+ */
+function uploadOrder(groups, pushes) {
+    const uploader = new Map();
+    return groups.map((group, index) => {
+        if (!group.some(pushes))
+            return [];
+        const after = new Set();
+        for (const layer of group[0].local.layers) {
+            const first = uploader.get(layer);
+            if (first === undefined)
+                uploader.set(layer, index);
+            else if (first !== index)
+                after.add(first);
+        }
+        return [...after];
+    });
 }
 /** The plan, printed; nothing pushed. Tags that would be pushed are reported as skipped. */
 function dryRunResults(settings, targets, log) {
@@ -50481,17 +50619,17 @@ async function confirmDigest(client, target, digest, context) {
     }
 }
 /**
- * The local image ID of every source, in order. Every missing source is named
- * at once, before anything is pushed.
+ * Every source in local storage, in order. Every missing source is named at
+ * once, before anything is pushed.
  */
-async function localImageIds(sources, tool) {
-    const ids = await tool.imageIds(sources);
-    const missing = sources.filter((_, index) => ids[index] === undefined);
+async function localImages(sources, tool) {
+    const images = await tool.localImages(sources);
+    const missing = sources.filter((_, index) => images[index] === undefined);
     if (missing.length > 0) {
         const names = missing.map(source => `"${source}"`).join(', ');
         throw new InputError(`${names} not in local ${tool.name} storage; check the source tag / path (\`${tool.name} images\`). Nothing was pushed.`);
     }
-    return ids.map(id => id ?? '');
+    return images.filter(image => image !== undefined);
 }
 function push_images_since(started) {
     return Math.round((Date.now() - started) / 100) / 10;

@@ -1,12 +1,12 @@
 import { PushError } from '../errors.js'
 import type { Log } from '../log.js'
-import { RegistryClient } from '../registry/client.js'
+import { type ManifestInfo, RegistryClient } from '../registry/client.js'
 import { RegistryError } from '../registry/errors.js'
 import type { RetryPolicy } from '../registry/http.js'
 import { detectScheme } from '../registry/probe.js'
 import type { Settings } from '../settings/settings.js'
 import type { TlsOptions } from '../tools/container-tool.js'
-import { mapWithLimit } from './pool.js'
+import { mapWithLimit } from '../pool.js'
 import { ADVICE, type FailureContext, translateFailure } from './translate.js'
 
 /** What a destination tag holds now, compared with what would be pushed. */
@@ -21,31 +21,42 @@ export type TagState =
 export interface TagTarget {
   repository: string
   tag: string
-  /** What the tag must hold to count as "the same": an image's local ID (its config digest)... */
+}
+
+/** What should be in a tag for it to count as "the same" as what would be pushed. */
+export interface Expected {
+  /** An image's local ID (its config digest)... */
   configDigest?: string
   /** ...or a chart's `.tgz` digest (its one layer). */
   layerDigest?: string
 }
 
-/** The registry, checked: a client for reading tags back, or none when it cannot be asked. */
-export interface RegistryAccess {
+/** A tag's manifest now; undefined when absent, 'unknown' when the registry cannot be asked. */
+export type HeldTag = ManifestInfo | undefined | 'unknown'
+
+/** What the registry said before any push. */
+export interface RegistryCheck {
+  /** For reading tags back after the push; none when the registry cannot be asked. */
   client?: RegistryClient
+  /** What each target tag holds now, in the order of the targets. */
+  held: HeldTag[]
 }
 
 /**
  * Asks the registry, before anything is pushed, what a push would run into:
  * TLS and plain HTTP, whether the login is accepted, whether the account may
  * push to every repository (and if not, why: a read-only role, a project that
- * does not exist or is not visible). Throws a PushError with the advice of
- * DESIGN.md's error table; every repository's problem is named at once.
+ * does not exist or is not visible), and what each target tag holds now.
+ * Throws a PushError with the advice of DESIGN.md's error table; every
+ * repository's problem is named at once.
  */
 export async function preflight(
   settings: Settings,
   tls: TlsOptions,
   toolName: string,
-  repositories: string[],
+  targets: TagTarget[],
   log: Log
-): Promise<RegistryAccess> {
+): Promise<RegistryCheck> {
   const { host } = settings.registry
   const credentials = settings.credentials
   const context: FailureContext = {
@@ -72,9 +83,10 @@ export async function preflight(
     onRetry: (attempt, cause, delay) =>
       log.warning(`registry check attempt ${attempt} failed (${cause}); retrying in ${delay} ms`)
   }
-  const scheme = await detectScheme(host, tls, retry).catch(fail)
-  if (scheme === 'http' && tls.tlsVerify) throw new PushError(ADVICE.plainHttp(context))
-  const client = new RegistryClient(`${scheme}://${host}`, tls, credentials, retry)
+  const probe = await detectScheme(host, tls, retry).catch(fail)
+  if (probe.scheme === 'http' && tls.tlsVerify) throw new PushError(ADVICE.plainHttp(context))
+  const baseUrl = `${probe.scheme}://${host}`
+  const client = new RegistryClient(baseUrl, tls, credentials, retry, probe.challenge)
   const challenge = await client.ping().catch(fail)
 
   if (!credentials) {
@@ -82,23 +94,30 @@ export async function preflight(
       log.info(
         `No username/password: the registry API cannot be asked about permissions or existing tags; the push relies on the ${toolName} login on this machine`
       )
-      return {}
+      return { held: targets.map(() => 'unknown') }
     }
-    return { client }
+    return { client, held: await readTags(client, targets).catch(fail) }
   }
-  await client.checkLogin().catch((error: unknown) => {
+
+  // The credentials go out once first: a wrong secret must count as one
+  // failed login (accounts get locked after a few). Then, all at once, push
+  // rights on every repository and what each tag holds.
+  const repositories = [...new Set(targets.map(target => target.repository))]
+  await client.checkLogin(repositories).catch((error: unknown) => {
     if (error instanceof RegistryError && error.status === 401) {
       throw new PushError(`${ADVICE.loginRejected(context)} (${error.detail || 'HTTP 401'})`)
     }
     fail(error)
   })
-
+  const [granted, held] = await Promise.allSettled([
+    client.grantedActions(repositories),
+    readTags(client, targets)
+  ])
+  const valueOf = <T>(result: PromiseSettledResult<T>): T =>
+    result.status === 'fulfilled' ? result.value : fail(result.reason)
+  const actions = valueOf(granted)
+  const denied = repositories.filter(repository => !actions.get(repository)?.has('push'))
   const problems: string[] = []
-  const unique = [...new Set(repositories)]
-  const granted = await mapWithLimit(unique, 4, repository =>
-    client.grantedActions(repository).catch(fail)
-  )
-  const denied = unique.filter((_, index) => !granted[index].has('push'))
   for (const project of new Set(denied.map(repository => repository.split('/')[0]))) {
     const projectContext = { ...context, action: 'push' as const, project }
     const visibility = await client.harborProject(project).catch(() => 'unknown' as const)
@@ -109,22 +128,24 @@ export async function preflight(
     )
   }
   if (problems.length > 0) throw new PushError(`${problems.join('; ')}. Nothing was pushed.`)
+  const tags = valueOf(held)
   log.info(
-    `Registry ${scheme}://${host}: login accepted, push allowed to ${unique.length} repositories`
+    `Registry ${baseUrl}: login accepted, push allowed to ${repositories.length} repositories`
   )
-  return { client }
+  return { client, held: tags }
 }
 
 /** What each target tag holds now, read from the registry. */
-export async function tagStates(access: RegistryAccess, targets: TagTarget[]): Promise<TagState[]> {
-  const client = access.client
-  if (!client) return targets.map(() => ({ kind: 'unknown' }))
-  return mapWithLimit(targets, 8, async target => {
-    const manifest = await client.manifest(target.repository, target.tag)
-    if (!manifest) return { kind: 'absent' }
-    const same =
-      (target.configDigest !== undefined && manifest.configDigest === target.configDigest) ||
-      (target.layerDigest !== undefined && manifest.layers.includes(target.layerDigest))
-    return { kind: same ? 'same' : 'different', digest: manifest.digest }
-  })
+function readTags(client: RegistryClient, targets: TagTarget[]): Promise<HeldTag[]> {
+  return mapWithLimit(targets, 8, target => client.manifest(target.repository, target.tag))
+}
+
+/** A tag compared with what would be pushed. */
+export function tagState(held: HeldTag, expected: Expected): TagState {
+  if (held === 'unknown') return { kind: 'unknown' }
+  if (!held) return { kind: 'absent' }
+  const same =
+    (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
+    (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest))
+  return { kind: same ? 'same' : 'different', digest: held.digest }
 }

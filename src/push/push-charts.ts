@@ -17,8 +17,8 @@ import { Helm } from '../tools/helm.js'
 import { type HelmLocation, locateHelm } from '../tools/helm-install.js'
 import type { RegistryClient } from '../registry/client.js'
 import { decide, planLine, refuseConflicts, stateDigest } from './decide.js'
-import { mapWithLimit } from './pool.js'
-import { type TagState, preflight, tagStates } from './preflight.js'
+import { mapWithLimit } from '../pool.js'
+import { type TagState, preflight, tagState } from './preflight.js'
 import type { ChartResult } from './results.js'
 import { withRetries } from './retry.js'
 import { type FailureContext, translateFailure } from './translate.js'
@@ -63,14 +63,8 @@ export async function prepareChartPush(
     layerDigest: `sha256:${crypto.createHash('sha256').update(fs.readFileSync(chart.file)).digest('hex')}`
   }))
   const tls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile }
-  const access = await preflight(
-    settings,
-    tls,
-    'helm',
-    targets.map(target => target.repository),
-    log
-  )
-  const states = await tagStates(access, targets)
+  const check = await preflight(settings, tls, 'helm', targets, log)
+  const states = check.held.map((held, index) => tagState(held, targets[index]))
   refuseConflicts(
     settings.ifExists,
     charts.map((chart, index) => ({
@@ -78,7 +72,7 @@ export async function prepareChartPush(
       state: states[index]
     }))
   )
-  const plan = { states, client: access.client, repositories: targets.map(t => t.repository) }
+  const plan = { states, client: check.client, repositories: targets.map(t => t.repository) }
   return { charts, push: options => pushCharts(settings, helm, charts, log, { ...options, plan }) }
 }
 

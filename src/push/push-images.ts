@@ -2,11 +2,11 @@ import { InputError, PushError, messageOf } from '../errors.js'
 import type { Log } from '../log.js'
 import type { RegistryClient } from '../registry/client.js'
 import type { Settings } from '../settings/settings.js'
-import type { ContainerTool } from '../tools/container-tool.js'
+import type { ContainerTool, LocalImage } from '../tools/container-tool.js'
 import { planImages, projectOf, repositoryAndTag } from './plan.js'
-import { mapWithLimit } from './pool.js'
+import { mapAfter } from '../pool.js'
 import { decide, planLine, refuseConflicts, stateDigest } from './decide.js'
-import { type RegistryAccess, type TagState, preflight, tagStates } from './preflight.js'
+import { type TagState, preflight, tagState } from './preflight.js'
 import type { ImageResult } from './results.js'
 import { withRetries } from './retry.js'
 import { type FailureContext, translateFailure } from './translate.js'
@@ -20,8 +20,8 @@ interface Target {
   destination: string
   repository: string
   tag: string
-  /** Local image ID: the config digest the registry will hold for it. */
-  localId: string
+  /** The source in local storage: its ID is the config digest the registry will hold. */
+  local: LocalImage
   state: TagState
 }
 
@@ -46,38 +46,35 @@ export async function prepareImagePush(
   log.info(`Using ${await tool.prepare(settings.registry.host)}`)
 
   const plans = planImages(settings)
-  const localIds = await localImageIds(
-    plans.map(plan => plan.source),
-    tool
-  )
   const destinations = plans.flatMap((plan, index) =>
     plan.destinations.map(destination => ({
       source: plan.source,
+      image: index,
       destination,
-      localId: localIds[index],
       ...repositoryAndTag(destination)
     }))
   )
-  const access = await preflight(
-    settings,
-    tool.registryTls(),
-    tool.name,
-    destinations.map(target => target.repository),
-    log
-  )
-  const states = await tagStates(
-    access,
-    destinations.map(target => ({ ...target, configDigest: target.localId }))
-  )
-  const targets: Target[] = destinations.map((target, index) => ({
+  // Local storage and the registry are asked at once. A missing image is
+  // reported first: it is bad input, whatever the registry says.
+  const [local, check] = await Promise.allSettled([
+    localImages(
+      plans.map(plan => plan.source),
+      tool
+    ),
+    preflight(settings, tool.registryTls(), tool.name, destinations, log)
+  ])
+  if (local.status === 'rejected') throw local.reason
+  if (check.status === 'rejected') throw check.reason
+  const targets: Target[] = destinations.map(({ image, ...target }, index) => ({
     ...target,
-    state: states[index]
+    local: local.value[image],
+    state: tagState(check.value.held[index], { configDigest: local.value[image].id })
   }))
   refuseConflicts(
     settings.ifExists,
     targets.map(target => ({ reference: target.destination, state: target.state }))
   )
-  return { push: () => pushTargets(settings, tool, log, targets, access) }
+  return { push: () => pushTargets(settings, tool, log, targets, check.value.client) }
 }
 
 /**
@@ -90,7 +87,7 @@ async function pushTargets(
   tool: ContainerTool,
   log: Log,
   targets: Target[],
-  access: RegistryAccess
+  client: RegistryClient | undefined
 ): Promise<ImageResult[]> {
   const { host } = settings.registry
   const context: FailureContext = {
@@ -126,25 +123,51 @@ async function pushTargets(
   for (const target of targets) {
     bySource.set(target.source, [...(bySource.get(target.source) ?? []), target])
   }
+  const groups = [...bySource.values()]
+  const after = uploadOrder(groups, target => toPush.includes(target))
+  if (after.some(earlier => earlier.length > 0)) {
+    log.info(
+      'Images that share layers with an earlier one start once it is pushed: each shared layer is uploaded once, then mounted'
+    )
+  }
   const progress = { done: 0, total: toPush.length }
-  const perImage = await mapWithLimit([...bySource.values()], settings.parallel, async group => {
-    const results: ImageResult[] = []
-    for (const target of group) {
-      results.push(
-        await handleTarget(target, {
-          settings,
-          tool,
-          log,
-          context,
-          retry,
-          progress,
-          client: access.client
-        })
-      )
+  const run = { settings, tool, log, context, retry, progress, client }
+  const perImage = await mapAfter(
+    groups,
+    settings.parallel,
+    index => after[index],
+    async group => {
+      const results: ImageResult[] = []
+      for (const target of group) results.push(await handleTarget(target, run))
+      return results
     }
-    return results
-  })
+  )
   return perImage.flat()
+}
+
+/**
+ * For each image (a group of targets with one source), the earlier images it
+ * must wait for: those that upload first a layer it shares. Parallel pushes
+ * of images with a common base would each upload the base at once (none can
+ * mount what is not there yet); one after the other, the first uploads it
+ * and the rest mount it. Images with nothing to push wait for nobody and
+ * upload nothing.
+ */
+export function uploadOrder<T extends { local: LocalImage }>(
+  groups: T[][],
+  pushes: (target: T) => boolean
+): number[][] {
+  const uploader = new Map<string, number>()
+  return groups.map((group, index) => {
+    if (!group.some(pushes)) return []
+    const after = new Set<number>()
+    for (const layer of group[0].local.layers) {
+      const first = uploader.get(layer)
+      if (first === undefined) uploader.set(layer, index)
+      else if (first !== index) after.add(first)
+    }
+    return [...after]
+  })
 }
 
 /** The plan, printed; nothing pushed. Tags that would be pushed are reported as skipped. */
@@ -271,19 +294,19 @@ async function confirmDigest(
 }
 
 /**
- * The local image ID of every source, in order. Every missing source is named
- * at once, before anything is pushed.
+ * Every source in local storage, in order. Every missing source is named at
+ * once, before anything is pushed.
  */
-async function localImageIds(sources: string[], tool: ContainerTool): Promise<string[]> {
-  const ids = await tool.imageIds(sources)
-  const missing = sources.filter((_, index) => ids[index] === undefined)
+async function localImages(sources: string[], tool: ContainerTool): Promise<LocalImage[]> {
+  const images = await tool.localImages(sources)
+  const missing = sources.filter((_, index) => images[index] === undefined)
   if (missing.length > 0) {
     const names = missing.map(source => `"${source}"`).join(', ')
     throw new InputError(
       `${names} not in local ${tool.name} storage; check the source tag / path (\`${tool.name} images\`). Nothing was pushed.`
     )
   }
-  return ids.map(id => id ?? '')
+  return images.filter(image => image !== undefined)
 }
 
 function since(started: number): number {

@@ -1,6 +1,7 @@
 import type { Credentials } from '../settings/settings.js'
 import type { TlsOptions } from '../tools/container-tool.js'
 import { RegistryError, errorDetail } from './errors.js'
+import { mapWithLimit } from '../pool.js'
 import { type RetryPolicy, registryFetch } from './http.js'
 
 /** How the registry wants to be authenticated, from `/v2/`'s WWW-Authenticate. */
@@ -50,8 +51,12 @@ export class RegistryClient {
     private readonly tls: TlsOptions,
     private readonly credentials?: Credentials,
     /** Transient failures (network, 429, 5xx) are retried as this allows. */
-    private readonly retry?: RetryPolicy
-  ) {}
+    private readonly retry?: RetryPolicy,
+    /** `/v2/`'s answer when the caller has it already (the scheme probe asks the same). */
+    challenge?: Challenge
+  ) {
+    this.challenge = challenge
+  }
 
   /** `/v2/` without credentials: what auth the registry asks for. */
   async ping(): Promise<Challenge> {
@@ -59,23 +64,22 @@ export class RegistryClient {
     const url = `${this.baseUrl}/v2/`
     const response = await registryFetch(url, this.tls, { retry: this.retry })
     await response.arrayBuffer()
-    if (response.status === 200) return (this.challenge = { scheme: 'none' })
-    if (response.status !== 401) {
-      throw new RegistryError(response.status, '', url)
-    }
-    this.challenge = parseChallenge(response.headers.get('www-authenticate') ?? '')
-    return this.challenge
+    const challenge = challengeOf(response.status, response.headers.get('www-authenticate'))
+    if (!challenge) throw new RegistryError(response.status, '', url)
+    return (this.challenge = challenge)
   }
 
   /**
-   * Checks the credentials the way `docker login` does: a token without a
-   * scope from the realm, or `/v2/` with basic auth. Throws a RegistryError
-   * with status 401 when they are rejected.
+   * Checks the credentials, with one request that carries them: `/v2/` with
+   * basic auth, or a token from the realm, asked for push and pull on
+   * `repositories` (none: the way `docker login` asks) so that the same
+   * token then serves every request on them. Throws a RegistryError with
+   * status 401 when they are rejected.
    */
-  async checkLogin(): Promise<void> {
+  async checkLogin(repositories: string[] = []): Promise<void> {
     const challenge = await this.ping()
     if (challenge.scheme === 'bearer') {
-      await this.token('')
+      await this.tokenForAll(repositories)
     } else if (challenge.scheme === 'basic') {
       const response = await this.request('GET', '/v2/', '')
       await response.arrayBuffer()
@@ -83,16 +87,24 @@ export class RegistryClient {
   }
 
   /**
-   * The actions (`pull`, `push`) the account may take on `repository`. With
-   * Harbor-style tokens the token's `access` claim says it; otherwise a blob
-   * upload is started and cancelled, which is what a push would do first.
+   * The actions (`pull`, `push`) the account may take on each repository.
+   * With Harbor-style tokens one token asked for all of them says it in its
+   * `access` claim (and serves every later request); otherwise a blob upload
+   * is started and cancelled per repository, which is what a push would do
+   * first.
    */
-  async grantedActions(repository: string): Promise<Set<string>> {
+  async grantedActions(repositories: string[]): Promise<Map<string, Set<string>>> {
     const challenge = await this.ping()
     if (challenge.scheme === 'bearer') {
-      const token = await this.token(`repository:${repository}:pull,push`)
-      if (token.access) return token.access.get(repository) ?? new Set()
+      const { access } = await this.tokenForAll(repositories)
+      if (access) return new Map(repositories.map(name => [name, access.get(name) ?? new Set()]))
     }
+    const granted = await mapWithLimit(repositories, 8, name => this.probeUpload(name))
+    return new Map(repositories.map((name, index) => [name, granted[index]]))
+  }
+
+  /** Starts a blob upload and cancels it: `push` and `pull` when allowed, else `pull` only. */
+  private async probeUpload(repository: string): Promise<Set<string>> {
     const response = await this.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
       push: true,
       accept: [202, 401, 403]
@@ -192,21 +204,40 @@ export class RegistryClient {
 
   /** A bearer token for `scope` ('' for a login check), fetched once per scope. */
   private token(scope: string): Promise<Token> {
-    let token = this.tokens.get(scope)
-    if (!token) {
-      token = this.fetchToken(scope)
-      // A failed fetch is not cached: the next call tries again.
-      token.catch(() => this.tokens.delete(scope))
-      this.tokens.set(scope, token)
-    }
+    return this.tokens.get(scope) ?? this.cacheToken([scope], this.fetchToken([scope]))
+  }
+
+  /**
+   * One token for push and pull on every repository (the token spec allows
+   * many scopes in one request): one round trip instead of one per
+   * repository, remembered for each of them.
+   */
+  private tokenForAll(repositories: string[]): Promise<Token> {
+    const scopes = repositories.map(name => `repository:${name}:pull,push`)
+    const all = scopes.join(' ')
+    return (
+      this.tokens.get(all) ??
+      this.cacheToken(
+        [all, ...scopes, ...repositories.map(name => `repository:${name}:pull`)],
+        this.fetchToken(scopes)
+      )
+    )
+  }
+
+  /** Remembers `token` for `scopes`; a failed fetch is forgotten, so the next call tries again. */
+  private cacheToken(scopes: string[], token: Promise<Token>): Promise<Token> {
+    for (const scope of scopes) this.tokens.set(scope, token)
+    token.catch(() => {
+      for (const scope of scopes) if (this.tokens.get(scope) === token) this.tokens.delete(scope)
+    })
     return token
   }
 
-  private async fetchToken(scope: string): Promise<Token> {
+  private async fetchToken(scopes: string[]): Promise<Token> {
     const challenge = await this.ping()
     const url = new URL(challenge.realm ?? '')
     if (challenge.service) url.searchParams.set('service', challenge.service)
-    if (scope) url.searchParams.set('scope', scope)
+    for (const scope of scopes) if (scope) url.searchParams.append('scope', scope)
     const response = await registryFetch(url.toString(), this.tls, {
       headers: this.basicHeader(),
       retry: this.retry
@@ -218,6 +249,13 @@ export class RegistryClient {
     const value = parsed.token ?? parsed.access_token ?? ''
     return { value, access: accessClaim(value) }
   }
+}
+
+/** What `/v2/`'s status and WWW-Authenticate say about auth; undefined when it is no registry's answer. */
+export function challengeOf(status: number, authenticate: string | null): Challenge | undefined {
+  if (status === 200) return { scheme: 'none' }
+  if (status === 401) return parseChallenge(authenticate ?? '')
+  return undefined
 }
 
 /** `Bearer realm="...",service="...",scope="..."` or `Basic realm="..."`. */

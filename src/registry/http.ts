@@ -46,6 +46,8 @@ export interface RegistryRequest {
   body?: string | Uint8Array
   timeoutMs?: number
   retry?: RetryPolicy
+  /** Gives up the request and any retry still to come. */
+  signal?: AbortSignal
 }
 
 /** Statuses worth another attempt: rate limits and gateways or registries that are briefly down. */
@@ -82,7 +84,7 @@ export async function registryFetch(
         body: request.body,
         redirect: 'follow',
         dispatcher: dispatcherFor(tls),
-        signal: AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS)
+        signal: withTimeout(request.signal, request.timeoutMs ?? REQUEST_TIMEOUT_MS)
       })
       if (!TRANSIENT_STATUS.has(response.status) || attempt > retries) return response
       cause = `HTTP ${response.status}`
@@ -93,12 +95,19 @@ export async function registryFetch(
         error instanceof Error && error.name === 'TimeoutError'
           ? 'TimeoutError'
           : networkCause(error)
-      if (attempt > retries || !TRANSIENT_NETWORK.test(cause)) throw error
+      if (attempt > retries || !TRANSIENT_NETWORK.test(cause) || request.signal?.aborted) {
+        throw error
+      }
       delay = backoffDelay(attempt, base)
     }
     request.retry?.onRetry?.(attempt, `${cause} from ${url}`, delay)
-    await sleep(delay)
+    await sleep(delay, request.signal)
   }
+}
+
+function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const timeout = AbortSignal.timeout(ms)
+  return signal ? AbortSignal.any([signal, timeout]) : timeout
 }
 
 /** The innermost cause of a fetch failure ("fetch failed" says nothing). */

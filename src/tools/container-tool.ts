@@ -20,8 +20,8 @@ export interface ContainerTool {
   cleanup(): void
   /** The local image ID (`sha256:<hex>`), or undefined when `ref` is not in local storage. */
   imageId(ref: string): Promise<string | undefined>
-  /** `imageId` of many images, in order, with one tool call when all are there. */
-  imageIds(refs: string[]): Promise<(string | undefined)[]>
+  /** ID and layers of many images, in order (undefined: not in local storage), with one tool call when all are there. */
+  localImages(refs: string[]): Promise<(LocalImage | undefined)[]>
   /** Logs in to `host` with the password on stdin, into the step's private directory. */
   login(host: string, credentials: Credentials): Promise<void>
   /** Pushes local `source` as `destination`; returns the manifest digest the registry holds. */
@@ -52,24 +52,44 @@ export function normaliseImageId(id: string): string {
   return trimmed.startsWith('sha256:') ? trimmed : `sha256:${trimmed}`
 }
 
+/** An image in local storage. */
+export interface LocalImage {
+  /** `sha256:<hex>`: the config digest the registry will hold for it. */
+  id: string
+  /** Its layers' diff IDs: images that share one upload it once if pushed one after another. */
+  layers: string[]
+}
+
+/** `<tool> image inspect --format` for a LocalImage, one line per image. */
+export const LOCAL_IMAGE_FORMAT = '{{.Id}} {{.RootFS.Layers}}'
+
+/** One line of LOCAL_IMAGE_FORMAT: `<id> [sha256:... sha256:...]`. */
+export function parseLocalImage(line: string): LocalImage {
+  const [id = '', ...rest] = line.trim().split(' ')
+  return {
+    id: normaliseImageId(id),
+    layers: rest.join(' ').match(new RegExp(DIGEST.source, 'g')) ?? []
+  }
+}
+
 /**
- * Local image IDs of `refs` in order. One `<tool> image inspect` for all of
- * them costs one tool start instead of one per image (podman takes ~0.1 s to
- * start); when some are missing the tool fails the whole call, so each is
+ * The local images `refs` name, in order. One `<tool> image inspect` for all
+ * of them costs one tool start instead of one per image (podman takes ~0.1 s
+ * to start); when some are missing the tool fails the whole call, so each is
  * then asked alone to know which.
  */
-export async function inspectImageIds(
+export async function inspectLocalImages(
   inspectAll: (refs: string[]) => Promise<string>,
-  inspectOne: (ref: string) => Promise<string | undefined>,
+  inspectOne: (ref: string) => Promise<LocalImage | undefined>,
   refs: string[]
-): Promise<(string | undefined)[]> {
+): Promise<(LocalImage | undefined)[]> {
   if (refs.length === 0) return []
   try {
     const lines = (await inspectAll(refs))
       .split('\n')
       .map(line => line.trim())
       .filter(line => line !== '')
-    if (lines.length === refs.length) return lines.map(normaliseImageId)
+    if (lines.length === refs.length) return lines.map(parseLocalImage)
   } catch (error) {
     if (!(error instanceof ToolError)) throw error
   }

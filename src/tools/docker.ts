@@ -9,8 +9,10 @@ import {
   DIGEST,
   type PrivatePaths,
   type TlsOptions,
-  inspectImageIds,
-  normaliseImageId
+  type LocalImage,
+  LOCAL_IMAGE_FORMAT,
+  inspectLocalImages,
+  parseLocalImage
 } from './container-tool.js'
 import type { Runner } from './exec.js'
 
@@ -86,20 +88,26 @@ export class Docker implements ContainerTool {
   }
 
   async imageId(ref: string): Promise<string | undefined> {
+    return (await this.localImage(ref))?.id
+  }
+
+  localImages(refs: string[]): Promise<(LocalImage | undefined)[]> {
+    return inspectLocalImages(
+      refs => this.docker(['image', 'inspect', '--format', LOCAL_IMAGE_FORMAT, ...refs]),
+      ref => this.localImage(ref),
+      refs
+    )
+  }
+
+  private async localImage(ref: string): Promise<LocalImage | undefined> {
     try {
-      return normaliseImageId(await this.docker(['image', 'inspect', '--format', '{{.Id}}', ref]))
+      return parseLocalImage(
+        await this.docker(['image', 'inspect', '--format', LOCAL_IMAGE_FORMAT, ref])
+      )
     } catch (error) {
       if (error instanceof ToolError && /no such image/i.test(error.stderr)) return undefined
       throw error
     }
-  }
-
-  imageIds(refs: string[]): Promise<(string | undefined)[]> {
-    return inspectImageIds(
-      async refs => this.docker(['image', 'inspect', '--format', '{{.Id}}', ...refs]),
-      ref => this.imageId(ref),
-      refs
-    )
   }
 
   async login(host: string, credentials: Credentials): Promise<void> {

@@ -93,7 +93,8 @@ export class Helm {
   async connect(
     host: string,
     willLogin: boolean,
-    detect: (host: string, tls: TlsOptions) => Promise<Scheme> = detectScheme
+    detect: (host: string, tls: TlsOptions) => Promise<Scheme> = async (host, tls) =>
+      (await detectScheme(host, tls)).scheme
   ): Promise<Scheme> {
     const version = await this.version()
     const scheme = await detect(host, this.tls)

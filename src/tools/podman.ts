@@ -7,8 +7,10 @@ import {
   DIGEST,
   type PrivatePaths,
   type TlsOptions,
-  inspectImageIds,
-  normaliseImageId
+  type LocalImage,
+  LOCAL_IMAGE_FORMAT,
+  inspectLocalImages,
+  parseLocalImage
 } from './container-tool.js'
 import type { Runner } from './exec.js'
 
@@ -53,9 +55,20 @@ export class Podman implements ContainerTool {
   }
 
   async imageId(ref: string): Promise<string | undefined> {
+    return (await this.localImage(ref))?.id
+  }
+
+  localImages(refs: string[]): Promise<(LocalImage | undefined)[]> {
+    return inspectLocalImages(
+      async refs => (await this.inspect(refs)).stdout,
+      ref => this.localImage(ref),
+      refs
+    )
+  }
+
+  private async localImage(ref: string): Promise<LocalImage | undefined> {
     try {
-      const { stdout } = await this.run('podman', ['image', 'inspect', '--format', '{{.Id}}', ref])
-      return normaliseImageId(stdout)
+      return parseLocalImage((await this.inspect([ref])).stdout)
     } catch (error) {
       if (error instanceof ToolError && /image not known|no such image/i.test(error.stderr)) {
         return undefined
@@ -64,13 +77,8 @@ export class Podman implements ContainerTool {
     }
   }
 
-  imageIds(refs: string[]): Promise<(string | undefined)[]> {
-    return inspectImageIds(
-      async refs =>
-        (await this.run('podman', ['image', 'inspect', '--format', '{{.Id}}', ...refs])).stdout,
-      ref => this.imageId(ref),
-      refs
-    )
+  private inspect(refs: string[]): ReturnType<Runner> {
+    return this.run('podman', ['image', 'inspect', '--format', LOCAL_IMAGE_FORMAT, ...refs])
   }
 
   async login(host: string, credentials: Credentials): Promise<void> {
