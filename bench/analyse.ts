@@ -11,13 +11,13 @@ import type { Measurement, Phase, Stamp, Way } from './measure.js'
 export interface ActionPhases {
   /** Node start, the bundle, inputs, the private folder, `<tool> --version`: until "Using ...". */
   startUp: number
-  /** Local image IDs and the registry preflight: until "Registry ...: login accepted". */
+  /** The registry preflight, local images read alongside: until "Registry ...: login accepted". */
   preflight: number
-  /** Of which: until the registry logs the action's first request (local image IDs, the HTTPS probe). */
+  /** Of which: until the registry logs the action's first request (the scheme probe's way there). */
   localIds?: number
-  /** Of which: from there to "Registry ...: login accepted" (the registry API checks). */
+  /** Of which: from there to "Registry ...: login accepted" (login, rights, what each tag holds). */
   registryChecks?: number
-  /** What each tag holds now (+ the tool's login when something is to be pushed). */
+  /** Deciding per tag, and the tool's login when something is to be pushed. */
   checks: number
   /** From the first push (or "Unchanged") to the last image's result. */
   pushes: number
@@ -302,12 +302,12 @@ function phaseWords(c: Case): string {
   if (!p) return 'no phase timestamps (log lines not recognised)'
   const preflight =
     p.localIds !== undefined && p.registryChecks !== undefined
-      ? `local image IDs ${s(p.localIds)}, registry preflight ${s(p.registryChecks)}, `
-      : `local image IDs + registry preflight ${s(p.preflight)}, `
+      ? `to the first registry request ${s(p.localIds)}, registry preflight ${s(p.registryChecks)}, `
+      : `registry preflight ${s(p.preflight)}, `
   return (
     `start-up ${s(p.startUp)} (node, bundle, inputs, tool version), ` +
     preflight +
-    `tag checks${c.phase === 'first' ? ' + tool login' : ''} ${s(p.checks)}, ` +
+    `${c.phase === 'first' ? 'tool login' : 'deciding per tag'} ${s(p.checks)}, ` +
     `${c.phase === 'first' ? 'pushes' : 'reporting the unchanged tags'} ${s(p.pushes)}, ` +
     `outputs + summary + exit ${s(p.finish)}`
   )
@@ -361,7 +361,8 @@ export function goals(context: Context): Goal[] {
           ? ` The action sent ${mb(extra)} more than the loop (${s(extra / cap)} at the cap): about ` +
             `${(extra / context.baseBytes).toFixed(1)} extra copies of the ${mb(context.baseBytes)} shared base ` +
             'layer, uploaded by parallel pushes at the same time, before any of them could mount it.'
-          : ''
+          : ' The rest of the gap: the first image goes alone, so the others mount the shared base instead of ' +
+            'uploading it again; while it goes, the link carries only its layers.'
       result.push({
         tool,
         id: 'shaped-first-ratio',
@@ -504,10 +505,18 @@ export function findings(context: Context): { tool: Tool; items: string[] }[] {
           `completed ${uploads(shapedFirst)} blob uploads where the loop's completed ${uploads(shapedLoop)}` +
           (rawFirst && rawLoop ? ` (loopback: ${uploads(rawFirst)} vs ${uploads(rawLoop)})` : '') +
           `, and sent ${mb(extra)} more up the shaped link (${pct(extra / sent)} of what it sent, ` +
-          `${s(extra / cap)} at the cap): with parallel ${context.parallel}, the first images all upload the ` +
-          `${mb(context.baseBytes)} base at once, and none can mount it from another. Estimate: pushing one ` +
-          `image alone first (the others then mount the base) saves up to that much, ` +
-          `${s(shapedFirst.seconds.median)} -> ~${s(estimate)} (${x(estimate / shapedLoop.seconds.median)} the loop).`
+          `${s(extra / cap)} at the cap). Without those copies: ~${s(estimate)} ` +
+          `(${x(estimate / shapedLoop.seconds.median)} the loop).`
+      )
+    } else if (shapedFirst && shapedLoop) {
+      const pushes = shapedFirst.actionPhases?.pushSecondsMedian
+      items.push(
+        `**The shared base layer goes up once.** Images that share layers with an earlier one start ` +
+          `once it is pushed, so they mount the base instead of uploading it side by side: the action's ` +
+          `${tool} completed ${uploads(shapedFirst)} blob uploads, the loop's ${uploads(shapedLoop)}` +
+          (rawFirst && rawLoop ? ` (loopback: ${uploads(rawFirst)} vs ${uploads(rawLoop)})` : '') +
+          `, and both sent ${mb(sent)} up the shaped link. The price: the first image goes alone ` +
+          `(one push takes ${s(pushes ?? NaN)} on the shaped link, median), with the link less than full.`
       )
     }
 
@@ -519,35 +528,28 @@ export function findings(context: Context): { tool: Tool; items: string[] }[] {
       const localRaw = rawRerun.actionPhases.localIds ?? rawRerun.actionPhases.preflight
       const localShaped = shapedRerun?.actionPhases?.localIds
       items.push(
-        `**Local image IDs, then the HTTPS probe, before any registry check.** Until the registry logs ` +
-          `the action's first request: ${s(localRaw)} in the loopback re-run (here one \`${tool} image ` +
-          `inspect\` naming all ${count} images takes ${s(oneCall)}, ${count} separate ones at once ` +
-          `${s(allAtOnce)}, one alone ${s(one ?? NaN)})` +
+        `**Local images and the scheme probe at once.** One \`${tool} image inspect\` names all ${count} ` +
+          `images (${s(oneCall)} here; ${count} separate ones at once take ${s(allAtOnce)}, one alone ` +
+          `${s(one ?? NaN)}) while the registry is asked; HTTPS and plain HTTP are probed at the same ` +
+          `time. Until the registry logs the action's first request: ${s(localRaw)} on loopback` +
           (localShaped !== undefined
-            ? `; ${s(localShaped)} on the shaped link, where the ~${s(localShaped - localRaw)} more is the ` +
-              'HTTPS probe of the plain-HTTP registry (a connection and a TLS hello across the link, answered ' +
-              'with an error) before the plain-HTTP `/v2/`. Neither overlaps with the other or with the ' +
-              'registry checks.'
-            : '.')
+            ? `, ${s(localShaped)} on the shaped link (a TCP handshake and the request across it)`
+            : '') +
+          '.'
       )
     }
 
     const p = shapedRerun?.actionPhases
     if (shapedRerun && p) {
-      const kinds = shapedRerun.requestKinds
-      const count401 = kinds['GET /v2/ 401'] ?? 0
-      const posts = kinds['POST upload-start 202'] ?? 0
-      const deletes = kinds['DELETE upload-data 204'] ?? 0
-      const gets = kinds['GET manifest 200'] ?? 0
       const checks = p.registryChecks ?? p.preflight
       items.push(
-        `**Registry preflight: round trips one after another.** On the shaped link (${Math.round(rtt * 1000)} ms ` +
-          `round trip) the re-run spends ${s(checks)} in the registry preflight (~${Math.round(checks / rtt)} round ` +
-          `trips) and ${s(p.checks)} in the tag checks after it: ${requestWords(shapedRerun)}. The scheme probe ` +
-          `and the auth challenge each GET /v2/ without credentials (${count401} × 401); push permission is probed ` +
-          `per repository (src/push/preflight.ts) by starting and cancelling an upload (${posts} × POST + ${deletes} × DELETE, at most 4 at ` +
-          `a time) though all ${count} repositories are in one project; the ${gets} tag checks (GET manifest) wait ` +
-          `for all of that.`
+        `**Registry preflight: a few round trips, whatever the number of images.** On the shaped link ` +
+          `(${Math.round(rtt * 1000)} ms round trip) the re-run spends ${s(checks)} in it ` +
+          `(~${Math.round(checks / rtt)} round trips, new connections included): ${requestWords(shapedRerun)}. ` +
+          "The probe's `/v2/` answer is the auth challenge; the credentials go out once (one login check, " +
+          'so a wrong secret is one failed login); then push rights (with tokens: one token for every ' +
+          'repository; with basic auth: an upload started per repository, its cancel left to finish in the ' +
+          'background) and what each tag holds are asked all at once.'
       )
     }
 

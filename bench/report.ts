@@ -250,12 +250,12 @@ export function markdown(report: BenchReport): string {
   lines.push('')
   lines.push(
     'Split at the log lines the action prints, timestamped as they arrive (no tracing): start-up = until ' +
-      '`Using <tool>` (node, the bundle, inputs, the private folder, `<tool> --version`); local image IDs = ' +
-      "until the registry logs the action's first request (its own timestamp; this includes the HTTPS probe, " +
-      'which a plain-HTTP registry does not log); registry preflight = until `Registry ...: login accepted` ' +
-      '(`/v2/`, the login check, push permission per repository); tag checks = until the first `Pushing` / `Unchanged` (what each tag holds ' +
-      "now, and on a first push the tool's own login); pushes = until the last result; finish = outputs, " +
-      'summary, count line, exit.'
+      '`Using <tool>` (node, the bundle, inputs, the private folder, `<tool> --version`); to the first ' +
+      "registry request = until the registry logs the action's first request (its own timestamp; the scheme " +
+      'probe on its way, local images read meanwhile); registry preflight = until `Registry ...: login ' +
+      'accepted` (login, push rights, what each tag holds); tool login / deciding = until the first ' +
+      "`Pushing` / `Unchanged` (on a first push the tool's own login); pushes = until the last result; " +
+      'finish = outputs, summary, count line, exit.'
   )
   lines.push('')
   lines.push(
@@ -266,9 +266,9 @@ export function markdown(report: BenchReport): string {
         'case',
         'total',
         'start-up',
-        'local image IDs',
+        'to the first registry request',
         'registry preflight',
-        'tag checks (+ login)',
+        'tool login / deciding',
         'pushes',
         'finish',
         'one push (median)',

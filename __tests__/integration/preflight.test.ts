@@ -13,6 +13,7 @@ import { makeImage, removeImage } from '../rig/images.js'
 import { getManifest, listTags } from '../rig/registry-api.js'
 import { type Registry, startRegistry } from '../rig/registry.js'
 import { type Shims, makeShims } from '../rig/shims.js'
+import { RegistryClient } from '../../src/registry/client.js'
 
 const secret = (): string => crypto.randomBytes(10).toString('hex')
 const WRITER = { username: 'robot$proj+ci', password: secret() }
@@ -256,5 +257,44 @@ describe('what the tags hold decides what is pushed', () => {
     )
     expect((await held('proj/apim-le-cache', 'release'))?.digest).toBe(images[0].digest)
     expect(await held('proj/apim-le-toolkit', 'release')).toBeUndefined()
+  })
+})
+
+describe('tokens', () => {
+  test('one token serves the login check, the rights and the tag reads of every repository', async () => {
+    const before = harbor.tokenRequests.length
+    const result = await push({
+      images: 'apim-le-cache apim-le-toolkit',
+      'source-tag': 'v1',
+      'dry-run': 'true'
+    })
+    expectExit(result, 0)
+    const asked = harbor.tokenRequests.slice(before).filter(entry => entry.scopes.length > 0)
+    expect(asked).toEqual([
+      expect.objectContaining({
+        account: WRITER.username,
+        scopes: [
+          'repository:proj/apim-le-cache:pull,push',
+          'repository:proj/apim-le-toolkit:pull,push'
+        ]
+      })
+    ])
+  })
+
+  test('an expired token (a push longer than its lifetime) is renewed once for the digest read back', async () => {
+    const client = new RegistryClient(
+      harbor.url,
+      { tlsVerify: true, caFile: harbor.caFile ?? '' },
+      WRITER
+    )
+    await client.checkLogin(['proj/apim-le-cache'])
+    expect(await client.manifest('proj/apim-le-cache', 'no-such-tag')).toBeUndefined()
+    const before = harbor.tokenRequests.length
+    harbor.expireTokens()
+    expect(await client.manifest('proj/apim-le-cache', 'no-such-tag')).toBeUndefined()
+    expect(harbor.tokenRequests.length).toBe(before + 1)
+    expect(harbor.registryRequests).toContain(
+      'GET /v2/proj/apim-le-cache/manifests/no-such-tag (expired token)'
+    )
   })
 })

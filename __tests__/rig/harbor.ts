@@ -55,6 +55,8 @@ export interface Harbor {
   registry: Registry
   /** A token with every action on `repository`, to read the registry behind the front directly. */
   adminToken(repository: string): string
+  /** Every token issued so far is refused from now on, as an expired one is (a long push outlives Harbor's 30 minutes). */
+  expireTokens(): void
   stop(): Promise<void>
 }
 
@@ -71,6 +73,8 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
   }
   const tokenRequests: Harbor['tokenRequests'] = []
   const registryRequests: string[] = []
+  const issued: string[] = []
+  const expired = new Set<string>()
   let upstream = ''
 
   const handler = (request: http.IncomingMessage, response: http.ServerResponse): void => {
@@ -96,6 +100,7 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
           granted: access.map(entry => `${entry.name}:${entry.actions.join(',')}`)
         })
         const token = signToken(signing, credentials?.username ?? '', access)
+        issued.push(token)
         json(response, 200, {
           token,
           access_token: token,
@@ -136,6 +141,17 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
             message: `Failed to process request due to '${manifest[1]}:${manifest[2]}' configured as immutable.`
           }
         ]
+      })
+    }
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1]
+    if (bearer && expired.has(bearer)) {
+      registryRequests.push(`${request.method ?? 'GET'} ${url.pathname} (expired token)`)
+      response.setHeader(
+        'WWW-Authenticate',
+        `Bearer realm="${url.protocol}//${request.headers.host ?? ''}/service/token",service="${SERVICE}"`
+      )
+      return json(response, 401, {
+        errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }]
       })
     }
     registryRequests.push(`${request.method ?? 'GET'} ${url.pathname}`)
@@ -180,6 +196,9 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
       signToken(signing, 'admin', [
         { type: 'repository', name: repository, actions: ['pull', 'push'] }
       ]),
+    expireTokens: () => {
+      for (const token of issued) expired.add(token)
+    },
     stop: () => {
       stopped ??= (async () => {
         front.closeAllConnections()

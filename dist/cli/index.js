@@ -48585,6 +48585,8 @@ class RegistryClient {
     retry;
     challenge;
     tokens = new Map();
+    /** Cancelled upload probes still on their way: nothing needs to wait for them but the end of the run. */
+    tidying = [];
     constructor(
     /** `https://host[:port]` or `http://host[:port]` */
     baseUrl, tls, credentials, 
@@ -48655,13 +48657,17 @@ class RegistryClient {
             return new Set(['pull']);
         const location = response.headers.get('location');
         if (location) {
-            const cancel = await this.request('DELETE', location, repository, {
-                push: true,
-                accept: [204, 404]
-            });
-            await cancel.arrayBuffer();
+            // The answer is known now; the cancel goes on while the checks do. A
+            // lost one only leaves an empty upload that the registry purges.
+            this.tidying.push(this.request('DELETE', location, repository, { push: true, accept: [204, 404] })
+                .then(cancel => cancel.arrayBuffer())
+                .then(() => undefined, () => undefined));
         }
         return new Set(['pull', 'push']);
+    }
+    /** Waits for the requests that tidy up after the checks (cancelled upload probes). */
+    async tidied() {
+        await Promise.all(this.tidying);
     }
     /** What `repository:tag` holds, or undefined when there is no such tag (or repository). */
     async manifest(repository, reference) {
@@ -48709,16 +48715,26 @@ class RegistryClient {
     async request(method, pathOrUrl, repository, options = {}) {
         const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
         const challenge = await this.ping();
-        const headers = { ...options.headers };
-        if (challenge.scheme === 'basic')
-            Object.assign(headers, this.basicHeader());
-        if (challenge.scheme === 'bearer') {
-            const scope = repository
-                ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}`
-                : '';
-            headers.Authorization = `Bearer ${(await this.token(scope)).value}`;
+        const scope = repository
+            ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}`
+            : '';
+        const send = async () => {
+            const headers = { ...options.headers };
+            if (challenge.scheme === 'basic')
+                Object.assign(headers, this.basicHeader());
+            if (challenge.scheme === 'bearer') {
+                headers.Authorization = `Bearer ${(await this.token(scope)).value}`;
+            }
+            return registryFetch(url, this.tls, { method, headers, retry: this.retry });
+        };
+        let response = await send();
+        if (response.status === 401 && challenge.scheme === 'bearer') {
+            // Tokens expire (Harbor's after 30 minutes) and a long push outlives
+            // one: the digest read back afterwards asks once for a new token.
+            await response.arrayBuffer();
+            this.tokens.delete(scope);
+            response = await send();
         }
-        const response = await registryFetch(url, this.tls, { method, headers, retry: this.retry });
         const accepted = options.accept ?? [];
         if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
             return response;
@@ -50240,7 +50256,17 @@ async function prepareChartPush(settings, run, paths, log, locate = locateHelm) 
         state: states[index]
     })));
     const plan = { states, client: check.client, repositories: targets.map(t => t.repository) };
-    return { charts, push: options => pushCharts(settings, helm, charts, log, { ...options, plan }) };
+    return {
+        charts,
+        push: async (options) => {
+            try {
+                return await pushCharts(settings, helm, charts, log, { ...options, plan });
+            }
+            finally {
+                await check.client?.tidied();
+            }
+        }
+    };
 }
 function usingHelm(version, location, wanted) {
     if (location.from === 'PATH') {
@@ -50453,7 +50479,17 @@ async function prepareImagePush(settings, tool, log) {
         state: tagState(check.value.held[index], { configDigest: local.value[image].id })
     }));
     refuseConflicts(settings.ifExists, targets.map(target => ({ reference: target.destination, state: target.state })));
-    return { push: () => pushTargets(settings, tool, log, targets, check.value.client) };
+    const client = check.value.client;
+    return {
+        push: async () => {
+            try {
+                return await pushTargets(settings, tool, log, targets, client);
+            }
+            finally {
+                await client?.tidied();
+            }
+        }
+    };
 }
 /**
  * Logs the tool in (when there is anything to push, or in a dry run as the

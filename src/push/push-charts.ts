@@ -73,7 +73,16 @@ export async function prepareChartPush(
     }))
   )
   const plan = { states, client: check.client, repositories: targets.map(t => t.repository) }
-  return { charts, push: options => pushCharts(settings, helm, charts, log, { ...options, plan }) }
+  return {
+    charts,
+    push: async options => {
+      try {
+        return await pushCharts(settings, helm, charts, log, { ...options, plan })
+      } finally {
+        await check.client?.tidied()
+      }
+    }
+  }
 }
 
 function usingHelm(version: string, location: HelmLocation, wanted: string): string {

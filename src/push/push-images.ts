@@ -74,7 +74,16 @@ export async function prepareImagePush(
     settings.ifExists,
     targets.map(target => ({ reference: target.destination, state: target.state }))
   )
-  return { push: () => pushTargets(settings, tool, log, targets, check.value.client) }
+  const client = check.value.client
+  return {
+    push: async () => {
+      try {
+        return await pushTargets(settings, tool, log, targets, client)
+      } finally {
+        await client?.tidied()
+      }
+    }
+  }
 }
 
 /**

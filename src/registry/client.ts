@@ -44,6 +44,8 @@ interface Token {
 export class RegistryClient {
   private challenge?: Challenge
   private readonly tokens = new Map<string, Promise<Token>>()
+  /** Cancelled upload probes still on their way: nothing needs to wait for them but the end of the run. */
+  private readonly tidying: Promise<void>[] = []
 
   constructor(
     /** `https://host[:port]` or `http://host[:port]` */
@@ -113,13 +115,23 @@ export class RegistryClient {
     if (response.status !== 202) return new Set(['pull'])
     const location = response.headers.get('location')
     if (location) {
-      const cancel = await this.request('DELETE', location, repository, {
-        push: true,
-        accept: [204, 404]
-      })
-      await cancel.arrayBuffer()
+      // The answer is known now; the cancel goes on while the checks do. A
+      // lost one only leaves an empty upload that the registry purges.
+      this.tidying.push(
+        this.request('DELETE', location, repository, { push: true, accept: [204, 404] })
+          .then(cancel => cancel.arrayBuffer())
+          .then(
+            () => undefined,
+            () => undefined
+          )
+      )
     }
     return new Set(['pull', 'push'])
+  }
+
+  /** Waits for the requests that tidy up after the checks (cancelled upload probes). */
+  async tidied(): Promise<void> {
+    await Promise.all(this.tidying)
   }
 
   /** What `repository:tag` holds, or undefined when there is no such tag (or repository). */
@@ -180,15 +192,25 @@ export class RegistryClient {
   ): Promise<Awaited<ReturnType<typeof registryFetch>>> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`
     const challenge = await this.ping()
-    const headers: Record<string, string> = { ...options.headers }
-    if (challenge.scheme === 'basic') Object.assign(headers, this.basicHeader())
-    if (challenge.scheme === 'bearer') {
-      const scope = repository
-        ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}`
-        : ''
-      headers.Authorization = `Bearer ${(await this.token(scope)).value}`
+    const scope = repository
+      ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}`
+      : ''
+    const send = async (): Promise<Awaited<ReturnType<typeof registryFetch>>> => {
+      const headers: Record<string, string> = { ...options.headers }
+      if (challenge.scheme === 'basic') Object.assign(headers, this.basicHeader())
+      if (challenge.scheme === 'bearer') {
+        headers.Authorization = `Bearer ${(await this.token(scope)).value}`
+      }
+      return registryFetch(url, this.tls, { method, headers, retry: this.retry })
     }
-    const response = await registryFetch(url, this.tls, { method, headers, retry: this.retry })
+    let response = await send()
+    if (response.status === 401 && challenge.scheme === 'bearer') {
+      // Tokens expire (Harbor's after 30 minutes) and a long push outlives
+      // one: the digest read back afterwards asks once for a new token.
+      await response.arrayBuffer()
+      this.tokens.delete(scope)
+      response = await send()
+    }
     const accepted = options.accept ?? []
     if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
       return response
