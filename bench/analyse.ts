@@ -339,6 +339,20 @@ function uploadWords(action: Case, loop: Case): string {
   )
 }
 
+/**
+ * When the action's start-up alone (node, the bundle, `<tool> --version`,
+ * before it asks anything) is over the goal, no preflight can meet it: say so.
+ */
+function startUpFloor(action: Case, loop: Case, limit: number): string {
+  const startUp = action.actionPhases?.startUp
+  if (startUp === undefined || startUp <= limit * loop.seconds.median) return ''
+  return (
+    `The goal is ${s(limit * loop.seconds.median)} here, and the action's start-up alone, before it asks ` +
+    `anything, takes ${s(startUp)} (${x(startUp / loop.seconds.median)} the loop's re-run): the loop's ` +
+    're-run is cheaper than starting node with the bundle and the tool once. '
+  )
+}
+
 export function goals(context: Context): Goal[] {
   const result: Goal[] = []
   const tools = [...new Set(context.cases.map(c => c.tool))]
@@ -441,6 +455,7 @@ export function goals(context: Context): Goal[] {
         measured: `${x(rerun.ratio)} (${s(rerun.action)} vs ${s(rerun.loop)})`,
         met: rerun.ratio <= limit,
         bound:
+          startUpFloor(actionRerun, loopRerun, limit) +
           `The action: ${phaseWords(actionRerun)}; ${requestWords(actionRerun)}. ` +
           `The loop: ${context.images} × (tag ${s(loopRerun.loopSteps?.tagMedian ?? NaN)} + push ` +
           `${s(loopRerun.loopSteps?.pushMedian ?? NaN)}), ${requestWords(loopRerun)}.`

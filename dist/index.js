@@ -36654,6 +36654,8 @@ class RegistryClient {
      * first.
      */
     async grantedActions(repositories) {
+        if (repositories.length === 0)
+            return new Map();
         const challenge = await this.ping();
         if (challenge.scheme === 'bearer') {
             const { access } = await this.tokenForAll(repositories);
@@ -38116,15 +38118,18 @@ function lastLine(text) {
 
 
 
+
 /**
  * Asks the registry, before anything is pushed, what a push would run into:
- * TLS and plain HTTP, whether the login is accepted, whether the account may
- * push to every repository (and if not, why: a read-only role, a project that
- * does not exist or is not visible), and what each target tag holds now.
- * Throws a PushError with the advice of DESIGN.md's error table; every
- * repository's problem is named at once.
+ * TLS and plain HTTP, whether the login is accepted, what each target tag
+ * holds now compared with `expected` (which may still be being read from
+ * local storage), and whether the account may push to every repository that
+ * will be pushed to (and if not, why: a read-only role, a project that does
+ * not exist or is not visible). A re-run where every tag is unchanged needs
+ * no push rights. Throws a PushError with the advice of DESIGN.md's error
+ * table; every repository's problem is named at once.
  */
-async function preflight(settings, tls, toolName, targets, log) {
+async function preflight(settings, tls, toolName, targets, expected, log) {
     const { host } = settings.registry;
     const credentials = settings.credentials;
     const context = {
@@ -38142,6 +38147,10 @@ async function preflight(settings, tls, toolName, targets, log) {
         }
         throw failure;
     };
+    const compare = async (held) => {
+        const wanted = await expected;
+        return held.map((tag, index) => tagState(tag, wanted[index]));
+    };
     const retry = {
         retries: settings.retries,
         onRetry: (attempt, cause, delay) => log.warning(`registry check attempt ${attempt} failed (${cause}); retrying in ${delay} ms`)
@@ -38155,13 +38164,13 @@ async function preflight(settings, tls, toolName, targets, log) {
     if (!credentials) {
         if (challenge.scheme !== 'none') {
             log.info(`No username/password: the registry API cannot be asked about permissions or existing tags; the push relies on the ${toolName} login on this machine`);
-            return { held: targets.map(() => 'unknown') };
+            return { states: await compare(targets.map(() => 'unknown')) };
         }
-        return { client, held: await readTags(client, targets).catch(fail) };
+        return { client, states: await compare(await readTags(client, targets).catch(fail)) };
     }
     // The credentials go out once first: a wrong secret must count as one
-    // failed login (accounts get locked after a few). Then, all at once, push
-    // rights on every repository and what each tag holds.
+    // failed login (accounts get locked after a few). With a token, the same
+    // request asks for every repository, and the token serves every read.
     const repositories = [...new Set(targets.map(target => target.repository))];
     await client.checkLogin(repositories).catch((error) => {
         if (error instanceof RegistryError && error.status === 401) {
@@ -38169,13 +38178,14 @@ async function preflight(settings, tls, toolName, targets, log) {
         }
         fail(error);
     });
-    const [granted, held] = await Promise.allSettled([
-        client.grantedActions(repositories),
-        readTags(client, targets)
-    ]);
-    const valueOf = (result) => result.status === 'fulfilled' ? result.value : fail(result.reason);
-    const actions = valueOf(granted);
-    const denied = repositories.filter(repository => !actions.get(repository)?.has('push'));
+    const states = await compare(await readTags(client, targets).catch(fail));
+    const toPush = [
+        ...new Set(targets
+            .filter((_, index) => decide(settings.ifExists, states[index]) === 'push')
+            .map(target => target.repository))
+    ];
+    const granted = await client.grantedActions(toPush).catch(fail);
+    const denied = toPush.filter(repository => !granted.get(repository)?.has('push'));
     const problems = [];
     for (const project of new Set(denied.map(repository => repository.split('/')[0]))) {
         const projectContext = { ...context, action: 'push', project };
@@ -38186,13 +38196,20 @@ async function preflight(settings, tls, toolName, targets, log) {
     }
     if (problems.length > 0)
         throw new errors/* PushError */.Vc(`${problems.join('; ')}. Nothing was pushed.`);
-    const tags = valueOf(held);
-    log.info(`Registry ${baseUrl}: login accepted, push allowed to ${repositories.length} repositories`);
-    return { client, held: tags };
+    log.info(`Registry ${baseUrl}: login accepted, ${toPush.length > 0 ? `push allowed to ${toPush.length} repositories` : 'nothing to push'}`);
+    return { client, states };
 }
-/** What each target tag holds now, read from the registry. */
+/**
+ * What each target tag holds now, read from the registry. A tag the account
+ * may not read is 'unknown': the push rights check then says why.
+ */
 function readTags(client, targets) {
-    return mapWithLimit(targets, 8, target => client.manifest(target.repository, target.tag));
+    return mapWithLimit(targets, 8, target => client.manifest(target.repository, target.tag).catch((error) => {
+        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
+            return 'unknown';
+        }
+        throw error;
+    }));
 }
 /** A tag compared with what would be pushed. */
 function tagState(held, expected) {
@@ -38272,8 +38289,8 @@ async function prepareChartPush(settings, run, paths, log, locate = locateHelm) 
         layerDigest: `sha256:${external_node_crypto_default().createHash('sha256').update(external_node_fs_default().readFileSync(chart.file)).digest('hex')}`
     }));
     const tls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile };
-    const check = await preflight(settings, tls, 'helm', targets, log);
-    const states = check.held.map((held, index) => tagState(held, targets[index]));
+    const check = await preflight(settings, tls, 'helm', targets, Promise.resolve(targets), log);
+    const states = check.states;
     refuseConflicts(settings.ifExists, charts.map((chart, index) => ({
         reference: chartReference(settings.registry.prefix, chart),
         state: states[index]
@@ -38488,18 +38505,22 @@ async function prepareImagePush(settings, tool, log) {
     })));
     // Local storage and the registry are asked at once. A missing image is
     // reported first: it is bad input, whatever the registry says.
-    const [local, check] = await Promise.allSettled([
-        localImages(plans.map(plan => plan.source), tool),
-        preflight(settings, tool.registryTls(), tool.name, destinations, log)
+    const local = localImages(plans.map(plan => plan.source), tool);
+    const expected = local.then(images => destinations.map(target => ({ configDigest: images[target.image].id })));
+    // The preflight may fail before it needs these; `local` itself reports why.
+    expected.catch(() => undefined);
+    const [images, check] = await Promise.allSettled([
+        local,
+        preflight(settings, tool.registryTls(), tool.name, destinations, expected, log)
     ]);
-    if (local.status === 'rejected')
-        throw local.reason;
+    if (images.status === 'rejected')
+        throw images.reason;
     if (check.status === 'rejected')
         throw check.reason;
     const targets = destinations.map(({ image, ...target }, index) => ({
         ...target,
-        local: local.value[image],
-        state: tagState(check.value.held[index], { configDigest: local.value[image].id })
+        local: images.value[image],
+        state: check.value.states[index]
     }));
     refuseConflicts(settings.ifExists, targets.map(target => ({ reference: target.destination, state: target.state })));
     const client = check.value.client;

@@ -179,6 +179,29 @@ describe('failures that retries cannot fix', () => {
   })
 })
 
+describe('requests', () => {
+  test('a re-run where every tag is unchanged asks no push rights: no upload is started', async () => {
+    expectExit(await push({ images: 'apim-le-cache apim-le-toolkit' }), 0)
+    const firstRun = proxy.requests.length
+    // The first run started an upload per repository to learn it may push, and cancelled it.
+    expect(proxy.requests.filter(r => r.method === 'DELETE')).toHaveLength(2)
+    const again = await push({ images: 'apim-le-cache apim-le-toolkit' })
+    expectExit(again, 0)
+    expect(again.stdout).toContain('0 pushed, 2 unchanged')
+    const rerun = proxy.requests.slice(firstRun)
+    expect(rerun.filter(request => request.method !== 'GET')).toEqual([])
+    // The probe's /v2/ (no credentials), the login check, one manifest read per tag.
+    expect(rerun.map(request => `${request.method} ${request.path}`).sort()).toEqual(
+      [
+        'GET /v2/',
+        'GET /v2/',
+        `GET /v2/${project}/apim-le-cache/manifests/v1`,
+        `GET /v2/${project}/apim-le-toolkit/manifests/v1`
+      ].sort()
+    )
+  })
+})
+
 describe('parallelism', () => {
   test('never more than `parallel` pushes at once, and really in parallel', async () => {
     // Each manifest write is held back so that pushes overlap long enough to observe.

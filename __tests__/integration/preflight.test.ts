@@ -174,6 +174,13 @@ describe('what the tags hold decides what is pushed', () => {
       imagesOutput(first.outputs).map(image => ({ ...image, status: 'unchanged' }))
     )
     expect(again.outputs.refs).toBe(first.outputs.refs)
+
+    // A read-only account may re-run it too: nothing needs pushing, so no push right is needed.
+    const reader = await push({ ...inputs, ...READER })
+    expectExit(reader, 0)
+    expect(reader.stdout).toContain('login accepted, nothing to push')
+    expect(reader.stdout).toContain('0 pushed, 4 unchanged, 0 skipped, 0 failed')
+    expect(pushes(reader.calls)).toEqual([])
   })
 
   test('if-exists: skip leaves a tag holding other content, and says so', async () => {

@@ -7,6 +7,7 @@ import { detectScheme } from '../registry/probe.js'
 import type { Settings } from '../settings/settings.js'
 import type { TlsOptions } from '../tools/container-tool.js'
 import { mapWithLimit } from '../pool.js'
+import { decide } from './decide.js'
 import { ADVICE, type FailureContext, translateFailure } from './translate.js'
 
 /** What a destination tag holds now, compared with what would be pushed. */
@@ -38,23 +39,26 @@ export type HeldTag = ManifestInfo | undefined | 'unknown'
 export interface RegistryCheck {
   /** For reading tags back after the push; none when the registry cannot be asked. */
   client?: RegistryClient
-  /** What each target tag holds now, in the order of the targets. */
-  held: HeldTag[]
+  /** What each target tag holds now compared with what would be pushed, in the order of the targets. */
+  states: TagState[]
 }
 
 /**
  * Asks the registry, before anything is pushed, what a push would run into:
- * TLS and plain HTTP, whether the login is accepted, whether the account may
- * push to every repository (and if not, why: a read-only role, a project that
- * does not exist or is not visible), and what each target tag holds now.
- * Throws a PushError with the advice of DESIGN.md's error table; every
- * repository's problem is named at once.
+ * TLS and plain HTTP, whether the login is accepted, what each target tag
+ * holds now compared with `expected` (which may still be being read from
+ * local storage), and whether the account may push to every repository that
+ * will be pushed to (and if not, why: a read-only role, a project that does
+ * not exist or is not visible). A re-run where every tag is unchanged needs
+ * no push rights. Throws a PushError with the advice of DESIGN.md's error
+ * table; every repository's problem is named at once.
  */
 export async function preflight(
   settings: Settings,
   tls: TlsOptions,
   toolName: string,
   targets: TagTarget[],
+  expected: Promise<Expected[]>,
   log: Log
 ): Promise<RegistryCheck> {
   const { host } = settings.registry
@@ -77,6 +81,10 @@ export async function preflight(
     }
     throw failure
   }
+  const compare = async (held: HeldTag[]): Promise<TagState[]> => {
+    const wanted = await expected
+    return held.map((tag, index) => tagState(tag, wanted[index]))
+  }
 
   const retry: RetryPolicy = {
     retries: settings.retries,
@@ -94,14 +102,14 @@ export async function preflight(
       log.info(
         `No username/password: the registry API cannot be asked about permissions or existing tags; the push relies on the ${toolName} login on this machine`
       )
-      return { held: targets.map(() => 'unknown') }
+      return { states: await compare(targets.map(() => 'unknown')) }
     }
-    return { client, held: await readTags(client, targets).catch(fail) }
+    return { client, states: await compare(await readTags(client, targets).catch(fail)) }
   }
 
   // The credentials go out once first: a wrong secret must count as one
-  // failed login (accounts get locked after a few). Then, all at once, push
-  // rights on every repository and what each tag holds.
+  // failed login (accounts get locked after a few). With a token, the same
+  // request asks for every repository, and the token serves every read.
   const repositories = [...new Set(targets.map(target => target.repository))]
   await client.checkLogin(repositories).catch((error: unknown) => {
     if (error instanceof RegistryError && error.status === 401) {
@@ -109,14 +117,17 @@ export async function preflight(
     }
     fail(error)
   })
-  const [granted, held] = await Promise.allSettled([
-    client.grantedActions(repositories),
-    readTags(client, targets)
-  ])
-  const valueOf = <T>(result: PromiseSettledResult<T>): T =>
-    result.status === 'fulfilled' ? result.value : fail(result.reason)
-  const actions = valueOf(granted)
-  const denied = repositories.filter(repository => !actions.get(repository)?.has('push'))
+  const states = await compare(await readTags(client, targets).catch(fail))
+
+  const toPush = [
+    ...new Set(
+      targets
+        .filter((_, index) => decide(settings.ifExists, states[index]) === 'push')
+        .map(target => target.repository)
+    )
+  ]
+  const granted = await client.grantedActions(toPush).catch(fail)
+  const denied = toPush.filter(repository => !granted.get(repository)?.has('push'))
   const problems: string[] = []
   for (const project of new Set(denied.map(repository => repository.split('/')[0]))) {
     const projectContext = { ...context, action: 'push' as const, project }
@@ -128,20 +139,29 @@ export async function preflight(
     )
   }
   if (problems.length > 0) throw new PushError(`${problems.join('; ')}. Nothing was pushed.`)
-  const tags = valueOf(held)
   log.info(
-    `Registry ${baseUrl}: login accepted, push allowed to ${repositories.length} repositories`
+    `Registry ${baseUrl}: login accepted, ${toPush.length > 0 ? `push allowed to ${toPush.length} repositories` : 'nothing to push'}`
   )
-  return { client, held: tags }
+  return { client, states }
 }
 
-/** What each target tag holds now, read from the registry. */
+/**
+ * What each target tag holds now, read from the registry. A tag the account
+ * may not read is 'unknown': the push rights check then says why.
+ */
 function readTags(client: RegistryClient, targets: TagTarget[]): Promise<HeldTag[]> {
-  return mapWithLimit(targets, 8, target => client.manifest(target.repository, target.tag))
+  return mapWithLimit(targets, 8, target =>
+    client.manifest(target.repository, target.tag).catch((error: unknown) => {
+      if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
+        return 'unknown' as const
+      }
+      throw error
+    })
+  )
 }
 
 /** A tag compared with what would be pushed. */
-export function tagState(held: HeldTag, expected: Expected): TagState {
+function tagState(held: HeldTag, expected: Expected): TagState {
   if (held === 'unknown') return { kind: 'unknown' }
   if (!held) return { kind: 'absent' }
   const same =

@@ -18,7 +18,7 @@ import { type HelmLocation, locateHelm } from '../tools/helm-install.js'
 import type { RegistryClient } from '../registry/client.js'
 import { decide, planLine, refuseConflicts, stateDigest } from './decide.js'
 import { mapWithLimit } from '../pool.js'
-import { type TagState, preflight, tagState } from './preflight.js'
+import { type TagState, preflight } from './preflight.js'
 import type { ChartResult } from './results.js'
 import { withRetries } from './retry.js'
 import { type FailureContext, translateFailure } from './translate.js'
@@ -63,8 +63,8 @@ export async function prepareChartPush(
     layerDigest: `sha256:${crypto.createHash('sha256').update(fs.readFileSync(chart.file)).digest('hex')}`
   }))
   const tls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile }
-  const check = await preflight(settings, tls, 'helm', targets, log)
-  const states = check.held.map((held, index) => tagState(held, targets[index]))
+  const check = await preflight(settings, tls, 'helm', targets, Promise.resolve(targets), log)
+  const states = check.states
   refuseConflicts(
     settings.ifExists,
     charts.map((chart, index) => ({

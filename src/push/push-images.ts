@@ -6,7 +6,7 @@ import type { ContainerTool, LocalImage } from '../tools/container-tool.js'
 import { planImages, projectOf, repositoryAndTag } from './plan.js'
 import { mapAfter } from '../pool.js'
 import { decide, planLine, refuseConflicts, stateDigest } from './decide.js'
-import { type TagState, preflight, tagState } from './preflight.js'
+import { type TagState, preflight } from './preflight.js'
 import type { ImageResult } from './results.js'
 import { withRetries } from './retry.js'
 import { type FailureContext, translateFailure } from './translate.js'
@@ -56,19 +56,25 @@ export async function prepareImagePush(
   )
   // Local storage and the registry are asked at once. A missing image is
   // reported first: it is bad input, whatever the registry says.
-  const [local, check] = await Promise.allSettled([
-    localImages(
-      plans.map(plan => plan.source),
-      tool
-    ),
-    preflight(settings, tool.registryTls(), tool.name, destinations, log)
+  const local = localImages(
+    plans.map(plan => plan.source),
+    tool
+  )
+  const expected = local.then(images =>
+    destinations.map(target => ({ configDigest: images[target.image].id }))
+  )
+  // The preflight may fail before it needs these; `local` itself reports why.
+  expected.catch(() => undefined)
+  const [images, check] = await Promise.allSettled([
+    local,
+    preflight(settings, tool.registryTls(), tool.name, destinations, expected, log)
   ])
-  if (local.status === 'rejected') throw local.reason
+  if (images.status === 'rejected') throw images.reason
   if (check.status === 'rejected') throw check.reason
   const targets: Target[] = destinations.map(({ image, ...target }, index) => ({
     ...target,
-    local: local.value[image],
-    state: tagState(check.value.held[index], { configDigest: local.value[image].id })
+    local: images.value[image],
+    state: check.value.states[index]
   }))
   refuseConflicts(
     settings.ifExists,

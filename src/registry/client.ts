@@ -96,6 +96,7 @@ export class RegistryClient {
    * first.
    */
   async grantedActions(repositories: string[]): Promise<Map<string, Set<string>>> {
+    if (repositories.length === 0) return new Map()
     const challenge = await this.ping()
     if (challenge.scheme === 'bearer') {
       const { access } = await this.tokenForAll(repositories)
