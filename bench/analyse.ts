@@ -562,9 +562,10 @@ export function findings(context: Context): { tool: Tool; items: string[] }[] {
           `(${Math.round(rtt * 1000)} ms round trip) the re-run spends ${s(checks)} in it ` +
           `(~${Math.round(checks / rtt)} round trips, new connections included): ${requestWords(shapedRerun)}. ` +
           "The probe's `/v2/` answer is the auth challenge; the credentials go out once (one login check, " +
-          'so a wrong secret is one failed login); then push rights (with tokens: one token for every ' +
-          'repository; with basic auth: an upload started per repository, its cancel left to finish in the ' +
-          'background) and what each tag holds are asked all at once.'
+          'so a wrong secret is one failed login; with tokens, that one token covers every repository); ' +
+          'then every tag is read at once; then push rights, only for repositories something will be pushed ' +
+          'to (with tokens, read from the token; with basic auth, an upload started per repository and ' +
+          'cancelled): a re-run where every tag is unchanged asks none.'
       )
     }
 
