@@ -9,6 +9,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { parseCommandFile } from '../__tests__/rig/command-file.js'
 import type { Registry } from '../__tests__/rig/registry.js'
 import { requireTool, run } from '../__tests__/rig/tools.js'
 import type { LinkName, Tool } from './config.js'
@@ -439,21 +440,6 @@ function clientOf(agent: string): string {
   if (/docker/i.test(agent)) return 'docker'
   if (/undici|node/i.test(agent)) return 'action (API)'
   return agent || 'unknown'
-}
-
-/** Reads a GITHUB_OUTPUT file (`name<<delimiter` blocks). */
-export function parseCommandFile(file: string): Record<string, string> {
-  const values: Record<string, string> = {}
-  const lines = fs.readFileSync(file, 'utf8').split('\n')
-  for (let index = 0; index < lines.length; index++) {
-    const match = /^([^<=]+)<<(.+)$/.exec(lines[index])
-    if (!match) continue
-    const [, name, delimiter] = match
-    const value: string[] = []
-    while (++index < lines.length && lines[index] !== delimiter) value.push(lines[index])
-    values[name] = value.join('\n')
-  }
-  return values
 }
 
 function runWithInput(

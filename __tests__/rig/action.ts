@@ -8,6 +8,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { expect } from '@jest/globals'
+import { parseCommandFile } from './command-file.js'
 
 const BUNDLE = path.resolve(import.meta.dirname, '../../dist/index.js')
 
@@ -149,21 +150,6 @@ export function expectExit(
     )
   }
   expect(result.code).toBe(code)
-}
-
-/** Reads a GITHUB_OUTPUT / GITHUB_STATE file (`name<<delimiter` blocks). */
-export function parseCommandFile(file: string): Record<string, string> {
-  const values: Record<string, string> = {}
-  const lines = fs.readFileSync(file, 'utf8').split('\n')
-  for (let index = 0; index < lines.length; index++) {
-    const match = /^([^<=]+)<<(.+)$/.exec(lines[index])
-    if (!match) continue
-    const [, name, delimiter] = match
-    const value: string[] = []
-    while (++index < lines.length && lines[index] !== delimiter) value.push(lines[index])
-    values[name] = value.join('\n')
-  }
-  return values
 }
 
 /** The `images` output as objects. */
