@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { expect } from '@jest/globals'
 import { parseCommandFile } from './command-file.js'
+import { exitWithin } from './limit.js'
 
 const BUNDLE = path.resolve(import.meta.dirname, '../../dist/index.js')
 
@@ -133,8 +134,13 @@ export class StepRun {
     await this.exited
   }
 
+  /** The step's result once it exits; a step stuck past PROCESS_LIMIT_MS is killed and fails the test. */
   async wait(): Promise<Omit<StepResult, 'outputs' | 'summary'>> {
-    const code = await this.exited
+    const code = await exitWithin(
+      this.exited,
+      () => this.kill(),
+      () => this.output()
+    )
     return { code, stdout: this.stdout, stderr: this.stderr }
   }
 }

@@ -8,6 +8,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { bundleNode } from './action.js'
+import { exitWithin } from './limit.js'
 
 export const CLI_BUNDLE = path.resolve(import.meta.dirname, '../../dist/cli/index.js')
 
@@ -94,8 +95,13 @@ export class CommandRun {
     }
   }
 
+  /** The command's result once it exits; one stuck past PROCESS_LIMIT_MS is killed and fails the test. */
   async wait(): Promise<CommandResult> {
-    const { code, signal } = await this.exited
+    const { code, signal } = await exitWithin(
+      this.exited,
+      () => this.killGroup(),
+      () => this.output()
+    )
     return { code, signal, stdout: this.stdout, stderr: this.stderr, ms: Date.now() - this.started }
   }
 }
