@@ -36639,7 +36639,11 @@ class RegistryClient {
     async checkLogin(repositories = []) {
         const challenge = await this.ping();
         if (challenge.scheme === 'bearer') {
-            await this.tokenForAll(repositories);
+            // Many repositories take a few tokens: the first checks the secret
+            // alone, then the rest are asked at once.
+            const [first = [], ...rest] = chunks(repositories, SCOPES_PER_TOKEN);
+            await this.tokenForAll(first);
+            await Promise.all(rest.map(chunk => this.tokenForAll(chunk)));
         }
         else if (challenge.scheme === 'basic') {
             const response = await this.request('GET', '/v2/', '');
@@ -36658,9 +36662,11 @@ class RegistryClient {
             return new Map();
         const challenge = await this.ping();
         if (challenge.scheme === 'bearer') {
-            const { access } = await this.tokenForAll(repositories);
-            if (access)
-                return new Map(repositories.map(name => [name, access.get(name) ?? new Set()]));
+            const tokens = await Promise.all(repositories.map(name => this.token(`repository:${name}:pull,push`)));
+            const access = tokens.map((token, index) => token.access?.get(repositories[index]));
+            if (tokens.every(token => token.access)) {
+                return new Map(repositories.map((name, index) => [name, access[index] ?? new Set()]));
+            }
         }
         const granted = await mapWithLimit(repositories, 8, name => this.probeUpload(name));
         return new Map(repositories.map((name, index) => [name, granted[index]]));
@@ -36773,7 +36779,7 @@ class RegistryClient {
     /**
      * One token for push and pull on every repository (the token spec allows
      * many scopes in one request): one round trip instead of one per
-     * repository, remembered for each of them.
+     * repository, remembered for each of them. At most SCOPES_PER_TOKEN.
      */
     tokenForAll(repositories) {
         const scopes = repositories.map(name => `repository:${name}:pull,push`);
@@ -36811,6 +36817,15 @@ class RegistryClient {
         const value = parsed.token ?? parsed.access_token ?? '';
         return { value, access: accessClaim(value) };
     }
+}
+/**
+ * Scopes asked in one token request. They travel in the URL, and the proxy in
+ * front of a Harbor refuses request lines of over ~8 KiB (nginx's default);
+ * 40 scopes of long Harbor names stay well under it.
+ */
+const SCOPES_PER_TOKEN = 40;
+function chunks(items, size) {
+    return Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
 }
 /** What `/v2/`'s status and WWW-Authenticate say about auth; undefined when it is no registry's answer. */
 function challengeOf(status, authenticate) {

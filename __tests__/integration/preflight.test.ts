@@ -288,6 +288,27 @@ describe('tokens', () => {
     ])
   })
 
+  test('many repositories: a few tokens of at most 40 scopes, the first alone; every right read from them', async () => {
+    const client = new RegistryClient(
+      harbor.url,
+      { tlsVerify: true, caFile: harbor.caFile ?? '' },
+      WRITER
+    )
+    const names = Array.from({ length: 90 }, (_, index) => `proj/apim-le-image-${index}`)
+    const before = harbor.tokenRequests.length
+    await client.checkLogin(names)
+    const granted = await client.grantedActions(names)
+    const asked = harbor.tokenRequests.slice(before)
+    // The first 40 alone (the secret is checked once); the other two at once, in either order.
+    expect(asked[0].scopes).toEqual(names.slice(0, 40).map(name => `repository:${name}:pull,push`))
+    expect(asked.map(entry => entry.scopes.length).sort()).toEqual([10, 40, 40])
+    expect(asked.flatMap(entry => entry.scopes).sort()).toEqual(
+      names.map(name => `repository:${name}:pull,push`).sort()
+    )
+    expect([...granted.values()].every(actions => actions.has('push'))).toBe(true)
+    expect(granted.size).toBe(90)
+  })
+
   test('an expired token (a push longer than its lifetime) is renewed once for the digest read back', async () => {
     const client = new RegistryClient(
       harbor.url,
