@@ -36589,6 +36589,8 @@ const MANIFEST_ACCEPT = [
     'application/vnd.oci.image.index.v1+json',
     'application/vnd.docker.distribution.manifest.list.v2+json'
 ].join(', ');
+/** A token's lifetime when the realm does not say (the token spec's default). */
+const DEFAULT_TOKEN_SECONDS = 60;
 /**
  * A small client of the OCI distribution API: enough to check a login, the
  * actions an account may take on a repository, and what a tag holds. Bearer
@@ -36743,21 +36745,23 @@ class RegistryClient {
         const scope = repository
             ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}`
             : '';
-        const send = async () => {
+        let token = challenge.scheme === 'bearer' ? await this.token(scope) : undefined;
+        const send = () => {
             const headers = { ...options.headers };
             if (challenge.scheme === 'basic')
                 Object.assign(headers, this.basicHeader());
-            if (challenge.scheme === 'bearer') {
-                headers.Authorization = `Bearer ${(await this.token(scope)).value}`;
-            }
+            if (token)
+                headers.Authorization = `Bearer ${token.value}`;
             return registryFetch(url, this.tls, { method, headers, retry: this.retry });
         };
         let response = await send();
-        if (response.status === 401 && challenge.scheme === 'bearer') {
+        if (response.status === 401 && token && Date.now() >= token.staleAt) {
             // Tokens expire (Harbor's after 30 minutes) and a long push outlives
-            // one: the digest read back afterwards asks once for a new token.
+            // one: the digest read back afterwards asks once for a new token. A
+            // fresh token refused means no access, and is not asked again.
             await response.arrayBuffer();
             this.tokens.delete(scope);
+            token = await this.token(scope);
             response = await send();
         }
         const accepted = options.accept ?? [];
@@ -36815,7 +36819,8 @@ class RegistryClient {
             throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname);
         const parsed = JSON.parse(body);
         const value = parsed.token ?? parsed.access_token ?? '';
-        return { value, access: accessClaim(value) };
+        const seconds = parsed.expires_in ?? DEFAULT_TOKEN_SECONDS;
+        return { value, access: accessClaim(value), staleAt: Date.now() + (seconds * 1000) / 2 };
     }
 }
 /**

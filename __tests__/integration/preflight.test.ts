@@ -310,19 +310,41 @@ describe('tokens', () => {
   })
 
   test('an expired token (a push longer than its lifetime) is renewed once for the digest read back', async () => {
+    // Tokens of 2 s: after 1 s one is half-way through its life, when a 401 may mean it expired.
+    const shortLived = await startHarbor({
+      accounts: {
+        [WRITER.username]: { password: WRITER.password, projects: { proj: ['pull', 'push'] } }
+      },
+      tokenSeconds: 2
+    })
+    try {
+      const client = new RegistryClient(shortLived.url, { tlsVerify: false, caFile: '' }, WRITER)
+      await client.checkLogin(['proj/apim-le-cache'])
+      await new Promise(resolve => setTimeout(resolve, 1100))
+      const before = shortLived.tokenRequests.length
+      shortLived.expireTokens()
+      expect(await client.manifest('proj/apim-le-cache', 'no-such-tag')).toBeUndefined()
+      expect(shortLived.tokenRequests.length).toBe(before + 1)
+      expect(shortLived.registryRequests).toContain(
+        'GET /v2/proj/apim-le-cache/manifests/no-such-tag (expired token)'
+      )
+    } finally {
+      await shortLived.stop()
+    }
+  })
+
+  test('a fresh token refused means no access: not asked again', async () => {
     const client = new RegistryClient(
       harbor.url,
       { tlsVerify: true, caFile: harbor.caFile ?? '' },
-      WRITER
+      READER
     )
-    await client.checkLogin(['proj/apim-le-cache'])
-    expect(await client.manifest('proj/apim-le-cache', 'no-such-tag')).toBeUndefined()
+    await client.checkLogin(['hidden/apim-le-cache'])
     const before = harbor.tokenRequests.length
-    harbor.expireTokens()
-    expect(await client.manifest('proj/apim-le-cache', 'no-such-tag')).toBeUndefined()
-    expect(harbor.tokenRequests.length).toBe(before + 1)
-    expect(harbor.registryRequests).toContain(
-      'GET /v2/proj/apim-le-cache/manifests/no-such-tag (expired token)'
-    )
+    const error = await client
+      .manifest('hidden/apim-le-cache', 'v1')
+      .catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ status: 401 })
+    expect(harbor.tokenRequests.length).toBe(before)
   })
 })

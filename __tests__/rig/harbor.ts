@@ -39,6 +39,8 @@ export interface HarborOptions {
   tls?: boolean
   /** `<repository>:<tag>` that a tag immutability rule protects. */
   immutable?: string[]
+  /** Lifetime of the tokens it issues (Harbor's default: 1800). */
+  tokenSeconds?: number
 }
 
 export interface Harbor {
@@ -74,6 +76,7 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
   const tokenRequests: Harbor['tokenRequests'] = []
   const registryRequests: string[] = []
   const issued: string[] = []
+  const lifetime = options.tokenSeconds ?? 1800
   const expired = new Set<string>()
   let upstream = ''
 
@@ -99,12 +102,12 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
           scopes,
           granted: access.map(entry => `${entry.name}:${entry.actions.join(',')}`)
         })
-        const token = signToken(signing, credentials?.username ?? '', access)
+        const token = signToken(signing, credentials?.username ?? '', access, lifetime)
         issued.push(token)
         json(response, 200, {
           token,
           access_token: token,
-          expires_in: 1800,
+          expires_in: lifetime,
           issued_at: new Date().toISOString()
         })
       })
@@ -226,7 +229,12 @@ function grant(scope: string, account: HarborAccount | undefined): Access {
   return { type, name, actions: wanted.filter(action => role.includes(action as Action)) }
 }
 
-function signToken(signing: SelfSigned, subject: string, access: Access[]): string {
+function signToken(
+  signing: SelfSigned,
+  subject: string,
+  access: Access[],
+  lifetime = 1800
+): string {
   const der = new crypto.X509Certificate(signing.cert).raw.toString('base64')
   const now = Math.floor(Date.now() / 1000)
   const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url')
@@ -235,7 +243,7 @@ function signToken(signing: SelfSigned, subject: string, access: Access[]): stri
     iss: ISSUER,
     sub: subject,
     aud: SERVICE,
-    exp: now + 1800,
+    exp: now + lifetime,
     nbf: now - 10,
     iat: now,
     jti: crypto.randomUUID(),

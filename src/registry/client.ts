@@ -33,7 +33,12 @@ interface Token {
   value: string
   /** Granted actions per repository, from the JWT's `access` claim; undefined when opaque. */
   access?: Map<string, Set<string>>
+  /** From then on a 401 may mean the token expired (half its lifetime, as the realm gave it). */
+  staleAt: number
 }
+
+/** A token's lifetime when the realm does not say (the token spec's default). */
+const DEFAULT_TOKEN_SECONDS = 60
 
 /**
  * A small client of the OCI distribution API: enough to check a login, the
@@ -205,20 +210,21 @@ export class RegistryClient {
     const scope = repository
       ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}`
       : ''
-    const send = async (): Promise<Awaited<ReturnType<typeof registryFetch>>> => {
+    let token = challenge.scheme === 'bearer' ? await this.token(scope) : undefined
+    const send = (): ReturnType<typeof registryFetch> => {
       const headers: Record<string, string> = { ...options.headers }
       if (challenge.scheme === 'basic') Object.assign(headers, this.basicHeader())
-      if (challenge.scheme === 'bearer') {
-        headers.Authorization = `Bearer ${(await this.token(scope)).value}`
-      }
+      if (token) headers.Authorization = `Bearer ${token.value}`
       return registryFetch(url, this.tls, { method, headers, retry: this.retry })
     }
     let response = await send()
-    if (response.status === 401 && challenge.scheme === 'bearer') {
+    if (response.status === 401 && token && Date.now() >= token.staleAt) {
       // Tokens expire (Harbor's after 30 minutes) and a long push outlives
-      // one: the digest read back afterwards asks once for a new token.
+      // one: the digest read back afterwards asks once for a new token. A
+      // fresh token refused means no access, and is not asked again.
       await response.arrayBuffer()
       this.tokens.delete(scope)
+      token = await this.token(scope)
       response = await send()
     }
     const accepted = options.accept ?? []
@@ -277,9 +283,14 @@ export class RegistryClient {
     const body = await response.text()
     if (response.status !== 200)
       throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname)
-    const parsed = JSON.parse(body) as { token?: string; access_token?: string }
+    const parsed = JSON.parse(body) as {
+      token?: string
+      access_token?: string
+      expires_in?: number
+    }
     const value = parsed.token ?? parsed.access_token ?? ''
-    return { value, access: accessClaim(value) }
+    const seconds = parsed.expires_in ?? DEFAULT_TOKEN_SECONDS
+    return { value, access: accessClaim(value), staleAt: Date.now() + (seconds * 1000) / 2 }
   }
 }
 
