@@ -36589,6 +36589,8 @@ const MANIFEST_ACCEPT = [
     'application/vnd.oci.image.index.v1+json',
     'application/vnd.docker.distribution.manifest.list.v2+json'
 ].join(', ');
+/** How long the end of a run waits for a request that only tidies up (a cancelled upload probe). */
+const TIDY_UP_TIMEOUT_MS = 5_000;
 /** A token's lifetime when the realm does not say (the token spec's default). */
 const DEFAULT_TOKEN_SECONDS = 60;
 /**
@@ -36686,7 +36688,11 @@ class RegistryClient {
         if (location) {
             // The answer is known now; the cancel goes on while the checks do. A
             // lost one only leaves an empty upload that the registry purges.
-            this.tidying.push(this.request('DELETE', location, repository, { push: true, accept: [204, 404] })
+            this.tidying.push(this.request('DELETE', location, repository, {
+                push: true,
+                accept: [204, 404],
+                tidyUp: true
+            })
                 .then(cancel => cancel.arrayBuffer())
                 .then(() => undefined, () => undefined));
         }
@@ -36752,7 +36758,11 @@ class RegistryClient {
                 Object.assign(headers, this.basicHeader());
             if (token)
                 headers.Authorization = `Bearer ${token.value}`;
-            return registryFetch(url, this.tls, { method, headers, retry: this.retry });
+            return registryFetch(url, this.tls, {
+                method,
+                headers,
+                ...(options.tidyUp ? { timeoutMs: TIDY_UP_TIMEOUT_MS } : { retry: this.retry })
+            });
         };
         let response = await send();
         if (response.status === 401 && token && Date.now() >= token.staleAt) {

@@ -202,6 +202,20 @@ describe('requests', () => {
   })
 })
 
+describe('tidying up', () => {
+  test('a cancel of the upload probe that hangs holds the step a few seconds, not the retries', async () => {
+    // Only the probe's cancel is held back; the pushes themselves never DELETE.
+    proxy.setRule(request => (request.method === 'DELETE' ? { stallMs: 20_000 } : 'pass'))
+    const started = Date.now()
+    const result = await push({ retries: '3' })
+    expectExit(result, 0)
+    await expectPushed(result)
+    expect(proxy.requests.filter(request => request.method === 'DELETE')).toHaveLength(1)
+    // A registry request with retries would wait 30 s per attempt; a tidy-up gives up after 5 s.
+    expect(Date.now() - started).toBeLessThan(15_000)
+  })
+})
+
 describe('parallelism', () => {
   test('never more than `parallel` pushes at once, and really in parallel', async () => {
     // Each manifest write is held back so that pushes overlap long enough to observe.

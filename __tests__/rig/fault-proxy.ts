@@ -32,6 +32,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const requests: ProxiedRequest[] = []
   let rule: (request: http.IncomingMessage, index: number) => Fault = () => 'pass'
   let seen = 0
+  const stalled = new Set<NodeJS.Timeout>()
 
   const server = http.createServer((request, response) => {
     const fault = rule(request, seen++)
@@ -58,7 +59,12 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       return
     }
     const delay = typeof fault === 'object' ? fault.stallMs : 0
-    setTimeout(() => forward(request, response, upstream), delay)
+    const timer = setTimeout(() => {
+      stalled.delete(timer)
+      // A client that gave up waiting is gone: nothing to forward.
+      if (!request.socket.destroyed) forward(request, response, upstream)
+    }, delay)
+    stalled.add(timer)
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
@@ -73,6 +79,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       seen = 0
     },
     stop: async () => {
+      for (const timer of stalled) clearTimeout(timer)
       server.closeAllConnections()
       await new Promise(resolve => server.close(resolve))
     }

@@ -37,6 +37,9 @@ interface Token {
   staleAt: number
 }
 
+/** How long the end of a run waits for a request that only tidies up (a cancelled upload probe). */
+const TIDY_UP_TIMEOUT_MS = 5_000
+
 /** A token's lifetime when the realm does not say (the token spec's default). */
 const DEFAULT_TOKEN_SECONDS = 60
 
@@ -133,7 +136,11 @@ export class RegistryClient {
       // The answer is known now; the cancel goes on while the checks do. A
       // lost one only leaves an empty upload that the registry purges.
       this.tidying.push(
-        this.request('DELETE', location, repository, { push: true, accept: [204, 404] })
+        this.request('DELETE', location, repository, {
+          push: true,
+          accept: [204, 404],
+          tidyUp: true
+        })
           .then(cancel => cancel.arrayBuffer())
           .then(
             () => undefined,
@@ -203,7 +210,13 @@ export class RegistryClient {
     method: string,
     pathOrUrl: string,
     repository: string,
-    options: { push?: boolean; headers?: Record<string, string>; accept?: number[] } = {}
+    options: {
+      push?: boolean
+      headers?: Record<string, string>
+      accept?: number[]
+      /** A request nothing depends on: one try, a short wait. */
+      tidyUp?: boolean
+    } = {}
   ): Promise<Awaited<ReturnType<typeof registryFetch>>> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`
     const challenge = await this.ping()
@@ -215,7 +228,11 @@ export class RegistryClient {
       const headers: Record<string, string> = { ...options.headers }
       if (challenge.scheme === 'basic') Object.assign(headers, this.basicHeader())
       if (token) headers.Authorization = `Bearer ${token.value}`
-      return registryFetch(url, this.tls, { method, headers, retry: this.retry })
+      return registryFetch(url, this.tls, {
+        method,
+        headers,
+        ...(options.tidyUp ? { timeoutMs: TIDY_UP_TIMEOUT_MS } : { retry: this.retry })
+      })
     }
     let response = await send()
     if (response.status === 401 && token && Date.now() >= token.staleAt) {
