@@ -151,7 +151,7 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
       registryRequests.push(`${request.method ?? 'GET'} ${url.pathname} (expired token)`)
       response.setHeader(
         'WWW-Authenticate',
-        `Bearer realm="${url.protocol}//${request.headers.host ?? ''}/service/token",service="${SERVICE}"`
+        `Bearer realm="${options.tls ? 'https' : 'http'}://${request.headers.host ?? ''}/service/token",service="${SERVICE}"`
       )
       return json(response, 401, {
         errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }]

@@ -48650,9 +48650,8 @@ class RegistryClient {
         const challenge = await this.ping();
         if (challenge.scheme === 'bearer') {
             const tokens = await Promise.all(repositories.map(name => this.token(`repository:${name}:pull,push`)));
-            const access = tokens.map((token, index) => token.access?.get(repositories[index]));
             if (tokens.every(token => token.access)) {
-                return new Map(repositories.map((name, index) => [name, access[index] ?? new Set()]));
+                return new Map(repositories.map((name, index) => [name, tokens[index].access?.get(name) ?? new Set()]));
             }
         }
         const granted = await mapWithLimit(repositories, 8, name => this.probeUpload(name));
@@ -48779,10 +48778,10 @@ class RegistryClient {
      * repository, remembered for each of them. At most SCOPES_PER_TOKEN.
      */
     tokenForAll(repositories) {
+        if (repositories.length === 0)
+            return this.token('');
         const scopes = repositories.map(name => `repository:${name}:pull,push`);
-        const all = scopes.join(' ');
-        return (this.tokens.get(all) ??
-            this.cacheToken([all, ...scopes, ...repositories.map(name => `repository:${name}:pull`)], this.fetchToken(scopes)));
+        return this.cacheToken([...scopes, ...repositories.map(name => `repository:${name}:pull`)], this.fetchToken(scopes));
     }
     /** Remembers `token` for `scopes`; a failed fetch is forgotten, so the next call tries again. */
     cacheToken(scopes, token) {

@@ -114,9 +114,10 @@ export class RegistryClient {
       const tokens = await Promise.all(
         repositories.map(name => this.token(`repository:${name}:pull,push`))
       )
-      const access = tokens.map((token, index) => token.access?.get(repositories[index]))
       if (tokens.every(token => token.access)) {
-        return new Map(repositories.map((name, index) => [name, access[index] ?? new Set()]))
+        return new Map(
+          repositories.map((name, index) => [name, tokens[index].access?.get(name) ?? new Set()])
+        )
       }
     }
     const granted = await mapWithLimit(repositories, 8, name => this.probeUpload(name))
@@ -268,14 +269,11 @@ export class RegistryClient {
    * repository, remembered for each of them. At most SCOPES_PER_TOKEN.
    */
   private tokenForAll(repositories: string[]): Promise<Token> {
+    if (repositories.length === 0) return this.token('')
     const scopes = repositories.map(name => `repository:${name}:pull,push`)
-    const all = scopes.join(' ')
-    return (
-      this.tokens.get(all) ??
-      this.cacheToken(
-        [all, ...scopes, ...repositories.map(name => `repository:${name}:pull`)],
-        this.fetchToken(scopes)
-      )
+    return this.cacheToken(
+      [...scopes, ...repositories.map(name => `repository:${name}:pull`)],
+      this.fetchToken(scopes)
     )
   }
 
