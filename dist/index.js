@@ -31712,7 +31712,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5913);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9637);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6003);
 /** The action's entry: main and post steps share one bundle; saved state tells them apart. */
@@ -31729,7 +31729,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5913:
+/***/ 9637:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36701,41 +36701,62 @@ class RegistryClient {
     async tidied() {
         await Promise.all(this.tidying);
     }
-    /** What `repository:tag` holds, or undefined when there is no such tag (or repository). */
+    /**
+     * What `repository:tag` holds (a GET: Harbor counts it as a pull), or
+     * undefined when there is no such tag. A pull policy that refuses to hand it
+     * out is `{ policy }`, with the registry's words.
+     */
     async manifest(repository, reference) {
-        const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, repository, {
-            headers: { Accept: MANIFEST_ACCEPT },
-            accept: [200, 404]
-        });
+        const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] });
         const body = await response.text();
         if (response.status === 404)
             return undefined;
+        if (response.status === 412)
+            return { policy: errorDetail(body) };
         const parsed = JSON.parse(body);
-        const digest = response.headers.get('docker-content-digest') ?? '';
         return {
-            digest,
+            digest: response.headers.get('docker-content-digest') ?? '',
             mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
             configDigest: parsed.config?.digest,
             layers: (parsed.layers ?? []).map(layer => layer.digest ?? '')
         };
     }
     /**
-     * Harbor's project API (`/api/v2.0/projects/<name>`): whether the account
-     * sees the project. 'unknown' when the registry is not a Harbor.
+     * The digest `repository:tag` holds, from a HEAD (not a pull in Harbor's
+     * audit log, pull time or retention rules), or undefined when there is no
+     * such tag. A pull policy answers a HEAD with a bare 412: the words are then
+     * read from a GET, which the policy refuses too (a refused GET is no pull).
      */
-    async harborProject(name) {
-        const url = `${this.baseUrl}/api/v2.0/projects/${encodeURIComponent(name)}`;
+    async tagDigest(repository, reference) {
+        const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] });
+        await response.arrayBuffer();
+        if (response.status === 404)
+            return undefined;
+        if (response.status === 412) {
+            const held = await this.manifest(repository, reference);
+            return held && 'policy' in held ? held : { policy: 'HTTP 412 Precondition Failed' };
+        }
+        return response.headers.get('docker-content-digest') ?? '';
+    }
+    /**
+     * Whether a Harbor project exists, from `HEAD /api/v2.0/projects?project_name=`,
+     * which answers any signed-in account whether or not it is a member
+     * (Harbor's `HeadProject`; the project itself answers 403 to a non-member
+     * for a missing project too). 'unknown' when the registry is not a Harbor
+     * or the credentials are not taken there (an OIDC user's CLI secret).
+     */
+    async harborProjectExists(name) {
+        const url = `${this.baseUrl}/api/v2.0/projects?project_name=${encodeURIComponent(name)}`;
         const response = await registryFetch(url, this.tls, {
+            method: 'HEAD',
             headers: { Accept: 'application/json', ...this.basicHeader() },
             retry: this.retry
         });
-        const body = await response.text();
+        await response.arrayBuffer();
+        if (response.status === 200)
+            return 'exists';
         const isJson = (response.headers.get('content-type') ?? '').includes('json');
-        if (response.status === 200 && isJson)
-            return 'member';
-        if (response.status === 403 && isJson)
-            return 'hidden';
-        if (response.status === 404 && isJson && /NOT_FOUND/.test(body))
+        if (response.status === 404 && isJson)
             return 'missing';
         return 'unknown';
     }
@@ -36828,8 +36849,19 @@ class RegistryClient {
             throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname);
         const parsed = JSON.parse(body);
         const value = parsed.token ?? parsed.access_token ?? '';
+        const claims = tokenClaims(value);
+        if (this.credentials && claims?.access && !claims.sub) {
+            // Harbor answers wrong credentials with an anonymous token (no
+            // subject) whenever a scope is asked, and 401 only without one
+            // (core/service/token/creator.go): for us that is a rejected login.
+            throw new RegistryError(401, 'the token service answered with an anonymous token: the username or secret was not accepted', url.origin + url.pathname);
+        }
         const seconds = parsed.expires_in ?? DEFAULT_TOKEN_SECONDS;
-        return { value, access: accessClaim(value), staleAt: Date.now() + (seconds * 1000) / 2 };
+        return {
+            value,
+            access: claims?.access && accessOf(claims.access),
+            staleAt: Date.now() + (seconds * 1000) / 2
+        };
     }
 }
 /**
@@ -36859,26 +36891,30 @@ function parseChallenge(header) {
         return { scheme: 'bearer', realm: params.realm, service: params.service };
     return { scheme: 'basic', realm: params.realm };
 }
-/** The granted actions of a JWT's `access` claim; undefined for an opaque token. */
-function accessClaim(token) {
+/** The claims of a JWT; undefined for an opaque token. */
+function tokenClaims(token) {
     const payload = token.split('.')[1];
     if (!payload)
         return undefined;
     try {
         const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-        if (!Array.isArray(claims.access))
-            return undefined;
-        const access = new Map();
-        for (const entry of claims.access) {
-            if (entry.type === 'repository' && entry.name) {
-                access.set(entry.name, new Set(entry.actions ?? []));
-            }
-        }
-        return access;
+        return typeof claims === 'object' && claims !== null ? claims : undefined;
     }
     catch {
         return undefined;
     }
+}
+/** The granted actions per repository of a token's `access` claim. */
+function accessOf(access) {
+    if (!Array.isArray(access))
+        return undefined;
+    const granted = new Map();
+    for (const entry of access) {
+        if (entry.type === 'repository' && entry.name) {
+            granted.set(entry.name, new Set(entry.actions ?? []));
+        }
+    }
+    return granted;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/probe.ts
@@ -37994,21 +38030,25 @@ function redacted(url) {
 function decide(ifExists, state) {
     if (state.kind === 'same')
         return 'unchanged';
-    if (state.kind === 'different' && ifExists === 'skip')
+    // A tag whose content a pull policy hides may hold anything: it counts as different.
+    if ((state.kind === 'different' || state.kind === 'unreadable') && ifExists === 'skip') {
         return 'skip';
+    }
     return 'push';
 }
 /** `if-exists: fail`: any tag holding different content stops the step before anything is pushed. */
 function refuseConflicts(ifExists, entries) {
     if (ifExists !== 'fail')
         return;
-    const conflicts = entries.filter(entry => entry.state.kind === 'different');
+    const conflicts = entries.filter(entry => entry.state.kind === 'different' || entry.state.kind === 'unreadable');
     if (conflicts.length === 0)
         return;
     const list = conflicts
-        .map(entry => `"${entry.reference}" (holds ${stateDigest(entry.state)})`)
+        .map(entry => entry.state.kind === 'unreadable'
+        ? `"${entry.reference}" (${heldBy(entry.state)})`
+        : `"${entry.reference}" (holds ${stateDigest(entry.state)})`)
         .join(', ');
-    throw new errors/* PushError */.Vc(`if-exists: fail: ${list} already ${conflicts.length === 1 ? 'holds' : 'hold'} different content; nothing was pushed. Push a new tag, or set if-exists: overwrite or skip`);
+    throw new errors/* PushError */.Vc(`if-exists: fail: ${list} already ${conflicts.length === 1 ? 'holds' : 'hold'} ${conflicts.every(entry => entry.state.kind === 'different') ? 'different' : 'different or unreadable'} content; nothing was pushed. Push a new tag, or set if-exists: overwrite or skip`);
 }
 /** One line of a dry run's plan. */
 function planLine(ifExists, state) {
@@ -38016,14 +38056,23 @@ function planLine(ifExists, state) {
         case 'unchanged':
             return 'unchanged (already holds this content)';
         case 'skip':
-            return `skip (holds other content ${stateDigest(state)}; if-exists: skip)`;
+            return `skip (${heldBy(state)}; if-exists: skip)`;
         default:
             if (state.kind === 'different')
                 return `would overwrite (holds ${state.digest})`;
+            if (state.kind === 'unreadable')
+                return `would overwrite (${heldBy(state)})`;
             return state.kind === 'unknown'
                 ? 'would push (current content unknown)'
                 : 'would push (new tag)';
     }
+}
+/** What a tag holds, in words: its digest, or why its content cannot be read. */
+function heldBy(state) {
+    if (state.kind === 'unreadable') {
+        return `exists, but a pull policy of the project keeps its content from being read (${state.policy})`;
+    }
+    return `holds other content (${stateDigest(state)})`;
 }
 /** The digest a tag holds now, or ''. */
 function stateDigest(state) {
@@ -38034,6 +38083,9 @@ function stateDigest(state) {
 
 
 
+/** Harbor's roles that may push, and this product's group that has one. */
+const PUSH_ROLES = "Developer, Maintainer or Project Admin; e.g. the project's Edge-Manager group";
+const who = (context) => context.username ? `user "${context.username}"` : 'this account';
 const project = (context) => context.project ? `project "${context.project}"` : `registry "${context.host}"`;
 /** What to tell the user, by the kind of failure; shared by tool output and registry API answers. */
 const ADVICE = {
@@ -38046,7 +38098,11 @@ const ADVICE = {
     readOnlyMode: (c) => `the registry "${c.host}" is in read-only mode (Harbor maintenance): push again when an administrator turns it off`,
     proxyCache: (c) => `${project(c)} is a proxy-cache project, which only mirrors another registry and takes no pushes: push to a normal project`,
     htmlProxy: (c) => `something between here and "${c.host}" (a proxy or firewall) answered with an HTML page instead of the registry: check the proxy settings and that the registry is allowed`,
-    missingProject: (c) => `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path or ask for the project to be created`,
+    missingProject: (c) => `${project(c)} not found: Harbor does not create projects on push; check the registry path or ask for the project to be created`,
+    missingOrHidden: (c) => `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path, or ask a project admin for a role that may push (${PUSH_ROLES})`,
+    noRole: (c) => `${who(c)} has no role in ${project(c)}: ask a project admin for a role that may push (${PUSH_ROLES}); a robot account must be one of this project's, with push permission`,
+    noProject: (c) => `Harbor keeps every repository in a project: "${c.reference ?? ''}" names none; give the project in registry ("${c.host}/<project>"), so that it is pushed as "<project>/${c.reference ?? ''}". Nothing was pushed.`,
+    pullPolicy: (c) => `a pull policy of ${project(c)} (content trust or vulnerability prevention) refuses to hand out "${c.reference ?? ''}"`,
     loginRejected: (c) => `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$`,
     pushDenied: (c) => pushDenied(c),
     unreachable: (c) => `"${c.host}" could not be reached or failed temporarily`
@@ -38074,7 +38130,13 @@ const RULES = [
         test: /unknown flag: --/i,
         advice: c => `this ${c.tool} is too old for a flag the registry settings need: put a newer ${c.tool} on PATH, or take it off PATH so that helm-version is installed`
     },
+    // Harbor's pull policies answer 412 too, on reads: never an immutable tag.
+    {
+        test: /PROJECTPOLICYVIOLATION|is not signed by|cannot be pulled due to configured policy/i,
+        advice: ADVICE.pullPolicy
+    },
     { test: /\b412\b|precondition failed|immutable/i, advice: ADVICE.immutable },
+    { test: /invalid repository name/i, advice: ADVICE.noProject },
     { test: /quota|exceed the configured upper limit/i, advice: ADVICE.quota },
     { test: /read[- ]only mode|registry is in read[- ]only|READ_ONLY/i, advice: ADVICE.readOnlyMode },
     { test: /proxy[- ]cache|proxy project/i, advice: ADVICE.proxyCache },
@@ -38103,7 +38165,7 @@ function pushDenied(c) {
     if (!c.username) {
         return `the registry refused the push to ${project(c)}: no username/password were given, so the ${c.tool} login already on this machine was used; set username and password`;
     }
-    return `user "${c.username}" may pull but not push to ${project(c)}: it needs a read-write role (e.g. the project's Edge-Manager group)`;
+    return `user "${c.username}" may pull but not push to ${project(c)}: it needs a role that may push (${PUSH_ROLES})`;
 }
 /**
  * Turns a failure (a tool's output, a registry's error answer, a network
@@ -38140,6 +38202,30 @@ function lastLine(text) {
     return (lines.at(-1) ?? '').replace(/^(Error: |error: )/, '').trim();
 }
 
+;// CONCATENATED MODULE: ./src/push/read-back.ts
+
+
+/**
+ * Reads a pushed tag's digest back (a HEAD: no pull in Harbor's books) and
+ * checks that it is what the tool says it pushed. Returns a note when a pull
+ * policy of the project refuses to say (Harbor's content trust or
+ * vulnerability prevention answer 412 to reading a manifest): the push landed,
+ * and the digest is the one the push reported. Throws when the tag holds
+ * something else (another push raced this one) or nothing.
+ */
+async function readBack(client, target, pushed, context) {
+    const held = await client.tagDigest(target.repository, target.tag).catch((error) => {
+        throw translateFailure(error, context);
+    });
+    if (held !== undefined && typeof held !== 'string') {
+        return `pushed; the project's pull policy keeps it from being read back (${held.policy}), so the digest is the one the push reported`;
+    }
+    if (held !== pushed) {
+        throw new errors/* PushError */.Vc(`the push of "${context.reference ?? ''}" reported ${pushed}, but the registry holds ${held ?? 'nothing'} for that tag: another push may have raced this one; check the tag`);
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/push/preflight.ts
 
 
@@ -38148,6 +38234,8 @@ function lastLine(text) {
 
 
 
+/** The `service` of Harbor's token realm: how a Harbor is told from other registries. */
+const HARBOR_SERVICE = 'harbor-registry';
 /**
  * Asks the registry, before anything is pushed, what a push would run into:
  * TLS and plain HTTP, whether the login is accepted, what each target tag
@@ -38190,6 +38278,12 @@ async function preflight(settings, tls, toolName, targets, expected, log) {
     const baseUrl = `${probe.scheme}://${host}`;
     const client = new RegistryClient(baseUrl, tls, credentials, retry, probe.challenge);
     const challenge = await client.ping().catch(fail);
+    // Harbor keeps every repository in a project (its artifactinfo middleware
+    // answers 400 to a one-segment name): bad input, said before any login.
+    const bare = targets.filter(target => !target.repository.includes('/'));
+    if (challenge.service === HARBOR_SERVICE && bare.length > 0) {
+        throw new errors/* InputError */.dz(ADVICE.noProject({ ...context, reference: bare[0].repository }));
+    }
     if (!credentials) {
         if (challenge.scheme !== 'none') {
             log.info(`No username/password: the registry API cannot be asked about permissions or existing tags; the push relies on the ${toolName} login on this machine`);
@@ -38215,30 +38309,47 @@ async function preflight(settings, tls, toolName, targets, expected, log) {
     ];
     const granted = await client.grantedActions(toPush).catch(fail);
     const denied = toPush.filter(repository => !granted.get(repository)?.has('push'));
-    const problems = [];
-    for (const project of new Set(denied.map(repository => repository.split('/')[0]))) {
+    const problems = await Promise.all([...new Set(denied.map(repository => repository.split('/')[0]))].map(async (project) => {
         const projectContext = { ...context, action: 'push', project };
-        const visibility = await client.harborProject(project).catch(() => 'unknown');
-        problems.push(visibility === 'missing' || visibility === 'hidden'
-            ? ADVICE.missingProject(projectContext)
-            : ADVICE.pushDenied(projectContext));
-    }
+        const mayPull = denied.some(repository => repository.split('/')[0] === project && granted.get(repository)?.has('pull'));
+        // Harbor grants pull to a read-only role (and on a public project) and
+        // nothing where the project is missing or the account has no role in
+        // it; only the existence check tells those two apart.
+        if (mayPull)
+            return ADVICE.pushDenied(projectContext);
+        const exists = await client.harborProjectExists(project).catch(() => 'unknown');
+        if (exists === 'missing')
+            return ADVICE.missingProject(projectContext);
+        if (exists === 'exists')
+            return ADVICE.noRole(projectContext);
+        return ADVICE.missingOrHidden(projectContext);
+    }));
     if (problems.length > 0)
         throw new errors/* PushError */.Vc(`${problems.join('; ')}. Nothing was pushed.`);
     log.info(`Registry ${baseUrl}: login accepted, ${toPush.length > 0 ? `push allowed to ${toPush.length} repositories` : 'nothing to push'}`);
     return { client, states };
 }
 /**
- * What each target tag holds now, read from the registry. A tag the account
- * may not read is 'unknown': the push rights check then says why.
+ * What each target tag holds now, read from the registry: a HEAD first (a
+ * GET is a pull in Harbor's audit log and retention rules), and the manifest
+ * only where the tag exists and its content must be compared. A tag the
+ * account may not read is 'unknown': the push rights check then says why.
  */
 function readTags(client, targets) {
-    return mapWithLimit(targets, 8, target => client.manifest(target.repository, target.tag).catch((error) => {
-        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
-            return 'unknown';
+    return mapWithLimit(targets, 8, async (target) => {
+        try {
+            const digest = await client.tagDigest(target.repository, target.tag);
+            if (typeof digest !== 'string')
+                return digest;
+            return await client.manifest(target.repository, target.tag);
         }
-        throw error;
-    }));
+        catch (error) {
+            if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
+                return 'unknown';
+            }
+            throw error;
+        }
+    });
 }
 /** A tag compared with what would be pushed. */
 function tagState(held, expected) {
@@ -38246,6 +38357,8 @@ function tagState(held, expected) {
         return { kind: 'unknown' };
     if (!held)
         return { kind: 'absent' };
+    if ('policy' in held)
+        return { kind: 'unreadable', policy: held.policy };
     const same = (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
         (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
     return { kind: same ? 'same' : 'different', digest: held.digest };
@@ -38280,6 +38393,7 @@ async function withRetries(attempt, translate, options) {
 }
 
 ;// CONCATENATED MODULE: ./src/push/push-charts.ts
+
 
 
 
@@ -38402,7 +38516,7 @@ async function pushCharts(settings, helm, charts, log, options = {}) {
         if (decision !== 'push') {
             log.info(decision === 'unchanged'
                 ? `Unchanged: ${reference} already holds ${chart.name} ${chart.version} (${stateDigest(state)})`
-                : `Skipped: ${reference} holds another chart (${stateDigest(state)}); if-exists: skip`);
+                : `Skipped: ${reference} ${heldBy(state)}; if-exists: skip`);
             const status = decision === 'unchanged' ? 'unchanged' : 'skipped';
             return {
                 chart: chart.name,
@@ -38413,8 +38527,8 @@ async function pushCharts(settings, helm, charts, log, options = {}) {
                 seconds: 0
             };
         }
-        if (state.kind === 'different') {
-            log.warning(`Overwriting ${reference}: it holds another chart (${state.digest}); if-exists: overwrite`);
+        if (state.kind === 'different' || state.kind === 'unreadable') {
+            log.warning(`Overwriting ${reference}: it ${heldBy(state)}; if-exists: overwrite`);
         }
         log.info(`Pushing chart ${chart.name} ${chart.version} -> ${reference}`);
         const started = Date.now();
@@ -38422,8 +38536,7 @@ async function pushCharts(settings, helm, charts, log, options = {}) {
         const pushContext = {
             ...context,
             action: 'push',
-            // Without a path, Harbor takes the chart name for the project.
-            project: context.project || chart.name,
+            project: context.project,
             reference
         };
         let result;
@@ -38436,23 +38549,18 @@ async function pushCharts(settings, helm, charts, log, options = {}) {
                 notes.push(`helm reported ${pushed.pushed}, not ${reference.slice('oci://'.length)}`);
             }
             const client = options.plan?.client;
-            if (client) {
-                const repository = options.plan?.repositories[index] ?? '';
-                const held = await client
-                    .manifest(repository, ociTag(chart.version))
-                    .catch((error) => {
-                    throw translateFailure(error, pushContext);
-                });
-                if (held?.digest !== pushed.digest) {
-                    throw new errors/* PushError */.Vc(`helm pushed ${reference} as ${pushed.digest}, but the registry holds ${held?.digest ?? 'nothing'} for that tag: another push may have raced this one; check the tag`);
-                }
-            }
+            const repository = options.plan?.repositories[index] ?? '';
+            const note = client &&
+                (await readBack(client, { repository, tag: ociTag(chart.version) }, pushed.digest, pushContext));
+            if (note)
+                notes.push(note);
             result = {
                 chart: chart.name,
                 version: chart.version,
                 reference: `oci://${pushed.pushed}`,
                 digest: pushed.digest,
                 status: 'pushed',
+                ...(note ? { note } : {}),
                 seconds: since(started)
             };
         }
@@ -38507,6 +38615,7 @@ function repositoryAndTag(reference) {
 }
 
 ;// CONCATENATED MODULE: ./src/push/push-images.ts
+
 
 
 
@@ -38662,7 +38771,7 @@ async function handleTarget(target, run) {
         const digest = stateDigest(target.state);
         run.log.info(decision === 'unchanged'
             ? `Unchanged: ${destination} already holds ${source} (${digest})`
-            : `Skipped: ${destination} holds other content (${digest}); if-exists: skip`);
+            : `Skipped: ${destination} ${heldBy(target.state)}; if-exists: skip`);
         return {
             source,
             destination,
@@ -38671,8 +38780,8 @@ async function handleTarget(target, run) {
             seconds: 0
         };
     }
-    if (target.state.kind === 'different') {
-        run.log.warning(`Overwriting ${destination}: it holds other content (${target.state.digest}); if-exists: overwrite`);
+    if (target.state.kind === 'different' || target.state.kind === 'unreadable') {
+        run.log.warning(`Overwriting ${destination}: it ${heldBy(target.state)}; if-exists: overwrite`);
     }
     run.log.info(`Pushing ${source} -> ${destination}`);
     const started = Date.now();
@@ -38693,8 +38802,17 @@ async function handleTarget(target, run) {
             ...run.retry,
             onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
         });
-        await confirmDigest(run.client, target, digest, pushContext);
-        result = { source, destination, digest, status: 'pushed', seconds: push_images_since(started) };
+        const note = run.client && (await readBack(run.client, target, digest, pushContext));
+        if (note)
+            notes.push(note);
+        result = {
+            source,
+            destination,
+            digest,
+            status: 'pushed',
+            ...(note ? { note } : {}),
+            seconds: push_images_since(started)
+        };
     }
     catch (error) {
         result = {
@@ -38715,17 +38833,6 @@ async function handleTarget(target, run) {
         ...notes
     ]);
     return result;
-}
-/** The registry must now hold what the tool says it pushed. */
-async function confirmDigest(client, target, digest, context) {
-    if (!client)
-        return;
-    const manifest = await client.manifest(target.repository, target.tag).catch((error) => {
-        throw translateFailure(error, context);
-    });
-    if (manifest?.digest !== digest) {
-        throw new errors/* PushError */.Vc(`the push of "${target.destination}" reported ${digest}, but the registry holds ${manifest?.digest ?? 'nothing'} for that tag: another push may have raced this one; check the tag`);
-    }
 }
 /**
  * Every source in local storage, in order. Every missing source is named at
@@ -39471,8 +39578,8 @@ async function writeSummary(registry, report) {
         code(result.source),
         code(result.destination),
         result.digest ? code(shortDigest(result.digest)) : '—',
-        result.error
-            ? `${STATUS_ICON[result.status]}: ${summary_escape(result.error)}`
+        result.error || result.note
+            ? `${STATUS_ICON[result.status]}: ${summary_escape(result.error ?? result.note ?? '')}`
             : STATUS_ICON[result.status],
         `${result.seconds}s`
     ]);
@@ -46477,7 +46584,7 @@ var binary = __nccwpck_require__(6083);
 var merge = __nccwpck_require__(452);
 var omap = __nccwpck_require__(303);
 var pairs = __nccwpck_require__(8385);
-var schema$2 = __nccwpck_require__(8294);
+var schema$2 = __nccwpck_require__(5913);
 var set = __nccwpck_require__(1528);
 var timestamp = __nccwpck_require__(4371);
 
@@ -47069,7 +47176,7 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 8294:
+/***/ 5913:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 

@@ -8,7 +8,7 @@ import {
   ociTag,
   packageCharts
 } from '../charts/prepare.js'
-import { PushError, messageOf } from '../errors.js'
+import { messageOf } from '../errors.js'
 import type { Log } from '../log.js'
 import type { Settings } from '../settings/settings.js'
 import type { PrivatePaths } from '../tools/container-tool.js'
@@ -16,7 +16,8 @@ import type { Runner } from '../tools/exec.js'
 import { Helm } from '../tools/helm.js'
 import { type HelmLocation, locateHelm } from '../tools/helm-install.js'
 import type { RegistryClient } from '../registry/client.js'
-import { decide, planLine, refuseConflicts, stateDigest } from './decide.js'
+import { decide, heldBy, planLine, refuseConflicts, stateDigest } from './decide.js'
+import { readBack } from './read-back.js'
 import { mapWithLimit } from '../pool.js'
 import { type TagState, preflight } from './preflight.js'
 import type { ChartResult } from './results.js'
@@ -191,7 +192,7 @@ export async function pushCharts(
       log.info(
         decision === 'unchanged'
           ? `Unchanged: ${reference} already holds ${chart.name} ${chart.version} (${stateDigest(state)})`
-          : `Skipped: ${reference} holds another chart (${stateDigest(state)}); if-exists: skip`
+          : `Skipped: ${reference} ${heldBy(state)}; if-exists: skip`
       )
       const status = decision === 'unchanged' ? 'unchanged' : 'skipped'
       return {
@@ -203,10 +204,8 @@ export async function pushCharts(
         seconds: 0
       }
     }
-    if (state.kind === 'different') {
-      log.warning(
-        `Overwriting ${reference}: it holds another chart (${state.digest}); if-exists: overwrite`
-      )
+    if (state.kind === 'different' || state.kind === 'unreadable') {
+      log.warning(`Overwriting ${reference}: it ${heldBy(state)}; if-exists: overwrite`)
     }
     log.info(`Pushing chart ${chart.name} ${chart.version} -> ${reference}`)
     const started = Date.now()
@@ -214,8 +213,7 @@ export async function pushCharts(
     const pushContext: FailureContext = {
       ...context,
       action: 'push',
-      // Without a path, Harbor takes the chart name for the project.
-      project: context.project || chart.name,
+      project: context.project,
       reference
     }
     let result: ChartResult
@@ -233,25 +231,23 @@ export async function pushCharts(
         notes.push(`helm reported ${pushed.pushed}, not ${reference.slice('oci://'.length)}`)
       }
       const client = options.plan?.client
-      if (client) {
-        const repository = options.plan?.repositories[index] ?? ''
-        const held = await client
-          .manifest(repository, ociTag(chart.version))
-          .catch((error: unknown) => {
-            throw translateFailure(error, pushContext)
-          })
-        if (held?.digest !== pushed.digest) {
-          throw new PushError(
-            `helm pushed ${reference} as ${pushed.digest}, but the registry holds ${held?.digest ?? 'nothing'} for that tag: another push may have raced this one; check the tag`
-          )
-        }
-      }
+      const repository = options.plan?.repositories[index] ?? ''
+      const note =
+        client &&
+        (await readBack(
+          client,
+          { repository, tag: ociTag(chart.version) },
+          pushed.digest,
+          pushContext
+        ))
+      if (note) notes.push(note)
       result = {
         chart: chart.name,
         version: chart.version,
         reference: `oci://${pushed.pushed}`,
         digest: pushed.digest,
         status: 'pushed',
+        ...(note ? { note } : {}),
         seconds: since(started)
       }
     } catch (error) {

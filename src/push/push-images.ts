@@ -1,11 +1,12 @@
-import { InputError, PushError, messageOf } from '../errors.js'
+import { InputError, messageOf } from '../errors.js'
 import type { Log } from '../log.js'
 import type { RegistryClient } from '../registry/client.js'
 import type { Settings } from '../settings/settings.js'
 import type { ContainerTool, LocalImage } from '../tools/container-tool.js'
 import { planImages, projectOf, repositoryAndTag } from './plan.js'
 import { mapAfter } from '../pool.js'
-import { decide, planLine, refuseConflicts, stateDigest } from './decide.js'
+import { decide, heldBy, planLine, refuseConflicts, stateDigest } from './decide.js'
+import { readBack } from './read-back.js'
 import { type TagState, preflight } from './preflight.js'
 import type { ImageResult } from './results.js'
 import { withRetries } from './retry.js'
@@ -223,7 +224,7 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
     run.log.info(
       decision === 'unchanged'
         ? `Unchanged: ${destination} already holds ${source} (${digest})`
-        : `Skipped: ${destination} holds other content (${digest}); if-exists: skip`
+        : `Skipped: ${destination} ${heldBy(target.state)}; if-exists: skip`
     )
     return {
       source,
@@ -233,10 +234,8 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
       seconds: 0
     }
   }
-  if (target.state.kind === 'different') {
-    run.log.warning(
-      `Overwriting ${destination}: it holds other content (${target.state.digest}); if-exists: overwrite`
-    )
+  if (target.state.kind === 'different' || target.state.kind === 'unreadable') {
+    run.log.warning(`Overwriting ${destination}: it ${heldBy(target.state)}; if-exists: overwrite`)
   }
   run.log.info(`Pushing ${source} -> ${destination}`)
   const started = Date.now()
@@ -264,8 +263,16 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
           notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
       }
     )
-    await confirmDigest(run.client, target, digest, pushContext)
-    result = { source, destination, digest, status: 'pushed', seconds: since(started) }
+    const note = run.client && (await readBack(run.client, target, digest, pushContext))
+    if (note) notes.push(note)
+    result = {
+      source,
+      destination,
+      digest,
+      status: 'pushed',
+      ...(note ? { note } : {}),
+      seconds: since(started)
+    }
   } catch (error) {
     result = {
       source,
@@ -288,24 +295,6 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
     ]
   )
   return result
-}
-
-/** The registry must now hold what the tool says it pushed. */
-async function confirmDigest(
-  client: RegistryClient | undefined,
-  target: Target,
-  digest: string,
-  context: FailureContext
-): Promise<void> {
-  if (!client) return
-  const manifest = await client.manifest(target.repository, target.tag).catch((error: unknown) => {
-    throw translateFailure(error, context)
-  })
-  if (manifest?.digest !== digest) {
-    throw new PushError(
-      `the push of "${target.destination}" reported ${digest}, but the registry holds ${manifest?.digest ?? 'nothing'} for that tag: another push may have raced this one; check the tag`
-    )
-  }
 }
 
 /**
