@@ -50079,7 +50079,7 @@ const ADVICE = {
     missingOrHidden: (c) => `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path, or ask a project admin for a role that may push (${PUSH_ROLES})`,
     noRole: (c) => `${who(c)} has no role in ${project(c)}: ask a project admin for a role that may push (${PUSH_ROLES}); a robot account must be one of this project's, with push permission`,
     noProject: (c) => `Harbor keeps every repository in a project: "${c.reference ?? ''}" names none; give the project in registry ("${c.host}/<project>"), so that it is pushed as "<project>/${c.reference ?? ''}". Nothing was pushed.`,
-    pullPolicy: (c) => `a pull policy of ${project(c)} (content trust or vulnerability prevention) refuses to hand out "${c.reference ?? ''}"`,
+    pullPolicy: (c) => `a pull policy of ${project(c)} (content trust or vulnerability prevention) refuses to read "${c.reference ?? ''}", and ${c.tool} reads a tag that exists before it pushes over it: push a new tag, or ask a project admin to sign the artifact or exempt it`,
     loginRejected: (c) => `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$`,
     pushDenied: (c) => pushDenied(c),
     unreachable: (c) => `"${c.host}" could not be reached or failed temporarily`
@@ -50109,7 +50109,7 @@ const RULES = [
     },
     // Harbor's pull policies answer 412 too, on reads: never an immutable tag.
     {
-        test: /PROJECTPOLICYVIOLATION|is not signed by|cannot be pulled due to configured policy/i,
+        test: /PROJECTPOLICYVIOLATION|is not signed by|cannot be pulled due to configured policy|(HEAD|GET) request to \S+\/manifests\/\S+: 412/i,
         advice: ADVICE.pullPolicy
     },
     { test: /\b412\b|precondition failed|immutable/i, advice: ADVICE.immutable },

@@ -59,7 +59,7 @@ export const ADVICE = {
   noProject: (c: FailureContext) =>
     `Harbor keeps every repository in a project: "${c.reference ?? ''}" names none; give the project in registry ("${c.host}/<project>"), so that it is pushed as "<project>/${c.reference ?? ''}". Nothing was pushed.`,
   pullPolicy: (c: FailureContext) =>
-    `a pull policy of ${project(c)} (content trust or vulnerability prevention) refuses to hand out "${c.reference ?? ''}"`,
+    `a pull policy of ${project(c)} (content trust or vulnerability prevention) refuses to read "${c.reference ?? ''}", and ${c.tool} reads a tag that exists before it pushes over it: push a new tag, or ask a project admin to sign the artifact or exempt it`,
   loginRejected: (c: FailureContext) =>
     `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$`,
   pushDenied: (c: FailureContext) => pushDenied(c),
@@ -93,7 +93,7 @@ const RULES: Rule[] = [
   },
   // Harbor's pull policies answer 412 too, on reads: never an immutable tag.
   {
-    test: /PROJECTPOLICYVIOLATION|is not signed by|cannot be pulled due to configured policy/i,
+    test: /PROJECTPOLICYVIOLATION|is not signed by|cannot be pulled due to configured policy|(HEAD|GET) request to \S+\/manifests\/\S+: 412/i,
     advice: ADVICE.pullPolicy
   },
   { test: /\b412\b|precondition failed|immutable/i, advice: ADVICE.immutable },
