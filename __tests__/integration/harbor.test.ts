@@ -118,7 +118,9 @@ describe('a wrong secret is a rejected login, never "may pull", never green', ()
       registry: `${harbor.host}/${project}`,
       password: wrong,
       images: 'app:v1',
-      charts: chartDir
+      charts: chartDir,
+      // A rejected login is never retried, however many retries are allowed.
+      retries: '5'
     })
     expectExit(result, 1)
     expect(result.stdout).toMatch(
