@@ -9,7 +9,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { readFromTgz } from '../../src/charts/tar.js'
+import { readChartArchive } from '../../src/charts/archive.js'
 import { RunnerJob, expectExit, filesContaining, imagesOutput } from '../rig/action.js'
 import {
   HELM_VERSIONS,
@@ -286,9 +286,9 @@ describe('file:// dependencies', () => {
     const packaged = path.join(ws, 'deps/pushed.tgz')
     fs.writeFileSync(packaged, layer)
     // helm package stores a built dependency unpacked, under charts/.
-    expect(
-      readFromTgz(packaged, entry => entry === 'parent/charts/common/Chart.yaml')?.toString()
-    ).toContain('version: 0.4.0')
+    expect(readChartArchive(packaged).files.get('charts/common/Chart.yaml')?.toString()).toContain(
+      'version: 0.4.0'
+    )
     expect(snapshot(parent)).toEqual(before)
     expect(fs.existsSync(path.join(parent, 'Chart.lock'))).toBe(false)
   })

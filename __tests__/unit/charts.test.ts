@@ -9,6 +9,7 @@ import type { Log } from '../../src/log.js'
 import type { Settings } from '../../src/settings/settings.js'
 import { makeChartFolder, packChart } from './chart-fixtures.js'
 import { toolError } from './fake-runner.js'
+import { type CraftedEntry, chartYaml, hugeChartTgz, tgzOf } from '../rig/tgz.js'
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-charts-'))
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
@@ -221,6 +222,127 @@ describe('inspectCharts', () => {
     const file = path.join(workspace(), 'bad.tgz')
     write(file)
     expect(await inspectError([file])).toMatch(message)
+  })
+
+  // Helm reads a packaged chart by taking the first path segment of every entry as the chart
+  // folder and dropping it: whatever helm would read differently from these checks is refused.
+  test.each<[string, CraftedEntry[], RegExp]>([
+    [
+      'two top-level folders (helm would push the last Chart.yaml: "victim")',
+      [
+        { name: 'aaa/Chart.yaml', body: chartYaml('aaa') },
+        { name: 'bbb/Chart.yaml', body: chartYaml('victim', '9.9.9') }
+      ],
+      /holds two top-level folders, "aaa" and "bbb": helm would read them as one chart/
+    ],
+    [
+      'a file beside the chart folder',
+      [
+        { name: 'app/Chart.yaml', body: chartYaml('app') },
+        { name: 'README.md', body: 'hello' }
+      ],
+      /entry "README\.md" is outside the chart folder/
+    ],
+    [
+      'a ../ entry',
+      [
+        { name: 'app/Chart.yaml', body: chartYaml('app') },
+        { name: '../../x', body: 'x' }
+      ],
+      /entry "\.\.\/\.\.\/x" reaches outside the chart \(helm: "chart illegally references parent directory"\)/
+    ],
+    [
+      'a ../ inside the chart folder',
+      [
+        { name: 'app/Chart.yaml', body: chartYaml('app') },
+        { name: 'app/templates/../../../x', body: 'x' }
+      ],
+      /entry "app\/templates\/\.\.\/\.\.\/\.\.\/x" reaches outside the chart/
+    ],
+    [
+      'an absolute path',
+      [
+        { name: 'app/Chart.yaml', body: chartYaml('app') },
+        { name: '/etc/x', body: 'x' }
+      ],
+      /entry "\/etc\/x" is an absolute path/
+    ],
+    [
+      'a Windows path into another folder',
+      [
+        { name: 'aaa/Chart.yaml', body: chartYaml('aaa') },
+        { name: 'bbb\\Chart.yaml', body: chartYaml('victim', '9.9.9') }
+      ],
+      /two top-level folders, "aaa" and "bbb"/
+    ],
+    [
+      'a symbolic link',
+      [
+        { name: 'app/Chart.yaml', body: chartYaml('app') },
+        { name: 'app/values.yaml', type: '2', linkName: '/etc/passwd' }
+      ],
+      /entry "app\/values\.yaml" is a symbolic link: helm would read it as an empty file/
+    ],
+    [
+      'a hard link',
+      [
+        { name: 'app/Chart.yaml', body: chartYaml('app') },
+        { name: 'app/values.yaml', type: '1', linkName: 'app/Chart.yaml' }
+      ],
+      /entry "app\/values\.yaml" is a hard link/
+    ],
+    [
+      'Chart.yaml twice (helm keeps the last)',
+      [
+        { name: 'app/Chart.yaml', body: chartYaml('app') },
+        { name: 'app/./Chart.yaml', body: chartYaml('victim', '9.9.9') }
+      ],
+      /holds "app\/Chart\.yaml" twice: helm would keep the last one/
+    ]
+  ])('a .tgz with %s is refused', async (_label, entries, message) => {
+    const file = path.join(workspace(), 'crafted.tgz')
+    fs.writeFileSync(file, tgzOf(entries))
+    expect(await inspectError([file])).toMatch(
+      new RegExp(
+        `^packaged chart ".*crafted\\.tgz" cannot be read as a packaged chart \\(.*${message.source}.*\\); give a \\.tgz made by helm package$`
+      )
+    )
+  })
+
+  test('a .tgz whose Chart.yaml is huge is refused within seconds, unparsed', async () => {
+    const file = path.join(workspace(), 'huge.tgz')
+    fs.writeFileSync(file, hugeChartTgz('huge', 200))
+    const started = Date.now()
+    expect(await inspectError([file])).toMatch(
+      /^packaged chart ".*huge\.tgz" cannot be read as a packaged chart \(it unpacks to more than 128 MiB; helm reads at most 100 MiB of files\)/
+    )
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+
+  test.each([
+    [
+      'a Chart.yaml over 1 MiB',
+      2,
+      /\("huge\/Chart\.yaml" is 2097\d{3} bytes: a Chart\.yaml of more than 1 MiB is not read; keep it to a few KB, long text belongs in README\.md\)/
+    ],
+    [
+      'a file over 5 MiB',
+      6,
+      /\(entry "huge\/Chart\.yaml" unpacks to 6291\d{3} bytes: helm reads no file over 5 MiB\)/
+    ]
+  ])('a .tgz with %s is refused', async (_label, mebibytes, message) => {
+    const file = path.join(workspace(), 'huge.tgz')
+    fs.writeFileSync(file, hugeChartTgz('huge', mebibytes))
+    expect(await inspectError([file])).toMatch(message)
+  })
+
+  test('a chart folder whose Chart.yaml is over 1 MiB is refused unparsed', async () => {
+    const app = makeChartFolder(path.join(workspace(), 'app'), {
+      extra: `description: ${'a'.repeat(2 * 1024 * 1024)}`
+    })
+    expect(await inspectError([app])).toMatch(
+      /^".*app\/Chart\.yaml" is 2097\d{3} bytes: a Chart\.yaml of more than 1 MiB is not read/
+    )
   })
 
   test('two charts with the same name and version are refused, naming both', async () => {
