@@ -2,7 +2,13 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from '@jest/globals'
-import { chartReference, inspectCharts, ociTag, packageCharts } from '../../src/charts/prepare.js'
+import {
+  type InspectedChart,
+  chartReference,
+  inspectCharts,
+  ociTag,
+  packageCharts
+} from '../../src/charts/prepare.js'
 import { resolveCharts } from '../../src/charts/resolve.js'
 import { InputError } from '../../src/errors.js'
 import type { Log } from '../../src/log.js'
@@ -464,6 +470,10 @@ describe('packageCharts', () => {
     const calls: unknown[][] = []
     const helm = {
       dependencyBuild: (folder: string) => Promise.resolve(void calls.push(['build', folder])),
+      showChart: (file: string) => {
+        calls.push(['show', path.relative(ws, file)])
+        return Promise.resolve('apiVersion: v2\nname: lib\nversion: 1.0.0\n')
+      },
       package: (folder: string, destination: string, options: object) => {
         calls.push(['package', folder, path.relative(ws, destination).split(path.sep)[0], options])
         const file = path.join(destination, 'app-9.9.9.tgz')
@@ -479,7 +489,10 @@ describe('packageCharts', () => {
       { chartVersion: '9.9.9', chartAppVersion: '6.0' },
       log
     )
-    expect(calls).toEqual([['package', app, 'work', { version: '9.9.9', appVersion: '6.0' }]])
+    expect(calls).toEqual([
+      ['package', app, 'work', { version: '9.9.9', appVersion: '6.0' }],
+      ['show', 'lib-1.0.0.tgz']
+    ])
     expect(prepared.map(chart => path.relative(ws, chart.file))).toEqual([
       expect.stringMatching(/^work\/app-\w+\/package\/app-9\.9\.9\.tgz$/),
       'lib-1.0.0.tgz'
@@ -501,6 +514,7 @@ describe('packageCharts', () => {
     const charts = await inspectCharts(settings([app]), collectingLog())
     const order: string[] = []
     const helm = {
+      showChart: () => Promise.reject(new Error('only for packaged charts')),
       // What helm dependency build does to a chart folder.
       dependencyBuild: (folder: string) => {
         order.push('build')
@@ -528,6 +542,7 @@ describe('packageCharts', () => {
     const charts = await inspectCharts(settings([app]), collectingLog())
     const helm = {
       dependencyBuild: () => Promise.resolve(),
+      showChart: () => Promise.reject(new Error('only for packaged charts')),
       package: () =>
         Promise.reject(
           toolError(
@@ -550,6 +565,49 @@ describe('packageCharts', () => {
       /^helm cannot package chart folder ".*app": templates\/x\.yaml: parse error at \(app\/templates\/x\.yaml:3\): unexpected "}"$/
     )
     expect(snapshot(app)).toEqual(before)
+  })
+})
+
+describe('packaged charts are read by helm before anything is pushed', () => {
+  const packaged = async (): Promise<InspectedChart[]> => {
+    const ws = workspace()
+    const file = packChart(makeChartFolder(path.join(ws, 'src/app')), path.join(ws, 'app.tgz'))
+    return inspectCharts(settings([file]), collectingLog())
+  }
+  const prepare = async (charts: InspectedChart[], showChart: () => Promise<string>) =>
+    packageCharts(
+      charts,
+      { showChart, dependencyBuild: () => Promise.resolve(), package: () => Promise.resolve('') },
+      path.join(root, 'work'),
+      settings([]),
+      collectingLog()
+    ).catch((caught: unknown) => caught)
+
+  test("a chart helm refuses is an input error with helm's words", async () => {
+    const error = await prepare(await packaged(), () =>
+      Promise.reject(
+        toolError(
+          'helm',
+          ['show', 'chart'],
+          'Error: cannot load values.yaml: error converting YAML to JSON\n',
+          1
+        )
+      )
+    )
+    expect(error).toBeInstanceOf(InputError)
+    expect((error as Error).message).toMatch(
+      /^helm cannot read packaged chart ".*app\.tgz": cannot load values\.yaml: error converting YAML to JSON; give a \.tgz made by helm package$/
+    )
+  })
+
+  test('a chart helm reads as another name or version is an input error', async () => {
+    const error = await prepare(await packaged(), () =>
+      Promise.resolve('apiVersion: v2\nname: victim\nversion: 9.9.9\n')
+    )
+    expect(error).toBeInstanceOf(InputError)
+    expect((error as Error).message).toMatch(
+      /^helm reads packaged chart ".*app\.tgz" as chart "victim" version "9\.9\.9", not "app" version "1\.0\.0" as its Chart\.yaml says/
+    )
   })
 })
 
