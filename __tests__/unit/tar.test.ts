@@ -82,6 +82,12 @@ describe('readTar reads what Go (helm) reads', () => {
       'the tar archive has two extended headers for one entry'
     )
     expect(() => readTar(tarOf([pax, pax, { name: 'short' }]))).toThrow(/two extended headers/)
+    // Go drops a pending pax path at a global header; the entry after it keeps its own name there.
+    const global = { name: 'GlobalHead', type: 'g', body: paxRecord('comment', 'x') }
+    expect(names(tarOf([global, { name: 'app/a' }]))).toEqual(['file app/a'])
+    expect(() => readTar(tarOf([pax, global, { name: 'short' }]))).toThrow(
+      'the tar archive has an extended header before a global one'
+    )
   })
 
   test('the kind comes from the type and the mode bits; links, devices and sparse files are "other" kinds', () => {

@@ -72,7 +72,14 @@ export function readTar(tar: Buffer): TarEntry[] {
       else pax = paxRecords(body)
       continue
     }
-    if (type === 'g' || type === 'K') continue // global records and link targets: no path of ours
+    if (type === 'g') {
+      // Go returns a global header as an entry of its own, dropping what came before it.
+      if (longName !== undefined || pax !== undefined) {
+        throw new Error('the tar archive has an extended header before a global one')
+      }
+      continue
+    }
+    if (type === 'K') continue // a link's long target: links are refused by kind anyway
 
     const name = pax?.get('path') ?? longName ?? headerName(header)
     const sparse = [...(pax?.keys() ?? [])].some(key => key.startsWith('GNU.sparse.'))
