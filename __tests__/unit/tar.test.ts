@@ -36,6 +36,12 @@ describe('readChartArchive', () => {
     const empty = path.join(root, 'empty.tgz')
     fs.writeFileSync(empty, zlib.gzipSync(tarOf([{ name: 'app/', type: '5' }])))
     expect(() => readChartArchive(empty)).toThrow('it holds no files')
+    const large = path.join(root, 'large.tgz')
+    fs.writeFileSync(large, '')
+    fs.truncateSync(large, 129 * 1024 * 1024)
+    expect(() => readChartArchive(large)).toThrow(
+      'it is larger than 128 MiB; helm reads at most 100 MiB of files'
+    )
   })
 })
 

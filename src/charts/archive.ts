@@ -31,6 +31,12 @@ export interface ChartArchive {
 
 /** Reads the packaged chart `file`; throws an Error saying what helm would read differently. */
 export function readChartArchive(file: string): ChartArchive {
+  // Compressed, a chart is smaller than unpacked: a larger file is not even read into memory.
+  if (fs.statSync(file).size > MAX_TAR_BYTES) {
+    throw new Error(
+      `it is larger than ${MAX_TAR_BYTES / MiB} MiB; helm reads at most ${MAX_CHART_BYTES / MiB} MiB of files`
+    )
+  }
   let tar: Buffer
   try {
     tar = zlib.gunzipSync(fs.readFileSync(file), { maxOutputLength: MAX_TAR_BYTES })
