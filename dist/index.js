@@ -31712,7 +31712,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9637);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1819);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6003);
 /** The action's entry: main and post steps share one bundle; saved state tells them apart. */
@@ -31729,7 +31729,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9637:
+/***/ 1819:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32204,53 +32204,102 @@ var external_node_zlib_ = __nccwpck_require__(8522);
 var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_);
 ;// CONCATENATED MODULE: ./src/charts/tar.ts
 /**
- * Just enough of tar to read one file out of a packaged chart (`.tgz`):
- * ustar names with their prefix, GNU long names and pax `path` records, which
- * is what `helm package` and common tar tools write. No tool is run, so a
- * chart archive can be checked before helm is even installed.
+ * Reads a tar archive the way Go's archive/tar does, since that is the reader
+ * helm uses: ustar names with their prefix, GNU long names, pax `path` and
+ * `size` records, the end-of-archive marker. Whatever Go could read
+ * differently (ambiguous extension headers, sparse files, unknown entry
+ * types, data after the end) is an error or an entry of kind `other`, never
+ * a guess. No tool is run, so a chart archive can be checked before helm is
+ * even installed.
  */
-
-
 const BLOCK = 512;
-/** A chart archive larger than this unpacked is refused rather than read into memory. */
-const MAX_UNPACKED_BYTES = 256 * 1024 * 1024;
-/**
- * The content of the first regular file in the gzip'd tar `file` whose path
- * satisfies `wanted`, or undefined when there is none. Throws when the file
- * is not a gzip'd tar.
- */
-function readFromTgz(file, wanted) {
-    const tar = external_node_zlib_default().gunzipSync(external_node_fs_default().readFileSync(file), { maxOutputLength: MAX_UNPACKED_BYTES });
+const KINDS = {
+    '\0': 'file',
+    '0': 'file',
+    '7': 'file',
+    '1': 'hard link',
+    '2': 'symbolic link',
+    '5': 'folder'
+};
+/** Entry types whose size field Go ignores: no content follows their header. */
+const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
+/** The file-type bits of the mode field, which Go also reads the kind from. */
+const MODE_TYPE = 0o170000;
+const MODE_TYPES = { file: 0o100000, folder: 0o040000 };
+/** Every entry of the uncompressed tar `tar`; throws when it is not a tar archive or is ambiguous. */
+function readTar(tar) {
+    const entries = [];
     let longName;
+    let pax;
     for (let offset = 0; offset < tar.length;) {
         const header = tar.subarray(offset, offset + BLOCK);
-        if (header.every(byte => byte === 0))
+        if (header.every(byte => byte === 0)) {
+            // Go stops at two zero blocks and refuses a zero block followed by anything else.
+            if (!tar.subarray(offset + BLOCK, offset + 2 * BLOCK).every(byte => byte === 0)) {
+                throw new Error(`the tar archive goes on after its end marker (byte ${offset})`);
+            }
             break;
+        }
         if (header.length < BLOCK)
             throw new Error('the tar archive ends in the middle of a header');
         checkChecksum(header, offset);
-        const size = readSize(header.subarray(124, 136));
-        const type = String.fromCharCode(header[156] || 0x30);
+        const type = String.fromCharCode(header[156]);
+        const paxSize = pax?.get('size');
+        const size = HEADER_ONLY.has(type)
+            ? 0
+            : paxSize !== undefined
+                ? readPaxSize(paxSize)
+                : readSize(header.subarray(124, 136));
         const body = tar.subarray(offset + BLOCK, offset + BLOCK + size);
         if (body.length < size)
             throw new Error('the tar archive ends in the middle of a file');
         offset += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
-        if (type === 'L') {
-            longName = cString(body);
+        if (type === 'L' || type === 'x') {
+            // Go keeps only the last of several, and gives a GNU long name and a pax path each
+            // their own precedence: an archive that has both kinds, or two of one, is ambiguous.
+            if (longName !== undefined || pax !== undefined) {
+                throw new Error('the tar archive has two extended headers for one entry');
+            }
+            if (type === 'L')
+                longName = cString(body);
+            else
+                pax = paxRecords(body);
             continue;
         }
-        if (type === 'x') {
-            longName = paxPath(body) ?? longName;
+        if (type === 'g') {
+            // Go returns a global header as an entry of its own, dropping what came before it.
+            if (longName !== undefined || pax !== undefined) {
+                throw new Error('the tar archive has an extended header before a global one');
+            }
             continue;
         }
-        const prefix = cString(header.subarray(345, 500));
-        const name = longName ?? (prefix ? `${prefix}/` : '') + cString(header.subarray(0, 100));
+        if (type === 'K')
+            continue; // a link's long target: links are refused by kind anyway
+        const name = pax?.get('path') ?? longName ?? headerName(header);
+        const sparse = [...(pax?.keys() ?? [])].some(key => key.startsWith('GNU.sparse.'));
         longName = undefined;
-        if ((type === '0' || type === '\0' || type === '7') && wanted(name.replace(/^\.\//, ''))) {
-            return Buffer.from(body);
-        }
+        pax = undefined;
+        const kind = sparse ? 'other' : kindOf(type, name, readOctal(header.subarray(100, 108)));
+        entries.push({ name, kind, body: kind === 'file' ? body : Buffer.alloc(0) });
     }
-    return undefined;
+    return entries;
+}
+function kindOf(type, name, mode) {
+    // Go reads an old-style entry (type NUL) whose name ends in "/" as a folder.
+    const kind = type === '\0' && name.endsWith('/') ? 'folder' : (KINDS[type] ?? 'other');
+    const modeType = mode & MODE_TYPE;
+    return modeType === 0 || modeType === MODE_TYPES[kind] ? kind : 'other';
+}
+/** ustar splits long paths into prefix and name; GNU and old (v7) headers have no prefix. */
+function headerName(header) {
+    const name = cString(header.subarray(0, 100));
+    const ustar = header.subarray(257, 265).toString('latin1') === 'ustar\u000000';
+    if (!ustar)
+        return name;
+    // star archives end the header with "tar\0" and keep a shorter prefix.
+    const star = header.subarray(508, 512).toString('latin1') === 'tar\u0000';
+    const prefix = cString(header.subarray(345, star ? 476 : 500));
+    return prefix ? `${prefix}/${name}` : name;
 }
 function cString(bytes) {
     const end = bytes.indexOf(0);
@@ -32262,12 +32311,25 @@ function readSize(field) {
         let size = field[0] & 0x7f;
         for (const byte of field.subarray(1))
             size = size * 256 + byte;
+        if (!Number.isSafeInteger(size))
+            throw new Error('a tar header has an invalid size');
         return size;
     }
+    return readOctal(field);
+}
+function readOctal(field) {
     const text = cString(field).trim();
-    const size = text === '' ? 0 : parseInt(text, 8);
-    if (!Number.isSafeInteger(size) || size < 0)
-        throw new Error('a tar header has an invalid size');
+    if (!/^[0-7]*$/.test(text))
+        throw new Error('a tar header has an invalid number');
+    const value = text === '' ? 0 : parseInt(text, 8);
+    if (!Number.isSafeInteger(value))
+        throw new Error('a tar header has an invalid number');
+    return value;
+}
+function readPaxSize(text) {
+    const size = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(size))
+        throw new Error(`a pax header has an invalid size "${text}"`);
     return size;
 }
 function checkChecksum(header, offset) {
@@ -32279,23 +32341,109 @@ function checkChecksum(header, offset) {
     if (stored !== sum)
         throw new Error(`not a tar archive (bad header checksum at byte ${offset})`);
 }
-/** The `path` of a pax extended header: records `<length> <key>=<value>\n`. */
-function paxPath(body) {
-    let found;
-    for (let offset = 0; offset < body.length;) {
+/** The records of a pax extended header: `<length> <key>=<value>\n` each. */
+function paxRecords(body) {
+    const records = new Map();
+    for (let offset = 0; offset < body.length && body[offset] !== 0;) {
         const space = body.indexOf(0x20, offset);
-        if (space === -1)
-            break;
-        const length = parseInt(body.subarray(offset, space).toString('utf8'), 10);
-        if (!Number.isInteger(length) || length <= 0)
-            break;
-        const record = body.subarray(space + 1, offset + length - 1).toString('utf8');
+        const length = space === -1 ? NaN : Number(body.subarray(offset, space).toString('latin1'));
+        const record = body.subarray(space + 1, offset + length);
         const equals = record.indexOf('=');
-        if (record.slice(0, equals) === 'path')
-            found = record.slice(equals + 1);
+        if (!Number.isSafeInteger(length) || length <= 0 || record.at(-1) !== 0x0a || equals < 1) {
+            throw new Error('a pax extended header is malformed');
+        }
+        const key = record.subarray(0, equals).toString('utf8');
+        const value = record.subarray(equals + 1, -1).toString('utf8');
+        if (key === 'path' && value.includes('\0'))
+            throw new Error('a pax path holds a NUL byte');
+        records.set(key, value);
         offset += length;
     }
-    return found;
+    return records;
+}
+
+;// CONCATENATED MODULE: ./src/charts/archive.ts
+/**
+ * A packaged chart read the way helm reads it (helm's pkg/chart/loader): the
+ * first path segment of every entry is the chart folder and is dropped; what
+ * is left must stay inside the chart. Whatever helm would read differently
+ * from these checks is refused, so that the chart checked is the chart
+ * pushed: several top-level folders (helm merges them into one chart, the
+ * last Chart.yaml winning), paths outside the chart, links and devices (helm
+ * reads them as empty files), the same path twice. Sizes are bounded before
+ * anything is parsed.
+ */
+
+
+
+
+const MiB = 1024 * 1024;
+/** helm (v3.17+, v4) refuses a chart whose files unpack to more than this in all... */
+const MAX_CHART_BYTES = 100 * MiB;
+/** ...or to more than this for one file. */
+const MAX_FILE_BYTES = 5 * MiB;
+/** The tar stream holds headers and padding too: room for them over helm's 100 MiB of files. */
+const MAX_TAR_BYTES = MAX_CHART_BYTES + 28 * MiB;
+/** Reads the packaged chart `file`; throws an Error saying what helm would read differently. */
+function readChartArchive(file) {
+    // Compressed, a chart is smaller than unpacked: a larger file is not even read into memory.
+    if (external_node_fs_default().statSync(file).size > MAX_TAR_BYTES) {
+        throw new Error(`it is larger than ${MAX_TAR_BYTES / MiB} MiB; helm reads at most ${MAX_CHART_BYTES / MiB} MiB of files`);
+    }
+    let tar;
+    try {
+        tar = external_node_zlib_default().gunzipSync(external_node_fs_default().readFileSync(file), { maxOutputLength: MAX_TAR_BYTES });
+    }
+    catch (error) {
+        // zlib's errors come from Node's own realm, where `instanceof Error` can fail (jest's vm).
+        const { code, message } = error;
+        if (code === 'ERR_BUFFER_TOO_LARGE') {
+            throw new Error(`it unpacks to more than ${MAX_TAR_BYTES / MiB} MiB; helm reads at most ${MAX_CHART_BYTES / MiB} MiB of files`);
+        }
+        throw new Error(message ?? String(error));
+    }
+    let folder;
+    const files = new Map();
+    let total = 0;
+    for (const entry of readTar(tar)) {
+        if (entry.kind === 'folder')
+            continue; // helm skips them: they hold nothing
+        const shown = `entry "${entry.name}"`;
+        if (entry.kind !== 'file') {
+            throw new Error(`${shown} is a ${entry.kind}: helm would read it as an empty file; a packaged chart holds files and folders only`);
+        }
+        // helm's own split: on "\" when the name has one (archives made on Windows), else on "/".
+        const delimiter = entry.name.includes('\\') ? '\\' : '/';
+        const [top, ...rest] = entry.name.split(delimiter);
+        const inside = external_node_path_default().posix.normalize(rest.join('/')).replace(/(.)\/+$/, '$1');
+        if (top === '' || external_node_path_default().posix.isAbsolute(inside) || /^[a-zA-Z]:\//.test(inside)) {
+            throw new Error(`${shown} is an absolute path (helm: "chart illegally contains absolute paths")`);
+        }
+        if (inside.startsWith('..') || top === '..') {
+            throw new Error(`${shown} reaches outside the chart (helm: "chart illegally references parent directory")`);
+        }
+        if (inside === '.')
+            throw new Error(`${shown} is outside the chart folder`);
+        if (folder !== undefined && top !== folder) {
+            throw new Error(`it holds two top-level folders, "${folder}" and "${top}": helm would read them as one chart, the last Chart.yaml winning`);
+        }
+        folder = top;
+        if (files.has(inside)) {
+            throw new Error(`it holds "${top}/${inside}" twice: helm would keep the last one`);
+        }
+        const size = entry.body.length;
+        if (size > MAX_FILE_BYTES) {
+            throw new Error(`${shown} unpacks to ${size} bytes: helm reads no file over ${MAX_FILE_BYTES / MiB} MiB`);
+        }
+        total += size;
+        if (total > MAX_CHART_BYTES) {
+            throw new Error(`its files unpack to more than ${MAX_CHART_BYTES / MiB} MiB, the most helm reads`);
+        }
+        files.set(inside, entry.body);
+    }
+    if (folder === undefined)
+        throw new Error('it holds no files');
+    return { folder, files };
 }
 
 ;// CONCATENATED MODULE: ./src/charts/metadata.ts
@@ -32305,9 +32453,29 @@ function paxPath(body) {
 
 
 
-/** The top-level Chart.yaml of a packaged chart (`<name>/Chart.yaml`), or undefined. */
+/**
+ * Real Chart.yaml files are a few KB; parsing a huge one takes seconds and
+ * hundreds of MB (a 200 MB description ran Node out of memory).
+ */
+const MAX_CHART_YAML_BYTES = 1024 * 1024;
+/**
+ * The Chart.yaml of a packaged chart (`<folder>/Chart.yaml`, as helm reads
+ * it), or undefined when it has none. Throws when helm would read the archive
+ * differently, or when Chart.yaml is too large to read.
+ */
 function readChartYamlOfTgz(file) {
-    return readFromTgz(file, entry => /^[^/]+\/Chart\.yaml$/.test(entry))?.toString('utf8');
+    const archive = readChartArchive(file);
+    const chartYaml = archive.files.get('Chart.yaml');
+    if (chartYaml === undefined)
+        return undefined;
+    checkChartYamlSize(chartYaml.length, `"${archive.folder}/Chart.yaml"`);
+    // helm drops a UTF-8 byte order mark.
+    return chartYaml.toString('utf8').replace(/^\uFEFF/, '');
+}
+function checkChartYamlSize(bytes, where) {
+    if (bytes > MAX_CHART_YAML_BYTES) {
+        throw new errors/* InputError */.dz(`${where} is ${bytes} bytes: a Chart.yaml of more than 1 MiB is not read; keep it to a few KB, long text belongs in README.md`);
+    }
 }
 /** The metadata of `source`; an InputError names the chart when it cannot be read. */
 function readMetadata(source) {
@@ -32326,6 +32494,7 @@ function readMetadata(source) {
         return parseChartYaml(text, `Chart.yaml in ${where}`);
     }
     const chartYaml = external_node_path_default().join(source.path, 'Chart.yaml');
+    checkChartYamlSize(external_node_fs_default().statSync(chartYaml).size, `"${shown(chartYaml)}"`);
     const metadata = parseChartYaml(external_node_fs_default().readFileSync(chartYaml, 'utf8'), `"${shown(chartYaml)}"`);
     const requirements = external_node_path_default().join(source.path, 'requirements.yaml');
     // apiVersion v1 charts declare their dependencies in requirements.yaml.
@@ -36266,6 +36435,7 @@ function hasChartYaml(folder) {
 
 
 
+
 /**
  * The OCI tag helm pushes a version as: "+" is not allowed in tags, so helm
  * writes build metadata with "_" (1.0.0+build.1 → 1.0.0_build.1).
@@ -36325,13 +36495,14 @@ function inspect(source, settings) {
 /**
  * Packages the chart folders into `workDir` (inside the private directory),
  * building file:// dependencies first and leaving each folder as it was
- * found. Packaged charts pass through. A chart helm cannot package is an
- * InputError: nothing has been pushed yet.
+ * found. Packaged charts pass through once helm has read them. A chart helm
+ * cannot package or read is an InputError: nothing has been pushed yet.
  */
 async function packageCharts(charts, helm, workDir, settings, log) {
     const prepared = [];
     for (const chart of charts) {
         if (chart.source.kind === 'tgz') {
+            await checkWithHelm(chart, helm);
             prepared.push({ ...chart, file: chart.source.path });
             continue;
         }
@@ -36361,6 +36532,27 @@ async function packageCharts(charts, helm, workDir, settings, log) {
         }
     }
     return prepared;
+}
+/**
+ * Reads a packaged chart with helm's own loader (the one `helm push` runs),
+ * which is stricter than the checks above (values.yaml, templates,
+ * subcharts): a chart helm refuses, or reads as another name or version,
+ * fails here rather than at its push, after the images were pushed.
+ */
+async function checkWithHelm(chart, helm) {
+    const where = describe(chart.source);
+    let shown;
+    try {
+        shown = await helm.showChart(chart.source.path);
+    }
+    catch (error) {
+        const detail = error instanceof errors/* ToolError */.v4 ? lastLines(error.stderr) : (0,errors/* messageOf */.bD)(error);
+        throw new errors/* InputError */.dz(`helm cannot read ${where}: ${detail}; give a .tgz made by helm package`);
+    }
+    const read = parseChartYaml(shown, `Chart.yaml of ${where} as helm reads it`);
+    if (read.name !== chart.name || read.version !== chart.version) {
+        throw new errors/* InputError */.dz(`helm reads ${where} as chart "${read.name}" version "${read.version}", not "${chart.name}" version "${chart.version}" as its Chart.yaml says; give a .tgz made by helm package`);
+    }
 }
 function lastLines(text) {
     return text
@@ -37067,6 +37259,14 @@ class Helm {
         if (!file)
             throw new errors/* PushError */.Vc(`helm package "${folder}" wrote no .tgz to ${destination}`);
         return external_node_path_default().resolve(destination, file);
+    }
+    /**
+     * `helm show chart <file>`: the Chart.yaml of a packaged chart as helm's
+     * loader reads it, the loader `helm push` runs too. Throws what helm says
+     * when it refuses the chart.
+     */
+    async showChart(file) {
+        return (await this.helm(['show', 'chart', file])).stdout;
     }
     /** `helm registry login <host>` with the password on stdin, into the private registry config. */
     async login(host, credentials) {
