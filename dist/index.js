@@ -38303,7 +38303,7 @@ const ADVICE = {
     noRole: (c) => `${who(c)} has no role in ${project(c)}: ask a project admin for a role that may push (${PUSH_ROLES}); a robot account must be one of this project's, with push permission`,
     noProject: (c) => `Harbor keeps every repository in a project: "${c.reference ?? ''}" names none; give the project in registry ("${c.host}/<project>"), so that it is pushed as "<project>/${c.reference ?? ''}". Nothing was pushed.`,
     pullPolicy: (c) => `a pull policy of ${project(c)} (content trust or vulnerability prevention) refuses to read "${c.reference ?? ''}", and ${c.tool} reads a tag that exists before it pushes over it: push a new tag, or ask a project admin to sign the artifact or exempt it`,
-    loginRejected: (c) => `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$`,
+    loginRejected: (c) => `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$ (Harbor's default prefix; an administrator may set another) and name their project: robot$<project>+<name>`,
     pushDenied: (c) => pushDenied(c),
     unreachable: (c) => `"${c.host}" could not be reached or failed temporarily`
 };

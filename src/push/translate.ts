@@ -61,7 +61,7 @@ export const ADVICE = {
   pullPolicy: (c: FailureContext) =>
     `a pull policy of ${project(c)} (content trust or vulnerability prevention) refuses to read "${c.reference ?? ''}", and ${c.tool} reads a tag that exists before it pushes over it: push a new tag, or ask a project admin to sign the artifact or exempt it`,
   loginRejected: (c: FailureContext) =>
-    `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$`,
+    `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$ (Harbor's default prefix; an administrator may set another) and name their project: robot$<project>+<name>`,
   pushDenied: (c: FailureContext) => pushDenied(c),
   unreachable: (c: FailureContext) => `"${c.host}" could not be reached or failed temporarily`
 } satisfies Record<string, (context: FailureContext) => string>
