@@ -31712,7 +31712,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1819);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4610);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6003);
 /** The action's entry: main and post steps share one bundle; saved state tells them apart. */
@@ -31729,7 +31729,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1819:
+/***/ 4610:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38279,6 +38279,40 @@ function stateDigest(state) {
     return 'digest' in state ? state.digest : '';
 }
 
+;// CONCATENATED MODULE: ./src/push/tag-state.ts
+
+/**
+ * What a tag holds now: a HEAD first (a GET is a pull in Harbor's audit log
+ * and retention rules), and the manifest only where the tag exists and its
+ * content must be compared. A tag the account may not read is 'unknown'.
+ */
+async function readTag(client, target) {
+    try {
+        const digest = await client.tagDigest(target.repository, target.tag);
+        if (typeof digest !== 'string')
+            return digest;
+        return await client.manifest(target.repository, target.tag);
+    }
+    catch (error) {
+        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
+            return 'unknown';
+        }
+        throw error;
+    }
+}
+/** A tag compared with what would be pushed. */
+function tagState(held, expected) {
+    if (held === 'unknown')
+        return { kind: 'unknown' };
+    if (!held)
+        return { kind: 'absent' };
+    if ('policy' in held)
+        return { kind: 'unreadable', policy: held.policy };
+    const same = (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
+        (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
+    return { kind: same ? 'same' : 'different', digest: held.digest };
+}
+
 ;// CONCATENATED MODULE: ./src/push/translate.ts
 
 
@@ -38394,6 +38428,7 @@ function failureText(error) {
         return `timeout: ${String(message)}`;
     return (0,errors/* messageOf */.bD)(error);
 }
+/** The last non-empty line of a tool's output: usually the one that says what went wrong. */
 function lastLine(text) {
     const lines = text
         .trim()
@@ -38403,6 +38438,7 @@ function lastLine(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/push/read-back.ts
+
 
 
 /**
@@ -38425,8 +38461,20 @@ async function readBack(client, target, pushed, context) {
     }
     return undefined;
 }
+/**
+ * After a tool reported a failure: whether the tag holds what was to be
+ * pushed all the same (a tool may fail after the registry took the push, for
+ * example writing its digest file on a full disk). Its digest when it does;
+ * undefined when it does not, or when the registry cannot tell.
+ */
+async function landedAnyway(client, target, expected) {
+    const held = await readTag(client, target).catch(() => 'unknown');
+    const state = tagState(held, expected);
+    return state.kind === 'same' ? state.digest : undefined;
+}
 
 ;// CONCATENATED MODULE: ./src/push/preflight.ts
+
 
 
 
@@ -38529,39 +38577,9 @@ async function preflight(settings, tls, toolName, targets, expected, log) {
     log.info(`Registry ${baseUrl}: login accepted, ${toPush.length > 0 ? `push allowed to ${toPush.length} repositories` : 'nothing to push'}`);
     return { client, states };
 }
-/**
- * What each target tag holds now, read from the registry: a HEAD first (a
- * GET is a pull in Harbor's audit log and retention rules), and the manifest
- * only where the tag exists and its content must be compared. A tag the
- * account may not read is 'unknown': the push rights check then says why.
- */
+/** What each target tag holds now, read from the registry; the push rights check says why where 'unknown'. */
 function readTags(client, targets) {
-    return mapWithLimit(targets, 8, async (target) => {
-        try {
-            const digest = await client.tagDigest(target.repository, target.tag);
-            if (typeof digest !== 'string')
-                return digest;
-            return await client.manifest(target.repository, target.tag);
-        }
-        catch (error) {
-            if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
-                return 'unknown';
-            }
-            throw error;
-        }
-    });
-}
-/** A tag compared with what would be pushed. */
-function tagState(held, expected) {
-    if (held === 'unknown')
-        return { kind: 'unknown' };
-    if (!held)
-        return { kind: 'absent' };
-    if ('policy' in held)
-        return { kind: 'unreadable', policy: held.policy };
-    const same = (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
-        (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
-    return { kind: same ? 'same' : 'different', digest: held.digest };
+    return mapWithLimit(targets, 8, target => readTag(client, target));
 }
 
 ;// CONCATENATED MODULE: ./src/push/retry.ts
@@ -38638,7 +38656,7 @@ async function prepareChartPush(settings, run, paths, log, locate = locateHelm) 
         reference: chartReference(settings.registry.prefix, chart),
         state: states[index]
     })));
-    const plan = { states, client: check.client, repositories: targets.map(t => t.repository) };
+    const plan = { states, client: check.client, targets };
     return {
         charts,
         push: async (options) => {
@@ -38749,9 +38767,8 @@ async function pushCharts(settings, helm, charts, log, options = {}) {
                 notes.push(`helm reported ${pushed.pushed}, not ${reference.slice('oci://'.length)}`);
             }
             const client = options.plan?.client;
-            const repository = options.plan?.repositories[index] ?? '';
-            const note = client &&
-                (await readBack(client, { repository, tag: ociTag(chart.version) }, pushed.digest, pushContext));
+            const target = options.plan?.targets[index];
+            const note = client && target && (await readBack(client, target, pushed.digest, pushContext));
             if (note)
                 notes.push(note);
             result = {
@@ -38765,15 +38782,22 @@ async function pushCharts(settings, helm, charts, log, options = {}) {
             };
         }
         catch (error) {
+            // helm may fail after the registry took the push: say what the registry holds.
+            const client = options.plan?.client;
+            const target = options.plan?.targets[index];
+            const landed = client && target && (await landedAnyway(client, target, target));
+            const note = `helm reported a failure after the push landed (${lastLine((0,errors/* messageOf */.bD)(error))}); the registry holds this chart`;
             result = {
                 chart: chart.name,
                 version: chart.version,
                 reference,
-                digest: '',
-                status: 'failed',
-                error: (0,errors/* messageOf */.bD)(error),
+                ...(landed
+                    ? { digest: landed, status: 'pushed', note }
+                    : { digest: '', status: 'failed', error: (0,errors/* messageOf */.bD)(error) }),
                 seconds: since(started)
             };
+            if (landed)
+                notes.push(note);
         }
         progress.done++;
         log.group(`${result.status} chart ${result.reference} (${progress.done}/${progress.total}, ${result.seconds}s)`, [
@@ -39015,14 +39039,21 @@ async function handleTarget(target, run) {
         };
     }
     catch (error) {
-        result = {
-            source,
-            destination,
-            digest: '',
-            status: 'failed',
-            error: (0,errors/* messageOf */.bD)(error),
-            seconds: push_images_since(started)
-        };
+        // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
+        const landed = run.client && (await landedAnyway(run.client, target, { configDigest: target.local.id }));
+        const note = `${run.tool.name} reported a failure after the push landed (${lastLine((0,errors/* messageOf */.bD)(error))}); the registry holds this image`;
+        result = landed
+            ? { source, destination, digest: landed, status: 'pushed', note, seconds: push_images_since(started) }
+            : {
+                source,
+                destination,
+                digest: '',
+                status: 'failed',
+                error: (0,errors/* messageOf */.bD)(error),
+                seconds: push_images_since(started)
+            };
+        if (landed)
+            notes.push(note);
     }
     clearInterval(heartbeat);
     run.progress.done++;

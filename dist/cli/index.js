@@ -50256,6 +50256,40 @@ function stateDigest(state) {
     return 'digest' in state ? state.digest : '';
 }
 
+;// CONCATENATED MODULE: ./src/push/tag-state.ts
+
+/**
+ * What a tag holds now: a HEAD first (a GET is a pull in Harbor's audit log
+ * and retention rules), and the manifest only where the tag exists and its
+ * content must be compared. A tag the account may not read is 'unknown'.
+ */
+async function readTag(client, target) {
+    try {
+        const digest = await client.tagDigest(target.repository, target.tag);
+        if (typeof digest !== 'string')
+            return digest;
+        return await client.manifest(target.repository, target.tag);
+    }
+    catch (error) {
+        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
+            return 'unknown';
+        }
+        throw error;
+    }
+}
+/** A tag compared with what would be pushed. */
+function tagState(held, expected) {
+    if (held === 'unknown')
+        return { kind: 'unknown' };
+    if (!held)
+        return { kind: 'absent' };
+    if ('policy' in held)
+        return { kind: 'unreadable', policy: held.policy };
+    const same = (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
+        (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
+    return { kind: same ? 'same' : 'different', digest: held.digest };
+}
+
 ;// CONCATENATED MODULE: ./src/push/translate.ts
 
 
@@ -50371,6 +50405,7 @@ function failureText(error) {
         return `timeout: ${String(message)}`;
     return messageOf(error);
 }
+/** The last non-empty line of a tool's output: usually the one that says what went wrong. */
 function lastLine(text) {
     const lines = text
         .trim()
@@ -50380,6 +50415,7 @@ function lastLine(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/push/read-back.ts
+
 
 
 /**
@@ -50402,8 +50438,20 @@ async function readBack(client, target, pushed, context) {
     }
     return undefined;
 }
+/**
+ * After a tool reported a failure: whether the tag holds what was to be
+ * pushed all the same (a tool may fail after the registry took the push, for
+ * example writing its digest file on a full disk). Its digest when it does;
+ * undefined when it does not, or when the registry cannot tell.
+ */
+async function landedAnyway(client, target, expected) {
+    const held = await readTag(client, target).catch(() => 'unknown');
+    const state = tagState(held, expected);
+    return state.kind === 'same' ? state.digest : undefined;
+}
 
 ;// CONCATENATED MODULE: ./src/push/preflight.ts
+
 
 
 
@@ -50506,39 +50554,9 @@ async function preflight(settings, tls, toolName, targets, expected, log) {
     log.info(`Registry ${baseUrl}: login accepted, ${toPush.length > 0 ? `push allowed to ${toPush.length} repositories` : 'nothing to push'}`);
     return { client, states };
 }
-/**
- * What each target tag holds now, read from the registry: a HEAD first (a
- * GET is a pull in Harbor's audit log and retention rules), and the manifest
- * only where the tag exists and its content must be compared. A tag the
- * account may not read is 'unknown': the push rights check then says why.
- */
+/** What each target tag holds now, read from the registry; the push rights check says why where 'unknown'. */
 function readTags(client, targets) {
-    return mapWithLimit(targets, 8, async (target) => {
-        try {
-            const digest = await client.tagDigest(target.repository, target.tag);
-            if (typeof digest !== 'string')
-                return digest;
-            return await client.manifest(target.repository, target.tag);
-        }
-        catch (error) {
-            if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
-                return 'unknown';
-            }
-            throw error;
-        }
-    });
-}
-/** A tag compared with what would be pushed. */
-function tagState(held, expected) {
-    if (held === 'unknown')
-        return { kind: 'unknown' };
-    if (!held)
-        return { kind: 'absent' };
-    if ('policy' in held)
-        return { kind: 'unreadable', policy: held.policy };
-    const same = (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
-        (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
-    return { kind: same ? 'same' : 'different', digest: held.digest };
+    return mapWithLimit(targets, 8, target => readTag(client, target));
 }
 
 ;// CONCATENATED MODULE: ./src/push/retry.ts
@@ -50615,7 +50633,7 @@ async function prepareChartPush(settings, run, paths, log, locate = locateHelm) 
         reference: chartReference(settings.registry.prefix, chart),
         state: states[index]
     })));
-    const plan = { states, client: check.client, repositories: targets.map(t => t.repository) };
+    const plan = { states, client: check.client, targets };
     return {
         charts,
         push: async (options) => {
@@ -50726,9 +50744,8 @@ async function pushCharts(settings, helm, charts, log, options = {}) {
                 notes.push(`helm reported ${pushed.pushed}, not ${reference.slice('oci://'.length)}`);
             }
             const client = options.plan?.client;
-            const repository = options.plan?.repositories[index] ?? '';
-            const note = client &&
-                (await readBack(client, { repository, tag: ociTag(chart.version) }, pushed.digest, pushContext));
+            const target = options.plan?.targets[index];
+            const note = client && target && (await readBack(client, target, pushed.digest, pushContext));
             if (note)
                 notes.push(note);
             result = {
@@ -50742,15 +50759,22 @@ async function pushCharts(settings, helm, charts, log, options = {}) {
             };
         }
         catch (error) {
+            // helm may fail after the registry took the push: say what the registry holds.
+            const client = options.plan?.client;
+            const target = options.plan?.targets[index];
+            const landed = client && target && (await landedAnyway(client, target, target));
+            const note = `helm reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this chart`;
             result = {
                 chart: chart.name,
                 version: chart.version,
                 reference,
-                digest: '',
-                status: 'failed',
-                error: messageOf(error),
+                ...(landed
+                    ? { digest: landed, status: 'pushed', note }
+                    : { digest: '', status: 'failed', error: messageOf(error) }),
                 seconds: since(started)
             };
+            if (landed)
+                notes.push(note);
         }
         progress.done++;
         log.group(`${result.status} chart ${result.reference} (${progress.done}/${progress.total}, ${result.seconds}s)`, [
@@ -50992,14 +51016,21 @@ async function handleTarget(target, run) {
         };
     }
     catch (error) {
-        result = {
-            source,
-            destination,
-            digest: '',
-            status: 'failed',
-            error: messageOf(error),
-            seconds: push_images_since(started)
-        };
+        // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
+        const landed = run.client && (await landedAnyway(run.client, target, { configDigest: target.local.id }));
+        const note = `${run.tool.name} reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this image`;
+        result = landed
+            ? { source, destination, digest: landed, status: 'pushed', note, seconds: push_images_since(started) }
+            : {
+                source,
+                destination,
+                digest: '',
+                status: 'failed',
+                error: messageOf(error),
+                seconds: push_images_since(started)
+            };
+        if (landed)
+            notes.push(note);
     }
     clearInterval(heartbeat);
     run.progress.done++;

@@ -1,6 +1,6 @@
 import { PushError } from '../errors.js'
 import type { IfExists } from '../settings/settings.js'
-import type { TagState } from './preflight.js'
+import type { TagState } from './tag-state.js'
 
 /** What to do with one destination tag, given what it holds now. */
 export type Decision = 'push' | 'unchanged' | 'skip'

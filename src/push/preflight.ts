@@ -1,6 +1,6 @@
 import { InputError, PushError } from '../errors.js'
 import type { Log } from '../log.js'
-import { type ManifestInfo, type Refused, RegistryClient } from '../registry/client.js'
+import { RegistryClient } from '../registry/client.js'
 import { RegistryError } from '../registry/errors.js'
 import type { RetryPolicy } from '../registry/http.js'
 import { detectScheme } from '../registry/probe.js'
@@ -8,37 +8,18 @@ import type { Settings } from '../settings/settings.js'
 import type { TlsOptions } from '../tools/container-tool.js'
 import { mapWithLimit } from '../pool.js'
 import { decide } from './decide.js'
+import {
+  type Expected,
+  type HeldTag,
+  type TagState,
+  type TagTarget,
+  readTag,
+  tagState
+} from './tag-state.js'
 import { ADVICE, type FailureContext, translateFailure } from './translate.js'
 
 /** The `service` of Harbor's token realm: how a Harbor is told from other registries. */
 const HARBOR_SERVICE = 'harbor-registry'
-
-/** What a destination tag holds now, compared with what would be pushed. */
-export type TagState =
-  | { kind: 'absent' }
-  | { kind: 'same'; digest: string }
-  | { kind: 'different'; digest: string }
-  /** The registry could not be asked (no credentials for an auth-only registry). */
-  | { kind: 'unknown' }
-  /** The tag exists, but a pull policy of the project keeps its content from being read. */
-  | { kind: 'unreadable'; policy: string }
-
-/** A destination tag, split the way the registry API addresses it. */
-export interface TagTarget {
-  repository: string
-  tag: string
-}
-
-/** What should be in a tag for it to count as "the same" as what would be pushed. */
-export interface Expected {
-  /** An image's local ID (its config digest)... */
-  configDigest?: string
-  /** ...or a chart's `.tgz` digest (its one layer). */
-  layerDigest?: string
-}
-
-/** A tag's manifest now; undefined when absent, 'unknown' when the registry cannot be asked. */
-export type HeldTag = ManifestInfo | Refused | undefined | 'unknown'
 
 /** What the registry said before any push. */
 export interface RegistryCheck {
@@ -162,34 +143,7 @@ export async function preflight(
   return { client, states }
 }
 
-/**
- * What each target tag holds now, read from the registry: a HEAD first (a
- * GET is a pull in Harbor's audit log and retention rules), and the manifest
- * only where the tag exists and its content must be compared. A tag the
- * account may not read is 'unknown': the push rights check then says why.
- */
+/** What each target tag holds now, read from the registry; the push rights check says why where 'unknown'. */
 function readTags(client: RegistryClient, targets: TagTarget[]): Promise<HeldTag[]> {
-  return mapWithLimit(targets, 8, async target => {
-    try {
-      const digest = await client.tagDigest(target.repository, target.tag)
-      if (typeof digest !== 'string') return digest
-      return await client.manifest(target.repository, target.tag)
-    } catch (error) {
-      if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
-        return 'unknown' as const
-      }
-      throw error
-    }
-  })
-}
-
-/** A tag compared with what would be pushed. */
-function tagState(held: HeldTag, expected: Expected): TagState {
-  if (held === 'unknown') return { kind: 'unknown' }
-  if (!held) return { kind: 'absent' }
-  if ('policy' in held) return { kind: 'unreadable', policy: held.policy }
-  const same =
-    (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
-    (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest))
-  return { kind: same ? 'same' : 'different', digest: held.digest }
+  return mapWithLimit(targets, 8, target => readTag(client, target))
 }

@@ -17,12 +17,13 @@ import { Helm } from '../tools/helm.js'
 import { type HelmLocation, locateHelm } from '../tools/helm-install.js'
 import type { RegistryClient } from '../registry/client.js'
 import { decide, heldBy, planLine, refuseConflicts, stateDigest } from './decide.js'
-import { readBack } from './read-back.js'
+import { landedAnyway, readBack } from './read-back.js'
 import { mapWithLimit } from '../pool.js'
-import { type TagState, preflight } from './preflight.js'
+import { preflight } from './preflight.js'
+import type { Expected, TagState, TagTarget } from './tag-state.js'
 import type { ChartResult } from './results.js'
 import { withRetries } from './retry.js'
-import { type FailureContext, translateFailure } from './translate.js'
+import { type FailureContext, lastLine, translateFailure } from './translate.js'
 
 /** Charts checked and packaged, helm ready: what is left is to push them. */
 export interface ChartPush {
@@ -73,7 +74,7 @@ export async function prepareChartPush(
       state: states[index]
     }))
   )
-  const plan = { states, client: check.client, repositories: targets.map(t => t.repository) }
+  const plan = { states, client: check.client, targets }
   return {
     charts,
     push: async options => {
@@ -128,7 +129,8 @@ export interface ChartPushOptions {
   /** What the registry said before the push (per chart, in order); without it every chart is pushed. */
   plan?: {
     states: TagState[]
-    repositories: string[]
+    /** Where each chart goes, and its `.tgz` digest (what the tag holds once it is there). */
+    targets: (TagTarget & Expected)[]
     /** For reading each digest back after its push. */
     client?: RegistryClient
   }
@@ -231,15 +233,8 @@ export async function pushCharts(
         notes.push(`helm reported ${pushed.pushed}, not ${reference.slice('oci://'.length)}`)
       }
       const client = options.plan?.client
-      const repository = options.plan?.repositories[index] ?? ''
-      const note =
-        client &&
-        (await readBack(
-          client,
-          { repository, tag: ociTag(chart.version) },
-          pushed.digest,
-          pushContext
-        ))
+      const target = options.plan?.targets[index]
+      const note = client && target && (await readBack(client, target, pushed.digest, pushContext))
       if (note) notes.push(note)
       result = {
         chart: chart.name,
@@ -251,15 +246,21 @@ export async function pushCharts(
         seconds: since(started)
       }
     } catch (error) {
+      // helm may fail after the registry took the push: say what the registry holds.
+      const client = options.plan?.client
+      const target = options.plan?.targets[index]
+      const landed = client && target && (await landedAnyway(client, target, target))
+      const note = `helm reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this chart`
       result = {
         chart: chart.name,
         version: chart.version,
         reference,
-        digest: '',
-        status: 'failed',
-        error: messageOf(error),
+        ...(landed
+          ? { digest: landed, status: 'pushed', note }
+          : { digest: '', status: 'failed', error: messageOf(error) }),
         seconds: since(started)
       }
+      if (landed) notes.push(note)
     }
     progress.done++
     log.group(

@@ -6,11 +6,12 @@ import type { ContainerTool, LocalImage } from '../tools/container-tool.js'
 import { planImages, projectOf, repositoryAndTag } from './plan.js'
 import { mapAfter } from '../pool.js'
 import { decide, heldBy, planLine, refuseConflicts, stateDigest } from './decide.js'
-import { readBack } from './read-back.js'
-import { type TagState, preflight } from './preflight.js'
+import { landedAnyway, readBack } from './read-back.js'
+import { preflight } from './preflight.js'
+import type { TagState } from './tag-state.js'
 import type { ImageResult } from './results.js'
 import { withRetries } from './retry.js'
-import { type FailureContext, translateFailure } from './translate.js'
+import { type FailureContext, lastLine, translateFailure } from './translate.js'
 
 /** How often a long push says it is still going. */
 const HEARTBEAT_MS = 20_000
@@ -274,14 +275,21 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
       seconds: since(started)
     }
   } catch (error) {
-    result = {
-      source,
-      destination,
-      digest: '',
-      status: 'failed',
-      error: messageOf(error),
-      seconds: since(started)
-    }
+    // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
+    const landed =
+      run.client && (await landedAnyway(run.client, target, { configDigest: target.local.id }))
+    const note = `${run.tool.name} reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this image`
+    result = landed
+      ? { source, destination, digest: landed, status: 'pushed', note, seconds: since(started) }
+      : {
+          source,
+          destination,
+          digest: '',
+          status: 'failed',
+          error: messageOf(error),
+          seconds: since(started)
+        }
+    if (landed) notes.push(note)
   }
   clearInterval(heartbeat)
   run.progress.done++

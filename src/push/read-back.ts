@@ -1,5 +1,6 @@
 import { PushError } from '../errors.js'
 import type { RegistryClient } from '../registry/client.js'
+import { type Expected, type TagTarget, readTag, tagState } from './tag-state.js'
 import { type FailureContext, translateFailure } from './translate.js'
 
 /**
@@ -12,7 +13,7 @@ import { type FailureContext, translateFailure } from './translate.js'
  */
 export async function readBack(
   client: RegistryClient,
-  target: { repository: string; tag: string },
+  target: TagTarget,
   pushed: string,
   context: FailureContext
 ): Promise<string | undefined> {
@@ -28,4 +29,20 @@ export async function readBack(
     )
   }
   return undefined
+}
+
+/**
+ * After a tool reported a failure: whether the tag holds what was to be
+ * pushed all the same (a tool may fail after the registry took the push, for
+ * example writing its digest file on a full disk). Its digest when it does;
+ * undefined when it does not, or when the registry cannot tell.
+ */
+export async function landedAnyway(
+  client: RegistryClient,
+  target: TagTarget,
+  expected: Expected
+): Promise<string | undefined> {
+  const held = await readTag(client, target).catch(() => 'unknown' as const)
+  const state = tagState(held, expected)
+  return state.kind === 'same' ? state.digest : undefined
 }

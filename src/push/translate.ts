@@ -153,7 +153,8 @@ function failureText(error: unknown): string {
   return messageOf(error)
 }
 
-function lastLine(text: string): string {
+/** The last non-empty line of a tool's output: usually the one that says what went wrong. */
+export function lastLine(text: string): string {
   const lines = text
     .trim()
     .split('\n')
