@@ -171,8 +171,9 @@ describe.each(CASES)('$name with docker-credential-secretservice on PATH', testC
     testCase.prepare?.(runner)
     const result = await runner.main(testCase.inputs())
     expectExit(result, 0)
-    const pushed = [...imagesOutput(result.outputs), ...JSON.parse(result.outputs.charts ?? '[]')]
-    expect(pushed.map((entry: { status: string }) => entry.status)).toEqual(['pushed'])
+    const charts = JSON.parse(result.outputs.charts ?? '[]') as { status: string }[]
+    const pushed = [...imagesOutput(result.outputs), ...charts]
+    expect(pushed.map(entry => entry.status)).toEqual(['pushed'])
     expect(helperCalls()).toEqual([])
     expect(filesContaining(runner.root, SECRET_FORMS)).toEqual([])
   })
