@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { secretForms } from '../credentials/secrets.js'
 import { loadSettings } from '../settings/load.js'
-import type { RawInputs } from '../settings/parse.js'
+import { type RawInputs, withoutFinalNewline } from '../settings/parse.js'
 import type { Settings } from '../settings/settings.js'
 
 /** Every input of action.yml; a unit test keeps this list and action.yml in step. */
@@ -33,8 +33,14 @@ export const INPUT_NAMES = [
 export function getSettings(): Settings {
   const raw: RawInputs = {}
   for (const name of INPUT_NAMES) raw[name] = core.getInput(name)
-  // Mask before anything can print it, even an input error.
-  if (raw.password) core.setSecret(raw.password)
+  // Spaces at either end belong to the secret: not trimmed (settings drop a final newline only).
+  raw.password = core.getInput('password', { trimWhitespace: false })
+  // Mask before anything can print it, even an input error; each line of a
+  // multi-line value too (refused, but the runner masks whole values only).
+  const secret = withoutFinalNewline(raw.password)
+  for (const form of new Set([secret, secret.trim(), ...secret.split(/\r?\n/)])) {
+    if (form.trim()) core.setSecret(form)
+  }
   const settings = loadSettings(
     raw,
     message => core.warning(message),

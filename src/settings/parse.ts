@@ -47,7 +47,7 @@ export function parseSettings(raw: RawInputs, warn: Warn): Settings {
 
   const settings: Settings = {
     registry,
-    credentials: parseCredentials(input('username'), input('password')),
+    credentials: parseCredentials(input('username'), secretInput(raw.password ?? '')),
     containerTool: parseContainerTool(input('container-tool')),
     images,
     sourcePath: parseSourcePath(input('source-path')),
@@ -181,6 +181,29 @@ function checkTag(what: string, tag: string): void {
       `${label} "${tag}" is not a valid tag: ${problem}; e.g. "v6.0.0" or "6.0.0-rc.1"`
     )
   }
+}
+
+/**
+ * The secret as given: spaces at either end belong to it (podman, docker
+ * and helm keep them too); only one final newline (`\n` or `\r\n`), which
+ * `echo` and files add, is not part of it. One made of white space only
+ * counts as not given. A line break inside would be cut by the tools (and
+ * masked in pieces by the runner): refused, without printing it.
+ */
+export function secretInput(value: string): string {
+  const secret = withoutFinalNewline(value)
+  if (secret.trim() === '') return ''
+  if (/[\r\n]/.test(secret)) {
+    throw new InputError(
+      `"password" holds a line break inside it (a multi-line value, or two values pasted together); a registry secret is one line: check the secret's value (it is not printed here)`
+    )
+  }
+  return secret
+}
+
+/** `value` without one final `\n` or `\r\n`. */
+export function withoutFinalNewline(value: string): string {
+  return value.replace(/\r?\n$/, '')
 }
 
 function parseCredentials(username: string, password: string): Credentials | undefined {
