@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { secretForms } from '../credentials/secrets.js'
+import { userinfoPasswords } from '../redact.js'
 import { loadSettings } from '../settings/load.js'
 import { type RawInputs, withoutFinalNewline } from '../settings/parse.js'
 import type { Settings } from '../settings/settings.js'
@@ -41,6 +42,9 @@ export function getSettings(): Settings {
   for (const form of new Set([secret, secret.trim(), ...secret.split(/\r?\n/)])) {
     if (form.trim()) core.setSecret(form)
   }
+  // A login written into a URL (registry, helm-download-url) is refused or
+  // moved to a header, never printed; masked anyway, for what prints it raw.
+  for (const password of userinfoPasswords(Object.values(raw).join('\n'))) core.setSecret(password)
   const settings = loadSettings(
     raw,
     message => core.warning(message),

@@ -85,6 +85,7 @@ export function parseRegistry(value: string, warn: Warn): RegistryTarget {
       `"registry" is required: give host[:port][/project], e.g. registry-oci.example.com/catalog-apps-myorg-myproject`
     )
   }
+  refuseUserinfo(value)
   let rest = value
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest)
   if (scheme) {
@@ -124,6 +125,21 @@ export function parseRegistry(value: string, warn: Warn): RegistryTarget {
     )
   }
   return { host, path: repositoryPath, prefix: repositoryPath ? `${host}/${repositoryPath}` : host }
+}
+
+/**
+ * `https://user:password@host/...`: refused, not stripped. Using a login
+ * taken from a value that is not a secret would keep it unmasked in the
+ * workflow; dropping it would end in a puzzling "login rejected". The
+ * message shows the value with `***` in place of the login.
+ */
+function refuseUserinfo(value: string): void {
+  const userinfo = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/]*@/i.exec(value)
+  if (!userinfo) return
+  const shown = `${userinfo[1]}***@${value.slice(userinfo[0].length)}`
+  throw new InputError(
+    `registry "${shown}" carries a user name and password: give the registry as host[:port][/path], the user as "username" and the secret as "password" (from a secret store); if that password is written in the workflow, change it`
+  )
 }
 
 function parseImages(value: string, sourceTag: string): ImageRequest[] {
