@@ -42388,53 +42388,102 @@ var external_node_zlib_ = __nccwpck_require__(8522);
 var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_);
 ;// CONCATENATED MODULE: ./src/charts/tar.ts
 /**
- * Just enough of tar to read one file out of a packaged chart (`.tgz`):
- * ustar names with their prefix, GNU long names and pax `path` records, which
- * is what `helm package` and common tar tools write. No tool is run, so a
- * chart archive can be checked before helm is even installed.
+ * Reads a tar archive the way Go's archive/tar does, since that is the reader
+ * helm uses: ustar names with their prefix, GNU long names, pax `path` and
+ * `size` records, the end-of-archive marker. Whatever Go could read
+ * differently (ambiguous extension headers, sparse files, unknown entry
+ * types, data after the end) is an error or an entry of kind `other`, never
+ * a guess. No tool is run, so a chart archive can be checked before helm is
+ * even installed.
  */
-
-
 const BLOCK = 512;
-/** A chart archive larger than this unpacked is refused rather than read into memory. */
-const MAX_UNPACKED_BYTES = 256 * 1024 * 1024;
-/**
- * The content of the first regular file in the gzip'd tar `file` whose path
- * satisfies `wanted`, or undefined when there is none. Throws when the file
- * is not a gzip'd tar.
- */
-function readFromTgz(file, wanted) {
-    const tar = external_node_zlib_default().gunzipSync(external_node_fs_default().readFileSync(file), { maxOutputLength: MAX_UNPACKED_BYTES });
+const KINDS = {
+    '\0': 'file',
+    '0': 'file',
+    '7': 'file',
+    '1': 'hard link',
+    '2': 'symbolic link',
+    '5': 'folder'
+};
+/** Entry types whose size field Go ignores: no content follows their header. */
+const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
+/** The file-type bits of the mode field, which Go also reads the kind from. */
+const MODE_TYPE = 0o170000;
+const MODE_TYPES = { file: 0o100000, folder: 0o040000 };
+/** Every entry of the uncompressed tar `tar`; throws when it is not a tar archive or is ambiguous. */
+function readTar(tar) {
+    const entries = [];
     let longName;
+    let pax;
     for (let offset = 0; offset < tar.length;) {
         const header = tar.subarray(offset, offset + BLOCK);
-        if (header.every(byte => byte === 0))
+        if (header.every(byte => byte === 0)) {
+            // Go stops at two zero blocks and refuses a zero block followed by anything else.
+            if (!tar.subarray(offset + BLOCK, offset + 2 * BLOCK).every(byte => byte === 0)) {
+                throw new Error(`the tar archive goes on after its end marker (byte ${offset})`);
+            }
             break;
+        }
         if (header.length < BLOCK)
             throw new Error('the tar archive ends in the middle of a header');
         checkChecksum(header, offset);
-        const size = readSize(header.subarray(124, 136));
-        const type = String.fromCharCode(header[156] || 0x30);
+        const type = String.fromCharCode(header[156]);
+        const paxSize = pax?.get('size');
+        const size = HEADER_ONLY.has(type)
+            ? 0
+            : paxSize !== undefined
+                ? readPaxSize(paxSize)
+                : readSize(header.subarray(124, 136));
         const body = tar.subarray(offset + BLOCK, offset + BLOCK + size);
         if (body.length < size)
             throw new Error('the tar archive ends in the middle of a file');
         offset += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
-        if (type === 'L') {
-            longName = cString(body);
+        if (type === 'L' || type === 'x') {
+            // Go keeps only the last of several, and gives a GNU long name and a pax path each
+            // their own precedence: an archive that has both kinds, or two of one, is ambiguous.
+            if (longName !== undefined || pax !== undefined) {
+                throw new Error('the tar archive has two extended headers for one entry');
+            }
+            if (type === 'L')
+                longName = cString(body);
+            else
+                pax = paxRecords(body);
             continue;
         }
-        if (type === 'x') {
-            longName = paxPath(body) ?? longName;
+        if (type === 'g') {
+            // Go returns a global header as an entry of its own, dropping what came before it.
+            if (longName !== undefined || pax !== undefined) {
+                throw new Error('the tar archive has an extended header before a global one');
+            }
             continue;
         }
-        const prefix = cString(header.subarray(345, 500));
-        const name = longName ?? (prefix ? `${prefix}/` : '') + cString(header.subarray(0, 100));
+        if (type === 'K')
+            continue; // a link's long target: links are refused by kind anyway
+        const name = pax?.get('path') ?? longName ?? headerName(header);
+        const sparse = [...(pax?.keys() ?? [])].some(key => key.startsWith('GNU.sparse.'));
         longName = undefined;
-        if ((type === '0' || type === '\0' || type === '7') && wanted(name.replace(/^\.\//, ''))) {
-            return Buffer.from(body);
-        }
+        pax = undefined;
+        const kind = sparse ? 'other' : kindOf(type, name, readOctal(header.subarray(100, 108)));
+        entries.push({ name, kind, body: kind === 'file' ? body : Buffer.alloc(0) });
     }
-    return undefined;
+    return entries;
+}
+function kindOf(type, name, mode) {
+    // Go reads an old-style entry (type NUL) whose name ends in "/" as a folder.
+    const kind = type === '\0' && name.endsWith('/') ? 'folder' : (KINDS[type] ?? 'other');
+    const modeType = mode & MODE_TYPE;
+    return modeType === 0 || modeType === MODE_TYPES[kind] ? kind : 'other';
+}
+/** ustar splits long paths into prefix and name; GNU and old (v7) headers have no prefix. */
+function headerName(header) {
+    const name = cString(header.subarray(0, 100));
+    const ustar = header.subarray(257, 265).toString('latin1') === 'ustar\u000000';
+    if (!ustar)
+        return name;
+    // star archives end the header with "tar\0" and keep a shorter prefix.
+    const star = header.subarray(508, 512).toString('latin1') === 'tar\u0000';
+    const prefix = cString(header.subarray(345, star ? 476 : 500));
+    return prefix ? `${prefix}/${name}` : name;
 }
 function cString(bytes) {
     const end = bytes.indexOf(0);
@@ -42446,12 +42495,25 @@ function readSize(field) {
         let size = field[0] & 0x7f;
         for (const byte of field.subarray(1))
             size = size * 256 + byte;
+        if (!Number.isSafeInteger(size))
+            throw new Error('a tar header has an invalid size');
         return size;
     }
+    return readOctal(field);
+}
+function readOctal(field) {
     const text = cString(field).trim();
-    const size = text === '' ? 0 : parseInt(text, 8);
-    if (!Number.isSafeInteger(size) || size < 0)
-        throw new Error('a tar header has an invalid size');
+    if (!/^[0-7]*$/.test(text))
+        throw new Error('a tar header has an invalid number');
+    const value = text === '' ? 0 : parseInt(text, 8);
+    if (!Number.isSafeInteger(value))
+        throw new Error('a tar header has an invalid number');
+    return value;
+}
+function readPaxSize(text) {
+    const size = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(size))
+        throw new Error(`a pax header has an invalid size "${text}"`);
     return size;
 }
 function checkChecksum(header, offset) {
@@ -42463,23 +42525,109 @@ function checkChecksum(header, offset) {
     if (stored !== sum)
         throw new Error(`not a tar archive (bad header checksum at byte ${offset})`);
 }
-/** The `path` of a pax extended header: records `<length> <key>=<value>\n`. */
-function paxPath(body) {
-    let found;
-    for (let offset = 0; offset < body.length;) {
+/** The records of a pax extended header: `<length> <key>=<value>\n` each. */
+function paxRecords(body) {
+    const records = new Map();
+    for (let offset = 0; offset < body.length && body[offset] !== 0;) {
         const space = body.indexOf(0x20, offset);
-        if (space === -1)
-            break;
-        const length = parseInt(body.subarray(offset, space).toString('utf8'), 10);
-        if (!Number.isInteger(length) || length <= 0)
-            break;
-        const record = body.subarray(space + 1, offset + length - 1).toString('utf8');
+        const length = space === -1 ? NaN : Number(body.subarray(offset, space).toString('latin1'));
+        const record = body.subarray(space + 1, offset + length);
         const equals = record.indexOf('=');
-        if (record.slice(0, equals) === 'path')
-            found = record.slice(equals + 1);
+        if (!Number.isSafeInteger(length) || length <= 0 || record.at(-1) !== 0x0a || equals < 1) {
+            throw new Error('a pax extended header is malformed');
+        }
+        const key = record.subarray(0, equals).toString('utf8');
+        const value = record.subarray(equals + 1, -1).toString('utf8');
+        if (key === 'path' && value.includes('\0'))
+            throw new Error('a pax path holds a NUL byte');
+        records.set(key, value);
         offset += length;
     }
-    return found;
+    return records;
+}
+
+;// CONCATENATED MODULE: ./src/charts/archive.ts
+/**
+ * A packaged chart read the way helm reads it (helm's pkg/chart/loader): the
+ * first path segment of every entry is the chart folder and is dropped; what
+ * is left must stay inside the chart. Whatever helm would read differently
+ * from these checks is refused, so that the chart checked is the chart
+ * pushed: several top-level folders (helm merges them into one chart, the
+ * last Chart.yaml winning), paths outside the chart, links and devices (helm
+ * reads them as empty files), the same path twice. Sizes are bounded before
+ * anything is parsed.
+ */
+
+
+
+
+const MiB = 1024 * 1024;
+/** helm (v3.17+, v4) refuses a chart whose files unpack to more than this in all... */
+const MAX_CHART_BYTES = 100 * MiB;
+/** ...or to more than this for one file. */
+const MAX_FILE_BYTES = 5 * MiB;
+/** The tar stream holds headers and padding too: room for them over helm's 100 MiB of files. */
+const MAX_TAR_BYTES = MAX_CHART_BYTES + 28 * MiB;
+/** Reads the packaged chart `file`; throws an Error saying what helm would read differently. */
+function readChartArchive(file) {
+    // Compressed, a chart is smaller than unpacked: a larger file is not even read into memory.
+    if (external_node_fs_default().statSync(file).size > MAX_TAR_BYTES) {
+        throw new Error(`it is larger than ${MAX_TAR_BYTES / MiB} MiB; helm reads at most ${MAX_CHART_BYTES / MiB} MiB of files`);
+    }
+    let tar;
+    try {
+        tar = external_node_zlib_default().gunzipSync(external_node_fs_default().readFileSync(file), { maxOutputLength: MAX_TAR_BYTES });
+    }
+    catch (error) {
+        // zlib's errors come from Node's own realm, where `instanceof Error` can fail (jest's vm).
+        const { code, message } = error;
+        if (code === 'ERR_BUFFER_TOO_LARGE') {
+            throw new Error(`it unpacks to more than ${MAX_TAR_BYTES / MiB} MiB; helm reads at most ${MAX_CHART_BYTES / MiB} MiB of files`);
+        }
+        throw new Error(message ?? String(error));
+    }
+    let folder;
+    const files = new Map();
+    let total = 0;
+    for (const entry of readTar(tar)) {
+        if (entry.kind === 'folder')
+            continue; // helm skips them: they hold nothing
+        const shown = `entry "${entry.name}"`;
+        if (entry.kind !== 'file') {
+            throw new Error(`${shown} is a ${entry.kind}: helm would read it as an empty file; a packaged chart holds files and folders only`);
+        }
+        // helm's own split: on "\" when the name has one (archives made on Windows), else on "/".
+        const delimiter = entry.name.includes('\\') ? '\\' : '/';
+        const [top, ...rest] = entry.name.split(delimiter);
+        const inside = external_node_path_default().posix.normalize(rest.join('/')).replace(/(.)\/+$/, '$1');
+        if (top === '' || external_node_path_default().posix.isAbsolute(inside) || /^[a-zA-Z]:\//.test(inside)) {
+            throw new Error(`${shown} is an absolute path (helm: "chart illegally contains absolute paths")`);
+        }
+        if (inside.startsWith('..') || top === '..') {
+            throw new Error(`${shown} reaches outside the chart (helm: "chart illegally references parent directory")`);
+        }
+        if (inside === '.')
+            throw new Error(`${shown} is outside the chart folder`);
+        if (folder !== undefined && top !== folder) {
+            throw new Error(`it holds two top-level folders, "${folder}" and "${top}": helm would read them as one chart, the last Chart.yaml winning`);
+        }
+        folder = top;
+        if (files.has(inside)) {
+            throw new Error(`it holds "${top}/${inside}" twice: helm would keep the last one`);
+        }
+        const size = entry.body.length;
+        if (size > MAX_FILE_BYTES) {
+            throw new Error(`${shown} unpacks to ${size} bytes: helm reads no file over ${MAX_FILE_BYTES / MiB} MiB`);
+        }
+        total += size;
+        if (total > MAX_CHART_BYTES) {
+            throw new Error(`its files unpack to more than ${MAX_CHART_BYTES / MiB} MiB, the most helm reads`);
+        }
+        files.set(inside, entry.body);
+    }
+    if (folder === undefined)
+        throw new Error('it holds no files');
+    return { folder, files };
 }
 
 ;// CONCATENATED MODULE: ./src/charts/metadata.ts
@@ -42489,9 +42637,29 @@ function paxPath(body) {
 
 
 
-/** The top-level Chart.yaml of a packaged chart (`<name>/Chart.yaml`), or undefined. */
+/**
+ * Real Chart.yaml files are a few KB; parsing a huge one takes seconds and
+ * hundreds of MB (a 200 MB description ran Node out of memory).
+ */
+const MAX_CHART_YAML_BYTES = 1024 * 1024;
+/**
+ * The Chart.yaml of a packaged chart (`<folder>/Chart.yaml`, as helm reads
+ * it), or undefined when it has none. Throws when helm would read the archive
+ * differently, or when Chart.yaml is too large to read.
+ */
 function readChartYamlOfTgz(file) {
-    return readFromTgz(file, entry => /^[^/]+\/Chart\.yaml$/.test(entry))?.toString('utf8');
+    const archive = readChartArchive(file);
+    const chartYaml = archive.files.get('Chart.yaml');
+    if (chartYaml === undefined)
+        return undefined;
+    checkChartYamlSize(chartYaml.length, `"${archive.folder}/Chart.yaml"`);
+    // helm drops a UTF-8 byte order mark.
+    return chartYaml.toString('utf8').replace(/^\uFEFF/, '');
+}
+function checkChartYamlSize(bytes, where) {
+    if (bytes > MAX_CHART_YAML_BYTES) {
+        throw new InputError(`${where} is ${bytes} bytes: a Chart.yaml of more than 1 MiB is not read; keep it to a few KB, long text belongs in README.md`);
+    }
 }
 /** The metadata of `source`; an InputError names the chart when it cannot be read. */
 function readMetadata(source) {
@@ -42510,6 +42678,7 @@ function readMetadata(source) {
         return parseChartYaml(text, `Chart.yaml in ${where}`);
     }
     const chartYaml = external_node_path_default().join(source.path, 'Chart.yaml');
+    checkChartYamlSize(external_node_fs_default().statSync(chartYaml).size, `"${shown(chartYaml)}"`);
     const metadata = parseChartYaml(external_node_fs_default().readFileSync(chartYaml, 'utf8'), `"${shown(chartYaml)}"`);
     const requirements = external_node_path_default().join(source.path, 'requirements.yaml');
     // apiVersion v1 charts declare their dependencies in requirements.yaml.
@@ -48251,6 +48420,7 @@ function hasChartYaml(folder) {
 
 
 
+
 /**
  * The OCI tag helm pushes a version as: "+" is not allowed in tags, so helm
  * writes build metadata with "_" (1.0.0+build.1 → 1.0.0_build.1).
@@ -48310,13 +48480,14 @@ function inspect(source, settings) {
 /**
  * Packages the chart folders into `workDir` (inside the private directory),
  * building file:// dependencies first and leaving each folder as it was
- * found. Packaged charts pass through. A chart helm cannot package is an
- * InputError: nothing has been pushed yet.
+ * found. Packaged charts pass through once helm has read them. A chart helm
+ * cannot package or read is an InputError: nothing has been pushed yet.
  */
 async function packageCharts(charts, helm, workDir, settings, log) {
     const prepared = [];
     for (const chart of charts) {
         if (chart.source.kind === 'tgz') {
+            await checkWithHelm(chart, helm);
             prepared.push({ ...chart, file: chart.source.path });
             continue;
         }
@@ -48346,6 +48517,27 @@ async function packageCharts(charts, helm, workDir, settings, log) {
         }
     }
     return prepared;
+}
+/**
+ * Reads a packaged chart with helm's own loader (the one `helm push` runs),
+ * which is stricter than the checks above (values.yaml, templates,
+ * subcharts): a chart helm refuses, or reads as another name or version,
+ * fails here rather than at its push, after the images were pushed.
+ */
+async function checkWithHelm(chart, helm) {
+    const where = describe(chart.source);
+    let shown;
+    try {
+        shown = await helm.showChart(chart.source.path);
+    }
+    catch (error) {
+        const detail = error instanceof ToolError ? lastLines(error.stderr) : messageOf(error);
+        throw new InputError(`helm cannot read ${where}: ${detail}; give a .tgz made by helm package`);
+    }
+    const read = parseChartYaml(shown, `Chart.yaml of ${where} as helm reads it`);
+    if (read.name !== chart.name || read.version !== chart.version) {
+        throw new InputError(`helm reads ${where} as chart "${read.name}" version "${read.version}", not "${chart.name}" version "${chart.version}" as its Chart.yaml says; give a .tgz made by helm package`);
+    }
 }
 function lastLines(text) {
     return text
@@ -48684,41 +48876,62 @@ class RegistryClient {
     async tidied() {
         await Promise.all(this.tidying);
     }
-    /** What `repository:tag` holds, or undefined when there is no such tag (or repository). */
+    /**
+     * What `repository:tag` holds (a GET: Harbor counts it as a pull), or
+     * undefined when there is no such tag. A pull policy that refuses to hand it
+     * out is `{ policy }`, with the registry's words.
+     */
     async manifest(repository, reference) {
-        const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, repository, {
-            headers: { Accept: MANIFEST_ACCEPT },
-            accept: [200, 404]
-        });
+        const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] });
         const body = await response.text();
         if (response.status === 404)
             return undefined;
+        if (response.status === 412)
+            return { policy: errorDetail(body) };
         const parsed = JSON.parse(body);
-        const digest = response.headers.get('docker-content-digest') ?? '';
         return {
-            digest,
+            digest: response.headers.get('docker-content-digest') ?? '',
             mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
             configDigest: parsed.config?.digest,
             layers: (parsed.layers ?? []).map(layer => layer.digest ?? '')
         };
     }
     /**
-     * Harbor's project API (`/api/v2.0/projects/<name>`): whether the account
-     * sees the project. 'unknown' when the registry is not a Harbor.
+     * The digest `repository:tag` holds, from a HEAD (not a pull in Harbor's
+     * audit log, pull time or retention rules), or undefined when there is no
+     * such tag. A pull policy answers a HEAD with a bare 412: the words are then
+     * read from a GET, which the policy refuses too (a refused GET is no pull).
      */
-    async harborProject(name) {
-        const url = `${this.baseUrl}/api/v2.0/projects/${encodeURIComponent(name)}`;
+    async tagDigest(repository, reference) {
+        const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] });
+        await response.arrayBuffer();
+        if (response.status === 404)
+            return undefined;
+        if (response.status === 412) {
+            const held = await this.manifest(repository, reference);
+            return held && 'policy' in held ? held : { policy: 'HTTP 412 Precondition Failed' };
+        }
+        return response.headers.get('docker-content-digest') ?? '';
+    }
+    /**
+     * Whether a Harbor project exists, from `HEAD /api/v2.0/projects?project_name=`,
+     * which answers any signed-in account whether or not it is a member
+     * (Harbor's `HeadProject`; the project itself answers 403 to a non-member
+     * for a missing project too). 'unknown' when the registry is not a Harbor
+     * or the credentials are not taken there (an OIDC user's CLI secret).
+     */
+    async harborProjectExists(name) {
+        const url = `${this.baseUrl}/api/v2.0/projects?project_name=${encodeURIComponent(name)}`;
         const response = await registryFetch(url, this.tls, {
+            method: 'HEAD',
             headers: { Accept: 'application/json', ...this.basicHeader() },
             retry: this.retry
         });
-        const body = await response.text();
+        await response.arrayBuffer();
+        if (response.status === 200)
+            return 'exists';
         const isJson = (response.headers.get('content-type') ?? '').includes('json');
-        if (response.status === 200 && isJson)
-            return 'member';
-        if (response.status === 403 && isJson)
-            return 'hidden';
-        if (response.status === 404 && isJson && /NOT_FOUND/.test(body))
+        if (response.status === 404 && isJson)
             return 'missing';
         return 'unknown';
     }
@@ -48811,8 +49024,19 @@ class RegistryClient {
             throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname);
         const parsed = JSON.parse(body);
         const value = parsed.token ?? parsed.access_token ?? '';
+        const claims = tokenClaims(value);
+        if (this.credentials && claims?.access && !claims.sub) {
+            // Harbor answers wrong credentials with an anonymous token (no
+            // subject) whenever a scope is asked, and 401 only without one
+            // (core/service/token/creator.go): for us that is a rejected login.
+            throw new RegistryError(401, 'the token service answered with an anonymous token: the username or secret was not accepted', url.origin + url.pathname);
+        }
         const seconds = parsed.expires_in ?? DEFAULT_TOKEN_SECONDS;
-        return { value, access: accessClaim(value), staleAt: Date.now() + (seconds * 1000) / 2 };
+        return {
+            value,
+            access: claims?.access && accessOf(claims.access),
+            staleAt: Date.now() + (seconds * 1000) / 2
+        };
     }
 }
 /**
@@ -48842,26 +49066,30 @@ function parseChallenge(header) {
         return { scheme: 'bearer', realm: params.realm, service: params.service };
     return { scheme: 'basic', realm: params.realm };
 }
-/** The granted actions of a JWT's `access` claim; undefined for an opaque token. */
-function accessClaim(token) {
+/** The claims of a JWT; undefined for an opaque token. */
+function tokenClaims(token) {
     const payload = token.split('.')[1];
     if (!payload)
         return undefined;
     try {
         const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-        if (!Array.isArray(claims.access))
-            return undefined;
-        const access = new Map();
-        for (const entry of claims.access) {
-            if (entry.type === 'repository' && entry.name) {
-                access.set(entry.name, new Set(entry.actions ?? []));
-            }
-        }
-        return access;
+        return typeof claims === 'object' && claims !== null ? claims : undefined;
     }
     catch {
         return undefined;
     }
+}
+/** The granted actions per repository of a token's `access` claim. */
+function accessOf(access) {
+    if (!Array.isArray(access))
+        return undefined;
+    const granted = new Map();
+    for (const entry of access) {
+        if (entry.type === 'repository' && entry.name) {
+            granted.set(entry.name, new Set(entry.actions ?? []));
+        }
+    }
+    return granted;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/probe.ts
@@ -49014,6 +49242,14 @@ class Helm {
         if (!file)
             throw new PushError(`helm package "${folder}" wrote no .tgz to ${destination}`);
         return external_node_path_default().resolve(destination, file);
+    }
+    /**
+     * `helm show chart <file>`: the Chart.yaml of a packaged chart as helm's
+     * loader reads it, the loader `helm push` runs too. Throws what helm says
+     * when it refuses the chart.
+     */
+    async showChart(file) {
+        return (await this.helm(['show', 'chart', file])).stdout;
     }
     /** `helm registry login <host>` with the password on stdin, into the private registry config. */
     async login(host, credentials) {
@@ -49971,21 +50207,25 @@ function redacted(url) {
 function decide(ifExists, state) {
     if (state.kind === 'same')
         return 'unchanged';
-    if (state.kind === 'different' && ifExists === 'skip')
+    // A tag whose content a pull policy hides may hold anything: it counts as different.
+    if ((state.kind === 'different' || state.kind === 'unreadable') && ifExists === 'skip') {
         return 'skip';
+    }
     return 'push';
 }
 /** `if-exists: fail`: any tag holding different content stops the step before anything is pushed. */
 function refuseConflicts(ifExists, entries) {
     if (ifExists !== 'fail')
         return;
-    const conflicts = entries.filter(entry => entry.state.kind === 'different');
+    const conflicts = entries.filter(entry => entry.state.kind === 'different' || entry.state.kind === 'unreadable');
     if (conflicts.length === 0)
         return;
     const list = conflicts
-        .map(entry => `"${entry.reference}" (holds ${stateDigest(entry.state)})`)
+        .map(entry => entry.state.kind === 'unreadable'
+        ? `"${entry.reference}" (${heldBy(entry.state)})`
+        : `"${entry.reference}" (holds ${stateDigest(entry.state)})`)
         .join(', ');
-    throw new PushError(`if-exists: fail: ${list} already ${conflicts.length === 1 ? 'holds' : 'hold'} different content; nothing was pushed. Push a new tag, or set if-exists: overwrite or skip`);
+    throw new PushError(`if-exists: fail: ${list} already ${conflicts.length === 1 ? 'holds' : 'hold'} ${conflicts.every(entry => entry.state.kind === 'different') ? 'different' : 'different or unreadable'} content; nothing was pushed. Push a new tag, or set if-exists: overwrite or skip`);
 }
 /** One line of a dry run's plan. */
 function planLine(ifExists, state) {
@@ -49993,24 +50233,70 @@ function planLine(ifExists, state) {
         case 'unchanged':
             return 'unchanged (already holds this content)';
         case 'skip':
-            return `skip (holds other content ${stateDigest(state)}; if-exists: skip)`;
+            return `skip (${heldBy(state)}; if-exists: skip)`;
         default:
             if (state.kind === 'different')
                 return `would overwrite (holds ${state.digest})`;
+            if (state.kind === 'unreadable')
+                return `would overwrite (${heldBy(state)})`;
             return state.kind === 'unknown'
                 ? 'would push (current content unknown)'
                 : 'would push (new tag)';
     }
+}
+/** What a tag holds, in words: its digest, or why its content cannot be read. */
+function heldBy(state) {
+    if (state.kind === 'unreadable') {
+        return `exists, but a pull policy of the project keeps its content from being read (${state.policy})`;
+    }
+    return `holds other content (${stateDigest(state)})`;
 }
 /** The digest a tag holds now, or ''. */
 function stateDigest(state) {
     return 'digest' in state ? state.digest : '';
 }
 
+;// CONCATENATED MODULE: ./src/push/tag-state.ts
+
+/**
+ * What a tag holds now: a HEAD first (a GET is a pull in Harbor's audit log
+ * and retention rules), and the manifest only where the tag exists and its
+ * content must be compared. A tag the account may not read is 'unknown'.
+ */
+async function readTag(client, target) {
+    try {
+        const digest = await client.tagDigest(target.repository, target.tag);
+        if (typeof digest !== 'string')
+            return digest;
+        return await client.manifest(target.repository, target.tag);
+    }
+    catch (error) {
+        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
+            return 'unknown';
+        }
+        throw error;
+    }
+}
+/** A tag compared with what would be pushed. */
+function tagState(held, expected) {
+    if (held === 'unknown')
+        return { kind: 'unknown' };
+    if (!held)
+        return { kind: 'absent' };
+    if ('policy' in held)
+        return { kind: 'unreadable', policy: held.policy };
+    const same = (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
+        (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
+    return { kind: same ? 'same' : 'different', digest: held.digest };
+}
+
 ;// CONCATENATED MODULE: ./src/push/translate.ts
 
 
 
+/** Harbor's roles that may push, and this product's group that has one. */
+const PUSH_ROLES = "Developer, Maintainer or Project Admin; e.g. the project's Edge-Manager group";
+const who = (context) => context.username ? `user "${context.username}"` : 'this account';
 const project = (context) => context.project ? `project "${context.project}"` : `registry "${context.host}"`;
 /** What to tell the user, by the kind of failure; shared by tool output and registry API answers. */
 const ADVICE = {
@@ -50023,8 +50309,12 @@ const ADVICE = {
     readOnlyMode: (c) => `the registry "${c.host}" is in read-only mode (Harbor maintenance): push again when an administrator turns it off`,
     proxyCache: (c) => `${project(c)} is a proxy-cache project, which only mirrors another registry and takes no pushes: push to a normal project`,
     htmlProxy: (c) => `something between here and "${c.host}" (a proxy or firewall) answered with an HTML page instead of the registry: check the proxy settings and that the registry is allowed`,
-    missingProject: (c) => `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path or ask for the project to be created`,
-    loginRejected: (c) => `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$`,
+    missingProject: (c) => `${project(c)} not found: Harbor does not create projects on push; check the registry path or ask for the project to be created`,
+    missingOrHidden: (c) => `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path, or ask a project admin for a role that may push (${PUSH_ROLES})`,
+    noRole: (c) => `${who(c)} has no role in ${project(c)}: ask a project admin for a role that may push (${PUSH_ROLES}); a robot account must be one of this project's, with push permission`,
+    noProject: (c) => `Harbor keeps every repository in a project: "${c.reference ?? ''}" names none; give the project in registry ("${c.host}/<project>"), so that it is pushed as "<project>/${c.reference ?? ''}". Nothing was pushed.`,
+    pullPolicy: (c) => `a pull policy of ${project(c)} (content trust or vulnerability prevention) refuses to read "${c.reference ?? ''}", and ${c.tool} reads a tag that exists before it pushes over it: push a new tag, or ask a project admin to sign the artifact or exempt it`,
+    loginRejected: (c) => `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$ (Harbor's default prefix; an administrator may set another) and name their project: robot$<project>+<name>`,
     pushDenied: (c) => pushDenied(c),
     unreachable: (c) => `"${c.host}" could not be reached or failed temporarily`
 };
@@ -50051,7 +50341,13 @@ const RULES = [
         test: /unknown flag: --/i,
         advice: c => `this ${c.tool} is too old for a flag the registry settings need: put a newer ${c.tool} on PATH, or take it off PATH so that helm-version is installed`
     },
+    // Harbor's pull policies answer 412 too, on reads: never an immutable tag.
+    {
+        test: /PROJECTPOLICYVIOLATION|is not signed by|cannot be pulled due to configured policy|(HEAD|GET) request to \S+\/manifests\/\S+: 412/i,
+        advice: ADVICE.pullPolicy
+    },
     { test: /\b412\b|precondition failed|immutable/i, advice: ADVICE.immutable },
+    { test: /invalid repository name/i, advice: ADVICE.noProject },
     { test: /quota|exceed the configured upper limit/i, advice: ADVICE.quota },
     { test: /read[- ]only mode|registry is in read[- ]only|READ_ONLY/i, advice: ADVICE.readOnlyMode },
     { test: /proxy[- ]cache|proxy project/i, advice: ADVICE.proxyCache },
@@ -50080,7 +50376,7 @@ function pushDenied(c) {
     if (!c.username) {
         return `the registry refused the push to ${project(c)}: no username/password were given, so the ${c.tool} login already on this machine was used; set username and password`;
     }
-    return `user "${c.username}" may pull but not push to ${project(c)}: it needs a read-write role (e.g. the project's Edge-Manager group)`;
+    return `user "${c.username}" may pull but not push to ${project(c)}: it needs a role that may push (${PUSH_ROLES})`;
 }
 /**
  * Turns a failure (a tool's output, a registry's error answer, a network
@@ -50109,12 +50405,49 @@ function failureText(error) {
         return `timeout: ${String(message)}`;
     return messageOf(error);
 }
+/** The last non-empty line of a tool's output: usually the one that says what went wrong. */
 function lastLine(text) {
     const lines = text
         .trim()
         .split('\n')
         .filter(line => line.trim() !== '');
     return (lines.at(-1) ?? '').replace(/^(Error: |error: )/, '').trim();
+}
+
+;// CONCATENATED MODULE: ./src/push/read-back.ts
+
+
+
+/**
+ * Reads a pushed tag's digest back (a HEAD: no pull in Harbor's books) and
+ * checks that it is what the tool says it pushed. Returns a note when a pull
+ * policy of the project refuses to say (Harbor's content trust or
+ * vulnerability prevention answer 412 to reading a manifest): the push landed,
+ * and the digest is the one the push reported. Throws when the tag holds
+ * something else (another push raced this one) or nothing.
+ */
+async function readBack(client, target, pushed, context) {
+    const held = await client.tagDigest(target.repository, target.tag).catch((error) => {
+        throw translateFailure(error, context);
+    });
+    if (held !== undefined && typeof held !== 'string') {
+        return `pushed; the project's pull policy keeps it from being read back (${held.policy}), so the digest is the one the push reported`;
+    }
+    if (held !== pushed) {
+        throw new PushError(`the push of "${context.reference ?? ''}" reported ${pushed}, but the registry holds ${held ?? 'nothing'} for that tag: another push may have raced this one; check the tag`);
+    }
+    return undefined;
+}
+/**
+ * After a tool reported a failure: whether the tag holds what was to be
+ * pushed all the same (a tool may fail after the registry took the push, for
+ * example writing its digest file on a full disk). Its digest when it does;
+ * undefined when it does not, or when the registry cannot tell.
+ */
+async function landedAnyway(client, target, expected) {
+    const held = await readTag(client, target).catch(() => 'unknown');
+    const state = tagState(held, expected);
+    return state.kind === 'same' ? state.digest : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/push/preflight.ts
@@ -50125,6 +50458,9 @@ function lastLine(text) {
 
 
 
+
+/** The `service` of Harbor's token realm: how a Harbor is told from other registries. */
+const HARBOR_SERVICE = 'harbor-registry';
 /**
  * Asks the registry, before anything is pushed, what a push would run into:
  * TLS and plain HTTP, whether the login is accepted, what each target tag
@@ -50167,6 +50503,12 @@ async function preflight(settings, tls, toolName, targets, expected, log) {
     const baseUrl = `${probe.scheme}://${host}`;
     const client = new RegistryClient(baseUrl, tls, credentials, retry, probe.challenge);
     const challenge = await client.ping().catch(fail);
+    // Harbor keeps every repository in a project (its artifactinfo middleware
+    // answers 400 to a one-segment name): bad input, said before any login.
+    const bare = targets.filter(target => !target.repository.includes('/'));
+    if (challenge.service === HARBOR_SERVICE && bare.length > 0) {
+        throw new InputError(ADVICE.noProject({ ...context, reference: bare[0].repository }));
+    }
     if (!credentials) {
         if (challenge.scheme !== 'none') {
             log.info(`No username/password: the registry API cannot be asked about permissions or existing tags; the push relies on the ${toolName} login on this machine`);
@@ -50192,40 +50534,29 @@ async function preflight(settings, tls, toolName, targets, expected, log) {
     ];
     const granted = await client.grantedActions(toPush).catch(fail);
     const denied = toPush.filter(repository => !granted.get(repository)?.has('push'));
-    const problems = [];
-    for (const project of new Set(denied.map(repository => repository.split('/')[0]))) {
+    const problems = await Promise.all([...new Set(denied.map(repository => repository.split('/')[0]))].map(async (project) => {
         const projectContext = { ...context, action: 'push', project };
-        const visibility = await client.harborProject(project).catch(() => 'unknown');
-        problems.push(visibility === 'missing' || visibility === 'hidden'
-            ? ADVICE.missingProject(projectContext)
-            : ADVICE.pushDenied(projectContext));
-    }
+        const mayPull = denied.some(repository => repository.split('/')[0] === project && granted.get(repository)?.has('pull'));
+        // Harbor grants pull to a read-only role (and on a public project) and
+        // nothing where the project is missing or the account has no role in
+        // it; only the existence check tells those two apart.
+        if (mayPull)
+            return ADVICE.pushDenied(projectContext);
+        const exists = await client.harborProjectExists(project).catch(() => 'unknown');
+        if (exists === 'missing')
+            return ADVICE.missingProject(projectContext);
+        if (exists === 'exists')
+            return ADVICE.noRole(projectContext);
+        return ADVICE.missingOrHidden(projectContext);
+    }));
     if (problems.length > 0)
         throw new PushError(`${problems.join('; ')}. Nothing was pushed.`);
     log.info(`Registry ${baseUrl}: login accepted, ${toPush.length > 0 ? `push allowed to ${toPush.length} repositories` : 'nothing to push'}`);
     return { client, states };
 }
-/**
- * What each target tag holds now, read from the registry. A tag the account
- * may not read is 'unknown': the push rights check then says why.
- */
+/** What each target tag holds now, read from the registry; the push rights check says why where 'unknown'. */
 function readTags(client, targets) {
-    return mapWithLimit(targets, 8, target => client.manifest(target.repository, target.tag).catch((error) => {
-        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
-            return 'unknown';
-        }
-        throw error;
-    }));
-}
-/** A tag compared with what would be pushed. */
-function tagState(held, expected) {
-    if (held === 'unknown')
-        return { kind: 'unknown' };
-    if (!held)
-        return { kind: 'absent' };
-    const same = (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
-        (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
-    return { kind: same ? 'same' : 'different', digest: held.digest };
+    return mapWithLimit(targets, 8, target => readTag(client, target));
 }
 
 ;// CONCATENATED MODULE: ./src/push/retry.ts
@@ -50257,6 +50588,7 @@ async function withRetries(attempt, translate, options) {
 }
 
 ;// CONCATENATED MODULE: ./src/push/push-charts.ts
+
 
 
 
@@ -50301,7 +50633,7 @@ async function prepareChartPush(settings, run, paths, log, locate = locateHelm) 
         reference: chartReference(settings.registry.prefix, chart),
         state: states[index]
     })));
-    const plan = { states, client: check.client, repositories: targets.map(t => t.repository) };
+    const plan = { states, client: check.client, targets };
     return {
         charts,
         push: async (options) => {
@@ -50379,7 +50711,7 @@ async function pushCharts(settings, helm, charts, log, options = {}) {
         if (decision !== 'push') {
             log.info(decision === 'unchanged'
                 ? `Unchanged: ${reference} already holds ${chart.name} ${chart.version} (${stateDigest(state)})`
-                : `Skipped: ${reference} holds another chart (${stateDigest(state)}); if-exists: skip`);
+                : `Skipped: ${reference} ${heldBy(state)}; if-exists: skip`);
             const status = decision === 'unchanged' ? 'unchanged' : 'skipped';
             return {
                 chart: chart.name,
@@ -50390,8 +50722,8 @@ async function pushCharts(settings, helm, charts, log, options = {}) {
                 seconds: 0
             };
         }
-        if (state.kind === 'different') {
-            log.warning(`Overwriting ${reference}: it holds another chart (${state.digest}); if-exists: overwrite`);
+        if (state.kind === 'different' || state.kind === 'unreadable') {
+            log.warning(`Overwriting ${reference}: it ${heldBy(state)}; if-exists: overwrite`);
         }
         log.info(`Pushing chart ${chart.name} ${chart.version} -> ${reference}`);
         const started = Date.now();
@@ -50399,8 +50731,7 @@ async function pushCharts(settings, helm, charts, log, options = {}) {
         const pushContext = {
             ...context,
             action: 'push',
-            // Without a path, Harbor takes the chart name for the project.
-            project: context.project || chart.name,
+            project: context.project,
             reference
         };
         let result;
@@ -50413,36 +50744,37 @@ async function pushCharts(settings, helm, charts, log, options = {}) {
                 notes.push(`helm reported ${pushed.pushed}, not ${reference.slice('oci://'.length)}`);
             }
             const client = options.plan?.client;
-            if (client) {
-                const repository = options.plan?.repositories[index] ?? '';
-                const held = await client
-                    .manifest(repository, ociTag(chart.version))
-                    .catch((error) => {
-                    throw translateFailure(error, pushContext);
-                });
-                if (held?.digest !== pushed.digest) {
-                    throw new PushError(`helm pushed ${reference} as ${pushed.digest}, but the registry holds ${held?.digest ?? 'nothing'} for that tag: another push may have raced this one; check the tag`);
-                }
-            }
+            const target = options.plan?.targets[index];
+            const note = client && target && (await readBack(client, target, pushed.digest, pushContext));
+            if (note)
+                notes.push(note);
             result = {
                 chart: chart.name,
                 version: chart.version,
                 reference: `oci://${pushed.pushed}`,
                 digest: pushed.digest,
                 status: 'pushed',
+                ...(note ? { note } : {}),
                 seconds: since(started)
             };
         }
         catch (error) {
+            // helm may fail after the registry took the push: say what the registry holds.
+            const client = options.plan?.client;
+            const target = options.plan?.targets[index];
+            const landed = client && target && (await landedAnyway(client, target, target));
+            const note = `helm reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this chart`;
             result = {
                 chart: chart.name,
                 version: chart.version,
                 reference,
-                digest: '',
-                status: 'failed',
-                error: messageOf(error),
+                ...(landed
+                    ? { digest: landed, status: 'pushed', note }
+                    : { digest: '', status: 'failed', error: messageOf(error) }),
                 seconds: since(started)
             };
+            if (landed)
+                notes.push(note);
         }
         progress.done++;
         log.group(`${result.status} chart ${result.reference} (${progress.done}/${progress.total}, ${result.seconds}s)`, [
@@ -50484,6 +50816,7 @@ function repositoryAndTag(reference) {
 }
 
 ;// CONCATENATED MODULE: ./src/push/push-images.ts
+
 
 
 
@@ -50639,7 +50972,7 @@ async function handleTarget(target, run) {
         const digest = stateDigest(target.state);
         run.log.info(decision === 'unchanged'
             ? `Unchanged: ${destination} already holds ${source} (${digest})`
-            : `Skipped: ${destination} holds other content (${digest}); if-exists: skip`);
+            : `Skipped: ${destination} ${heldBy(target.state)}; if-exists: skip`);
         return {
             source,
             destination,
@@ -50648,8 +50981,8 @@ async function handleTarget(target, run) {
             seconds: 0
         };
     }
-    if (target.state.kind === 'different') {
-        run.log.warning(`Overwriting ${destination}: it holds other content (${target.state.digest}); if-exists: overwrite`);
+    if (target.state.kind === 'different' || target.state.kind === 'unreadable') {
+        run.log.warning(`Overwriting ${destination}: it ${heldBy(target.state)}; if-exists: overwrite`);
     }
     run.log.info(`Pushing ${source} -> ${destination}`);
     const started = Date.now();
@@ -50670,18 +51003,34 @@ async function handleTarget(target, run) {
             ...run.retry,
             onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
         });
-        await confirmDigest(run.client, target, digest, pushContext);
-        result = { source, destination, digest, status: 'pushed', seconds: push_images_since(started) };
-    }
-    catch (error) {
+        const note = run.client && (await readBack(run.client, target, digest, pushContext));
+        if (note)
+            notes.push(note);
         result = {
             source,
             destination,
-            digest: '',
-            status: 'failed',
-            error: messageOf(error),
+            digest,
+            status: 'pushed',
+            ...(note ? { note } : {}),
             seconds: push_images_since(started)
         };
+    }
+    catch (error) {
+        // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
+        const landed = run.client && (await landedAnyway(run.client, target, { configDigest: target.local.id }));
+        const note = `${run.tool.name} reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this image`;
+        result = landed
+            ? { source, destination, digest: landed, status: 'pushed', note, seconds: push_images_since(started) }
+            : {
+                source,
+                destination,
+                digest: '',
+                status: 'failed',
+                error: messageOf(error),
+                seconds: push_images_since(started)
+            };
+        if (landed)
+            notes.push(note);
     }
     clearInterval(heartbeat);
     run.progress.done++;
@@ -50692,17 +51041,6 @@ async function handleTarget(target, run) {
         ...notes
     ]);
     return result;
-}
-/** The registry must now hold what the tool says it pushed. */
-async function confirmDigest(client, target, digest, context) {
-    if (!client)
-        return;
-    const manifest = await client.manifest(target.repository, target.tag).catch((error) => {
-        throw translateFailure(error, context);
-    });
-    if (manifest?.digest !== digest) {
-        throw new PushError(`the push of "${target.destination}" reported ${digest}, but the registry holds ${manifest?.digest ?? 'nothing'} for that tag: another push may have raced this one; check the tag`);
-    }
 }
 /**
  * Every source in local storage, in order. Every missing source is named at

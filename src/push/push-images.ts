@@ -1,15 +1,17 @@
-import { InputError, PushError, messageOf } from '../errors.js'
+import { InputError, messageOf } from '../errors.js'
 import type { Log } from '../log.js'
 import type { RegistryClient } from '../registry/client.js'
 import type { Settings } from '../settings/settings.js'
 import type { ContainerTool, LocalImage } from '../tools/container-tool.js'
 import { planImages, projectOf, repositoryAndTag } from './plan.js'
 import { mapAfter } from '../pool.js'
-import { decide, planLine, refuseConflicts, stateDigest } from './decide.js'
-import { type TagState, preflight } from './preflight.js'
+import { decide, heldBy, planLine, refuseConflicts, stateDigest } from './decide.js'
+import { landedAnyway, readBack } from './read-back.js'
+import { preflight } from './preflight.js'
+import type { TagState } from './tag-state.js'
 import type { ImageResult } from './results.js'
 import { withRetries } from './retry.js'
-import { type FailureContext, translateFailure } from './translate.js'
+import { type FailureContext, lastLine, translateFailure } from './translate.js'
 
 /** How often a long push says it is still going. */
 const HEARTBEAT_MS = 20_000
@@ -223,7 +225,7 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
     run.log.info(
       decision === 'unchanged'
         ? `Unchanged: ${destination} already holds ${source} (${digest})`
-        : `Skipped: ${destination} holds other content (${digest}); if-exists: skip`
+        : `Skipped: ${destination} ${heldBy(target.state)}; if-exists: skip`
     )
     return {
       source,
@@ -233,10 +235,8 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
       seconds: 0
     }
   }
-  if (target.state.kind === 'different') {
-    run.log.warning(
-      `Overwriting ${destination}: it holds other content (${target.state.digest}); if-exists: overwrite`
-    )
+  if (target.state.kind === 'different' || target.state.kind === 'unreadable') {
+    run.log.warning(`Overwriting ${destination}: it ${heldBy(target.state)}; if-exists: overwrite`)
   }
   run.log.info(`Pushing ${source} -> ${destination}`)
   const started = Date.now()
@@ -264,17 +264,32 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
           notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
       }
     )
-    await confirmDigest(run.client, target, digest, pushContext)
-    result = { source, destination, digest, status: 'pushed', seconds: since(started) }
-  } catch (error) {
+    const note = run.client && (await readBack(run.client, target, digest, pushContext))
+    if (note) notes.push(note)
     result = {
       source,
       destination,
-      digest: '',
-      status: 'failed',
-      error: messageOf(error),
+      digest,
+      status: 'pushed',
+      ...(note ? { note } : {}),
       seconds: since(started)
     }
+  } catch (error) {
+    // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
+    const landed =
+      run.client && (await landedAnyway(run.client, target, { configDigest: target.local.id }))
+    const note = `${run.tool.name} reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this image`
+    result = landed
+      ? { source, destination, digest: landed, status: 'pushed', note, seconds: since(started) }
+      : {
+          source,
+          destination,
+          digest: '',
+          status: 'failed',
+          error: messageOf(error),
+          seconds: since(started)
+        }
+    if (landed) notes.push(note)
   }
   clearInterval(heartbeat)
   run.progress.done++
@@ -288,24 +303,6 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
     ]
   )
   return result
-}
-
-/** The registry must now hold what the tool says it pushed. */
-async function confirmDigest(
-  client: RegistryClient | undefined,
-  target: Target,
-  digest: string,
-  context: FailureContext
-): Promise<void> {
-  if (!client) return
-  const manifest = await client.manifest(target.repository, target.tag).catch((error: unknown) => {
-    throw translateFailure(error, context)
-  })
-  if (manifest?.digest !== digest) {
-    throw new PushError(
-      `the push of "${target.destination}" reported ${digest}, but the registry holds ${manifest?.digest ?? 'nothing'} for that tag: another push may have raced this one; check the tag`
-    )
-  }
 }
 
 /**

@@ -11,6 +11,8 @@ export interface ImageResult {
   status: Status
   /** Why it failed (or was skipped), in words a user can act on. */
   error?: string
+  /** What a person should know about a push that landed (a pull policy kept it from being read back). */
+  note?: string
   /** Wall time of the push, in seconds. */
   seconds: number
 }
@@ -25,6 +27,7 @@ export interface ChartResult {
   digest: string
   status: Status
   error?: string
+  note?: string
   seconds: number
 }
 

@@ -28,8 +28,8 @@ export async function writeSummary(registry: string, report: Report): Promise<vo
     code(result.source),
     code(result.destination),
     result.digest ? code(shortDigest(result.digest)) : '—',
-    result.error
-      ? `${STATUS_ICON[result.status]}: ${escape(redactUserinfo(result.error))}`
+    result.error || result.note
+      ? `${STATUS_ICON[result.status]}: ${escape(redactUserinfo(result.error ?? result.note ?? ''))}`
       : STATUS_ICON[result.status],
     `${result.seconds}s`
   ])

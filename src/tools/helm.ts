@@ -120,6 +120,15 @@ export class Helm {
     return path.resolve(destination, file)
   }
 
+  /**
+   * `helm show chart <file>`: the Chart.yaml of a packaged chart as helm's
+   * loader reads it, the loader `helm push` runs too. Throws what helm says
+   * when it refuses the chart.
+   */
+  async showChart(file: string): Promise<string> {
+    return (await this.helm(['show', 'chart', file])).stdout
+  }
+
   /** `helm registry login <host>` with the password on stdin, into the private registry config. */
   async login(host: string, credentials: Credentials): Promise<void> {
     // Without this, a docker-credential-secretservice (or -pass) on PATH gets the login.
