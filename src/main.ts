@@ -33,7 +33,7 @@ function printInert(lines: string[]): void {
 export async function run(): Promise<void> {
   markMainStarted()
   try {
-    const settings = getSettings()
+    const settings = getSettings(actionLog)
     // State is saved before each thing it names exists, so the post step can
     // clean up after a main step that was killed.
     const report = await harborPush(settings, actionLog, {

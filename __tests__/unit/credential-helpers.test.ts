@@ -76,6 +76,16 @@ describe('checkRegistriesConfDropIns', () => {
     expect((error as Error).message).toContain(file)
   })
 
+  test('looks in XDG_CONFIG_HOME too (newer podman reads the user configuration there)', () => {
+    const xdg = path.join(root, 'xdg')
+    const file = path.join(xdg, 'containers/registries.conf.d/10-pass.conf')
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(file, 'credential-helpers = ["pass"]\n')
+    expect(() =>
+      checkRegistriesConfDropIns({ HOME: path.join(root, 'empty-home'), XDG_CONFIG_HOME: xdg })
+    ).toThrow(/credential helper "pass"/)
+  })
+
   test('accepts drop-ins that keep the auth file first, or set no helpers', () => {
     fs.writeFileSync(
       path.join(dropIns, '50-helpers.conf'),

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { secretForms } from '../credentials/secrets.js'
+import type { Log } from '../log.js'
 import { userinfoPasswords } from '../redact.js'
 import { loadSettings } from '../settings/load.js'
 import { type RawInputs, withoutFinalNewline } from '../settings/parse.js'
@@ -30,8 +31,16 @@ export const INPUT_NAMES = [
   'summary'
 ] as const
 
-/** Reads the action's inputs once and returns the validated settings. */
-export function getSettings(): Settings {
+const plainLog: Pick<Log, 'info' | 'warning'> = {
+  info: message => core.info(message),
+  warning: message => core.warning(message)
+}
+
+/**
+ * Reads the action's inputs once and returns the validated settings; remarks
+ * about them go to `log` (the action's, which keeps outside text inert).
+ */
+export function getSettings(log: Pick<Log, 'info' | 'warning'> = plainLog): Settings {
   const raw: RawInputs = {}
   for (const name of INPUT_NAMES) raw[name] = core.getInput(name)
   // Spaces at either end belong to the secret: not trimmed (settings drop a final newline only).
@@ -47,8 +56,8 @@ export function getSettings(): Settings {
   for (const password of userinfoPasswords(Object.values(raw).join('\n'))) core.setSecret(password)
   const settings = loadSettings(
     raw,
-    message => core.warning(message),
-    message => core.info(message)
+    message => log.warning(message),
+    message => log.info(message)
   )
   // The auth files hold base64(user:password); mask that form too.
   if (settings.credentials) core.setSecret(secretForms(settings.credentials)[1])

@@ -61,10 +61,9 @@ export function writeAuthFileOnlyRegistriesConf(file: string, env = process.env)
  * secret: refuse before the login rather than hand it over.
  */
 export function checkRegistriesConfDropIns(env = process.env): void {
-  const home = env.HOME || os.homedir()
   const dirs = [
     '/etc/containers/registries.conf.d',
-    path.join(home, '.config/containers/registries.conf.d')
+    ...userConfigDirs(env).map(dir => path.join(dir, 'containers/registries.conf.d'))
   ]
   for (const dir of dirs) {
     let names: string[]
@@ -88,9 +87,17 @@ export function checkRegistriesConfDropIns(env = process.env): void {
 /** The main registries.conf podman reads: CONTAINERS_REGISTRIES_CONF, the user's, or the system's. */
 function mainRegistriesConf(env: NodeJS.ProcessEnv): string | undefined {
   if (env.CONTAINERS_REGISTRIES_CONF) return env.CONTAINERS_REGISTRIES_CONF
-  const user = path.join(env.HOME || os.homedir(), '.config/containers/registries.conf')
-  if (fs.existsSync(user)) return user
+  for (const dir of userConfigDirs(env)) {
+    const user = path.join(dir, 'containers/registries.conf')
+    if (fs.existsSync(user)) return user
+  }
   return '/etc/containers/registries.conf'
+}
+
+/** Where podman looks for the user's configuration: ~/.config (podman 4), and XDG_CONFIG_HOME (newer). */
+function userConfigDirs(env: NodeJS.ProcessEnv): string[] {
+  const home = path.join(env.HOME || os.homedir(), '.config')
+  return [...new Set([env.XDG_CONFIG_HOME || home, home])]
 }
 
 /** The `credential-helpers` list a TOML file sets at its top level, if it does. */
