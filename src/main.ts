@@ -1,29 +1,39 @@
 import * as core from '@actions/core'
 import { InputError, messageOf } from './errors.js'
-import type { Log } from './log.js'
+import { type Log, inertForRunner } from './log.js'
 import { harborPush } from './push/harbor-push.js'
+import { redactUserinfo } from './redact.js'
 import { countLine, failureList } from './push/results.js'
 import { getSettings } from './runner/inputs.js'
 import { setOutputs } from './runner/outputs.js'
 import { markMainStarted, savePlacedCaFile, savePrivateDir } from './runner/state.js'
 import { writeSummary } from './runner/summary.js'
 
-/** The runner's log, with groups. */
+/**
+ * The runner's log, with groups. The one place the action prints what the
+ * core reports, so the one place that keeps outside text from being read as
+ * workflow commands (inertForRunner) and URLs from showing their login.
+ * Warnings and errors go as command data, which @actions/core escapes.
+ */
 export const actionLog: Log = {
-  info: message => core.info(message),
-  warning: message => core.warning(message),
+  info: message => printInert([message]),
+  warning: message => core.warning(redactUserinfo(message)),
   group: (title, lines) => {
-    core.startGroup(title)
-    for (const line of lines) core.info(line)
+    core.startGroup(redactUserinfo(title))
+    printInert(lines)
     core.endGroup()
   }
+}
+
+function printInert(lines: string[]): void {
+  for (const line of inertForRunner(lines.map(redactUserinfo))) core.info(line)
 }
 
 /** The main step; the one error boundary of the action. */
 export async function run(): Promise<void> {
   markMainStarted()
   try {
-    const settings = getSettings()
+    const settings = getSettings(actionLog)
     // State is saved before each thing it names exists, so the post step can
     // clean up after a main step that was killed.
     const report = await harborPush(settings, actionLog, {
@@ -34,9 +44,9 @@ export async function run(): Promise<void> {
     if (settings.summary) await writeSummary(settings.registry.prefix, report)
     core.info(countLine([...report.images, ...report.charts]))
     const failures = failureList(report)
-    if (failures) core.setFailed(failures)
+    if (failures) core.setFailed(redactUserinfo(failures))
   } catch (error) {
     const prefix = error instanceof InputError ? 'Invalid input: ' : ''
-    core.setFailed(`${prefix}${messageOf(error)}`)
+    core.setFailed(redactUserinfo(`${prefix}${messageOf(error)}`))
   }
 }

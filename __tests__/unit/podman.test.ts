@@ -118,7 +118,11 @@ describe('login', () => {
           '--password-stdin',
           HOST
         ],
-        options: { input: PASSWORD }
+        // A registries.conf of its own keeps the login off credential helpers.
+        options: {
+          input: PASSWORD,
+          env: { CONTAINERS_REGISTRIES_CONF: path.join(dir, 'podman-registries.conf') }
+        }
       }
     ])
   })
@@ -179,7 +183,7 @@ describe('push', () => {
           SOURCE,
           `docker://${DESTINATION}`
         ],
-        options: undefined
+        options: { env: { CONTAINERS_REGISTRIES_CONF: path.join(dir, 'podman-registries.conf') } }
       }
     ])
   })

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { type Report, type Status, countLine } from '../push/results.js'
+import { redactUserinfo } from '../redact.js'
 
 const STATUS_ICON: Record<Status, string> = {
   pushed: '✅ pushed',
@@ -28,7 +29,7 @@ export async function writeSummary(registry: string, report: Report): Promise<vo
     code(result.destination),
     result.digest ? code(shortDigest(result.digest)) : '—',
     result.error || result.note
-      ? `${STATUS_ICON[result.status]}: ${escape(result.error ?? result.note ?? '')}`
+      ? `${STATUS_ICON[result.status]}: ${escape(redactUserinfo(result.error ?? result.note ?? ''))}`
       : STATUS_ICON[result.status],
     `${result.seconds}s`
   ])

@@ -12,6 +12,10 @@ import {
   inspectLocalImages,
   parseLocalImage
 } from './container-tool.js'
+import {
+  checkRegistriesConfDropIns,
+  writeAuthFileOnlyRegistriesConf
+} from './credential-helpers.js'
 import type { Runner } from './exec.js'
 
 /**
@@ -22,6 +26,8 @@ export class Podman implements ContainerTool {
   readonly name = 'podman'
   private readonly authFile: string
   private readonly certDir: string
+  /** A registries.conf whose credential-helpers is the auth file only (see credential-helpers.ts). */
+  private readonly registriesConf: string
   private digestCount = 0
 
   constructor(
@@ -31,6 +37,7 @@ export class Podman implements ContainerTool {
   ) {
     this.authFile = path.join(paths.dir, 'podman-auth.json')
     this.certDir = path.join(paths.dir, 'podman-certs')
+    this.registriesConf = path.join(paths.dir, 'podman-registries.conf')
   }
 
   async prepare(): Promise<string> {
@@ -43,6 +50,10 @@ export class Podman implements ContainerTool {
       )
     }
     if (this.tls.caFile) this.prepareCertDir()
+    if (this.paths.isolated) {
+      checkRegistriesConfDropIns()
+      writeAuthFileOnlyRegistriesConf(this.registriesConf)
+    }
     return version
   }
 
@@ -92,21 +103,25 @@ export class Podman implements ContainerTool {
         '--password-stdin',
         host
       ],
-      { input: credentials.password }
+      { input: credentials.password, ...this.registryEnv() }
     )
   }
 
   async push(source: string, destination: string): Promise<string> {
     const digestFile = path.join(this.paths.dir, `digest-${++this.digestCount}`)
     try {
-      await this.run('podman', [
-        'push',
-        ...this.registryFlags(),
-        '--digestfile',
-        digestFile,
-        source,
-        `docker://${destination}`
-      ])
+      await this.run(
+        'podman',
+        [
+          'push',
+          ...this.registryFlags(),
+          '--digestfile',
+          digestFile,
+          source,
+          `docker://${destination}`
+        ],
+        this.registryEnv()
+      )
       const digest = DIGEST.exec(fs.readFileSync(digestFile, 'utf8'))
       if (!digest) throw new PushError(`podman pushed "${destination}" but wrote no digest`)
       return digest[0]
@@ -121,6 +136,11 @@ export class Podman implements ContainerTool {
     if (!this.tls.tlsVerify) flags.push('--tls-verify=false')
     if (this.tls.caFile) flags.push('--cert-dir', this.certDir)
     return flags
+  }
+
+  /** The environment of commands that read or write the login: the private registries.conf. */
+  private registryEnv(): { env?: Record<string, string> } {
+    return this.paths.isolated ? { env: { CONTAINERS_REGISTRIES_CONF: this.registriesConf } } : {}
   }
 
   /** podman trusts every `*.crt` in `--cert-dir`; a private copy keeps the user's folder out of it. */
