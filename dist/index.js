@@ -31609,26 +31609,19 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6780:
+/***/ 1655:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  b: () => (/* binding */ createPrivateDir),
-  V: () => (/* binding */ removePrivateDir)
-});
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-;// CONCATENATED MODULE: ./src/credentials/private-dir.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   V: () => (/* binding */ removePrivateDir),
+/* harmony export */   b: () => (/* binding */ createPrivateDir)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
 
 
 
@@ -31639,18 +31632,18 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
  * ends (by the post step if the main step died).
  */
 function createPrivateDir() {
-    const root = process.env.RUNNER_TEMP || external_node_os_default().tmpdir();
-    external_node_fs_default().mkdirSync(root, { recursive: true });
-    const dir = external_node_fs_default().mkdtempSync(external_node_path_default().join(root, 'harbor-push-'));
-    external_node_fs_default().chmodSync(dir, 0o700);
+    const root = process.env.RUNNER_TEMP || node_os__WEBPACK_IMPORTED_MODULE_1___default().tmpdir();
+    node_fs__WEBPACK_IMPORTED_MODULE_0___default().mkdirSync(root, { recursive: true });
+    const dir = node_fs__WEBPACK_IMPORTED_MODULE_0___default().mkdtempSync(node_path__WEBPACK_IMPORTED_MODULE_2___default().join(root, 'harbor-push-'));
+    node_fs__WEBPACK_IMPORTED_MODULE_0___default().chmodSync(dir, 0o700);
     return dir;
 }
 /** Removes the private directory; safe to call twice or on a path already gone. */
 function removePrivateDir(dir) {
     // Only ever remove what createPrivateDir made, whatever the saved state says.
-    if (!external_node_path_default().basename(dir).startsWith('harbor-push-'))
+    if (!node_path__WEBPACK_IMPORTED_MODULE_2___default().basename(dir).startsWith('harbor-push-'))
         return;
-    external_node_fs_default().rmSync(dir, { recursive: true, force: true });
+    node_fs__WEBPACK_IMPORTED_MODULE_0___default().rmSync(dir, { recursive: true, force: true });
 }
 
 
@@ -31712,7 +31705,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4610);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5251);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6003);
 /** The action's entry: main and post steps share one bundle; saved state tells them apart. */
@@ -31729,7 +31722,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4610:
+/***/ 5251:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31744,8 +31737,30 @@ __nccwpck_require__.d(__webpack_exports__, {
 var lib_core = __nccwpck_require__(6058);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/credentials/private-dir.ts + 1 modules
-var private_dir = __nccwpck_require__(6780);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+var external_node_crypto_default = /*#__PURE__*/__nccwpck_require__.n(external_node_crypto_);
+;// CONCATENATED MODULE: ./src/log.ts
+
+/**
+ * Lines that a GitHub runner shows and never obeys. The runner reads any
+ * output line that starts with `::` (after white space) as a workflow
+ * command, and any line holding `##[` as one in the old syntax: text from
+ * outside (registry answers, tool output) could end the step with its own
+ * `::error::`, save state the post step trusts, or stop masking. When a
+ * line could be read so, the block is fenced with `::stop-commands::` and a
+ * token nobody outside can know, which switches every command off until
+ * the token comes back: nothing needs escaping, and the text is shown as
+ * it came.
+ */
+function inertForRunner(lines, token = `hp-${(0,external_node_crypto_.randomUUID)()}`) {
+    if (!lines.some(line => /::|##\[/.test(line)))
+        return lines;
+    return [`::stop-commands::${token}`, ...lines, `::${token}::`];
+}
+
+// EXTERNAL MODULE: ./src/credentials/private-dir.ts
+var private_dir = __nccwpck_require__(1655);
 // EXTERNAL MODULE: ./src/tools/docker.ts + 1 modules
 var docker = __nccwpck_require__(4242);
 // EXTERNAL MODULE: external "node:fs"
@@ -31756,7 +31771,10 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/tools/container-tool.ts
 var container_tool = __nccwpck_require__(7131);
+// EXTERNAL MODULE: ./src/tools/credential-helpers.ts
+var credential_helpers = __nccwpck_require__(1342);
 ;// CONCATENATED MODULE: ./src/tools/podman.ts
+
 
 
 
@@ -31772,6 +31790,8 @@ class Podman {
     name = 'podman';
     authFile;
     certDir;
+    /** A registries.conf whose credential-helpers is the auth file only (see credential-helpers.ts). */
+    registriesConf;
     digestCount = 0;
     constructor(run, paths, tls) {
         this.run = run;
@@ -31779,6 +31799,7 @@ class Podman {
         this.tls = tls;
         this.authFile = external_node_path_default().join(paths.dir, 'podman-auth.json');
         this.certDir = external_node_path_default().join(paths.dir, 'podman-certs');
+        this.registriesConf = external_node_path_default().join(paths.dir, 'podman-registries.conf');
     }
     async prepare() {
         let version;
@@ -31790,6 +31811,10 @@ class Podman {
         }
         if (this.tls.caFile)
             this.prepareCertDir();
+        if (this.paths.isolated) {
+            (0,credential_helpers/* checkRegistriesConfDropIns */.Rk)();
+            (0,credential_helpers/* writeAuthFileOnlyRegistriesConf */.BD)(this.registriesConf);
+        }
         return version;
     }
     registryTls() {
@@ -31826,7 +31851,7 @@ class Podman {
             credentials.username,
             '--password-stdin',
             host
-        ], { input: credentials.password });
+        ], { input: credentials.password, ...this.registryEnv() });
     }
     async push(source, destination) {
         const digestFile = external_node_path_default().join(this.paths.dir, `digest-${++this.digestCount}`);
@@ -31838,7 +31863,7 @@ class Podman {
                 digestFile,
                 source,
                 `docker://${destination}`
-            ]);
+            ], this.registryEnv());
             const digest = container_tool/* DIGEST */.Dh.exec(external_node_fs_default().readFileSync(digestFile, 'utf8'));
             if (!digest)
                 throw new errors/* PushError */.Vc(`podman pushed "${destination}" but wrote no digest`);
@@ -31856,6 +31881,10 @@ class Podman {
         if (this.tls.caFile)
             flags.push('--cert-dir', this.certDir);
         return flags;
+    }
+    /** The environment of commands that read or write the login: the private registries.conf. */
+    registryEnv() {
+        return this.paths.isolated ? { env: { CONTAINERS_REGISTRIES_CONF: this.registriesConf } } : {};
     }
     /** podman trusts every `*.crt` in `--cert-dir`; a private copy keeps the user's folder out of it. */
     prepareCertDir() {
@@ -31888,7 +31917,8 @@ var lib_exec = __nccwpck_require__(5260);
 const runTool = async (command, args, options = {}) => {
     const result = await lib_exec/* getExecOutput */.H(command, args, {
         input: options.input === undefined ? undefined : Buffer.from(options.input),
-        env: options.env ? mergedEnv(options.env) : undefined,
+        // Always given: without it the tool would inherit every variable, secrets included.
+        env: childEnv(process.env, options.env),
         silent: true,
         ignoreReturnCode: true
     });
@@ -31899,18 +31929,83 @@ const runTool = async (command, args, options = {}) => {
     }
     return { stdout: result.stdout, stderr: result.stderr };
 };
-function mergedEnv(extra) {
+/**
+ * Variables that hold a secret a tool never needs: the action's inputs
+ * (`INPUT_PASSWORD`, and every input: none is meant for a tool), the
+ * command's `HARBOR_PASSWORD`, and the runner's own tokens. The secret
+ * reaches a tool on stdin only.
+ */
+function holdsSecret(name) {
+    const upper = name.toUpperCase();
+    return (upper.startsWith('INPUT_') ||
+        upper === 'HARBOR_PASSWORD' ||
+        upper === 'ACTIONS_RUNTIME_TOKEN' ||
+        upper === 'ACTIONS_ID_TOKEN_REQUEST_TOKEN');
+}
+/**
+ * The environment of a tool: this process's, without the variables that
+ * hold secrets, plus `extra`. A list of what to drop rather than of what to
+ * keep: docker, podman and helm read many variables a runner may rely on
+ * (DOCKER_*, CONTAINERS_*, HELM_*, XDG_*, proxies, SSL_CERT_*, locale, ...).
+ */
+function childEnv(parent, extra = {}) {
     const env = {};
-    for (const [key, value] of Object.entries(process.env)) {
-        if (value !== undefined)
+    for (const [key, value] of Object.entries(parent)) {
+        if (value !== undefined && !holdsSecret(key))
             env[key] = value;
     }
     return { ...env, ...extra };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-var external_node_crypto_default = /*#__PURE__*/__nccwpck_require__.n(external_node_crypto_);
+;// CONCATENATED MODULE: ./src/redact.ts
+/**
+ * Credentials written into a URL (`https://user:password@host/`): a
+ * registry or mirror address pasted with its login. Shared by every module,
+ * like errors.ts: whatever prints a URL prints it through here.
+ */
+/** `scheme://user:password@` or `user:password@` in front of a host. */
+const USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi;
+/** `text` with the userinfo of every URL in it replaced by `***`. */
+function redactUserinfo(text) {
+    return text.replace(USERINFO, '$1***@');
+}
+/** A URL's userinfo, split off: the URL without it, and the Basic authorization it stood for. */
+function splitUserinfo(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return { url };
+    }
+    if (!parsed.username && !parsed.password)
+        return { url };
+    const user = decodeURIComponent(parsed.username);
+    const password = decodeURIComponent(parsed.password);
+    parsed.username = '';
+    parsed.password = '';
+    const bare = parsed.href.endsWith('/') && !url.endsWith('/') ? parsed.href.slice(0, -1) : parsed.href;
+    return {
+        url: bare,
+        authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+    };
+}
+/** The passwords written into URLs in `text` (as written, and decoded), to be masked. */
+function userinfoPasswords(text) {
+    const found = new Set();
+    // With a scheme anywhere, or at the start of a line (a registry given as user:password@host).
+    for (const match of text.matchAll(/(?:^|[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]*:([^\s/@]+)@/gim)) {
+        found.add(match[1]);
+        try {
+            found.add(decodeURIComponent(match[1]));
+        }
+        catch {
+            // Not percent-encoded: the form as written is masked.
+        }
+    }
+    return [...found];
+}
+
 ;// CONCATENATED MODULE: ./src/tools/helm-version.ts
 /**
  * Which helm can do what. Registry flags came to helm over several releases,
@@ -32012,6 +32107,7 @@ function isLoopback(host) {
  */
 
 
+
 /** SemVer 2.0.0, as semver.org gives it: what Helm requires of a chart version. */
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 const DEFAULT_HELM_DOWNLOAD_URL = 'https://get.helm.sh';
@@ -32074,10 +32170,10 @@ function parseDownloadUrl(value) {
         url = new URL('invalid:');
     }
     if (!['https:', 'http:'].includes(url.protocol) || !url.host) {
-        throw new errors/* InputError */.dz(`helm-download-url "${value}" is not an http(s) URL; give the base of helm releases, e.g. ${DEFAULT_HELM_DOWNLOAD_URL}`);
+        throw new errors/* InputError */.dz(`helm-download-url "${redactUserinfo(value)}" is not an http(s) URL; give the base of helm releases, e.g. ${DEFAULT_HELM_DOWNLOAD_URL}`);
     }
     if (url.search || url.hash) {
-        throw new errors/* InputError */.dz(`helm-download-url "${value}" has a query or fragment; give the base URL only (the archive name is appended)`);
+        throw new errors/* InputError */.dz(`helm-download-url "${redactUserinfo(value)}" has a query or fragment; give the base URL only (the archive name is appended)`);
     }
     return value.replace(/\/+$/, '');
 }
@@ -37178,6 +37274,7 @@ async function answer(url, tls, retry, signal) {
 
 
 
+
 /**
  * helm, run through the project's one Runner: argv arrays only, the secret on
  * stdin only. With a login of its own (`isolated`), every helm file lives in
@@ -37270,9 +37367,9 @@ class Helm {
     }
     /** `helm registry login <host>` with the password on stdin, into the private registry config. */
     async login(host, credentials) {
-        if (this.registryConfig) {
-            external_node_fs_default().mkdirSync(external_node_path_default().dirname(this.registryConfig), { recursive: true, mode: 0o700 });
-        }
+        // Without this, a docker-credential-secretservice (or -pass) on PATH gets the login.
+        if (this.registryConfig)
+            (0,credential_helpers/* writeFileOnlyAuthConfig */.uu)(this.registryConfig, host);
         await this.helm([
             'registry',
             'login',
@@ -38136,6 +38233,7 @@ function _unique(values) {
 
 
 
+
 /** helm's release names for Node's `process.arch`. */
 const ARCH = {
     x64: 'amd64',
@@ -38172,11 +38270,14 @@ async function locateHelm(settings, workDir, log) {
     if (cached)
         return { binary: external_node_path_default().join(cached, 'helm'), from: 'tool cache' };
     const archiveName = `helm-${version}-${platform}.tar.gz`;
-    const url = `${settings.helmDownloadUrl}/${archiveName}`;
+    // A login in the mirror URL goes in an Authorization header: the toolkit
+    // prints the URL it downloads in debug lines (and sends no userinfo itself).
+    const mirror = splitUserinfo(settings.helmDownloadUrl);
+    const url = `${mirror.url}/${archiveName}`;
     log.info(`helm is not on PATH: installing helm ${version} from ${redacted(url)}`);
     external_node_fs_default().mkdirSync(workDir, { recursive: true, mode: 0o700 });
-    const sumFile = await download(`${url}.sha256sum`, external_node_path_default().join(workDir, `${archiveName}.sha256sum`), version);
-    const archive = await download(url, external_node_path_default().join(workDir, archiveName), version);
+    const sumFile = await download(`${url}.sha256sum`, external_node_path_default().join(workDir, `${archiveName}.sha256sum`), version, mirror.authorization);
+    const archive = await download(url, external_node_path_default().join(workDir, archiveName), version, mirror.authorization);
     const expected = /^[a-f0-9]{64}\b/i
         .exec(external_node_fs_default().readFileSync(sumFile, 'utf8').trim())?.[0]
         .toLowerCase();
@@ -38196,9 +38297,9 @@ async function locateHelm(settings, workDir, log) {
     const installed = await cacheDir(folder, 'helm', version, arch);
     return { binary: external_node_path_default().join(installed, 'helm'), from: 'download' };
 }
-async function download(url, destination, version) {
+async function download(url, destination, version, authorization) {
     try {
-        return await downloadTool(url, destination);
+        return await downloadTool(url, destination, authorization);
     }
     catch (error) {
         if (error instanceof HTTPError && error.httpStatusCode === 404) {
@@ -38218,7 +38319,7 @@ function sha256(file) {
 }
 /** A URL without the user and password a mirror URL may carry. */
 function redacted(url) {
-    return url.replace(/\/\/[^/@]*@/, '//');
+    return redactUserinfo(url);
 }
 
 ;// CONCATENATED MODULE: ./src/push/decide.ts
@@ -39492,7 +39593,7 @@ function parseSettings(raw, warn) {
     }
     const settings = {
         registry,
-        credentials: parseCredentials(input('username'), input('password')),
+        credentials: parseCredentials(input('username'), secretInput(raw.password ?? '')),
         containerTool: parseContainerTool(input('container-tool')),
         images,
         sourcePath: parseSourcePath(input('source-path')),
@@ -39526,6 +39627,7 @@ function parseRegistry(value, warn) {
     if (!value) {
         throw new errors/* InputError */.dz(`"registry" is required: give host[:port][/project], e.g. registry-oci.example.com/catalog-apps-myorg-myproject`);
     }
+    refuseUserinfo(value);
     let rest = value;
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest);
     if (scheme) {
@@ -39554,6 +39656,19 @@ function parseRegistry(value, warn) {
         throw new errors/* InputError */.dz(`registry "${value}": the path "${repositoryPath}" is not a valid repository path; use lower-case letters, digits and "._-" between "/" (no "//")`);
     }
     return { host, path: repositoryPath, prefix: repositoryPath ? `${host}/${repositoryPath}` : host };
+}
+/**
+ * `https://user:password@host/...`: refused, not stripped. Using a login
+ * taken from a value that is not a secret would keep it unmasked in the
+ * workflow; dropping it would end in a puzzling "login rejected". The
+ * message shows the value with `***` in place of the login.
+ */
+function refuseUserinfo(value) {
+    const userinfo = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/]*@/i.exec(value);
+    if (!userinfo)
+        return;
+    const shown = `${userinfo[1]}***@${value.slice(userinfo[0].length)}`;
+    throw new errors/* InputError */.dz(`registry "${shown}" carries a user name and password: give the registry as host[:port][/path], the user as "username" and the secret as "password" (from a secret store); if that password is written in the workflow, change it`);
 }
 function parseImages(value, sourceTag) {
     const images = [];
@@ -39601,6 +39716,26 @@ function checkTag(what, tag) {
         const label = what.startsWith('image') ? `${what}: tag` : what;
         throw new errors/* InputError */.dz(`${label} "${tag}" is not a valid tag: ${problem}; e.g. "v6.0.0" or "6.0.0-rc.1"`);
     }
+}
+/**
+ * The secret as given: spaces at either end belong to it (podman, docker
+ * and helm keep them too); only one final newline (`\n` or `\r\n`), which
+ * `echo` and files add, is not part of it. One made of white space only
+ * counts as not given. A line break inside would be cut by the tools (and
+ * masked in pieces by the runner): refused, without printing it.
+ */
+function secretInput(value) {
+    const secret = withoutFinalNewline(value);
+    if (secret.trim() === '')
+        return '';
+    if (/[\r\n]/.test(secret)) {
+        throw new errors/* InputError */.dz(`"password" holds a line break inside it (a multi-line value, or two values pasted together); a registry secret is one line: check the secret's value (it is not printed here)`);
+    }
+    return secret;
+}
+/** `value` without one final `\n` or `\r\n`. */
+function withoutFinalNewline(value) {
+    return value.replace(/\r?\n$/, '');
 }
 function parseCredentials(username, password) {
     if (!username && !password)
@@ -39727,6 +39862,8 @@ function loadSettings(raw, warn, info = () => undefined) {
 
 
 
+
+
 /** Every input of action.yml; a unit test keeps this list and action.yml in step. */
 const INPUT_NAMES = [
     'registry',
@@ -39751,15 +39888,32 @@ const INPUT_NAMES = [
     'defaults-file',
     'summary'
 ];
-/** Reads the action's inputs once and returns the validated settings. */
-function getSettings() {
+const plainLog = {
+    info: message => lib_core/* info */.pq(message),
+    warning: message => lib_core/* warning */.$e(message)
+};
+/**
+ * Reads the action's inputs once and returns the validated settings; remarks
+ * about them go to `log` (the action's, which keeps outside text inert).
+ */
+function getSettings(log = plainLog) {
     const raw = {};
     for (const name of INPUT_NAMES)
         raw[name] = lib_core/* getInput */.V4(name);
-    // Mask before anything can print it, even an input error.
-    if (raw.password)
-        lib_core/* setSecret */.Pq(raw.password);
-    const settings = loadSettings(raw, message => lib_core/* warning */.$e(message), message => lib_core/* info */.pq(message));
+    // Spaces at either end belong to the secret: not trimmed (settings drop a final newline only).
+    raw.password = lib_core/* getInput */.V4('password', { trimWhitespace: false });
+    // Mask before anything can print it, even an input error; each line of a
+    // multi-line value too (refused, but the runner masks whole values only).
+    const secret = withoutFinalNewline(raw.password);
+    for (const form of new Set([secret, secret.trim(), ...secret.split(/\r?\n/)])) {
+        if (form.trim())
+            lib_core/* setSecret */.Pq(form);
+    }
+    // A login written into a URL (registry, helm-download-url) is refused or
+    // moved to a header, never printed; masked anyway, for what prints it raw.
+    for (const password of userinfoPasswords(Object.values(raw).join('\n')))
+        lib_core/* setSecret */.Pq(password);
+    const settings = loadSettings(raw, message => log.warning(message), message => log.info(message));
     // The auth files hold base64(user:password); mask that form too.
     if (settings.credentials)
         lib_core/* setSecret */.Pq(secretForms(settings.credentials)[1]);
@@ -39781,6 +39935,7 @@ function setOutputs(report) {
 // EXTERNAL MODULE: ./src/runner/state.ts
 var state = __nccwpck_require__(6003);
 ;// CONCATENATED MODULE: ./src/runner/summary.ts
+
 
 
 const STATUS_ICON = {
@@ -39810,7 +39965,7 @@ async function writeSummary(registry, report) {
         code(result.destination),
         result.digest ? code(shortDigest(result.digest)) : '—',
         result.error || result.note
-            ? `${STATUS_ICON[result.status]}: ${summary_escape(result.error ?? result.note ?? '')}`
+            ? `${STATUS_ICON[result.status]}: ${summary_escape(redactUserinfo(result.error ?? result.note ?? ''))}`
             : STATUS_ICON[result.status],
         `${result.seconds}s`
     ]);
@@ -39839,22 +39994,32 @@ function summary_escape(text) {
 
 
 
-/** The runner's log, with groups. */
+
+
+/**
+ * The runner's log, with groups. The one place the action prints what the
+ * core reports, so the one place that keeps outside text from being read as
+ * workflow commands (inertForRunner) and URLs from showing their login.
+ * Warnings and errors go as command data, which @actions/core escapes.
+ */
 const actionLog = {
-    info: message => lib_core/* info */.pq(message),
-    warning: message => lib_core/* warning */.$e(message),
+    info: message => printInert([message]),
+    warning: message => lib_core/* warning */.$e(redactUserinfo(message)),
     group: (title, lines) => {
-        lib_core/* startGroup */.Oh(title);
-        for (const line of lines)
-            lib_core/* info */.pq(line);
+        lib_core/* startGroup */.Oh(redactUserinfo(title));
+        printInert(lines);
         lib_core/* endGroup */.N4();
     }
 };
+function printInert(lines) {
+    for (const line of inertForRunner(lines.map(redactUserinfo)))
+        lib_core/* info */.pq(line);
+}
 /** The main step; the one error boundary of the action. */
 async function run() {
     (0,state/* markMainStarted */.UM)();
     try {
-        const settings = getSettings();
+        const settings = getSettings(actionLog);
         // State is saved before each thing it names exists, so the post step can
         // clean up after a main step that was killed.
         const report = await harborPush(settings, actionLog, {
@@ -39867,11 +40032,11 @@ async function run() {
         lib_core/* info */.pq(countLine([...report.images, ...report.charts]));
         const failures = failureList(report);
         if (failures)
-            lib_core/* setFailed */.C1(failures);
+            lib_core/* setFailed */.C1(redactUserinfo(failures));
     }
     catch (error) {
         const prefix = error instanceof errors/* InputError */.dz ? 'Invalid input: ' : '';
-        lib_core/* setFailed */.C1(`${prefix}${(0,errors/* messageOf */.bD)(error)}`);
+        lib_core/* setFailed */.C1(redactUserinfo(`${prefix}${(0,errors/* messageOf */.bD)(error)}`));
     }
 }
 
@@ -39885,7 +40050,7 @@ async function run() {
 /* harmony export */   b: () => (/* binding */ post)
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6058);
-/* harmony import */ var _credentials_private_dir_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6780);
+/* harmony import */ var _credentials_private_dir_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1655);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6003);
 /* harmony import */ var _tools_docker_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4242);
@@ -40003,6 +40168,142 @@ async function inspectLocalImages(inspectAll, inspectOne, refs) {
 
 /***/ }),
 
+/***/ 1342:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BD: () => (/* binding */ writeAuthFileOnlyRegistriesConf),
+/* harmony export */   Rk: () => (/* binding */ checkRegistriesConfDropIns),
+/* harmony export */   uu: () => (/* binding */ writeFileOnlyAuthConfig)
+/* harmony export */ });
+/* unused harmony export credentialHelpersOf */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
+/**
+ * Keeping a login off the machine's credential helpers.
+ *
+ * docker, helm (oras-go) and podman (containers/image) hand a login to a
+ * credential helper (`docker-credential-<name>`: secretservice, pass,
+ * osxkeychain, wincred, desktop) instead of writing it into the auth file
+ * they were given:
+ *
+ * - docker and helm, when their config file names no auth at all, look for
+ *   `docker-credential-pass` / `-secretservice` (Linux) on PATH and use it.
+ *   A config that names the registry in `credHelpers` with an empty helper
+ *   counts as "auth configured" (no detection) and sends that registry to
+ *   the file itself. (`{"auths":{},"credsStore":""}` does not help: an empty
+ *   store is exactly what triggers the detection.)
+ * - podman writes to the first entry of `credential-helpers` in
+ *   registries.conf (and its registries.conf.d drop-ins), which may name an
+ *   external helper before the auth file.
+ *
+ * Checked against the real tools (docker 28, helm 3.17 and 4.1, podman 4.3)
+ * in __tests__/integration/credential-helpers.test.ts.
+ */
+
+
+
+
+/** podman's name for "the auth file" in `credential-helpers`. */
+const AUTH_FILE_HELPER = 'containers-auth.json';
+/**
+ * Writes a docker `config.json` / helm `registry.json` (0600, folder 0700)
+ * that keeps `host`'s login in the file itself. Written before the login;
+ * the tool adds its `auths` entry and keeps this one.
+ */
+function writeFileOnlyAuthConfig(file, host) {
+    node_fs__WEBPACK_IMPORTED_MODULE_0___default().mkdirSync(node_path__WEBPACK_IMPORTED_MODULE_2___default().dirname(file), { recursive: true, mode: 0o700 });
+    const config = { auths: {}, credHelpers: { [host]: '' } };
+    node_fs__WEBPACK_IMPORTED_MODULE_0___default().writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+}
+/**
+ * Writes a registries.conf for podman (CONTAINERS_REGISTRIES_CONF) that is
+ * the one podman would read, with `credential-helpers` set to the auth file
+ * only; every other registry setting the machine has is kept.
+ */
+function writeAuthFileOnlyRegistriesConf(file, env = process.env) {
+    const source = mainRegistriesConf(env);
+    const original = source && node_fs__WEBPACK_IMPORTED_MODULE_0___default().existsSync(source) ? node_fs__WEBPACK_IMPORTED_MODULE_0___default().readFileSync(source, 'utf8') : '';
+    const text = [
+        '# Written by harbor-push: the login stays in the --authfile, never in a credential helper.',
+        `credential-helpers = ["${AUTH_FILE_HELPER}"]`,
+        withoutCredentialHelpers(original)
+    ].join('\n');
+    node_fs__WEBPACK_IMPORTED_MODULE_0___default().mkdirSync(node_path__WEBPACK_IMPORTED_MODULE_2___default().dirname(file), { recursive: true, mode: 0o700 });
+    node_fs__WEBPACK_IMPORTED_MODULE_0___default().writeFileSync(file, text, { mode: 0o600 });
+}
+/**
+ * registries.conf drop-ins are read even with CONTAINERS_REGISTRIES_CONF
+ * set, and one that names an external helper first would receive the
+ * secret: refuse before the login rather than hand it over.
+ */
+function checkRegistriesConfDropIns(env = process.env) {
+    const dirs = [
+        '/etc/containers/registries.conf.d',
+        ...userConfigDirs(env).map(dir => node_path__WEBPACK_IMPORTED_MODULE_2___default().join(dir, 'containers/registries.conf.d'))
+    ];
+    for (const dir of dirs) {
+        let names;
+        try {
+            names = node_fs__WEBPACK_IMPORTED_MODULE_0___default().readdirSync(dir).filter(name => name.endsWith('.conf'));
+        }
+        catch {
+            continue;
+        }
+        for (const name of names) {
+            const file = node_path__WEBPACK_IMPORTED_MODULE_2___default().join(dir, name);
+            const helpers = credentialHelpersOf(readOrEmpty(file));
+            if (helpers && helpers[0] !== AUTH_FILE_HELPER) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz(`podman would hand the login to the credential helper "${helpers[0]}" named by credential-helpers in ${file}, where it would outlive this step; harbor-push keeps the login in its private folder only: put "${AUTH_FILE_HELPER}" first in that list (or remove it), or use container-tool: docker`);
+            }
+        }
+    }
+}
+/** The main registries.conf podman reads: CONTAINERS_REGISTRIES_CONF, the user's, or the system's. */
+function mainRegistriesConf(env) {
+    if (env.CONTAINERS_REGISTRIES_CONF)
+        return env.CONTAINERS_REGISTRIES_CONF;
+    for (const dir of userConfigDirs(env)) {
+        const user = node_path__WEBPACK_IMPORTED_MODULE_2___default().join(dir, 'containers/registries.conf');
+        if (node_fs__WEBPACK_IMPORTED_MODULE_0___default().existsSync(user))
+            return user;
+    }
+    return '/etc/containers/registries.conf';
+}
+/** Where podman looks for the user's configuration: ~/.config (podman 4), and XDG_CONFIG_HOME (newer). */
+function userConfigDirs(env) {
+    const home = node_path__WEBPACK_IMPORTED_MODULE_2___default().join(env.HOME || node_os__WEBPACK_IMPORTED_MODULE_1___default().homedir(), '.config');
+    return [...new Set([env.XDG_CONFIG_HOME || home, home])];
+}
+/** The `credential-helpers` list a TOML file sets at its top level, if it does. */
+function credentialHelpersOf(text) {
+    const topLevel = text.split(/^\s*\[/m)[0];
+    const match = /^\s*credential-helpers\s*=\s*\[([^\]]*)\]/m.exec(topLevel);
+    if (!match)
+        return undefined;
+    return [...match[1].matchAll(/["']([^"']*)["']/g)].map(entry => entry[1]);
+}
+/** `text` without its top-level `credential-helpers = [...]` (which may span lines). */
+function withoutCredentialHelpers(text) {
+    return text.replace(/^\s*credential-helpers\s*=\s*\[[^\]]*\][^\n]*\n?/m, '');
+}
+function readOrEmpty(file) {
+    try {
+        return node_fs__WEBPACK_IMPORTED_MODULE_0___default().readFileSync(file, 'utf8');
+    }
+    catch {
+        return '';
+    }
+}
+
+
+/***/ }),
+
 /***/ 4242:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -40031,7 +40332,10 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/tools/container-tool.ts
 var container_tool = __nccwpck_require__(7131);
+// EXTERNAL MODULE: ./src/tools/credential-helpers.ts
+var credential_helpers = __nccwpck_require__(1342);
 ;// CONCATENATED MODULE: ./src/tools/docker.ts
+
 
 
 
@@ -40052,6 +40356,7 @@ class Docker {
     certsRoot;
     name = 'docker';
     env;
+    configDir;
     placed;
     insecure = false;
     constructor(run, paths, tls, 
@@ -40061,7 +40366,8 @@ class Docker {
         this.tls = tls;
         this.onCaFilePlaced = onCaFilePlaced;
         this.certsRoot = certsRoot;
-        this.env = paths.isolated ? { DOCKER_CONFIG: external_node_path_default().join(paths.dir, 'docker') } : undefined;
+        this.configDir = paths.isolated ? external_node_path_default().join(paths.dir, 'docker') : undefined;
+        this.env = this.configDir ? { DOCKER_CONFIG: this.configDir } : undefined;
     }
     async prepare(host) {
         const version = await this.serverVersion();
@@ -40109,6 +40415,9 @@ class Docker {
         }
     }
     async login(host, credentials) {
+        // Without this, a docker-credential-secretservice (or -pass) on PATH gets the login.
+        if (this.configDir)
+            (0,credential_helpers/* writeFileOnlyAuthConfig */.uu)(external_node_path_default().join(this.configDir, 'config.json'), host);
         await this.run('docker', ['login', '--username', credentials.username, '--password-stdin', host], { input: credentials.password, env: this.env });
     }
     async push(source, destination) {
@@ -40353,6 +40662,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 
 /***/ }),
 
@@ -40837,7 +41153,7 @@ exports.composeScalar = composeScalar;
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(1342);
+var directives = __nccwpck_require__(8961);
 var Document = __nccwpck_require__(3021);
 var errors = __nccwpck_require__(1464);
 var identity = __nccwpck_require__(1127);
@@ -42242,7 +42558,7 @@ var stringifyDocument = __nccwpck_require__(6829);
 var anchors = __nccwpck_require__(1596);
 var applyReviver = __nccwpck_require__(3661);
 var createNode = __nccwpck_require__(2404);
-var directives = __nccwpck_require__(1342);
+var directives = __nccwpck_require__(8961);
 
 class Document {
     constructor(value, replacer, options) {
@@ -42815,7 +43131,7 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 8961:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 

@@ -40631,7 +40631,126 @@ async function inspectLocalImages(inspectAll, inspectOne, refs) {
     return Promise.all(refs.map(inspectOne));
 }
 
+;// CONCATENATED MODULE: ./src/tools/credential-helpers.ts
+/**
+ * Keeping a login off the machine's credential helpers.
+ *
+ * docker, helm (oras-go) and podman (containers/image) hand a login to a
+ * credential helper (`docker-credential-<name>`: secretservice, pass,
+ * osxkeychain, wincred, desktop) instead of writing it into the auth file
+ * they were given:
+ *
+ * - docker and helm, when their config file names no auth at all, look for
+ *   `docker-credential-pass` / `-secretservice` (Linux) on PATH and use it.
+ *   A config that names the registry in `credHelpers` with an empty helper
+ *   counts as "auth configured" (no detection) and sends that registry to
+ *   the file itself. (`{"auths":{},"credsStore":""}` does not help: an empty
+ *   store is exactly what triggers the detection.)
+ * - podman writes to the first entry of `credential-helpers` in
+ *   registries.conf (and its registries.conf.d drop-ins), which may name an
+ *   external helper before the auth file.
+ *
+ * Checked against the real tools (docker 28, helm 3.17 and 4.1, podman 4.3)
+ * in __tests__/integration/credential-helpers.test.ts.
+ */
+
+
+
+
+/** podman's name for "the auth file" in `credential-helpers`. */
+const AUTH_FILE_HELPER = 'containers-auth.json';
+/**
+ * Writes a docker `config.json` / helm `registry.json` (0600, folder 0700)
+ * that keeps `host`'s login in the file itself. Written before the login;
+ * the tool adds its `auths` entry and keeps this one.
+ */
+function writeFileOnlyAuthConfig(file, host) {
+    external_node_fs_default().mkdirSync(external_node_path_default().dirname(file), { recursive: true, mode: 0o700 });
+    const config = { auths: {}, credHelpers: { [host]: '' } };
+    external_node_fs_default().writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+}
+/**
+ * Writes a registries.conf for podman (CONTAINERS_REGISTRIES_CONF) that is
+ * the one podman would read, with `credential-helpers` set to the auth file
+ * only; every other registry setting the machine has is kept.
+ */
+function writeAuthFileOnlyRegistriesConf(file, env = process.env) {
+    const source = mainRegistriesConf(env);
+    const original = source && external_node_fs_default().existsSync(source) ? external_node_fs_default().readFileSync(source, 'utf8') : '';
+    const text = [
+        '# Written by harbor-push: the login stays in the --authfile, never in a credential helper.',
+        `credential-helpers = ["${AUTH_FILE_HELPER}"]`,
+        withoutCredentialHelpers(original)
+    ].join('\n');
+    external_node_fs_default().mkdirSync(external_node_path_default().dirname(file), { recursive: true, mode: 0o700 });
+    external_node_fs_default().writeFileSync(file, text, { mode: 0o600 });
+}
+/**
+ * registries.conf drop-ins are read even with CONTAINERS_REGISTRIES_CONF
+ * set, and one that names an external helper first would receive the
+ * secret: refuse before the login rather than hand it over.
+ */
+function checkRegistriesConfDropIns(env = process.env) {
+    const dirs = [
+        '/etc/containers/registries.conf.d',
+        ...userConfigDirs(env).map(dir => external_node_path_default().join(dir, 'containers/registries.conf.d'))
+    ];
+    for (const dir of dirs) {
+        let names;
+        try {
+            names = external_node_fs_default().readdirSync(dir).filter(name => name.endsWith('.conf'));
+        }
+        catch {
+            continue;
+        }
+        for (const name of names) {
+            const file = external_node_path_default().join(dir, name);
+            const helpers = credentialHelpersOf(readOrEmpty(file));
+            if (helpers && helpers[0] !== AUTH_FILE_HELPER) {
+                throw new InputError(`podman would hand the login to the credential helper "${helpers[0]}" named by credential-helpers in ${file}, where it would outlive this step; harbor-push keeps the login in its private folder only: put "${AUTH_FILE_HELPER}" first in that list (or remove it), or use container-tool: docker`);
+            }
+        }
+    }
+}
+/** The main registries.conf podman reads: CONTAINERS_REGISTRIES_CONF, the user's, or the system's. */
+function mainRegistriesConf(env) {
+    if (env.CONTAINERS_REGISTRIES_CONF)
+        return env.CONTAINERS_REGISTRIES_CONF;
+    for (const dir of userConfigDirs(env)) {
+        const user = external_node_path_default().join(dir, 'containers/registries.conf');
+        if (external_node_fs_default().existsSync(user))
+            return user;
+    }
+    return '/etc/containers/registries.conf';
+}
+/** Where podman looks for the user's configuration: ~/.config (podman 4), and XDG_CONFIG_HOME (newer). */
+function userConfigDirs(env) {
+    const home = external_node_path_default().join(env.HOME || external_node_os_default().homedir(), '.config');
+    return [...new Set([env.XDG_CONFIG_HOME || home, home])];
+}
+/** The `credential-helpers` list a TOML file sets at its top level, if it does. */
+function credentialHelpersOf(text) {
+    const topLevel = text.split(/^\s*\[/m)[0];
+    const match = /^\s*credential-helpers\s*=\s*\[([^\]]*)\]/m.exec(topLevel);
+    if (!match)
+        return undefined;
+    return [...match[1].matchAll(/["']([^"']*)["']/g)].map(entry => entry[1]);
+}
+/** `text` without its top-level `credential-helpers = [...]` (which may span lines). */
+function withoutCredentialHelpers(text) {
+    return text.replace(/^\s*credential-helpers\s*=\s*\[[^\]]*\][^\n]*\n?/m, '');
+}
+function readOrEmpty(file) {
+    try {
+        return external_node_fs_default().readFileSync(file, 'utf8');
+    }
+    catch {
+        return '';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/tools/docker.ts
+
 
 
 
@@ -40652,6 +40771,7 @@ class Docker {
     certsRoot;
     name = 'docker';
     env;
+    configDir;
     placed;
     insecure = false;
     constructor(run, paths, tls, 
@@ -40661,7 +40781,8 @@ class Docker {
         this.tls = tls;
         this.onCaFilePlaced = onCaFilePlaced;
         this.certsRoot = certsRoot;
-        this.env = paths.isolated ? { DOCKER_CONFIG: external_node_path_default().join(paths.dir, 'docker') } : undefined;
+        this.configDir = paths.isolated ? external_node_path_default().join(paths.dir, 'docker') : undefined;
+        this.env = this.configDir ? { DOCKER_CONFIG: this.configDir } : undefined;
     }
     async prepare(host) {
         const version = await this.serverVersion();
@@ -40709,6 +40830,9 @@ class Docker {
         }
     }
     async login(host, credentials) {
+        // Without this, a docker-credential-secretservice (or -pass) on PATH gets the login.
+        if (this.configDir)
+            writeFileOnlyAuthConfig(external_node_path_default().join(this.configDir, 'config.json'), host);
         await this.run('docker', ['login', '--username', credentials.username, '--password-stdin', host], { input: credentials.password, env: this.env });
     }
     async push(source, destination) {
@@ -40811,6 +40935,7 @@ function inCidrs(address, cidrs) {
 
 
 
+
 /**
  * podman: daemonless, so every registry setting is a flag of each command:
  * `--authfile` for the private login, `--tls-verify` / `--cert-dir` for TLS.
@@ -40822,6 +40947,8 @@ class Podman {
     name = 'podman';
     authFile;
     certDir;
+    /** A registries.conf whose credential-helpers is the auth file only (see credential-helpers.ts). */
+    registriesConf;
     digestCount = 0;
     constructor(run, paths, tls) {
         this.run = run;
@@ -40829,6 +40956,7 @@ class Podman {
         this.tls = tls;
         this.authFile = external_node_path_default().join(paths.dir, 'podman-auth.json');
         this.certDir = external_node_path_default().join(paths.dir, 'podman-certs');
+        this.registriesConf = external_node_path_default().join(paths.dir, 'podman-registries.conf');
     }
     async prepare() {
         let version;
@@ -40840,6 +40968,10 @@ class Podman {
         }
         if (this.tls.caFile)
             this.prepareCertDir();
+        if (this.paths.isolated) {
+            checkRegistriesConfDropIns();
+            writeAuthFileOnlyRegistriesConf(this.registriesConf);
+        }
         return version;
     }
     registryTls() {
@@ -40876,7 +41008,7 @@ class Podman {
             credentials.username,
             '--password-stdin',
             host
-        ], { input: credentials.password });
+        ], { input: credentials.password, ...this.registryEnv() });
     }
     async push(source, destination) {
         const digestFile = external_node_path_default().join(this.paths.dir, `digest-${++this.digestCount}`);
@@ -40888,7 +41020,7 @@ class Podman {
                 digestFile,
                 source,
                 `docker://${destination}`
-            ]);
+            ], this.registryEnv());
             const digest = DIGEST.exec(external_node_fs_default().readFileSync(digestFile, 'utf8'));
             if (!digest)
                 throw new PushError(`podman pushed "${destination}" but wrote no digest`);
@@ -40906,6 +41038,10 @@ class Podman {
         if (this.tls.caFile)
             flags.push('--cert-dir', this.certDir);
         return flags;
+    }
+    /** The environment of commands that read or write the login: the private registries.conf. */
+    registryEnv() {
+        return this.paths.isolated ? { env: { CONTAINERS_REGISTRIES_CONF: this.registriesConf } } : {};
     }
     /** podman trusts every `*.crt` in `--cert-dir`; a private copy keeps the user's folder out of it. */
     prepareCertDir() {
@@ -42072,7 +42208,8 @@ function getExecOutput(commandLine, args, options) {
 const runTool = async (command, args, options = {}) => {
     const result = await getExecOutput(command, args, {
         input: options.input === undefined ? undefined : Buffer.from(options.input),
-        env: options.env ? mergedEnv(options.env) : undefined,
+        // Always given: without it the tool would inherit every variable, secrets included.
+        env: childEnv(process.env, options.env),
         silent: true,
         ignoreReturnCode: true
     });
@@ -42083,10 +42220,29 @@ const runTool = async (command, args, options = {}) => {
     }
     return { stdout: result.stdout, stderr: result.stderr };
 };
-function mergedEnv(extra) {
+/**
+ * Variables that hold a secret a tool never needs: the action's inputs
+ * (`INPUT_PASSWORD`, and every input: none is meant for a tool), the
+ * command's `HARBOR_PASSWORD`, and the runner's own tokens. The secret
+ * reaches a tool on stdin only.
+ */
+function holdsSecret(name) {
+    const upper = name.toUpperCase();
+    return (upper.startsWith('INPUT_') ||
+        upper === 'HARBOR_PASSWORD' ||
+        upper === 'ACTIONS_RUNTIME_TOKEN' ||
+        upper === 'ACTIONS_ID_TOKEN_REQUEST_TOKEN');
+}
+/**
+ * The environment of a tool: this process's, without the variables that
+ * hold secrets, plus `extra`. A list of what to drop rather than of what to
+ * keep: docker, podman and helm read many variables a runner may rely on
+ * (DOCKER_*, CONTAINERS_*, HELM_*, XDG_*, proxies, SSL_CERT_*, locale, ...).
+ */
+function childEnv(parent, extra = {}) {
     const env = {};
-    for (const [key, value] of Object.entries(process.env)) {
-        if (value !== undefined)
+    for (const [key, value] of Object.entries(parent)) {
+        if (value !== undefined && !holdsSecret(key))
             env[key] = value;
     }
     return { ...env, ...extra };
@@ -42095,6 +42251,55 @@ function mergedEnv(extra) {
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 var external_node_crypto_default = /*#__PURE__*/__nccwpck_require__.n(external_node_crypto_);
+;// CONCATENATED MODULE: ./src/redact.ts
+/**
+ * Credentials written into a URL (`https://user:password@host/`): a
+ * registry or mirror address pasted with its login. Shared by every module,
+ * like errors.ts: whatever prints a URL prints it through here.
+ */
+/** `scheme://user:password@` or `user:password@` in front of a host. */
+const USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi;
+/** `text` with the userinfo of every URL in it replaced by `***`. */
+function redactUserinfo(text) {
+    return text.replace(USERINFO, '$1***@');
+}
+/** A URL's userinfo, split off: the URL without it, and the Basic authorization it stood for. */
+function splitUserinfo(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return { url };
+    }
+    if (!parsed.username && !parsed.password)
+        return { url };
+    const user = decodeURIComponent(parsed.username);
+    const password = decodeURIComponent(parsed.password);
+    parsed.username = '';
+    parsed.password = '';
+    const bare = parsed.href.endsWith('/') && !url.endsWith('/') ? parsed.href.slice(0, -1) : parsed.href;
+    return {
+        url: bare,
+        authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+    };
+}
+/** The passwords written into URLs in `text` (as written, and decoded), to be masked. */
+function userinfoPasswords(text) {
+    const found = new Set();
+    // With a scheme anywhere, or at the start of a line (a registry given as user:password@host).
+    for (const match of text.matchAll(/(?:^|[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]*:([^\s/@]+)@/gim)) {
+        found.add(match[1]);
+        try {
+            found.add(decodeURIComponent(match[1]));
+        }
+        catch {
+            // Not percent-encoded: the form as written is masked.
+        }
+    }
+    return [...found];
+}
+
 ;// CONCATENATED MODULE: ./src/tools/helm-version.ts
 /**
  * Which helm can do what. Registry flags came to helm over several releases,
@@ -42196,6 +42401,7 @@ function isLoopback(host) {
  */
 
 
+
 /** SemVer 2.0.0, as semver.org gives it: what Helm requires of a chart version. */
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 const DEFAULT_HELM_DOWNLOAD_URL = 'https://get.helm.sh';
@@ -42258,10 +42464,10 @@ function parseDownloadUrl(value) {
         url = new URL('invalid:');
     }
     if (!['https:', 'http:'].includes(url.protocol) || !url.host) {
-        throw new InputError(`helm-download-url "${value}" is not an http(s) URL; give the base of helm releases, e.g. ${DEFAULT_HELM_DOWNLOAD_URL}`);
+        throw new InputError(`helm-download-url "${redactUserinfo(value)}" is not an http(s) URL; give the base of helm releases, e.g. ${DEFAULT_HELM_DOWNLOAD_URL}`);
     }
     if (url.search || url.hash) {
-        throw new InputError(`helm-download-url "${value}" has a query or fragment; give the base URL only (the archive name is appended)`);
+        throw new InputError(`helm-download-url "${redactUserinfo(value)}" has a query or fragment; give the base URL only (the archive name is appended)`);
     }
     return value.replace(/\/+$/, '');
 }
@@ -49161,6 +49367,7 @@ async function answer(url, tls, retry, signal) {
 
 
 
+
 /**
  * helm, run through the project's one Runner: argv arrays only, the secret on
  * stdin only. With a login of its own (`isolated`), every helm file lives in
@@ -49253,9 +49460,9 @@ class Helm {
     }
     /** `helm registry login <host>` with the password on stdin, into the private registry config. */
     async login(host, credentials) {
-        if (this.registryConfig) {
-            external_node_fs_default().mkdirSync(external_node_path_default().dirname(this.registryConfig), { recursive: true, mode: 0o700 });
-        }
+        // Without this, a docker-credential-secretservice (or -pass) on PATH gets the login.
+        if (this.registryConfig)
+            writeFileOnlyAuthConfig(this.registryConfig, host);
         await this.helm([
             'registry',
             'login',
@@ -50113,6 +50320,7 @@ function _unique(values) {
 
 
 
+
 /** helm's release names for Node's `process.arch`. */
 const ARCH = {
     x64: 'amd64',
@@ -50149,11 +50357,14 @@ async function locateHelm(settings, workDir, log) {
     if (cached)
         return { binary: external_node_path_default().join(cached, 'helm'), from: 'tool cache' };
     const archiveName = `helm-${version}-${platform}.tar.gz`;
-    const url = `${settings.helmDownloadUrl}/${archiveName}`;
+    // A login in the mirror URL goes in an Authorization header: the toolkit
+    // prints the URL it downloads in debug lines (and sends no userinfo itself).
+    const mirror = splitUserinfo(settings.helmDownloadUrl);
+    const url = `${mirror.url}/${archiveName}`;
     log.info(`helm is not on PATH: installing helm ${version} from ${redacted(url)}`);
     external_node_fs_default().mkdirSync(workDir, { recursive: true, mode: 0o700 });
-    const sumFile = await download(`${url}.sha256sum`, external_node_path_default().join(workDir, `${archiveName}.sha256sum`), version);
-    const archive = await download(url, external_node_path_default().join(workDir, archiveName), version);
+    const sumFile = await download(`${url}.sha256sum`, external_node_path_default().join(workDir, `${archiveName}.sha256sum`), version, mirror.authorization);
+    const archive = await download(url, external_node_path_default().join(workDir, archiveName), version, mirror.authorization);
     const expected = /^[a-f0-9]{64}\b/i
         .exec(external_node_fs_default().readFileSync(sumFile, 'utf8').trim())?.[0]
         .toLowerCase();
@@ -50173,9 +50384,9 @@ async function locateHelm(settings, workDir, log) {
     const installed = await cacheDir(folder, 'helm', version, arch);
     return { binary: external_node_path_default().join(installed, 'helm'), from: 'download' };
 }
-async function download(url, destination, version) {
+async function download(url, destination, version, authorization) {
     try {
-        return await downloadTool(url, destination);
+        return await downloadTool(url, destination, authorization);
     }
     catch (error) {
         if (error instanceof HTTPError && error.httpStatusCode === 404) {
@@ -50195,7 +50406,7 @@ function sha256(file) {
 }
 /** A URL without the user and password a mirror URL may carry. */
 function redacted(url) {
-    return url.replace(/\/\/[^/@]*@/, '//');
+    return redactUserinfo(url);
 }
 
 ;// CONCATENATED MODULE: ./src/push/decide.ts
@@ -51458,7 +51669,7 @@ function parseSettings(raw, warn) {
     }
     const settings = {
         registry,
-        credentials: parseCredentials(input('username'), input('password')),
+        credentials: parseCredentials(input('username'), secretInput(raw.password ?? '')),
         containerTool: parseContainerTool(input('container-tool')),
         images,
         sourcePath: parseSourcePath(input('source-path')),
@@ -51492,6 +51703,7 @@ function parseRegistry(value, warn) {
     if (!value) {
         throw new InputError(`"registry" is required: give host[:port][/project], e.g. registry-oci.example.com/catalog-apps-myorg-myproject`);
     }
+    refuseUserinfo(value);
     let rest = value;
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest);
     if (scheme) {
@@ -51520,6 +51732,19 @@ function parseRegistry(value, warn) {
         throw new InputError(`registry "${value}": the path "${repositoryPath}" is not a valid repository path; use lower-case letters, digits and "._-" between "/" (no "//")`);
     }
     return { host, path: repositoryPath, prefix: repositoryPath ? `${host}/${repositoryPath}` : host };
+}
+/**
+ * `https://user:password@host/...`: refused, not stripped. Using a login
+ * taken from a value that is not a secret would keep it unmasked in the
+ * workflow; dropping it would end in a puzzling "login rejected". The
+ * message shows the value with `***` in place of the login.
+ */
+function refuseUserinfo(value) {
+    const userinfo = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/]*@/i.exec(value);
+    if (!userinfo)
+        return;
+    const shown = `${userinfo[1]}***@${value.slice(userinfo[0].length)}`;
+    throw new InputError(`registry "${shown}" carries a user name and password: give the registry as host[:port][/path], the user as "username" and the secret as "password" (from a secret store); if that password is written in the workflow, change it`);
 }
 function parseImages(value, sourceTag) {
     const images = [];
@@ -51567,6 +51792,26 @@ function checkTag(what, tag) {
         const label = what.startsWith('image') ? `${what}: tag` : what;
         throw new InputError(`${label} "${tag}" is not a valid tag: ${problem}; e.g. "v6.0.0" or "6.0.0-rc.1"`);
     }
+}
+/**
+ * The secret as given: spaces at either end belong to it (podman, docker
+ * and helm keep them too); only one final newline (`\n` or `\r\n`), which
+ * `echo` and files add, is not part of it. One made of white space only
+ * counts as not given. A line break inside would be cut by the tools (and
+ * masked in pieces by the runner): refused, without printing it.
+ */
+function secretInput(value) {
+    const secret = withoutFinalNewline(value);
+    if (secret.trim() === '')
+        return '';
+    if (/[\r\n]/.test(secret)) {
+        throw new InputError(`"password" holds a line break inside it (a multi-line value, or two values pasted together); a registry secret is one line: check the secret's value (it is not printed here)`);
+    }
+    return secret;
+}
+/** `value` without one final `\n` or `\r\n`. */
+function withoutFinalNewline(value) {
+    return value.replace(/\r?\n$/, '');
 }
 function parseCredentials(username, password) {
     if (!username && !password)
@@ -52031,7 +52276,28 @@ function reportTable(report, terminal) {
     ].join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/log.ts
+
+/**
+ * Lines that a GitHub runner shows and never obeys. The runner reads any
+ * output line that starts with `::` (after white space) as a workflow
+ * command, and any line holding `##[` as one in the old syntax: text from
+ * outside (registry answers, tool output) could end the step with its own
+ * `::error::`, save state the post step trusts, or stop masking. When a
+ * line could be read so, the block is fenced with `::stop-commands::` and a
+ * token nobody outside can know, which switches every command off until
+ * the token comes back: nothing needs escaping, and the text is shown as
+ * it came.
+ */
+function inertForRunner(lines, token = `hp-${(0,external_node_crypto_.randomUUID)()}`) {
+    if (!lines.some(line => /::|##\[/.test(line)))
+        return lines;
+    return [`::stop-commands::${token}`, ...lines, `::${token}::`];
+}
+
 ;// CONCATENATED MODULE: ./src/cli/terminal.ts
+
+
 const STATUS_COLOR = {
     pushed: '32', // green
     unchanged: '2', // dim
@@ -52084,9 +52350,14 @@ class Terminal {
     print(text) {
         this.stdout.write(`${this.redact(text)}\n`);
     }
-    /** Progress and messages: stderr. */
+    /**
+     * Progress and messages: stderr. Inside GitHub Actions the runner reads
+     * stderr for workflow commands too: text from outside is kept inert.
+     */
     note(text) {
-        this.stderr.write(`${this.redact(text)}\n`);
+        const shown = redactUserinfo(this.redact(text));
+        const lines = this.env.GITHUB_ACTIONS === 'true' ? inertForRunner([shown]) : [shown];
+        this.stderr.write(`${lines.join('\n')}\n`);
     }
     /** Colours on a terminal, unless NO_COLOR or TERM=dumb says otherwise; FORCE_COLOR forces them. */
     colors(stream) {
@@ -52136,8 +52407,13 @@ class Terminal {
             if (line === '')
                 continue;
             const command = /^::([A-Za-z-]+)(?: [^:]*)?::(.*)$/.exec(line);
-            if (!command || this.env.GITHUB_ACTIONS === 'true') {
+            if (!command) {
                 this.note(line);
+                continue;
+            }
+            if (this.env.GITHUB_ACTIONS === 'true') {
+                // The toolkit's own commands (it escapes their data), for the runner to obey.
+                this.stderr.write(`${redactUserinfo(this.redact(line))}\n`);
                 continue;
             }
             const [, name, message] = command;
@@ -52168,6 +52444,7 @@ function divertWrites(stream, sink) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
+
 
 
 
@@ -52252,11 +52529,11 @@ async function readSecret(args, io, terminal) {
     for await (const chunk of io.stdin)
         text += typeof chunk === 'string' ? chunk : chunk.toString();
     terminal.addSecret(text);
-    // As `docker login --password-stdin` does: one trailing newline is not part of the secret.
-    const secret = text.replace(/\n$/, '').replace(/\r$/, '');
+    // One final newline is not part of the secret; spaces are (settings check the rest).
+    const secret = withoutFinalNewline(text);
     terminal.addSecret(secret);
     terminal.addSecret(secret.trim());
-    if (!secret) {
+    if (!secret.trim()) {
         throw new InputError('--password-stdin: standard input was empty; pipe the CLI secret, e.g. printf %s "$HARBOR_CLI_SECRET" | harbor-push --password-stdin ...');
     }
     return secret;
