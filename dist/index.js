@@ -31826,8 +31826,62 @@ class Podman {
     async imageId(ref) {
         return (await this.localImage(ref))?.id;
     }
-    localImages(refs) {
-        return (0,container_tool/* inspectLocalImages */.oV)(async (refs) => (await this.inspect(refs)).stdout, ref => this.localImage(ref), refs);
+    /**
+     * The images `refs` name. A manifest list (`podman manifest create` and
+     * `add`) is inspected by podman as its native platform's image, which a
+     * plain `podman push` would push alone: lists are found first, and each
+     * carries its platforms, so that it is pushed whole.
+     */
+    async localImages(refs) {
+        const [images, lists] = await Promise.all([
+            (0,container_tool/* inspectLocalImages */.oV)(async (refs) => (await this.inspect(refs)).stdout, ref => this.localImage(ref), refs),
+            this.manifestLists()
+        ]);
+        return Promise.all(images.map(async (image, index) => {
+            const ref = refs[index];
+            if (!image || !(lists.has(ref) || lists.has(`localhost/${ref}`)))
+                return image;
+            return { ...image, layers: [], platforms: await this.listPlatforms(ref) };
+        }));
+    }
+    /** Every manifest list in local storage, as `repository:tag`. */
+    async manifestLists() {
+        const { stdout } = await this.run('podman', [
+            'images',
+            '--filter',
+            'manifest=true',
+            '--format',
+            '{{.Repository}}:{{.Tag}}'
+        ]);
+        return new Set(stdout
+            .split('\n')
+            .map(line => line.trim())
+            .filter(Boolean));
+    }
+    /** The platforms of the manifest list `ref`, each with its image's ID. */
+    async listPlatforms(ref) {
+        const list = JSON.parse((await this.run('podman', ['manifest', 'inspect', ref])).stdout);
+        const instances = list.manifests ?? [];
+        if (instances.length === 0) {
+            throw new errors/* InputError */.dz(`"${ref}" is a manifest list with no images: add one with podman manifest add`);
+        }
+        const { stdout } = await this.run('podman', [
+            'image',
+            'inspect',
+            '--format',
+            '{{.Id}}',
+            ...instances.map(instance => `${ref}@${instance.digest}`)
+        ]);
+        const ids = stdout
+            .split('\n')
+            .map(line => line.trim())
+            .filter(Boolean);
+        return instances.map((instance, index) => ({
+            platform: [instance.platform?.os, instance.platform?.architecture, instance.platform?.variant]
+                .filter(Boolean)
+                .join('/'),
+            id: (0,container_tool/* normaliseImageId */.rS)(ids[index] ?? '')
+        }));
     }
     async localImage(ref) {
         try {
@@ -31853,11 +31907,13 @@ class Podman {
             host
         ], { input: credentials.password, ...this.registryEnv() });
     }
-    async push(source, destination) {
+    async push(source, destination, image) {
         const digestFile = external_node_path_default().join(this.paths.dir, `digest-${++this.digestCount}`);
+        // A manifest list goes with `manifest push --all`: every platform, then the list itself.
+        const command = image?.platforms ? ['manifest', 'push', '--all'] : ['push'];
         try {
             await this.run('podman', [
-                'push',
+                ...command,
                 ...this.registryFlags(),
                 '--digestfile',
                 digestFile,
@@ -37006,7 +37062,8 @@ class RegistryClient {
             digest: response.headers.get('docker-content-digest') ?? '',
             mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
             configDigest: parsed.config?.digest,
-            layers: (parsed.layers ?? []).map(layer => layer.digest ?? '')
+            layers: (parsed.layers ?? []).map(layer => layer.digest ?? ''),
+            ...(parsed.manifests ? { children: parsed.manifests.map(entry => entry.digest ?? '') } : {})
         };
     }
     /**
@@ -38392,7 +38449,13 @@ async function readTag(client, target) {
         const digest = await client.tagDigest(target.repository, target.tag);
         if (typeof digest !== 'string')
             return digest;
-        return await client.manifest(target.repository, target.tag);
+        const held = await client.manifest(target.repository, target.tag);
+        if (!held || 'policy' in held || !held.children)
+            return held;
+        // An index: what each platform's manifest names as its config.
+        const children = await Promise.all(held.children.map(child => client.manifest(target.repository, child)));
+        const platformConfigs = children.map(child => child && 'configDigest' in child ? (child.configDigest ?? '') : '');
+        return { ...held, platformConfigs };
     }
     catch (error) {
         if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
@@ -38409,9 +38472,14 @@ function tagState(held, expected) {
         return { kind: 'absent' };
     if ('policy' in held)
         return { kind: 'unreadable', policy: held.policy };
-    const same = (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
-        (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
+    const same = expected.platformIds
+        ? sameSet(held.platformConfigs ?? [], expected.platformIds)
+        : (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
+            (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
     return { kind: same ? 'same' : 'different', digest: held.digest };
+}
+function sameSet(a, b) {
+    return a.length === b.length && [...a].sort().join() === [...b].sort().join();
 }
 
 ;// CONCATENATED MODULE: ./src/push/translate.ts
@@ -38969,7 +39037,7 @@ async function prepareImagePush(settings, tool, log) {
     // Local storage and the registry are asked at once. A missing image is
     // reported first: it is bad input, whatever the registry says.
     const local = localImages(plans.map(plan => plan.source), tool);
-    const expected = local.then(images => destinations.map(target => ({ configDigest: images[target.image].id })));
+    const expected = local.then(images => destinations.map(target => expectedOf(images[target.image])));
     // The preflight may fail before it needs these; `local` itself reports why.
     expected.catch(() => undefined);
     const [images, check] = await Promise.allSettled([
@@ -39091,6 +39159,7 @@ function dryRunResults(settings, targets, log) {
 /** One destination: unchanged, skipped, or pushed with retries and read back; never throws. */
 async function handleTarget(target, run) {
     const { source, destination } = target;
+    const platforms = target.local.platforms?.map(image => image.platform);
     const decision = decide(run.settings.ifExists, target.state);
     if (decision !== 'push') {
         const digest = stateDigest(target.state);
@@ -39102,6 +39171,7 @@ async function handleTarget(target, run) {
             destination,
             digest,
             status: decision === 'unchanged' ? 'unchanged' : 'skipped',
+            ...(platforms && decision === 'unchanged' ? { platforms } : {}),
             seconds: 0
         };
     }
@@ -39123,7 +39193,7 @@ async function handleTarget(target, run) {
     };
     let result;
     try {
-        const digest = await withRetries(() => run.tool.push(source, destination), error => translateFailure(error, pushContext), {
+        const digest = await withRetries(() => run.tool.push(source, destination, target.local), error => translateFailure(error, pushContext), {
             ...run.retry,
             onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
         });
@@ -39141,7 +39211,7 @@ async function handleTarget(target, run) {
     }
     catch (error) {
         // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
-        const landed = run.client && (await landedAnyway(run.client, target, { configDigest: target.local.id }));
+        const landed = run.client && (await landedAnyway(run.client, target, expectedOf(target.local)));
         const note = `${run.tool.name} reported a failure after the push landed (${lastLine((0,errors/* messageOf */.bD)(error))}); the registry holds this image`;
         result = landed
             ? { source, destination, digest: landed, status: 'pushed', note, seconds: push_images_since(started) }
@@ -39157,14 +39227,23 @@ async function handleTarget(target, run) {
             notes.push(note);
     }
     clearInterval(heartbeat);
+    if (platforms && result.status === 'pushed')
+        result.platforms = platforms;
     run.progress.done++;
     run.log.group(`${result.status} ${destination} (${run.progress.done}/${run.progress.total}, ${result.seconds}s)`, [
         `source:      ${source}`,
         `destination: ${destination}`,
         result.digest ? `digest:      ${result.digest}` : `error:       ${result.error ?? ''}`,
+        ...(result.platforms ? [`platforms:   ${result.platforms.join(', ')}`] : []),
         ...notes
     ]);
     return result;
+}
+/** What a tag holds once this image is in it: its ID, or each platform's for a multi-platform image. */
+function expectedOf(image) {
+    return image.platforms
+        ? { platformIds: image.platforms.map(platform => platform.id) }
+        : { configDigest: image.id };
 }
 /**
  * Every source in local storage, in order. Every missing source is named at
@@ -39246,11 +39325,12 @@ function failureList(report) {
  */
 function outputsOf(report) {
     return {
-        images: report.images.map(({ source, destination, digest, status }) => ({
+        images: report.images.map(({ source, destination, digest, status, platforms }) => ({
             source,
             destination,
             digest,
-            status
+            status,
+            ...(platforms ? { platforms } : {})
         })),
         charts: report.charts.map(({ chart, version, reference, digest, status }) => ({
             chart,
@@ -39963,7 +40043,10 @@ async function writeSummary(registry, report) {
     const rows = results.map(result => [
         code(result.source),
         code(result.destination),
-        result.digest ? code(shortDigest(result.digest)) : '—',
+        (result.digest ? code(shortDigest(result.digest)) : '—') +
+            ('platforms' in result && result.platforms
+                ? `<br>${summary_escape(result.platforms.join(', '))}`
+                : ''),
         result.error || result.note
             ? `${STATUS_ICON[result.status]}: ${summary_escape(redactUserinfo(result.error ?? result.note ?? ''))}`
             : STATUS_ICON[result.status],
@@ -40119,9 +40202,9 @@ function savedPlacedCaFile() {
 /* harmony export */   Dh: () => (/* binding */ DIGEST),
 /* harmony export */   ei: () => (/* binding */ parseLocalImage),
 /* harmony export */   mc: () => (/* binding */ LOCAL_IMAGE_FORMAT),
-/* harmony export */   oV: () => (/* binding */ inspectLocalImages)
+/* harmony export */   oV: () => (/* binding */ inspectLocalImages),
+/* harmony export */   rS: () => (/* binding */ normaliseImageId)
 /* harmony export */ });
-/* unused harmony export normaliseImageId */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 
 /** A digest as registries print it. */

@@ -8,7 +8,7 @@ import { mapAfter } from '../pool.js'
 import { decide, heldBy, planLine, refuseConflicts, stateDigest } from './decide.js'
 import { landedAnyway, readBack } from './read-back.js'
 import { preflight } from './preflight.js'
-import type { TagState } from './tag-state.js'
+import type { Expected, TagState } from './tag-state.js'
 import type { ImageResult } from './results.js'
 import { withRetries } from './retry.js'
 import { type FailureContext, lastLine, translateFailure } from './translate.js'
@@ -63,7 +63,7 @@ export async function prepareImagePush(
     tool
   )
   const expected = local.then(images =>
-    destinations.map(target => ({ configDigest: images[target.image].id }))
+    destinations.map(target => expectedOf(images[target.image]))
   )
   // The preflight may fail before it needs these; `local` itself reports why.
   expected.catch(() => undefined)
@@ -219,6 +219,7 @@ interface TargetContext {
 /** One destination: unchanged, skipped, or pushed with retries and read back; never throws. */
 async function handleTarget(target: Target, run: TargetContext): Promise<ImageResult> {
   const { source, destination } = target
+  const platforms = target.local.platforms?.map(image => image.platform)
   const decision = decide(run.settings.ifExists, target.state)
   if (decision !== 'push') {
     const digest = stateDigest(target.state)
@@ -232,6 +233,7 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
       destination,
       digest,
       status: decision === 'unchanged' ? 'unchanged' : 'skipped',
+      ...(platforms && decision === 'unchanged' ? { platforms } : {}),
       seconds: 0
     }
   }
@@ -256,7 +258,7 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
   let result: ImageResult
   try {
     const digest = await withRetries(
-      () => run.tool.push(source, destination),
+      () => run.tool.push(source, destination, target.local),
       error => translateFailure(error, pushContext),
       {
         ...run.retry,
@@ -276,8 +278,7 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
     }
   } catch (error) {
     // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
-    const landed =
-      run.client && (await landedAnyway(run.client, target, { configDigest: target.local.id }))
+    const landed = run.client && (await landedAnyway(run.client, target, expectedOf(target.local)))
     const note = `${run.tool.name} reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this image`
     result = landed
       ? { source, destination, digest: landed, status: 'pushed', note, seconds: since(started) }
@@ -292,6 +293,7 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
     if (landed) notes.push(note)
   }
   clearInterval(heartbeat)
+  if (platforms && result.status === 'pushed') result.platforms = platforms
   run.progress.done++
   run.log.group(
     `${result.status} ${destination} (${run.progress.done}/${run.progress.total}, ${result.seconds}s)`,
@@ -299,10 +301,18 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
       `source:      ${source}`,
       `destination: ${destination}`,
       result.digest ? `digest:      ${result.digest}` : `error:       ${result.error ?? ''}`,
+      ...(result.platforms ? [`platforms:   ${result.platforms.join(', ')}`] : []),
       ...notes
     ]
   )
   return result
+}
+
+/** What a tag holds once this image is in it: its ID, or each platform's for a multi-platform image. */
+function expectedOf(image: LocalImage): Expected {
+  return image.platforms
+    ? { platformIds: image.platforms.map(platform => platform.id) }
+    : { configDigest: image.id }
 }
 
 /**

@@ -13,6 +13,8 @@ export interface ImageResult {
   error?: string
   /** What a person should know about a push that landed (a pull policy kept it from being read back). */
   note?: string
+  /** A multi-platform image: the platforms its index holds (`os/architecture`). */
+  platforms?: string[]
   /** Wall time of the push, in seconds. */
   seconds: number
 }
@@ -59,7 +61,10 @@ export function failureList(report: Report): string {
 }
 
 /** One object of the `images` output. */
-export type ImageOutput = Pick<ImageResult, 'source' | 'destination' | 'digest' | 'status'>
+export type ImageOutput = Pick<
+  ImageResult,
+  'source' | 'destination' | 'digest' | 'status' | 'platforms'
+>
 /** One object of the `charts` output. */
 export type ChartOutput = Pick<ChartResult, 'chart' | 'version' | 'reference' | 'digest' | 'status'>
 
@@ -74,11 +79,12 @@ export function outputsOf(report: Report): {
   refs: string[]
 } {
   return {
-    images: report.images.map(({ source, destination, digest, status }) => ({
+    images: report.images.map(({ source, destination, digest, status, platforms }) => ({
       source,
       destination,
       digest,
-      status
+      status,
+      ...(platforms ? { platforms } : {})
     })),
     charts: report.charts.map(({ chart, version, reference, digest, status }) => ({
       chart,

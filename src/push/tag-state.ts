@@ -20,12 +20,15 @@ export type TagState =
 export interface Expected {
   /** An image's local ID (its config digest)... */
   configDigest?: string
-  /** ...or a chart's `.tgz` digest (its one layer). */
+  /** ...or a chart's `.tgz` digest (its one layer)... */
   layerDigest?: string
+  /** ...or, for a multi-platform image, every platform's image ID (config digest). */
+  platformIds?: string[]
 }
 
-/** A tag's manifest now; undefined when absent, 'unknown' when the registry cannot be asked. */
-export type HeldTag = ManifestInfo | Refused | undefined | 'unknown'
+/** A tag's manifest now (an index with its platforms' config digests); undefined when absent, 'unknown' when the registry cannot be asked. */
+export type HeldTag =
+  (ManifestInfo & { platformConfigs?: string[] }) | Refused | undefined | 'unknown'
 
 /** A destination tag, split the way the registry API addresses it. */
 export interface TagTarget {
@@ -42,7 +45,16 @@ export async function readTag(client: RegistryClient, target: TagTarget): Promis
   try {
     const digest = await client.tagDigest(target.repository, target.tag)
     if (typeof digest !== 'string') return digest
-    return await client.manifest(target.repository, target.tag)
+    const held = await client.manifest(target.repository, target.tag)
+    if (!held || 'policy' in held || !held.children) return held
+    // An index: what each platform's manifest names as its config.
+    const children = await Promise.all(
+      held.children.map(child => client.manifest(target.repository, child))
+    )
+    const platformConfigs = children.map(child =>
+      child && 'configDigest' in child ? (child.configDigest ?? '') : ''
+    )
+    return { ...held, platformConfigs }
   } catch (error) {
     if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
       return 'unknown'
@@ -56,8 +68,13 @@ export function tagState(held: HeldTag, expected: Expected): TagState {
   if (held === 'unknown') return { kind: 'unknown' }
   if (!held) return { kind: 'absent' }
   if ('policy' in held) return { kind: 'unreadable', policy: held.policy }
-  const same =
-    (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
-    (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest))
+  const same = expected.platformIds
+    ? sameSet(held.platformConfigs ?? [], expected.platformIds)
+    : (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
+      (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest))
   return { kind: same ? 'same' : 'different', digest: held.digest }
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && [...a].sort().join() === [...b].sort().join()
 }

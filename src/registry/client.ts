@@ -19,6 +19,8 @@ export interface ManifestInfo {
   configDigest?: string
   /** Layer digests (a chart's `.tgz` is its one layer). */
   layers: string[]
+  /** An index (multi-platform image): the digests of the manifests it lists. */
+  children?: string[]
 }
 
 /** Every manifest kind a tag may hold: OCI and Docker, images and indexes. */
@@ -185,12 +187,14 @@ export class RegistryClient {
       mediaType?: string
       config?: { digest?: string }
       layers?: { digest?: string }[]
+      manifests?: { digest?: string }[]
     }
     return {
       digest: response.headers.get('docker-content-digest') ?? '',
       mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
       configDigest: parsed.config?.digest,
-      layers: (parsed.layers ?? []).map(layer => layer.digest ?? '')
+      layers: (parsed.layers ?? []).map(layer => layer.digest ?? ''),
+      ...(parsed.manifests ? { children: parsed.manifests.map(entry => entry.digest ?? '') } : {})
     }
   }
 

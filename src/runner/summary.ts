@@ -27,7 +27,10 @@ export async function writeSummary(registry: string, report: Report): Promise<vo
   const rows = results.map(result => [
     code(result.source),
     code(result.destination),
-    result.digest ? code(shortDigest(result.digest)) : '—',
+    (result.digest ? code(shortDigest(result.digest)) : '—') +
+      ('platforms' in result && result.platforms
+        ? `<br>${escape(result.platforms.join(', '))}`
+        : ''),
     result.error || result.note
       ? `${STATUS_ICON[result.status]}: ${escape(redactUserinfo(result.error ?? result.note ?? ''))}`
       : STATUS_ICON[result.status],

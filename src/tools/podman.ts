@@ -9,6 +9,8 @@ import {
   type TlsOptions,
   type LocalImage,
   LOCAL_IMAGE_FORMAT,
+  type PlatformImage,
+  normaliseImageId,
   inspectLocalImages,
   parseLocalImage
 } from './container-tool.js'
@@ -69,12 +71,78 @@ export class Podman implements ContainerTool {
     return (await this.localImage(ref))?.id
   }
 
-  localImages(refs: string[]): Promise<(LocalImage | undefined)[]> {
-    return inspectLocalImages(
-      async refs => (await this.inspect(refs)).stdout,
-      ref => this.localImage(ref),
-      refs
+  /**
+   * The images `refs` name. A manifest list (`podman manifest create` and
+   * `add`) is inspected by podman as its native platform's image, which a
+   * plain `podman push` would push alone: lists are found first, and each
+   * carries its platforms, so that it is pushed whole.
+   */
+  async localImages(refs: string[]): Promise<(LocalImage | undefined)[]> {
+    const [images, lists] = await Promise.all([
+      inspectLocalImages(
+        async refs => (await this.inspect(refs)).stdout,
+        ref => this.localImage(ref),
+        refs
+      ),
+      this.manifestLists()
+    ])
+    return Promise.all(
+      images.map(async (image, index) => {
+        const ref = refs[index]
+        if (!image || !(lists.has(ref) || lists.has(`localhost/${ref}`))) return image
+        return { ...image, layers: [], platforms: await this.listPlatforms(ref) }
+      })
     )
+  }
+
+  /** Every manifest list in local storage, as `repository:tag`. */
+  private async manifestLists(): Promise<Set<string>> {
+    const { stdout } = await this.run('podman', [
+      'images',
+      '--filter',
+      'manifest=true',
+      '--format',
+      '{{.Repository}}:{{.Tag}}'
+    ])
+    return new Set(
+      stdout
+        .split('\n')
+        .map(line => line.trim())
+        .filter(Boolean)
+    )
+  }
+
+  /** The platforms of the manifest list `ref`, each with its image's ID. */
+  private async listPlatforms(ref: string): Promise<PlatformImage[]> {
+    const list = JSON.parse((await this.run('podman', ['manifest', 'inspect', ref])).stdout) as {
+      manifests?: {
+        digest: string
+        platform?: { os?: string; architecture?: string; variant?: string }
+      }[]
+    }
+    const instances = list.manifests ?? []
+    if (instances.length === 0) {
+      throw new InputError(
+        `"${ref}" is a manifest list with no images: add one with podman manifest add`
+      )
+    }
+    const { stdout } = await this.run('podman', [
+      'image',
+      'inspect',
+      '--format',
+      '{{.Id}}',
+      ...instances.map(instance => `${ref}@${instance.digest}`)
+    ])
+    const ids = stdout
+      .split('\n')
+      .map(line => line.trim())
+      .filter(Boolean)
+    return instances.map((instance, index) => ({
+      platform: [instance.platform?.os, instance.platform?.architecture, instance.platform?.variant]
+        .filter(Boolean)
+        .join('/'),
+      id: normaliseImageId(ids[index] ?? '')
+    }))
   }
 
   private async localImage(ref: string): Promise<LocalImage | undefined> {
@@ -107,13 +175,15 @@ export class Podman implements ContainerTool {
     )
   }
 
-  async push(source: string, destination: string): Promise<string> {
+  async push(source: string, destination: string, image?: LocalImage): Promise<string> {
     const digestFile = path.join(this.paths.dir, `digest-${++this.digestCount}`)
+    // A manifest list goes with `manifest push --all`: every platform, then the list itself.
+    const command = image?.platforms ? ['manifest', 'push', '--all'] : ['push']
     try {
       await this.run(
         'podman',
         [
-          'push',
+          ...command,
           ...this.registryFlags(),
           '--digestfile',
           digestFile,
