@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=()
-for pair in podman:podman buildah:buildah dockerd:docker.io docker-registry:docker-registry \
+for pair in podman:podman buildah:buildah skopeo:skopeo dockerd:docker.io docker-registry:docker-registry \
   htpasswd:apache2-utils openssl:openssl tar:tar unzip:unzip; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || packages+=("${pair#*:}")
 done

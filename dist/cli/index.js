@@ -41117,6 +41117,155 @@ function createContainerTool(settings, run, paths, onCaFilePlaced) {
         : new Podman(run, paths, tls);
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+var external_node_crypto_default = /*#__PURE__*/__nccwpck_require__.n(external_node_crypto_);
+;// CONCATENATED MODULE: ./src/tools/skopeo.ts
+
+
+
+
+
+/** What skopeo names an archive or layout source: `<transport>:<path>[:<ref>]`. */
+function archiveReference(source) {
+    return `${source.transport}:${source.path}${source.ref ? `:${source.ref}` : ''}`;
+}
+/**
+ * skopeo: copies images from archives and layouts (`docker save`, `podman
+ * save`, `buildx --output type=oci`) to a registry with no container engine,
+ * multi-platform indexes whole. The same containers libraries as podman, so
+ * the login is podman's auth file format, and TLS the same flags, with
+ * `--dest-` in front for a copy.
+ */
+class Skopeo {
+    run;
+    paths;
+    tls;
+    authFile;
+    certDir;
+    digestCount = 0;
+    constructor(run, paths, tls) {
+        this.run = run;
+        this.paths = paths;
+        this.tls = tls;
+        this.authFile = external_node_path_default().join(paths.dir, 'skopeo-auth.json');
+        this.certDir = external_node_path_default().join(paths.dir, 'skopeo-certs');
+    }
+    /** Checks skopeo works; returns its version. */
+    async prepare() {
+        let version;
+        try {
+            version = (await this.run('skopeo', ['--version'])).stdout.trim();
+        }
+        catch (error) {
+            throw new InputError(`archive and layout images are pushed with skopeo, which does not work here (${messageOf(error)}): install skopeo (apt-get install skopeo; GitHub's Ubuntu runners have it)`);
+        }
+        if (this.tls.caFile) {
+            external_node_fs_default().mkdirSync(this.certDir, { recursive: true, mode: 0o700 });
+            external_node_fs_default().copyFileSync(this.tls.caFile, external_node_path_default().join(this.certDir, 'ca.crt'));
+        }
+        return version;
+    }
+    /**
+     * What the archive or layout holds, read without pushing: the manifest's
+     * digest (an OCI image or index keeps it byte for byte in the registry),
+     * the config digest (a docker archive's image ID, since its manifest is
+     * made anew on the way) and the platforms of an index. A missing or
+     * unreadable source is an input error.
+     */
+    async inspect(source) {
+        const reference = archiveReference(source);
+        let raw;
+        try {
+            raw = (await this.run('skopeo', ['inspect', '--raw', reference])).stdout;
+        }
+        catch (error) {
+            const why = error instanceof ToolError ? lastLine(error.stderr) : messageOf(error);
+            throw new InputError(`"${reference}" could not be read (${why}): check the path, and that it is ${TRANSPORT_WORDS[source.transport]}. Nothing was pushed.`);
+        }
+        const manifest = JSON.parse(raw);
+        const digest = `sha256:${external_node_crypto_default().createHash('sha256').update(raw).digest('hex')}`;
+        if (source.transport === 'docker-archive') {
+            const config = (await this.run('skopeo', ['inspect', '--config', '--raw', reference])).stdout;
+            const id = `sha256:${external_node_crypto_default().createHash('sha256').update(config).digest('hex')}`;
+            return { id, layers: [] };
+        }
+        const platforms = manifest.manifests?.map(entry => ({
+            platform: [entry.platform?.os, entry.platform?.architecture, entry.platform?.variant]
+                .filter(Boolean)
+                .join('/'),
+            id: entry.digest ?? ''
+        }));
+        return {
+            id: manifest.config?.digest ?? digest,
+            layers: [],
+            digest,
+            ...(platforms ? { platforms } : {})
+        };
+    }
+    /** Logs in to `host` with the password on stdin, into the private directory. */
+    async login(host, credentials) {
+        await this.run('skopeo', [
+            'login',
+            '--authfile',
+            this.authFile,
+            ...this.tlsFlags(''),
+            '--username',
+            credentials.username,
+            '--password-stdin',
+            host
+        ], { input: credentials.password });
+    }
+    /**
+     * Copies the source to `destination` (every platform of an index); an OCI
+     * source keeps its digests (`--preserve-digests`: the copy fails rather
+     * than rewrite a manifest). Returns the digest the registry holds.
+     */
+    async push(source, destination) {
+        const digestFile = external_node_path_default().join(this.paths.dir, `skopeo-digest-${++this.digestCount}`);
+        try {
+            await this.run('skopeo', [
+                'copy',
+                '--all',
+                ...(source.transport === 'docker-archive' ? [] : ['--preserve-digests']),
+                ...(this.paths.isolated ? ['--dest-authfile', this.authFile] : []),
+                ...this.tlsFlags('dest-'),
+                '--digestfile',
+                digestFile,
+                archiveReference(source),
+                `docker://${destination}`
+            ]);
+            const digest = DIGEST.exec(external_node_fs_default().readFileSync(digestFile, 'utf8'));
+            if (!digest)
+                throw new PushError(`skopeo copied to "${destination}" but wrote no digest`);
+            return digest[0];
+        }
+        finally {
+            external_node_fs_default().rmSync(digestFile, { force: true });
+        }
+    }
+    tlsFlags(prefix) {
+        const flags = [];
+        if (!this.tls.tlsVerify)
+            flags.push(`--${prefix}tls-verify=false`);
+        if (this.tls.caFile)
+            flags.push(`--${prefix}cert-dir`, this.certDir);
+        return flags;
+    }
+}
+const TRANSPORT_WORDS = {
+    'oci-archive': 'an OCI archive (podman save --format oci-archive, buildx --output type=oci)',
+    oci: 'an OCI image layout folder (holding index.json)',
+    'docker-archive': 'a docker save / podman save tar'
+};
+function lastLine(text) {
+    const lines = text
+        .trim()
+        .split('\n')
+        .filter(line => line.trim() !== '');
+    return (lines.at(-1) ?? '').replace(/^time=".*?" level=\w+ msg="?|"$/g, '').replace(/\\"/g, '"');
+}
+
 // EXTERNAL MODULE: external "string_decoder"
 var external_string_decoder_ = __nccwpck_require__(3193);
 ;// CONCATENATED MODULE: external "os"
@@ -42304,9 +42453,6 @@ function childEnv(parent, extra = {}) {
     return { ...env, ...extra };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-var external_node_crypto_default = /*#__PURE__*/__nccwpck_require__.n(external_node_crypto_);
 ;// CONCATENATED MODULE: ./src/redact.ts
 /**
  * Credentials written into a URL (`https://user:password@host/`): a
@@ -50559,10 +50705,12 @@ function tagState(held, expected) {
         return { kind: 'absent' };
     if ('policy' in held)
         return { kind: 'unreadable', policy: held.policy };
-    const same = expected.platformIds
-        ? sameSet(held.platformConfigs ?? [], expected.platformIds)
-        : (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
-            (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
+    const same = expected.manifestDigest
+        ? held.digest === expected.manifestDigest
+        : expected.platformIds
+            ? sameSet(held.platformConfigs ?? [], expected.platformIds)
+            : (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
+                (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
     return { kind: same ? 'same' : 'different', digest: held.digest };
 }
 function sameSet(a, b) {
@@ -50669,7 +50817,7 @@ function translateFailure(error, context) {
     const rule = RULES.find(candidate => candidate.test.test(text));
     if (!rule)
         return new PushError(error instanceof ToolError ? error.message : text);
-    return new PushError(`${rule.advice(context)} (${lastLine(text)})`, rule.transient);
+    return new PushError(`${rule.advice(context)} (${translate_lastLine(text)})`, rule.transient);
 }
 function failureText(error) {
     if (error instanceof ToolError)
@@ -50685,7 +50833,7 @@ function failureText(error) {
     return messageOf(error);
 }
 /** The last non-empty line of a tool's output: usually the one that says what went wrong. */
-function lastLine(text) {
+function translate_lastLine(text) {
     const lines = text
         .trim()
         .split('\n')
@@ -51042,7 +51190,7 @@ async function pushCharts(settings, helm, charts, log, options = {}) {
             const client = options.plan?.client;
             const target = options.plan?.targets[index];
             const landed = client && target && (await landedAnyway(client, target, target));
-            const note = `helm reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this chart`;
+            const note = `helm reported a failure after the push landed (${translate_lastLine(messageOf(error))}); the registry holds this chart`;
             result = {
                 chart: chart.name,
                 version: chart.version,
@@ -51077,7 +51225,10 @@ function planImages(settings) {
     return settings.images.map(image => {
         const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag];
         return {
-            source: `${prefix}${image.name}:${image.tag}`,
+            source: image.archive
+                ? `${image.archive.transport}:${image.archive.path}${image.archive.ref ? `:${image.archive.ref}` : ''}`
+                : `${prefix}${image.name}:${image.tag}`,
+            ...(image.archive ? { archive: image.archive } : {}),
             destinations: tags.map(tag => `${settings.registry.prefix}/${image.name}:${tag}`)
         };
     });
@@ -51112,24 +51263,28 @@ const HEARTBEAT_MS = 20_000;
  * skip, or `if-exists: fail` before anything is pushed). Throws on any
  * problem; a front end calls this before it pushes charts too.
  */
-async function prepareImagePush(settings, tool, log) {
-    log.info(`Using ${await tool.prepare(settings.registry.host)}`);
+async function prepareImagePush(settings, tools, log) {
+    if (tools.container)
+        log.info(`Using ${await tools.container.prepare(settings.registry.host)}`);
+    if (tools.skopeo)
+        log.info(`Using ${await tools.skopeo.prepare()} for archives and layouts`);
     const plans = planImages(settings);
     const destinations = plans.flatMap((plan, index) => plan.destinations.map(destination => ({
         source: plan.source,
+        ...(plan.archive ? { archive: plan.archive } : {}),
         image: index,
         destination,
         ...repositoryAndTag(destination)
     })));
     // Local storage and the registry are asked at once. A missing image is
     // reported first: it is bad input, whatever the registry says.
-    const local = localImages(plans.map(plan => plan.source), tool);
+    const local = readSources(plans, tools);
     const expected = local.then(images => destinations.map(target => expectedOf(images[target.image])));
     // The preflight may fail before it needs these; `local` itself reports why.
     expected.catch(() => undefined);
     const [images, check] = await Promise.allSettled([
         local,
-        preflight(settings, tool.registryTls(), tool.name, destinations, expected, log)
+        preflight(settings, tools.container?.registryTls() ?? { tlsVerify: settings.tlsVerify, caFile: settings.caFile }, tools.container?.name ?? 'skopeo', destinations, expected, log)
     ]);
     if (images.status === 'rejected')
         throw images.reason;
@@ -51145,7 +51300,7 @@ async function prepareImagePush(settings, tool, log) {
     return {
         push: async () => {
             try {
-                return await pushTargets(settings, tool, log, targets, client);
+                return await pushTargets(settings, tools, log, targets, client);
             }
             finally {
                 await client?.tidied();
@@ -51158,27 +51313,35 @@ async function prepareImagePush(settings, tool, log) {
  * check that the secret works) and pushes every target that needs it with
  * bounded parallelism and retries, reading each digest back.
  */
-async function pushTargets(settings, tool, log, targets, client) {
+async function pushTargets(settings, tools, log, targets, client) {
     const { host } = settings.registry;
-    const context = {
+    const context = (tool) => ({
         action: 'login',
-        tool: tool.name,
+        tool,
         host,
         project: settings.registry.path.split('/')[0],
         username: settings.credentials?.username
-    };
+    });
     const retry = { retries: settings.retries };
     const toPush = targets.filter(target => decide(settings.ifExists, target.state) === 'push');
-    if (settings.credentials && (toPush.length > 0 || settings.dryRun)) {
+    // Each tool that will push logs in: docker or podman for local images, skopeo for archives.
+    const loggingIn = [];
+    const needs = (archive) => (settings.dryRun ? targets : toPush).some(target => (target.archive !== undefined) === archive);
+    if (tools.container && needs(false))
+        loggingIn.push(tools.container);
+    if (tools.skopeo && needs(true))
+        loggingIn.push({ name: 'skopeo', login: (h, c) => tools.skopeo.login(h, c) });
+    for (const tool of loggingIn) {
+        if (!settings.credentials) {
+            log.info(`No username/password given: relying on the existing ${tool.name} login for ${host}`);
+            continue;
+        }
         const credentials = settings.credentials;
-        await withRetries(() => tool.login(host, credentials), error => translateFailure(error, context), {
+        await withRetries(() => tool.login(host, credentials), error => translateFailure(error, context(tool.name)), {
             ...retry,
             onRetry: (attempt, error, delay) => log.warning(`login attempt ${attempt} failed, retrying in ${delay} ms: ${error.message}`)
         });
         log.info(`Logged in to ${host} as ${credentials.username} (${tool.name}, private credentials)`);
-    }
-    else if (!settings.credentials) {
-        log.info(`No username/password given: relying on the existing ${tool.name} login for ${host}`);
     }
     if (settings.dryRun)
         return dryRunResults(settings, targets, log);
@@ -51195,7 +51358,7 @@ async function pushTargets(settings, tool, log, targets, client) {
         log.info('Images that share layers with an earlier one start once it is pushed: each shared layer is uploaded once, then mounted');
     }
     const progress = { done: 0, total: toPush.length };
-    const run = { settings, tool, log, context, retry, progress, client };
+    const run = { settings, tools, log, context, retry, progress, client };
     const perImage = await mapAfter(groups, settings.parallel, index => after[index], async (group) => {
         const results = [];
         for (const target of group)
@@ -51272,15 +51435,16 @@ async function handleTarget(target, run) {
         run.log.info(`... still pushing ${destination} (${push_images_since(started)}s; ${run.progress.done}/${run.progress.total} done)`);
     }, HEARTBEAT_MS);
     const notes = [];
+    const toolName = target.archive ? 'skopeo' : (run.tools.container?.name ?? '');
     const pushContext = {
-        ...run.context,
+        ...run.context(toolName),
         action: 'push',
         project: projectOf(destination),
         reference: destination
     };
     let result;
     try {
-        const digest = await withRetries(() => run.tool.push(source, destination, target.local), error => translateFailure(error, pushContext), {
+        const digest = await withRetries(() => pushOne(run.tools, target), error => translateFailure(error, pushContext), {
             ...run.retry,
             onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
         });
@@ -51299,7 +51463,7 @@ async function handleTarget(target, run) {
     catch (error) {
         // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
         const landed = run.client && (await landedAnyway(run.client, target, expectedOf(target.local)));
-        const note = `${run.tool.name} reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this image`;
+        const note = `${toolName} reported a failure after the push landed (${translate_lastLine(messageOf(error))}); the registry holds this image`;
         result = landed
             ? { source, destination, digest: landed, status: 'pushed', note, seconds: push_images_since(started) }
             : {
@@ -51328,28 +51492,55 @@ async function handleTarget(target, run) {
 }
 /** What a tag holds once this image is in it: its ID, or each platform's for a multi-platform image. */
 function expectedOf(image) {
+    if (image.digest)
+        return { manifestDigest: image.digest };
     return image.platforms
         ? { platformIds: image.platforms.map(platform => platform.id) }
         : { configDigest: image.id };
 }
-/**
- * Every source in local storage, in order. Every missing source is named at
- * once, before anything is pushed.
- */
-async function localImages(sources, tool) {
-    const images = await tool.localImages(sources);
-    const missing = sources.filter((_, index) => images[index] === undefined);
-    if (missing.length > 0) {
-        const names = missing.map(source => `"${source}"`).join(', ');
-        throw new InputError(`${names} not in local ${tool.name} storage; check the source tag / path (\`${tool.name} images\`). Nothing was pushed.`);
+/** Pushes one target with the tool its source needs; returns the digest the tool reported. */
+function pushOne(tools, target) {
+    if (target.archive) {
+        if (!tools.skopeo)
+            throw new Error('an archive source without skopeo');
+        return tools.skopeo.push(target.archive, target.destination);
     }
-    return images.filter(image => image !== undefined);
+    if (!tools.container)
+        throw new Error('a local source without a container tool');
+    return tools.container.push(target.source, target.destination, target.local);
+}
+/**
+ * Every source, in order: local storage asked once for all of its images,
+ * archives and layouts read alongside. Every missing local image is named
+ * at once, and an unreadable archive is an input error, before anything is
+ * pushed.
+ */
+async function readSources(plans, tools) {
+    const local = plans.filter(plan => !plan.archive).map(plan => plan.source);
+    const [stored, archives] = await Promise.all([
+        local.length > 0 && tools.container ? tools.container.localImages(local) : [],
+        Promise.all(plans.map(async (plan) => plan.archive && tools.skopeo ? tools.skopeo.inspect(plan.archive) : undefined))
+    ]);
+    const missing = local.filter((_, index) => stored[index] === undefined);
+    if (missing.length > 0 && tools.container) {
+        const tool = tools.container.name;
+        const names = missing.map(source => `"${source}"`).join(', ');
+        throw new InputError(`${names} not in local ${tool} storage; check the source tag / path (\`${tool} images\`). Nothing was pushed.`);
+    }
+    let next = 0;
+    return plans.map((plan, index) => {
+        const image = plan.archive ? archives[index] : stored[next++];
+        if (!image)
+            throw new Error(`no image read for "${plan.source}"`);
+        return image;
+    });
 }
 function push_images_since(started) {
     return Math.round((Date.now() - started) / 100) / 10;
 }
 
 ;// CONCATENATED MODULE: ./src/push/harbor-push.ts
+
 
 
 
@@ -51365,16 +51556,21 @@ async function harborPush(settings, log, hooks = {}) {
     hooks.onPrivateDir?.(dir);
     const run = hooks.runner ?? runTool;
     const paths = { dir, isolated: settings.credentials !== undefined };
-    // A charts-only step needs no container tool, so none is made or checked.
-    const tool = settings.images.length > 0
+    // A step with no local image (charts, archives) needs no container tool, so none is made or checked.
+    const tool = settings.images.some(image => !image.archive)
         ? createContainerTool(settings, run, paths, hooks.onCaFilePlaced ?? (() => undefined))
+        : undefined;
+    const skopeo = settings.images.some(image => image.archive)
+        ? new Skopeo(run, paths, { tlsVerify: settings.tlsVerify, caFile: settings.caFile })
         : undefined;
     try {
         // Nothing is pushed until everything was checked: the charts (read,
         // packaged) and the images (in local storage), and the registry for both
         // (login, permissions, what each tag holds now).
         const charts = settings.charts.length > 0 ? await prepareChartPush(settings, run, paths, log) : undefined;
-        const images = tool ? await prepareImagePush(settings, tool, log) : undefined;
+        const images = settings.images.length > 0
+            ? await prepareImagePush(settings, { container: tool, skopeo }, log)
+            : undefined;
         return {
             images: images ? await images.push() : [],
             charts: charts ? await charts.push() : []
@@ -51830,6 +52026,15 @@ function parseImages(value, sourceTag) {
     const images = [];
     const seen = new Set();
     for (const entry of splitList(value)) {
+        const archive = parseArchiveEntry(entry);
+        if (archive) {
+            if (seen.has(`${archive.name}=${archive.archive?.path ?? ''}`)) {
+                throw new InputError(`image "${entry}" is listed twice in "images"`);
+            }
+            seen.add(`${archive.name}=${archive.archive?.path ?? ''}`);
+            images.push(archive);
+            continue;
+        }
         if (entry.includes('@')) {
             throw new InputError(`image "${entry}": digests are not accepted; name a local image as name or name:tag`);
         }
@@ -51852,6 +52057,39 @@ function parseImages(value, sourceTag) {
         images.push({ name, tag });
     }
     return images;
+}
+const TRANSPORT = /^(?:([^=]+)=)?(oci-archive|oci|docker-archive):(.+)$/;
+/**
+ * `[name=]oci-archive:PATH[:REF]`, `[name=]oci:DIR[:REF]`,
+ * `[name=]docker-archive:PATH[:REF]`: an image in an archive or layout. The
+ * name defaults to the file or folder name without its extension; the tag is
+ * REF's (a layout's tag, or the tag of a docker archive's `name:tag`), and
+ * `destination-tag` may name others. undefined for any other entry.
+ */
+function parseArchiveEntry(entry) {
+    const match = TRANSPORT.exec(entry);
+    if (!match)
+        return undefined;
+    const [, given, transport, rest] = match;
+    // PATH[:REF]: a layout's REF is a tag (no "/"); a docker archive's is name:tag or @N.
+    const split = transport === 'docker-archive'
+        ? /^(.+?):((?:[^:]+:[^:/]+)|@\d+)$/.exec(rest)
+        : /^(.+):([^:/]+)$/.exec(rest);
+    const file = split ? split[1] : rest;
+    const ref = split ? split[2] : '';
+    const name = given ??
+        external_node_path_default().basename(file)
+            .replace(/(\.oci)?(\.tar)?(\.gz)?$|\.tgz$/, '')
+            .replace(/\.oci$/, '')
+            .toLowerCase();
+    if (!REPOSITORY_PATH.test(name)) {
+        throw new InputError(`image "${entry}": "${name}" is not a valid image name${given ? '' : ' (taken from the file name)'}; write "<name>=${transport}:${rest}" with lower-case letters, digits and "._-"`);
+    }
+    // A docker archive's REF is name:tag (or @N); a layout's REF is its tag.
+    const tag = transport === 'docker-archive' ? (/:([^:/]+)$/.exec(ref)?.[1] ?? '') : ref;
+    if (tag)
+        checkTag(`image "${entry}"`, tag);
+    return { name, tag, archive: { transport, path: external_node_path_default().resolve(file), ref } };
 }
 function parseSourcePath(value) {
     const trimmed = value.replace(/^\/+|\/+$/g, '');
@@ -51959,6 +52197,9 @@ function parseInteger(name, value, fallback, min, max) {
 function checkDestinationsDistinct(settings) {
     const owner = new Map();
     for (const image of settings.images) {
+        if (!image.tag && settings.destinationTags.length === 0) {
+            throw new InputError(`image "${image.name}" from ${image.archive?.transport ?? 'an archive'} "${image.archive?.path ?? ''}" has no tag: set "destination-tag", or name the image inside with ":<tag>" (there is no implicit "latest")`);
+        }
         const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag];
         for (const tag of tags) {
             const destination = `${settings.registry.prefix}/${image.name}:${tag}`;

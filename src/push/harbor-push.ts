@@ -2,6 +2,7 @@ import { createPrivateDir, removePrivateDir } from '../credentials/private-dir.j
 import type { Log } from '../log.js'
 import type { Settings } from '../settings/settings.js'
 import { createContainerTool } from '../tools/create.js'
+import { Skopeo } from '../tools/skopeo.js'
 import type { PlacedCaFile } from '../tools/docker.js'
 import { type Runner, runTool } from '../tools/exec.js'
 import { prepareChartPush } from './push-charts.js'
@@ -32,18 +33,23 @@ export async function harborPush(
   hooks.onPrivateDir?.(dir)
   const run = hooks.runner ?? runTool
   const paths = { dir, isolated: settings.credentials !== undefined }
-  // A charts-only step needs no container tool, so none is made or checked.
-  const tool =
-    settings.images.length > 0
-      ? createContainerTool(settings, run, paths, hooks.onCaFilePlaced ?? (() => undefined))
-      : undefined
+  // A step with no local image (charts, archives) needs no container tool, so none is made or checked.
+  const tool = settings.images.some(image => !image.archive)
+    ? createContainerTool(settings, run, paths, hooks.onCaFilePlaced ?? (() => undefined))
+    : undefined
+  const skopeo = settings.images.some(image => image.archive)
+    ? new Skopeo(run, paths, { tlsVerify: settings.tlsVerify, caFile: settings.caFile })
+    : undefined
   try {
     // Nothing is pushed until everything was checked: the charts (read,
     // packaged) and the images (in local storage), and the registry for both
     // (login, permissions, what each tag holds now).
     const charts =
       settings.charts.length > 0 ? await prepareChartPush(settings, run, paths, log) : undefined
-    const images = tool ? await prepareImagePush(settings, tool, log) : undefined
+    const images =
+      settings.images.length > 0
+        ? await prepareImagePush(settings, { container: tool, skopeo }, log)
+        : undefined
     return {
       images: images ? await images.push() : [],
       charts: charts ? await charts.push() : []
