@@ -6,8 +6,20 @@
  */
 import crypto from 'node:crypto'
 import dns from 'node:dns/promises'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { RunnerJob, type StepResult, expectExit, imagesOutput } from '../rig/action.js'
+import {
+  HELM_VERSIONS,
+  type Mirror,
+  helmBinary,
+  pathWithoutHelm,
+  repackHelm,
+  serveFolder,
+  writeChart
+} from '../rig/helm.js'
 import { type HttpProxy, startHttpProxy } from '../rig/http-proxy.js'
 import { makeImage, removeImage } from '../rig/images.js'
 import { getManifest } from '../rig/registry-api.js'
@@ -19,10 +31,13 @@ const SOURCE_PATH = `localhost/hp-proxy-${crypto.randomBytes(4).toString('hex')}
 const IMAGE = 'apim-le-cache'
 /** Resolved by the proxy alone (RFC 2606 keeps `.invalid` out of DNS). */
 const NAME = 'registry.hp-test.invalid'
+const MIRROR_NAME = 'mirror.hp-test.invalid'
 
 let plain: Registry
 let secure: Registry
 let proxy: HttpProxy
+let mirror: Mirror
+let ws = ''
 const jobs: RunnerJob[] = []
 
 beforeAll(async () => {
@@ -32,13 +47,20 @@ beforeAll(async () => {
     tls: true,
     tlsHostNames: [NAME]
   })
-  proxy = await startHttpProxy({ [NAME]: '127.0.0.1' })
+  proxy = await startHttpProxy({ [NAME]: '127.0.0.1', [MIRROR_NAME]: '127.0.0.1' })
   await makeImage('podman', `${SOURCE_PATH}/${IMAGE}:v1`)
+  ws = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-proxy-test-'))
+  fs.mkdirSync(path.join(ws, 'mirror'))
+  // helm 4: helm 3's login falls back to plain HTTP for loopback hosts only.
+  await repackHelm(helmBinary(4), HELM_VERSIONS[4], path.join(ws, 'mirror'))
+  mirror = await serveFolder(path.join(ws, 'mirror'))
 })
 
 afterAll(async () => {
   await removeImage('podman', `${SOURCE_PATH}/${IMAGE}:v1`)
   await proxy?.stop()
+  await mirror?.close()
+  if (ws) fs.rmSync(ws, { recursive: true, force: true })
   await plain?.stop()
   await secure?.stop()
   for (const job of jobs) job.dispose()
@@ -124,6 +146,37 @@ describe('through the proxy', () => {
     expect(lines).toContain(`GET ${origin}/v2/${project}/${IMAGE}/manifests/v1 404`)
     // And podman's upload.
     expect(lines).toContain(`PUT ${origin}/v2/${project}/${IMAGE}/manifests/v1 201`)
+  })
+
+  test('helm from helm-download-url is fetched through the proxy, and pushes the chart through it', async () => {
+    const from = proxy.requests().length
+    const mirrorUrl = `http://${MIRROR_NAME}:${new URL(mirror.url).port}`
+    const project = `p${crypto.randomBytes(3).toString('hex')}`
+    const job = new RunnerJob({
+      PATH: pathWithoutHelm(),
+      RUNNER_TOOL_CACHE: path.join(ws, `tool-cache-${project}`),
+      HTTP_PROXY: proxy.url,
+      HTTPS_PROXY: proxy.url
+    })
+    jobs.push(job)
+    const result = await job.main({
+      registry: `${NAME}:${port(plain)}/${project}`,
+      ...USER,
+      'tls-verify': 'false',
+      charts: writeChart(path.join(ws, project, 'app'), { name: 'app' }),
+      'helm-version': HELM_VERSIONS[4],
+      'helm-download-url': mirrorUrl
+    })
+    expectExit(result, 0)
+    expect(result.stdout).toContain(`installing helm ${HELM_VERSIONS[4]} from ${mirrorUrl}/`)
+    expect(mirror.requests).toEqual([
+      `/helm-${HELM_VERSIONS[4]}-linux-amd64.tar.gz.sha256sum`,
+      `/helm-${HELM_VERSIONS[4]}-linux-amd64.tar.gz`
+    ])
+    const lines = await proxied(from, new RegExp(MIRROR_NAME))
+    expect(lines.some(line => line.includes(MIRROR_NAME))).toBe(true)
+    const [chart] = JSON.parse(job.outputs().charts ?? '[]') as { digest: string }[]
+    expect((await getManifest(plain, `${project}/app`, '0.1.0', USER))?.digest).toBe(chart.digest)
   })
 })
 
