@@ -30,6 +30,14 @@ const PROGRESS_BYTES = 64 * 1024
 /** Between SIGTERM and SIGKILL for a tool that was stopped. */
 const STOP_GRACE_MS = 3_000
 
+/** A tool stopped for making no progress: transient, so the retry policy tries again. */
+export class StalledError extends PushError {
+  constructor(message: string) {
+    super(message, true)
+    this.name = 'StalledError'
+  }
+}
+
 export interface WatchedResult {
   exitCode: number
   stdout: string
@@ -39,8 +47,8 @@ export interface WatchedResult {
 /**
  * Runs a tool like `@actions/exec` does (argv only, `input` on stdin, output
  * captured), and stops it, with every process it started, once it has made no
- * progress for `stallMs`: that throws a transient PushError saying so, which
- * the retry policy tries again. The tool stays in this process's group, so a
+ * progress for `stallMs`: that throws a StalledError saying so, which the
+ * retry policy tries again. The tool stays in this process's group, so a
  * cancelled job still reaches it; stopping walks its process tree instead.
  * Where /proc does not show a process's bytes (not Linux), only a tool that
  * exits ends the wait: no push is stopped on a guess.
@@ -94,9 +102,8 @@ export async function runWatched(
     if (stopped) {
       await stopped
       const line = [command, ...args].join(' ')
-      throw new PushError(
-        `"${line}" made no progress for ${Math.round(options.stallMs / 1000)} s (no output, under 64 KiB read or written), so it was stopped`,
-        true
+      throw new StalledError(
+        `"${line}" made no progress for ${Math.round(options.stallMs / 1000)} s (no output, under 64 KiB read or written), so it was stopped`
       )
     }
     return { exitCode, stdout, stderr }
