@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
+import { networkCause, registryFetch } from '../../src/registry/http.js'
 import { proxyFor } from '../../src/registry/proxy.js'
 
 const PROXY = 'http://proxy.corp:3128'
@@ -63,5 +64,26 @@ describe('proxyFor follows Go’s ProxyFromEnvironment, as podman, helm and dock
     expect(
       proxyFor(new URL('https://harbor.corp/'), { HTTPS_PROXY: PROXY, no_proxy: 'harbor.corp' })
     ).toBe(undefined)
+  })
+})
+
+describe('a proxy the registry requests cannot use', () => {
+  test('a SOCKS proxy is named, without its credentials, with the fix', async () => {
+    const saved = process.env.HTTPS_PROXY
+    process.env.HTTPS_PROXY = 'socks5://user:hunter2@127.0.0.1:1080'
+    try {
+      const error = await registryFetch('https://harbor.corp.invalid/v2/', {
+        tlsVerify: true,
+        caFile: ''
+      }).catch((caught: unknown) => caught)
+      const cause = networkCause(error)
+      expect(cause).toBe(
+        'the proxy "socks5://127.0.0.1:1080" (HTTPS_PROXY) is not an http:// or https:// proxy, the only kinds harbor-push\'s own registry requests can use: give an HTTP proxy, or list "harbor.corp.invalid" in NO_PROXY'
+      )
+      expect(cause).not.toContain('hunter2')
+    } finally {
+      if (saved === undefined) delete process.env.HTTPS_PROXY
+      else process.env.HTTPS_PROXY = saved
+    }
   })
 })

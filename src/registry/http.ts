@@ -33,6 +33,16 @@ export function dispatcherFor(tls: TlsOptions): Dispatcher {
     dispatcher = new ByOrigin(origin => {
       const proxy = proxyFor(origin)
       if (!proxy) return direct
+      const proxyUrl = new URL(proxy)
+      if (proxyUrl.protocol !== 'http:' && proxyUrl.protocol !== 'https:') {
+        // Go's clients also take socks5://; undici has no SOCKS support.
+        proxyUrl.username = ''
+        proxyUrl.password = ''
+        const variable = origin.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY'
+        throw new Error(
+          `the proxy "${proxyUrl.href}" (${variable}) is not an http:// or https:// proxy, the only kinds harbor-push's own registry requests can use: give an HTTP proxy, or list "${origin.hostname}" in NO_PROXY`
+        )
+      }
       let agent = proxied.get(proxy)
       if (!agent) {
         agent = new ProxyAgent({
