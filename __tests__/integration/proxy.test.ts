@@ -140,10 +140,16 @@ describe('through the proxy', () => {
     await expectPushedTo(plain, result)
     const origin = `http://${NAME}:${port(plain)}`
     const lines = await proxied(from, /manifests/)
-    // The preflight: the unauthenticated probe and the login check on /v2/, the tag's manifest.
+    // The preflight: the unauthenticated probe and the login check on /v2/, what the tag holds,
+    // and the upload it starts and cancels to learn it may push (only the action cancels one).
     expect(lines).toContain(`GET ${origin}/v2/ 401`)
     expect(lines).toContain(`GET ${origin}/v2/ 200`)
-    expect(lines).toContain(`GET ${origin}/v2/${project}/${IMAGE}/manifests/v1 404`)
+    expect(lines).toContain(`HEAD ${origin}/v2/${project}/${IMAGE}/manifests/v1 404`)
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^DELETE ${origin}/v2/${project}/${IMAGE}/blobs/uploads/[-0-9a-f]+\\?? 204$`)
+      )
+    )
     // And podman's upload.
     expect(lines).toContain(`PUT ${origin}/v2/${project}/${IMAGE}/manifests/v1 201`)
   })
