@@ -51,8 +51,9 @@ beforeAll(async () => {
   await makeImage('podman', `${SOURCE_PATH}/${IMAGE}:v1`)
   ws = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-proxy-test-'))
   fs.mkdirSync(path.join(ws, 'mirror'))
-  // helm 4: helm 3's login falls back to plain HTTP for loopback hosts only.
-  await repackHelm(helmBinary(4), HELM_VERSIONS[4], path.join(ws, 'mirror'))
+  for (const major of [3, 4] as const) {
+    await repackHelm(helmBinary(major), HELM_VERSIONS[major], path.join(ws, 'mirror'))
+  }
   mirror = await serveFolder(path.join(ws, 'mirror'))
 })
 
@@ -154,36 +155,41 @@ describe('through the proxy', () => {
     expect(lines).toContain(`PUT ${origin}/v2/${project}/${IMAGE}/manifests/v1 201`)
   })
 
-  test('helm from helm-download-url is fetched through the proxy, and pushes the chart through it', async () => {
-    const from = proxy.requests().length
-    const mirrorUrl = `http://${MIRROR_NAME}:${new URL(mirror.url).port}`
-    const project = `p${crypto.randomBytes(3).toString('hex')}`
-    const job = new RunnerJob({
-      PATH: pathWithoutHelm(),
-      RUNNER_TOOL_CACHE: path.join(ws, `tool-cache-${project}`),
-      HTTP_PROXY: proxy.url,
-      HTTPS_PROXY: proxy.url
-    })
-    jobs.push(job)
-    const result = await job.main({
-      registry: `${NAME}:${port(plain)}/${project}`,
-      ...USER,
-      'tls-verify': 'false',
-      charts: writeChart(path.join(ws, project, 'app'), { name: 'app' }),
-      'helm-version': HELM_VERSIONS[4],
-      'helm-download-url': mirrorUrl
-    })
-    expectExit(result, 0)
-    expect(result.stdout).toContain(`installing helm ${HELM_VERSIONS[4]} from ${mirrorUrl}/`)
-    expect(mirror.requests).toEqual([
-      `/helm-${HELM_VERSIONS[4]}-linux-amd64.tar.gz.sha256sum`,
-      `/helm-${HELM_VERSIONS[4]}-linux-amd64.tar.gz`
-    ])
-    const lines = await proxied(from, new RegExp(MIRROR_NAME))
-    expect(lines.some(line => line.includes(MIRROR_NAME))).toBe(true)
-    const [chart] = JSON.parse(job.outputs().charts ?? '[]') as { digest: string }[]
-    expect((await getManifest(plain, `${project}/app`, '0.1.0', USER))?.digest).toBe(chart.digest)
-  })
+  test.each([3, 4] as const)(
+    'helm %d from helm-download-url is fetched through the proxy, and pushes the chart through it',
+    async major => {
+      const version = HELM_VERSIONS[major]
+      const from = proxy.requests().length
+      mirror.requests.length = 0
+      const mirrorUrl = `http://${MIRROR_NAME}:${new URL(mirror.url).port}`
+      const project = `p${crypto.randomBytes(3).toString('hex')}`
+      const job = new RunnerJob({
+        PATH: pathWithoutHelm(),
+        RUNNER_TOOL_CACHE: path.join(ws, `tool-cache-${project}`),
+        HTTP_PROXY: proxy.url,
+        HTTPS_PROXY: proxy.url
+      })
+      jobs.push(job)
+      const result = await job.main({
+        registry: `${NAME}:${port(plain)}/${project}`,
+        ...USER,
+        'tls-verify': 'false',
+        charts: writeChart(path.join(ws, project, 'app'), { name: 'app' }),
+        'helm-version': version,
+        'helm-download-url': mirrorUrl
+      })
+      expectExit(result, 0)
+      expect(result.stdout).toContain(`installing helm ${version} from ${mirrorUrl}/`)
+      expect(mirror.requests).toEqual([
+        `/helm-${version}-linux-amd64.tar.gz.sha256sum`,
+        `/helm-${version}-linux-amd64.tar.gz`
+      ])
+      const lines = await proxied(from, new RegExp(MIRROR_NAME))
+      expect(lines.some(line => line.includes(MIRROR_NAME))).toBe(true)
+      const [chart] = JSON.parse(job.outputs().charts ?? '[]') as { digest: string }[]
+      expect((await getManifest(plain, `${project}/app`, '0.1.0', USER))?.digest).toBe(chart.digest)
+    }
+  )
 })
 
 describe('around the proxy', () => {

@@ -104,7 +104,7 @@ describe('version', () => {
 })
 
 describe.each([
-  ['v3.17.3', [] as string[]],
+  ['v3.17.3', ['--insecure']],
   ['v4.1.4', ['--plain-http']]
 ])('helm %s', (version, loginPlainHttp) => {
   const registryConfig = (): string => path.join(dir, 'helm', 'registry.json')
