@@ -1,11 +1,14 @@
 import * as exec from '@actions/exec'
 import { ToolError } from '../errors.js'
+import { runWatched } from './stall-watch.js'
 
 export interface RunOptions {
   /** Written to the tool's stdin: the only way a secret reaches a tool. */
   input?: string
   /** Variables added to the environment (e.g. DOCKER_CONFIG). */
   env?: Record<string, string>
+  /** Stop the tool, and fail transiently, after this long without progress (see stall-watch.ts). */
+  stallMs?: number
 }
 
 export interface RunResult {
@@ -22,13 +25,16 @@ export type Runner = (command: string, args: string[], options?: RunOptions) => 
  * carrying stderr so it can be translated into advice.
  */
 export const runTool: Runner = async (command, args, options = {}) => {
-  const result = await exec.getExecOutput(command, args, {
-    input: options.input === undefined ? undefined : Buffer.from(options.input),
-    // Always given: without it the tool would inherit every variable, secrets included.
-    env: childEnv(process.env, options.env),
-    silent: true,
-    ignoreReturnCode: true
-  })
+  // Always given: without it the tool would inherit every variable, secrets included.
+  const env = childEnv(process.env, options.env)
+  const result = options.stallMs
+    ? await runWatched(command, args, { input: options.input, env, stallMs: options.stallMs })
+    : await exec.getExecOutput(command, args, {
+        input: options.input === undefined ? undefined : Buffer.from(options.input),
+        env,
+        silent: true,
+        ignoreReturnCode: true
+      })
   if (result.exitCode !== 0) {
     const line = [command, ...args].join(' ')
     const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-20).join('\n')
