@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need on a fresh Debian/Ubuntu machine:
-# podman, a docker engine, the CNCF distribution registry, htpasswd, openssl,
+# podman, buildah, skopeo (archive and layout sources), a docker engine, the
+# CNCF distribution registry, htpasswd, openssl,
 # squid (a real forward proxy for the proxy tests),
 # the npm packages, a Node 24 (what `runs.using: node24` means) to run the
 # bundle under, and helm v3 and v4 for the chart tests. Safe to run again: it

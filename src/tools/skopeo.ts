@@ -5,6 +5,7 @@ import { InputError, PushError, ToolError, messageOf } from '../errors.js'
 import type { ArchiveSource, Credentials } from '../settings/settings.js'
 import { DIGEST, type LocalImage, type PrivatePaths, type TlsOptions } from './container-tool.js'
 import type { Runner } from './exec.js'
+import { pushStallMs } from './stall-watch.js'
 
 /** What skopeo names an archive or layout source: `<transport>:<path>[:<ref>]`. */
 export function archiveReference(source: ArchiveSource): string {
@@ -123,17 +124,21 @@ export class Skopeo {
   async push(source: ArchiveSource, destination: string): Promise<string> {
     const digestFile = path.join(this.paths.dir, `skopeo-digest-${++this.digestCount}`)
     try {
-      await this.run('skopeo', [
-        'copy',
-        '--all',
-        ...(source.transport === 'docker-archive' ? [] : ['--preserve-digests']),
-        ...(this.paths.isolated ? ['--dest-authfile', this.authFile] : []),
-        ...this.tlsFlags('dest-'),
-        '--digestfile',
-        digestFile,
-        archiveReference(source),
-        `docker://${destination}`
-      ])
+      await this.run(
+        'skopeo',
+        [
+          'copy',
+          '--all',
+          ...(source.transport === 'docker-archive' ? [] : ['--preserve-digests']),
+          ...(this.paths.isolated ? ['--dest-authfile', this.authFile] : []),
+          ...this.tlsFlags('dest-'),
+          '--digestfile',
+          digestFile,
+          archiveReference(source),
+          `docker://${destination}`
+        ],
+        { stallMs: pushStallMs() }
+      )
       const digest = DIGEST.exec(fs.readFileSync(digestFile, 'utf8'))
       if (!digest) throw new PushError(`skopeo copied to "${destination}" but wrote no digest`)
       return digest[0]
