@@ -31705,7 +31705,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9931);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2870);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6003);
 /** The action's entry: main and post steps share one bundle; saved state tells them apart. */
@@ -31722,7 +31722,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9931:
+/***/ 2870:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32216,39 +32216,16 @@ function userinfoPasswords(text) {
     return [...found];
 }
 
-;// CONCATENATED MODULE: ./src/tools/helm-version.ts
+;// CONCATENATED MODULE: ./src/settings/helm-versions.ts
 /**
- * Which helm can do what. Registry flags came to helm over several releases,
- * and passing a flag that a helm lacks fails with a bare "unknown flag"; so
- * the flags are chosen from the version, and a helm too old for what the
- * settings ask for is refused up front with the version it needs.
+ * helm's versions as the settings and the tools both read them: the one
+ * installed by default, the oldest that can push to an OCI registry, and how
+ * to read and compare a version.
  */
-
 /** The helm installed when none is on PATH: the action.yml default, tested in CI. */
 const DEFAULT_HELM_VERSION = 'v3.17.3';
 /** `helm push` and OCI support left "experimental" in v3.8.0. */
 const MINIMUM_HELM = { major: 3, minor: 8, patch: 0, text: 'v3.8.0' };
-/**
- * The first release of each flag this project passes. The tested versions'
- * `--help` confirm the two ends: v3.17.3 has every flag but `registry login
- * --plain-http`; v4.1.4 has all of them.
- */
-const FLAG_SINCE = {
-    /** `helm registry login --insecure` (present since logins came to helm 3). */
-    loginInsecure: MINIMUM_HELM,
-    /** `helm push --ca-file / --insecure-skip-tls-verify` (helm/helm#11599). */
-    pushTls: { major: 3, minor: 11, patch: 0, text: 'v3.11.0' },
-    /** `helm registry login --ca-file` (helm/helm#11623). */
-    loginCaFile: { major: 3, minor: 12, patch: 0, text: 'v3.12.0' },
-    /** `helm push --plain-http` (helm/helm#12128). */
-    pushPlainHttp: { major: 3, minor: 13, patch: 0, text: 'v3.13.0' },
-    /**
-     * `helm registry login --plain-http`. Before it, login tried HTTPS and fell
-     * back to plain HTTP by itself (through a proxy, with --insecure only);
-     * helm 4 no longer falls back.
-     */
-    loginPlainHttp: { major: 3, minor: 18, patch: 0, text: 'v3.18.0' }
-};
 /** `v3.17.3`, `3.17.3`, `v4.1.4-rc.1` → a version; undefined when it is none of those. */
 function parseHelmVersion(text) {
     const match = /^v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/.exec(text.trim());
@@ -32264,52 +32241,6 @@ function atLeast(version, since) {
     if (version.minor !== since.minor)
         return version.minor > since.minor;
     return version.patch >= since.patch;
-}
-/**
- * The TLS and plain-HTTP flags `helm registry login` and `helm push` need for
- * the registry `host`, reached over `scheme`. Throws an InputError when the
- * settings cannot work with that registry, or naming the helm version needed
- * when this one lacks a flag the settings require.
- */
-function registryFlags(version, host, scheme, tls, willLogin) {
-    const need = (since, what) => {
-        if (!atLeast(version, since)) {
-            throw new errors/* InputError */.dz(`helm ${version.text} cannot ${what}: that needs helm ${since.text} or newer; put a newer helm on PATH, or remove helm from PATH so that helm-version is installed`);
-        }
-    };
-    if (scheme === 'http') {
-        if (tls.tlsVerify) {
-            throw new errors/* InputError */.dz(`the registry "${host}" speaks plain HTTP: set tls-verify: false (and no ca-file) to push to it without TLS`);
-        }
-        need(FLAG_SINCE.pushPlainHttp, 'push to a plain-HTTP registry (helm push --plain-http)');
-        // Older logins try HTTPS and fall back to plain HTTP: on their own for a
-        // direct connection, but through a proxy only with --insecure (seen with
-        // v3.17.3 behind squid). tls-verify is false here, so --insecure asks no more.
-        const login = atLeast(version, FLAG_SINCE.loginPlainHttp) ? ['--plain-http'] : ['--insecure'];
-        return { login, push: ['--plain-http'] };
-    }
-    if (version.major < 4 && isLoopback(host)) {
-        // helm 3 resolves registries with containerd's rules, which send plain
-        // HTTP to every loopback host whatever the TLS flags say (seen with
-        // v3.17.3); the push then fails with a bare "400 Bad Request".
-        throw new errors/* InputError */.dz(`helm ${version.text} cannot push to the TLS registry "${host}": helm 3 always talks plain HTTP to loopback hosts; use helm 4 (put it on PATH, or take helm off PATH and set helm-version, e.g. v4.1.4)`);
-    }
-    if (!tls.tlsVerify) {
-        need(FLAG_SINCE.pushTls, 'skip TLS verification (helm push --insecure-skip-tls-verify)');
-        return { login: ['--insecure'], push: ['--insecure-skip-tls-verify'] };
-    }
-    if (tls.caFile) {
-        need(FLAG_SINCE.pushTls, 'trust ca-file (helm push --ca-file)');
-        if (willLogin)
-            need(FLAG_SINCE.loginCaFile, 'trust ca-file (helm registry login --ca-file)');
-        return { login: ['--ca-file', tls.caFile], push: ['--ca-file', tls.caFile] };
-    }
-    return { login: [], push: [] };
-}
-/** localhost, 127.0.0.0/8 or ::1, with or without a port. */
-function isLoopback(host) {
-    const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.split(':')[0];
-    return name === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(name) || name === '::1';
 }
 
 ;// CONCATENATED MODULE: ./src/settings/chart-inputs.ts
@@ -36872,771 +36803,81 @@ function lastLines(text) {
         .replace(/^Error: /, '');
 }
 
-;// CONCATENATED MODULE: ./src/registry/errors.ts
-/** A registry answered with an error status; the body's `errors` kept for translation. */
-class RegistryError extends Error {
-    status;
-    detail;
-    url;
-    constructor(status, 
-    /** `code: message` of each entry of the `{"errors":[...]}` body, or the body's start. */
-    detail, url) {
-        super(`HTTP ${status} from ${url}${detail ? `: ${detail}` : ''}`);
-        this.status = status;
-        this.detail = detail;
-        this.url = url;
-        this.name = 'RegistryError';
-    }
-}
+;// CONCATENATED MODULE: ./src/tools/helm-version.ts
 /**
- * The words of an error body: the distribution spec's
- * `{"errors":[{"code","message","detail"}]}`, or the start of anything else
- * (an HTML page from a proxy says more in its title than in its status).
+ * Which helm can do what. Registry flags came to helm over several releases,
+ * and passing a flag that a helm lacks fails with a bare "unknown flag"; so
+ * the flags are chosen from the version, and a helm too old for what the
+ * settings ask for is refused up front with the version it needs.
  */
-function errorDetail(body) {
-    try {
-        const parsed = JSON.parse(body);
-        if (Array.isArray(parsed.errors) && parsed.errors.length > 0) {
-            return parsed.errors
-                .map(entry => [entry.code, entry.message].filter(Boolean).join(': '))
-                .join('; ');
-        }
-    }
-    catch {
-        // Not JSON.
-    }
-    const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
-    if (title)
-        return `<html> ${title.trim()}`;
-    return body.trim().slice(0, 200);
-}
 
-;// CONCATENATED MODULE: ./src/pool.ts
-/**
- * Maps `items` through `work` with at most `limit` running at once, keeping
- * the order of results. `work` must not throw: a failure is a result too.
- */
-function mapWithLimit(items, limit, work) {
-    return mapAfter(items, limit, () => [], work);
-}
-/**
- * mapWithLimit where item `i` starts only once every item of `after(i)` has
- * finished (all earlier than `i`, so nothing waits forever); a free slot goes
- * to the first item that may start.
- */
-function mapAfter(items, limit, after, work) {
-    return new Promise((resolve, reject) => {
-        const results = new Array(items.length);
-        const state = items.map(() => 'waiting');
-        let running = 0;
-        let finished = 0;
-        const startWhatMay = () => {
-            if (finished === items.length)
-                return resolve(results);
-            for (let index = 0; index < items.length && running < limit; index++) {
-                if (state[index] !== 'waiting' || after(index).some(other => state[other] !== 'done')) {
-                    continue;
-                }
-                state[index] = 'running';
-                running++;
-                work(items[index], index).then(result => {
-                    results[index] = result;
-                    state[index] = 'done';
-                    running--;
-                    finished++;
-                    startWhatMay();
-                }, reject);
-            }
-        };
-        startWhatMay();
-    });
-}
-
-// EXTERNAL MODULE: external "node:tls"
-var external_node_tls_ = __nccwpck_require__(1692);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/backoff.ts
 
 /**
- * How long to wait before attempt `attempt + 1`: exponential from `baseMs`,
- * with jitter (x0.5 to x1.5) so parallel pushes that failed together do not
- * come back together.
+ * The first release of each flag this project passes. The tested versions'
+ * `--help` confirm the two ends: v3.17.3 has every flag but `registry login
+ * --plain-http`; v4.1.4 has all of them.
  */
-function backoffDelay(attempt, baseMs) {
-    return Math.round(baseMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
-}
-/** A `Retry-After` header (seconds or an HTTP date) in milliseconds, capped; undefined when absent or unreadable. */
-function retryAfterMs(header, capMs = 60_000) {
-    if (!header)
-        return undefined;
-    const seconds = Number(header);
-    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
-    return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), capMs) : undefined;
-}
-/** Waits `ms`; rejects at once when `signal` aborts (then no timer keeps the process alive). */
-const sleep = (ms, signal) => (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
-
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
-;// CONCATENATED MODULE: ./src/registry/proxy.ts
-
-/**
- * The proxy for a request to `url`, from the standard variables, or
- * undefined to go direct.
- *
- * podman, helm and the docker engine are Go programs: they pick their proxy
- * with Go's `http.ProxyFromEnvironment` (golang.org/x/net/http/httpproxy,
- * proxy.go). The action's own registry requests follow the same rules, so a
- * preflight never takes another path than the push that follows it:
- * - `HTTPS_PROXY` for https URLs, `HTTP_PROXY` for http URLs (no fallback
- *   from one to the other); the upper-case name first, then the lower-case
- *   one; a value without a scheme is `http://`.
- * - `localhost` and loopback IP literals (127.0.0.0/8, ::1) never use a proxy,
- *   listed in `NO_PROXY` or not (unlike curl, which proxies them unless listed).
- * - `NO_PROXY`: comma-separated; `*` excludes everything; an IP or CIDR
- *   (`10.0.0.0/8`) matches IP literals; `example.com` matches it and its
- *   subdomains, `.example.com` and `*.example.com` only subdomains; `:port`
- *   narrows an entry to one port.
- * The docker engine takes its proxy from its own service, not from the step:
- * there the same variables must be set for the daemon.
- */
-function proxyFor(url, env = process.env) {
-    const names = url.protocol === 'https:'
-        ? ['HTTPS_PROXY', 'https_proxy']
-        : url.protocol === 'http:'
-            ? ['HTTP_PROXY', 'http_proxy']
-            : [];
-    const proxy = firstSet(env, names);
-    if (!proxy)
-        return undefined;
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-    if (!usesProxy(host, port, firstSet(env, ['NO_PROXY', 'no_proxy']) ?? ''))
-        return undefined;
-    return /^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`;
-}
-function firstSet(env, names) {
-    for (const name of names) {
-        const value = env[name]?.trim();
-        if (value)
-            return value;
-    }
-    return undefined;
-}
-function usesProxy(host, port, noProxy) {
-    if (host === 'localhost')
-        return false;
-    const ip = external_node_net_default().isIP(host) !== 0;
-    if (ip && proxy_isLoopback(host))
-        return false;
-    for (const raw of noProxy.split(',')) {
-        const entry = raw.trim().toLowerCase();
-        if (!entry)
-            continue;
-        if (entry === '*')
-            return false;
-        if (entry.includes('/')) {
-            if (ip && inCidr(host, entry))
-                return false;
-            continue;
-        }
-        const [entryHost, entryPort] = splitHostPort(entry);
-        if (!entryHost || (entryPort && entryPort !== port))
-            continue;
-        if (external_node_net_default().isIP(entryHost) !== 0) {
-            if (ip && sameAddress(host, entryHost))
-                return false;
-            continue;
-        }
-        const domain = entryHost.replace(/^\*\./, '.');
-        if (domain.startsWith('.')
-            ? host.endsWith(domain)
-            : host === domain || host.endsWith(`.${domain}`)) {
-            return false;
-        }
-    }
-    return true;
-}
-/** `host`, `host:port`, `[v6]`, `[v6]:port`; a bare IPv6 address has no port. */
-function splitHostPort(entry) {
-    const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(entry);
-    if (bracketed)
-        return [bracketed[1], bracketed[2] ?? ''];
-    if (external_node_net_default().isIPv6(entry))
-        return [entry, ''];
-    const withPort = /^(.*):(\d+)$/.exec(entry);
-    return withPort ? [withPort[1], withPort[2]] : [entry, ''];
-}
-function proxy_isLoopback(ip) {
-    if (external_node_net_default().isIPv4(ip))
-        return ip.startsWith('127.');
-    return sameAddress(ip, '::1') || /^::ffff:127\./i.test(ip);
-}
-function sameAddress(a, b) {
-    const list = new (external_node_net_default()).BlockList();
-    list.addAddress(b, external_node_net_default().isIPv6(b) ? 'ipv6' : 'ipv4');
-    return list.check(a, external_node_net_default().isIPv6(a) ? 'ipv6' : 'ipv4');
-}
-function inCidr(ip, cidr) {
-    const [network, bits] = cidr.split('/');
-    const family = external_node_net_default().isIPv6(network) ? 'ipv6' : external_node_net_default().isIPv4(network) ? 'ipv4' : undefined;
-    const prefix = Number(bits);
-    if (!family || !Number.isInteger(prefix))
-        return false;
-    const list = new (external_node_net_default()).BlockList();
-    try {
-        list.addSubnet(network, prefix, family);
-    }
-    catch {
-        return false;
-    }
-    return list.check(ip, external_node_net_default().isIPv6(ip) ? 'ipv6' : 'ipv4');
-}
-
-;// CONCATENATED MODULE: ./src/registry/http.ts
-
-
-
-
-
-/** Every request to a registry gives up after this long. */
-const REQUEST_TIMEOUT_MS = 30_000;
-const dispatchers = new Map();
-/**
- * The connection pool for the TLS settings asked for: the registry's CA from
- * `ca-file` (trusted on top of the system's), or no verification at all.
- * Node's global fetch cannot take a CA, so undici's own fetch is used. Each
- * request goes through the proxy that podman, helm and docker would use for
- * its URL (see proxy.ts), with the same TLS settings towards the registry
- * through the proxy's tunnel; a redirect to another host picks its own.
- */
-function dispatcherFor(tls) {
-    const key = `${tls.tlsVerify}:${tls.caFile}`;
-    let dispatcher = dispatchers.get(key);
-    if (!dispatcher) {
-        const ca = tls.caFile ? external_node_fs_default().readFileSync(tls.caFile, 'utf8') : undefined;
-        const registryTls = {
-            rejectUnauthorized: tls.tlsVerify,
-            ...(ca ? { ca: [...external_node_tls_.rootCertificates, ca] } : {})
-        };
-        const timeouts = { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS };
-        const direct = new undici/* Agent */.g6({ connect: registryTls, ...timeouts });
-        const proxied = new Map();
-        dispatcher = new ByOrigin(origin => {
-            const proxy = proxyFor(origin);
-            if (!proxy)
-                return direct;
-            const proxyUrl = new URL(proxy);
-            if (proxyUrl.protocol !== 'http:' && proxyUrl.protocol !== 'https:') {
-                // Go's clients also take socks5://; undici has no SOCKS support.
-                proxyUrl.username = '';
-                proxyUrl.password = '';
-                const variable = origin.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
-                throw new Error(`the proxy "${proxyUrl.href}" (${variable}) is not an http:// or https:// proxy, the only kinds harbor-push's own registry requests can use: give an HTTP proxy, or list "${origin.hostname}" in NO_PROXY`);
-            }
-            let agent = proxied.get(proxy);
-            if (!agent) {
-                agent = new undici/* ProxyAgent */.kT({
-                    uri: proxy,
-                    requestTls: registryTls,
-                    // Plain-HTTP registries get absolute-URI requests, as Go's clients send them,
-                    // rather than a CONNECT tunnel that many proxies allow to port 443 only.
-                    proxyTunnel: false,
-                    ...timeouts
-                });
-                proxied.set(proxy, agent);
-            }
-            return agent;
-        });
-        dispatchers.set(key, dispatcher);
-    }
-    return dispatcher;
-}
-/** Hands each request to the dispatcher chosen for its origin. */
-class ByOrigin extends undici/* Dispatcher */.mk {
-    choose;
-    constructor(choose) {
-        super();
-        this.choose = choose;
-    }
-    dispatch(options, handler) {
-        return this.choose(new URL(String(options.origin))).dispatch(options, handler);
-    }
-}
-/** Statuses worth another attempt: rate limits and gateways or registries that are briefly down. */
-const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
-/**
- * Network failures worth another attempt. Narrow on purpose: a TLS protocol
- * or certificate error will not go away, and probing HTTPS on a plain-HTTP
- * registry must fail at once.
- */
-const TRANSIENT_NETWORK = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|other side closed|TimeoutError|timeout/i;
-/**
- * One HTTP request to a registry with the step's TLS settings and a timeout.
- * Transient failures (network, 429, 5xx) are retried with backoff as the
- * policy allows, honouring `Retry-After`; the last answer or error is
- * returned or thrown as it came.
- */
-async function registryFetch(url, tls, request = {}) {
-    const retries = request.retry?.retries ?? 0;
-    const base = request.retry?.baseDelayMs ?? 1000;
-    for (let attempt = 1;; attempt++) {
-        let cause;
-        let delay;
-        try {
-            const response = await (0,undici/* fetch */.hd)(url, {
-                method: request.method ?? 'GET',
-                headers: request.headers,
-                body: request.body,
-                redirect: 'follow',
-                dispatcher: dispatcherFor(tls),
-                signal: withTimeout(request.signal, request.timeoutMs ?? REQUEST_TIMEOUT_MS)
-            });
-            if (!TRANSIENT_STATUS.has(response.status) || attempt > retries)
-                return response;
-            cause = `HTTP ${response.status}`;
-            delay = retryAfterMs(response.headers.get('retry-after')) ?? backoffDelay(attempt, base);
-            await response.arrayBuffer().catch(() => undefined);
-        }
-        catch (error) {
-            cause =
-                error instanceof Error && error.name === 'TimeoutError'
-                    ? 'TimeoutError'
-                    : networkCause(error);
-            if (attempt > retries || !TRANSIENT_NETWORK.test(cause) || request.signal?.aborted) {
-                throw error;
-            }
-            delay = backoffDelay(attempt, base);
-        }
-        request.retry?.onRetry?.(attempt, `${cause} from ${url}`, delay);
-        await sleep(delay, request.signal);
-    }
-}
-function withTimeout(signal, ms) {
-    const timeout = AbortSignal.timeout(ms);
-    return signal ? AbortSignal.any([signal, timeout]) : timeout;
-}
-/** The innermost cause of a fetch failure ("fetch failed" says nothing). */
-function networkCause(error) {
-    // Duck-typed: undici's errors may come from another realm (a test VM), where instanceof fails.
-    let current = asError(error);
-    for (let cause = asError(current?.cause); cause; cause = asError(cause.cause))
-        current = cause;
-    if (!current)
-        return String(error);
-    const code = current.code;
-    return code && !current.message.includes(code) ? `${code}: ${current.message}` : current.message;
-}
-function asError(value) {
-    return typeof value === 'object' && value !== null && 'message' in value
-        ? value
-        : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/registry/client.ts
-
-
-
-/** Every manifest kind a tag may hold: OCI and Docker, images and indexes. */
-const MANIFEST_ACCEPT = [
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.v2+json',
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json'
-].join(', ');
-/** How long the end of a run waits for a request that only tidies up (a cancelled upload probe). */
-const TIDY_UP_TIMEOUT_MS = 5_000;
-/** A token's lifetime when the realm does not say (the token spec's default). */
-const DEFAULT_TOKEN_SECONDS = 60;
-/**
- * A small client of the OCI distribution API: enough to check a login, the
- * actions an account may take on a repository, and what a tag holds. Bearer
- * tokens are fetched from the realm with the account's credentials and
- * cached per scope. Credentials are never put in a message.
- */
-class RegistryClient {
-    baseUrl;
-    tls;
-    credentials;
-    retry;
-    challenge;
-    tokens = new Map();
-    /** Cancelled upload probes still on their way: nothing needs to wait for them but the end of the run. */
-    tidying = [];
-    constructor(
-    /** `https://host[:port]` or `http://host[:port]` */
-    baseUrl, tls, credentials, 
-    /** Transient failures (network, 429, 5xx) are retried as this allows. */
-    retry, 
-    /** `/v2/`'s answer when the caller has it already (the scheme probe asks the same). */
-    challenge) {
-        this.baseUrl = baseUrl;
-        this.tls = tls;
-        this.credentials = credentials;
-        this.retry = retry;
-        this.challenge = challenge;
-    }
-    /** `/v2/` without credentials: what auth the registry asks for. */
-    async ping() {
-        if (this.challenge)
-            return this.challenge;
-        const url = `${this.baseUrl}/v2/`;
-        const response = await registryFetch(url, this.tls, { retry: this.retry });
-        await response.arrayBuffer();
-        const challenge = challengeOf(response.status, response.headers.get('www-authenticate'));
-        if (!challenge)
-            throw new RegistryError(response.status, '', url);
-        return (this.challenge = challenge);
-    }
+const FLAG_SINCE = {
+    /** `helm registry login --insecure` (present since logins came to helm 3). */
+    loginInsecure: MINIMUM_HELM,
+    /** `helm push --ca-file / --insecure-skip-tls-verify` (helm/helm#11599). */
+    pushTls: { major: 3, minor: 11, patch: 0, text: 'v3.11.0' },
+    /** `helm registry login --ca-file` (helm/helm#11623). */
+    loginCaFile: { major: 3, minor: 12, patch: 0, text: 'v3.12.0' },
+    /** `helm push --plain-http` (helm/helm#12128). */
+    pushPlainHttp: { major: 3, minor: 13, patch: 0, text: 'v3.13.0' },
     /**
-     * Checks the credentials, with one request that carries them: `/v2/` with
-     * basic auth, or a token from the realm, asked for push and pull on
-     * `repositories` (none: the way `docker login` asks) so that the same
-     * token then serves every request on them. Throws a RegistryError with
-     * status 401 when they are rejected.
+     * `helm registry login --plain-http`. Before it, login tried HTTPS and fell
+     * back to plain HTTP by itself (through a proxy, with --insecure only);
+     * helm 4 no longer falls back.
      */
-    async checkLogin(repositories = []) {
-        const challenge = await this.ping();
-        if (challenge.scheme === 'bearer') {
-            // Many repositories take a few tokens: the first checks the secret
-            // alone, then the rest are asked at once.
-            const [first = [], ...rest] = chunks(repositories, SCOPES_PER_TOKEN);
-            await this.tokenForAll(first);
-            await Promise.all(rest.map(chunk => this.tokenForAll(chunk)));
-        }
-        else if (challenge.scheme === 'basic') {
-            const response = await this.request('GET', '/v2/', '');
-            await response.arrayBuffer();
-        }
-    }
-    /**
-     * The actions (`pull`, `push`) the account may take on each repository.
-     * With Harbor-style tokens one token asked for all of them says it in its
-     * `access` claim (and serves every later request); otherwise a blob upload
-     * is started and cancelled per repository, which is what a push would do
-     * first.
-     */
-    async grantedActions(repositories) {
-        if (repositories.length === 0)
-            return new Map();
-        const challenge = await this.ping();
-        if (challenge.scheme === 'bearer') {
-            const tokens = await Promise.all(repositories.map(name => this.token(`repository:${name}:pull,push`)));
-            if (tokens.every(token => token.access)) {
-                return new Map(repositories.map((name, index) => [name, tokens[index].access?.get(name) ?? new Set()]));
-            }
-        }
-        const granted = await mapWithLimit(repositories, 8, name => this.probeUpload(name));
-        return new Map(repositories.map((name, index) => [name, granted[index]]));
-    }
-    /** Starts a blob upload and cancels it: `push` and `pull` when allowed, else `pull` only. */
-    async probeUpload(repository) {
-        const response = await this.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
-            push: true,
-            accept: [202, 401, 403]
-        });
-        await response.arrayBuffer();
-        if (response.status !== 202)
-            return new Set(['pull']);
-        const location = response.headers.get('location');
-        if (location) {
-            // The answer is known now; the cancel goes on while the checks do. A
-            // lost one only leaves an empty upload that the registry purges.
-            this.tidying.push(this.request('DELETE', location, repository, {
-                push: true,
-                accept: [204, 404],
-                tidyUp: true
-            })
-                .then(cancel => cancel.arrayBuffer())
-                .then(() => undefined, () => undefined));
-        }
-        return new Set(['pull', 'push']);
-    }
-    /** Waits for the requests that tidy up after the checks (cancelled upload probes). */
-    async tidied() {
-        await Promise.all(this.tidying);
-    }
-    /**
-     * What `repository:tag` holds (a GET: Harbor counts it as a pull), or
-     * undefined when there is no such tag. A pull policy that refuses to hand it
-     * out is `{ policy }`, with the registry's words.
-     */
-    async manifest(repository, reference) {
-        const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] });
-        const body = await response.text();
-        if (response.status === 404)
-            return undefined;
-        if (response.status === 412)
-            return { policy: errorDetail(body) };
-        const parsed = JSON.parse(body);
-        return {
-            digest: response.headers.get('docker-content-digest') ?? '',
-            mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
-            configDigest: parsed.config?.digest,
-            layers: (parsed.layers ?? []).map(layer => layer.digest ?? ''),
-            ...(parsed.manifests ? { children: parsed.manifests.map(entry => entry.digest ?? '') } : {})
-        };
-    }
-    /**
-     * The digest `repository:tag` holds, from a HEAD (not a pull in Harbor's
-     * audit log, pull time or retention rules), or undefined when there is no
-     * such tag. A pull policy answers a HEAD with a bare 412: the words are then
-     * read from a GET, which the policy refuses too (a refused GET is no pull).
-     */
-    async tagDigest(repository, reference) {
-        const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] });
-        await response.arrayBuffer();
-        if (response.status === 404)
-            return undefined;
-        if (response.status === 412) {
-            const held = await this.manifest(repository, reference);
-            return held && 'policy' in held ? held : { policy: 'HTTP 412 Precondition Failed' };
-        }
-        return response.headers.get('docker-content-digest') ?? '';
-    }
-    /**
-     * Whether a Harbor project exists, from `HEAD /api/v2.0/projects?project_name=`,
-     * which answers any signed-in account whether or not it is a member
-     * (Harbor's `HeadProject`; the project itself answers 403 to a non-member
-     * for a missing project too). 'unknown' when the registry is not a Harbor
-     * or the credentials are not taken there (an OIDC user's CLI secret).
-     */
-    async harborProjectExists(name) {
-        const url = `${this.baseUrl}/api/v2.0/projects?project_name=${encodeURIComponent(name)}`;
-        const response = await registryFetch(url, this.tls, {
-            method: 'HEAD',
-            headers: { Accept: 'application/json', ...this.basicHeader() },
-            retry: this.retry
-        });
-        await response.arrayBuffer();
-        if (response.status === 200)
-            return 'exists';
-        const isJson = (response.headers.get('content-type') ?? '').includes('json');
-        if (response.status === 404 && isJson)
-            return 'missing';
-        return 'unknown';
-    }
-    /**
-     * One authenticated request. `repository` names the scope of the token
-     * ('' for none); `push` asks for push as well as pull. Statuses outside
-     * `accept` (default 2xx) throw a RegistryError with the body's words.
-     */
-    async request(method, pathOrUrl, repository, options = {}) {
-        const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
-        const challenge = await this.ping();
-        const scope = repository
-            ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}`
-            : '';
-        let token = challenge.scheme === 'bearer' ? await this.token(scope) : undefined;
-        const send = () => {
-            const headers = { ...options.headers };
-            if (challenge.scheme === 'basic')
-                Object.assign(headers, this.basicHeader());
-            if (token)
-                headers.Authorization = `Bearer ${token.value}`;
-            return registryFetch(url, this.tls, {
-                method,
-                headers,
-                ...(options.tidyUp ? { timeoutMs: TIDY_UP_TIMEOUT_MS } : { retry: this.retry })
-            });
-        };
-        let response = await send();
-        if (response.status === 401 && token && Date.now() >= token.staleAt) {
-            // Tokens expire (Harbor's after 30 minutes) and a long push outlives
-            // one: the digest read back afterwards asks once for a new token. A
-            // fresh token refused means no access, and is not asked again.
-            await response.arrayBuffer();
-            this.tokens.delete(scope);
-            token = await this.token(scope);
-            response = await send();
-        }
-        const accepted = options.accept ?? [];
-        if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
-            return response;
-        }
-        throw new RegistryError(response.status, errorDetail(await response.text()), url);
-    }
-    basicHeader() {
-        if (!this.credentials)
-            return {};
-        const { username, password } = this.credentials;
-        return { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
-    }
-    /** A bearer token for `scope` ('' for a login check), fetched once per scope. */
-    token(scope) {
-        return this.tokens.get(scope) ?? this.cacheToken([scope], this.fetchToken([scope]));
-    }
-    /**
-     * One token for push and pull on every repository (the token spec allows
-     * many scopes in one request): one round trip instead of one per
-     * repository, remembered for each of them. At most SCOPES_PER_TOKEN.
-     */
-    tokenForAll(repositories) {
-        if (repositories.length === 0)
-            return this.token('');
-        const scopes = repositories.map(name => `repository:${name}:pull,push`);
-        return this.cacheToken([...scopes, ...repositories.map(name => `repository:${name}:pull`)], this.fetchToken(scopes));
-    }
-    /** Remembers `token` for `scopes`; a failed fetch is forgotten, so the next call tries again. */
-    cacheToken(scopes, token) {
-        for (const scope of scopes)
-            this.tokens.set(scope, token);
-        token.catch(() => {
-            for (const scope of scopes)
-                if (this.tokens.get(scope) === token)
-                    this.tokens.delete(scope);
-        });
-        return token;
-    }
-    async fetchToken(scopes) {
-        const challenge = await this.ping();
-        const url = new URL(challenge.realm ?? '');
-        if (challenge.service)
-            url.searchParams.set('service', challenge.service);
-        for (const scope of scopes)
-            if (scope)
-                url.searchParams.append('scope', scope);
-        const response = await registryFetch(url.toString(), this.tls, {
-            headers: this.basicHeader(),
-            retry: this.retry
-        });
-        const body = await response.text();
-        if (response.status !== 200)
-            throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname);
-        const parsed = JSON.parse(body);
-        const value = parsed.token ?? parsed.access_token ?? '';
-        const claims = tokenClaims(value);
-        if (this.credentials && claims?.access && !claims.sub) {
-            // Harbor answers wrong credentials with an anonymous token (no
-            // subject) whenever a scope is asked, and 401 only without one
-            // (core/service/token/creator.go): for us that is a rejected login.
-            throw new RegistryError(401, 'the token service answered with an anonymous token: the username or secret was not accepted', url.origin + url.pathname);
-        }
-        const seconds = parsed.expires_in ?? DEFAULT_TOKEN_SECONDS;
-        return {
-            value,
-            access: claims?.access && accessOf(claims.access),
-            staleAt: Date.now() + (seconds * 1000) / 2
-        };
-    }
-}
+    loginPlainHttp: { major: 3, minor: 18, patch: 0, text: 'v3.18.0' }
+};
 /**
- * Scopes asked in one token request. They travel in the URL, and the proxy in
- * front of a Harbor refuses request lines of over ~8 KiB (nginx's default);
- * 40 scopes of long Harbor names stay well under it.
+ * The TLS and plain-HTTP flags `helm registry login` and `helm push` need for
+ * the registry `host`, reached over `scheme`. Throws an InputError when the
+ * settings cannot work with that registry, or naming the helm version needed
+ * when this one lacks a flag the settings require.
  */
-const SCOPES_PER_TOKEN = 40;
-function chunks(items, size) {
-    return Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
-}
-/** What `/v2/`'s status and WWW-Authenticate say about auth; undefined when it is no registry's answer. */
-function challengeOf(status, authenticate) {
-    if (status === 200)
-        return { scheme: 'none' };
-    if (status === 401)
-        return parseChallenge(authenticate ?? '');
-    return undefined;
-}
-/** `Bearer realm="...",service="...",scope="..."` or `Basic realm="..."`. */
-function parseChallenge(header) {
-    const scheme = header.split(' ')[0].toLowerCase();
-    const params = {};
-    for (const match of header.matchAll(/(\w+)="([^"]*)"/g))
-        params[match[1]] = match[2];
-    if (scheme === 'bearer')
-        return { scheme: 'bearer', realm: params.realm, service: params.service };
-    return { scheme: 'basic', realm: params.realm };
-}
-/** The claims of a JWT; undefined for an opaque token. */
-function tokenClaims(token) {
-    const payload = token.split('.')[1];
-    if (!payload)
-        return undefined;
-    try {
-        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-        return typeof claims === 'object' && claims !== null ? claims : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The granted actions per repository of a token's `access` claim. */
-function accessOf(access) {
-    if (!Array.isArray(access))
-        return undefined;
-    const granted = new Map();
-    for (const entry of access) {
-        if (entry.type === 'repository' && entry.name) {
-            granted.set(entry.name, new Set(entry.actions ?? []));
+function registryFlags(version, host, scheme, tls, willLogin) {
+    const need = (since, what) => {
+        if (!atLeast(version, since)) {
+            throw new errors/* InputError */.dz(`helm ${version.text} cannot ${what}: that needs helm ${since.text} or newer; put a newer helm on PATH, or remove helm from PATH so that helm-version is installed`);
         }
+    };
+    if (scheme === 'http') {
+        if (tls.tlsVerify) {
+            throw new errors/* InputError */.dz(`the registry "${host}" speaks plain HTTP: set tls-verify: false (and no ca-file) to push to it without TLS`);
+        }
+        need(FLAG_SINCE.pushPlainHttp, 'push to a plain-HTTP registry (helm push --plain-http)');
+        // Older logins try HTTPS and fall back to plain HTTP: on their own for a
+        // direct connection, but through a proxy only with --insecure (seen with
+        // v3.17.3 behind squid). tls-verify is false here, so --insecure asks no more.
+        const login = atLeast(version, FLAG_SINCE.loginPlainHttp) ? ['--plain-http'] : ['--insecure'];
+        return { login, push: ['--plain-http'] };
     }
-    return granted;
+    if (version.major < 4 && isLoopback(host)) {
+        // helm 3 resolves registries with containerd's rules, which send plain
+        // HTTP to every loopback host whatever the TLS flags say (seen with
+        // v3.17.3); the push then fails with a bare "400 Bad Request".
+        throw new errors/* InputError */.dz(`helm ${version.text} cannot push to the TLS registry "${host}": helm 3 always talks plain HTTP to loopback hosts; use helm 4 (put it on PATH, or take helm off PATH and set helm-version, e.g. v4.1.4)`);
+    }
+    if (!tls.tlsVerify) {
+        need(FLAG_SINCE.pushTls, 'skip TLS verification (helm push --insecure-skip-tls-verify)');
+        return { login: ['--insecure'], push: ['--insecure-skip-tls-verify'] };
+    }
+    if (tls.caFile) {
+        need(FLAG_SINCE.pushTls, 'trust ca-file (helm push --ca-file)');
+        if (willLogin)
+            need(FLAG_SINCE.loginCaFile, 'trust ca-file (helm registry login --ca-file)');
+        return { login: ['--ca-file', tls.caFile], push: ['--ca-file', tls.caFile] };
+    }
+    return { login: [], push: [] };
 }
-
-;// CONCATENATED MODULE: ./src/registry/probe.ts
-
-
-
-const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i;
-/**
- * Whether `host` answers over HTTPS or only over plain HTTP: tools need to be
- * told (helm `--plain-http`), and a user asking for TLS deserves to hear that
- * the registry has none. Both are asked at once (no credentials go with
- * either), so a plain-HTTP registry costs no extra round trip. Throws when
- * neither answers, or when the registry is still failing (5xx, 429) after
- * the retries.
- */
-async function detectScheme(host, tls, retry) {
-    // Plain HTTP is asked alongside and given up as soon as it is not needed:
-    // a closed or filtered port 80 must not keep the step waiting.
-    const stopHttp = new AbortController();
-    const overHttp = answer(`http://${host}/v2/`, tls, retry, stopHttp.signal);
-    overHttp.catch(() => undefined);
-    try {
-        let httpsFailure;
-        try {
-            const { challenge } = await answer(`https://${host}/v2/`, tls, retry);
-            return { scheme: 'https', challenge };
-        }
-        catch (error) {
-            if (error instanceof RegistryError)
-                throw error;
-            httpsFailure = networkCause(error);
-            // It speaks TLS, with a certificate this step does not trust.
-            if (CERTIFICATE_ERROR.test(httpsFailure))
-                return { scheme: 'https' };
-        }
-        let http;
-        try {
-            http = await overHttp;
-        }
-        catch (error) {
-            if (error instanceof RegistryError)
-                throw error;
-            // Neither: report the HTTPS failure, the one a user expects to work.
-        }
-        // A TLS server answers a plain-HTTP request with a 400 of its own.
-        if (http && !/HTTP request to an HTTPS server/i.test(http.body)) {
-            return { scheme: 'http', challenge: http.challenge };
-        }
-        throw new Error(`"${host}" could not be reached over HTTPS or HTTP: ${httpsFailure}`);
-    }
-    finally {
-        stopHttp.abort();
-    }
-}
-/** `/v2/`'s answer; a RegistryError when the registry is still failing after the retries. */
-async function answer(url, tls, retry, signal) {
-    const response = await registryFetch(url, tls, { timeoutMs: 10_000, retry, signal });
-    const body = await response.text();
-    if (TRANSIENT_STATUS.has(response.status)) {
-        throw new RegistryError(response.status, errorDetail(body), url);
-    }
-    return { body, challenge: challengeOf(response.status, response.headers.get('www-authenticate')) };
+/** localhost, 127.0.0.0/8 or ::1, with or without a port. */
+function isLoopback(host) {
+    const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.split(':')[0];
+    return name === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(name) || name === '::1';
 }
 
 ;// CONCATENATED MODULE: ./src/tools/helm.ts
@@ -37702,13 +36943,12 @@ class Helm {
         return version;
     }
     /**
-     * Works out how to reach `host` (HTTPS or plain HTTP, with the TLS settings)
-     * and the flags that needs; throws an InputError when the settings or this
-     * helm cannot. Returns the scheme.
+     * Works out the flags that reaching `host` over `scheme` (what the registry
+     * answered on) needs with the TLS settings; throws an InputError when the
+     * settings or this helm cannot. Returns the scheme.
      */
-    async connect(host, willLogin, detect = async (host, tls) => (await detectScheme(host, tls)).scheme) {
+    async connect(host, willLogin, scheme) {
         const version = await this.version();
-        const scheme = await detect(host, this.tls);
         this.flags = registryFlags(version, host, scheme, this.tls, willLogin);
         return scheme;
     }
@@ -38690,6 +37930,773 @@ function redacted(url) {
     return redactUserinfo(url);
 }
 
+;// CONCATENATED MODULE: ./src/registry/errors.ts
+/** A registry answered with an error status; the body's `errors` kept for translation. */
+class RegistryError extends Error {
+    status;
+    detail;
+    url;
+    constructor(status, 
+    /** `code: message` of each entry of the `{"errors":[...]}` body, or the body's start. */
+    detail, url) {
+        super(`HTTP ${status} from ${url}${detail ? `: ${detail}` : ''}`);
+        this.status = status;
+        this.detail = detail;
+        this.url = url;
+        this.name = 'RegistryError';
+    }
+}
+/**
+ * The words of an error body: the distribution spec's
+ * `{"errors":[{"code","message","detail"}]}`, or the start of anything else
+ * (an HTML page from a proxy says more in its title than in its status).
+ */
+function errorDetail(body) {
+    try {
+        const parsed = JSON.parse(body);
+        if (Array.isArray(parsed.errors) && parsed.errors.length > 0) {
+            return parsed.errors
+                .map(entry => [entry.code, entry.message].filter(Boolean).join(': '))
+                .join('; ');
+        }
+    }
+    catch {
+        // Not JSON.
+    }
+    const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
+    if (title)
+        return `<html> ${title.trim()}`;
+    return body.trim().slice(0, 200);
+}
+
+;// CONCATENATED MODULE: ./src/pool.ts
+/**
+ * Maps `items` through `work` with at most `limit` running at once, keeping
+ * the order of results. `work` must not throw: a failure is a result too.
+ */
+function mapWithLimit(items, limit, work) {
+    return mapAfter(items, limit, () => [], work);
+}
+/**
+ * mapWithLimit where item `i` starts only once every item of `after(i)` has
+ * finished (all earlier than `i`, so nothing waits forever); a free slot goes
+ * to the first item that may start.
+ */
+function mapAfter(items, limit, after, work) {
+    return new Promise((resolve, reject) => {
+        const results = new Array(items.length);
+        const state = items.map(() => 'waiting');
+        let running = 0;
+        let finished = 0;
+        const startWhatMay = () => {
+            if (finished === items.length)
+                return resolve(results);
+            for (let index = 0; index < items.length && running < limit; index++) {
+                if (state[index] !== 'waiting' || after(index).some(other => state[other] !== 'done')) {
+                    continue;
+                }
+                state[index] = 'running';
+                running++;
+                work(items[index], index).then(result => {
+                    results[index] = result;
+                    state[index] = 'done';
+                    running--;
+                    finished++;
+                    startWhatMay();
+                }, reject);
+            }
+        };
+        startWhatMay();
+    });
+}
+
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/backoff.ts
+
+/**
+ * How long to wait before attempt `attempt + 1`: exponential from `baseMs`,
+ * with jitter (x0.5 to x1.5) so parallel pushes that failed together do not
+ * come back together.
+ */
+function backoffDelay(attempt, baseMs) {
+    return Math.round(baseMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+}
+/** A `Retry-After` header (seconds or an HTTP date) in milliseconds, capped; undefined when absent or unreadable. */
+function retryAfterMs(header, capMs = 60_000) {
+    if (!header)
+        return undefined;
+    const seconds = Number(header);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+    return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), capMs) : undefined;
+}
+/** Waits `ms`; rejects at once when `signal` aborts (then no timer keeps the process alive). */
+const sleep = (ms, signal) => (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
+;// CONCATENATED MODULE: ./src/registry/proxy.ts
+
+/**
+ * The proxy for a request to `url`, from the standard variables, or
+ * undefined to go direct.
+ *
+ * podman, helm and the docker engine are Go programs: they pick their proxy
+ * with Go's `http.ProxyFromEnvironment` (golang.org/x/net/http/httpproxy,
+ * proxy.go). The action's own registry requests follow the same rules, so a
+ * preflight never takes another path than the push that follows it:
+ * - `HTTPS_PROXY` for https URLs, `HTTP_PROXY` for http URLs (no fallback
+ *   from one to the other); the upper-case name first, then the lower-case
+ *   one; a value without a scheme is `http://`.
+ * - `localhost` and loopback IP literals (127.0.0.0/8, ::1) never use a proxy,
+ *   listed in `NO_PROXY` or not (unlike curl, which proxies them unless listed).
+ * - `NO_PROXY`: comma-separated; `*` excludes everything; an IP or CIDR
+ *   (`10.0.0.0/8`) matches IP literals; `example.com` matches it and its
+ *   subdomains, `.example.com` and `*.example.com` only subdomains; `:port`
+ *   narrows an entry to one port.
+ * The docker engine takes its proxy from its own service, not from the step:
+ * there the same variables must be set for the daemon.
+ */
+function proxyFor(url, env = process.env) {
+    const names = url.protocol === 'https:'
+        ? ['HTTPS_PROXY', 'https_proxy']
+        : url.protocol === 'http:'
+            ? ['HTTP_PROXY', 'http_proxy']
+            : [];
+    const proxy = firstSet(env, names);
+    if (!proxy)
+        return undefined;
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    if (!usesProxy(host, port, firstSet(env, ['NO_PROXY', 'no_proxy']) ?? ''))
+        return undefined;
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`;
+}
+function firstSet(env, names) {
+    for (const name of names) {
+        const value = env[name]?.trim();
+        if (value)
+            return value;
+    }
+    return undefined;
+}
+function usesProxy(host, port, noProxy) {
+    if (host === 'localhost')
+        return false;
+    const ip = external_node_net_default().isIP(host) !== 0;
+    if (ip && proxy_isLoopback(host))
+        return false;
+    for (const raw of noProxy.split(',')) {
+        const entry = raw.trim().toLowerCase();
+        if (!entry)
+            continue;
+        if (entry === '*')
+            return false;
+        if (entry.includes('/')) {
+            if (ip && inCidr(host, entry))
+                return false;
+            continue;
+        }
+        const [entryHost, entryPort] = splitHostPort(entry);
+        if (!entryHost || (entryPort && entryPort !== port))
+            continue;
+        if (external_node_net_default().isIP(entryHost) !== 0) {
+            if (ip && sameAddress(host, entryHost))
+                return false;
+            continue;
+        }
+        const domain = entryHost.replace(/^\*\./, '.');
+        if (domain.startsWith('.')
+            ? host.endsWith(domain)
+            : host === domain || host.endsWith(`.${domain}`)) {
+            return false;
+        }
+    }
+    return true;
+}
+/** `host`, `host:port`, `[v6]`, `[v6]:port`; a bare IPv6 address has no port. */
+function splitHostPort(entry) {
+    const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(entry);
+    if (bracketed)
+        return [bracketed[1], bracketed[2] ?? ''];
+    if (external_node_net_default().isIPv6(entry))
+        return [entry, ''];
+    const withPort = /^(.*):(\d+)$/.exec(entry);
+    return withPort ? [withPort[1], withPort[2]] : [entry, ''];
+}
+function proxy_isLoopback(ip) {
+    if (external_node_net_default().isIPv4(ip))
+        return ip.startsWith('127.');
+    return sameAddress(ip, '::1') || /^::ffff:127\./i.test(ip);
+}
+function sameAddress(a, b) {
+    const list = new (external_node_net_default()).BlockList();
+    list.addAddress(b, external_node_net_default().isIPv6(b) ? 'ipv6' : 'ipv4');
+    return list.check(a, external_node_net_default().isIPv6(a) ? 'ipv6' : 'ipv4');
+}
+function inCidr(ip, cidr) {
+    const [network, bits] = cidr.split('/');
+    const family = external_node_net_default().isIPv6(network) ? 'ipv6' : external_node_net_default().isIPv4(network) ? 'ipv4' : undefined;
+    const prefix = Number(bits);
+    if (!family || !Number.isInteger(prefix))
+        return false;
+    const list = new (external_node_net_default()).BlockList();
+    try {
+        list.addSubnet(network, prefix, family);
+    }
+    catch {
+        return false;
+    }
+    return list.check(ip, external_node_net_default().isIPv6(ip) ? 'ipv6' : 'ipv4');
+}
+
+;// CONCATENATED MODULE: ./src/registry/http.ts
+
+
+
+
+
+/** Every request to a registry gives up after this long. */
+const REQUEST_TIMEOUT_MS = 30_000;
+const dispatchers = new Map();
+/**
+ * The connection pool for the TLS settings asked for: the registry's CA from
+ * `ca-file` (trusted on top of the system's), or no verification at all.
+ * Node's global fetch cannot take a CA, so undici's own fetch is used. Each
+ * request goes through the proxy that podman, helm and docker would use for
+ * its URL (see proxy.ts), with the same TLS settings towards the registry
+ * through the proxy's tunnel; a redirect to another host picks its own.
+ */
+function dispatcherFor(tls) {
+    const key = `${tls.tlsVerify}:${tls.caFile}`;
+    let dispatcher = dispatchers.get(key);
+    if (!dispatcher) {
+        const ca = tls.caFile ? external_node_fs_default().readFileSync(tls.caFile, 'utf8') : undefined;
+        const registryTls = {
+            rejectUnauthorized: tls.tlsVerify,
+            ...(ca ? { ca: [...external_node_tls_.rootCertificates, ca] } : {})
+        };
+        const timeouts = { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS };
+        const direct = new undici/* Agent */.g6({ connect: registryTls, ...timeouts });
+        const proxied = new Map();
+        dispatcher = new ByOrigin(origin => {
+            const proxy = proxyFor(origin);
+            if (!proxy)
+                return direct;
+            const proxyUrl = new URL(proxy);
+            if (proxyUrl.protocol !== 'http:' && proxyUrl.protocol !== 'https:') {
+                // Go's clients also take socks5://; undici has no SOCKS support.
+                proxyUrl.username = '';
+                proxyUrl.password = '';
+                const variable = origin.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+                throw new Error(`the proxy "${proxyUrl.href}" (${variable}) is not an http:// or https:// proxy, the only kinds harbor-push's own registry requests can use: give an HTTP proxy, or list "${origin.hostname}" in NO_PROXY`);
+            }
+            let agent = proxied.get(proxy);
+            if (!agent) {
+                agent = new undici/* ProxyAgent */.kT({
+                    uri: proxy,
+                    requestTls: registryTls,
+                    // Plain-HTTP registries get absolute-URI requests, as Go's clients send them,
+                    // rather than a CONNECT tunnel that many proxies allow to port 443 only.
+                    proxyTunnel: false,
+                    ...timeouts
+                });
+                proxied.set(proxy, agent);
+            }
+            return agent;
+        });
+        dispatchers.set(key, dispatcher);
+    }
+    return dispatcher;
+}
+/** Hands each request to the dispatcher chosen for its origin. */
+class ByOrigin extends undici/* Dispatcher */.mk {
+    choose;
+    constructor(choose) {
+        super();
+        this.choose = choose;
+    }
+    dispatch(options, handler) {
+        return this.choose(new URL(String(options.origin))).dispatch(options, handler);
+    }
+}
+/** Statuses worth another attempt: rate limits and gateways or registries that are briefly down. */
+const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+/**
+ * Network failures worth another attempt. Narrow on purpose: a TLS protocol
+ * or certificate error will not go away, and probing HTTPS on a plain-HTTP
+ * registry must fail at once.
+ */
+const TRANSIENT_NETWORK = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|other side closed|TimeoutError|timeout/i;
+/**
+ * One HTTP request to a registry with the step's TLS settings and a timeout.
+ * Transient failures (network, 429, 5xx) are retried with backoff as the
+ * policy allows, honouring `Retry-After`; the last answer or error is
+ * returned or thrown as it came.
+ */
+async function registryFetch(url, tls, request = {}) {
+    const retries = request.retry?.retries ?? 0;
+    const base = request.retry?.baseDelayMs ?? 1000;
+    for (let attempt = 1;; attempt++) {
+        let cause;
+        let delay;
+        try {
+            const response = await (0,undici/* fetch */.hd)(url, {
+                method: request.method ?? 'GET',
+                headers: request.headers,
+                body: request.body,
+                redirect: 'follow',
+                dispatcher: dispatcherFor(tls),
+                signal: withTimeout(request.signal, request.timeoutMs ?? REQUEST_TIMEOUT_MS)
+            });
+            if (!TRANSIENT_STATUS.has(response.status) || attempt > retries)
+                return response;
+            cause = `HTTP ${response.status}`;
+            delay = retryAfterMs(response.headers.get('retry-after')) ?? backoffDelay(attempt, base);
+            await response.arrayBuffer().catch(() => undefined);
+        }
+        catch (error) {
+            cause =
+                error instanceof Error && error.name === 'TimeoutError'
+                    ? 'TimeoutError'
+                    : networkCause(error);
+            if (attempt > retries || !TRANSIENT_NETWORK.test(cause) || request.signal?.aborted) {
+                throw error;
+            }
+            delay = backoffDelay(attempt, base);
+        }
+        request.retry?.onRetry?.(attempt, `${cause} from ${url}`, delay);
+        await sleep(delay, request.signal);
+    }
+}
+function withTimeout(signal, ms) {
+    const timeout = AbortSignal.timeout(ms);
+    return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+/** The innermost cause of a fetch failure ("fetch failed" says nothing). */
+function networkCause(error) {
+    // Duck-typed: undici's errors may come from another realm (a test VM), where instanceof fails.
+    let current = asError(error);
+    for (let cause = asError(current?.cause); cause; cause = asError(cause.cause))
+        current = cause;
+    if (!current)
+        return String(error);
+    const code = current.code;
+    return code && !current.message.includes(code) ? `${code}: ${current.message}` : current.message;
+}
+function asError(value) {
+    return typeof value === 'object' && value !== null && 'message' in value
+        ? value
+        : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/registry/client.ts
+
+
+
+/** Every manifest kind a tag may hold: OCI and Docker, images and indexes. */
+const MANIFEST_ACCEPT = [
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json'
+].join(', ');
+/** How long the end of a run waits for a request that only tidies up (a cancelled upload probe). */
+const TIDY_UP_TIMEOUT_MS = 5_000;
+/** A token's lifetime when the realm does not say (the token spec's default). */
+const DEFAULT_TOKEN_SECONDS = 60;
+/**
+ * A small client of the OCI distribution API: enough to check a login, the
+ * actions an account may take on a repository, and what a tag holds. Bearer
+ * tokens are fetched from the realm with the account's credentials and
+ * cached per scope. Credentials are never put in a message.
+ */
+class RegistryClient {
+    baseUrl;
+    tls;
+    credentials;
+    retry;
+    challenge;
+    tokens = new Map();
+    /** Cancelled upload probes still on their way: nothing needs to wait for them but the end of the run. */
+    tidying = [];
+    constructor(
+    /** `https://host[:port]` or `http://host[:port]` */
+    baseUrl, tls, credentials, 
+    /** Transient failures (network, 429, 5xx) are retried as this allows. */
+    retry, 
+    /** `/v2/`'s answer when the caller has it already (the scheme probe asks the same). */
+    challenge) {
+        this.baseUrl = baseUrl;
+        this.tls = tls;
+        this.credentials = credentials;
+        this.retry = retry;
+        this.challenge = challenge;
+    }
+    /** `/v2/` without credentials: what auth the registry asks for. */
+    async ping() {
+        if (this.challenge)
+            return this.challenge;
+        const url = `${this.baseUrl}/v2/`;
+        const response = await registryFetch(url, this.tls, { retry: this.retry });
+        await response.arrayBuffer();
+        const challenge = challengeOf(response.status, response.headers.get('www-authenticate'));
+        if (!challenge)
+            throw new RegistryError(response.status, '', url);
+        return (this.challenge = challenge);
+    }
+    /**
+     * Checks the credentials, with one request that carries them: `/v2/` with
+     * basic auth, or a token from the realm, asked for push and pull on
+     * `repositories` (none: the way `docker login` asks) so that the same
+     * token then serves every request on them. Throws a RegistryError with
+     * status 401 when they are rejected.
+     */
+    async checkLogin(repositories = []) {
+        const challenge = await this.ping();
+        if (challenge.scheme === 'bearer') {
+            // Many repositories take a few tokens: the first checks the secret
+            // alone, then the rest are asked at once.
+            const [first = [], ...rest] = chunks(repositories, SCOPES_PER_TOKEN);
+            await this.tokenForAll(first);
+            await Promise.all(rest.map(chunk => this.tokenForAll(chunk)));
+        }
+        else if (challenge.scheme === 'basic') {
+            const response = await this.request('GET', '/v2/', '');
+            await response.arrayBuffer();
+        }
+    }
+    /**
+     * The actions (`pull`, `push`) the account may take on each repository.
+     * With Harbor-style tokens one token asked for all of them says it in its
+     * `access` claim (and serves every later request); otherwise a blob upload
+     * is started and cancelled per repository, which is what a push would do
+     * first.
+     */
+    async grantedActions(repositories) {
+        if (repositories.length === 0)
+            return new Map();
+        const challenge = await this.ping();
+        if (challenge.scheme === 'bearer') {
+            const tokens = await Promise.all(repositories.map(name => this.token(`repository:${name}:pull,push`)));
+            if (tokens.every(token => token.access)) {
+                return new Map(repositories.map((name, index) => [name, tokens[index].access?.get(name) ?? new Set()]));
+            }
+        }
+        const granted = await mapWithLimit(repositories, 8, name => this.probeUpload(name));
+        return new Map(repositories.map((name, index) => [name, granted[index]]));
+    }
+    /** Starts a blob upload and cancels it: `push` and `pull` when allowed, else `pull` only. */
+    async probeUpload(repository) {
+        const response = await this.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
+            push: true,
+            accept: [202, 401, 403]
+        });
+        await response.arrayBuffer();
+        if (response.status !== 202)
+            return new Set(['pull']);
+        const location = response.headers.get('location');
+        if (location) {
+            // The answer is known now; the cancel goes on while the checks do. A
+            // lost one only leaves an empty upload that the registry purges.
+            this.tidying.push(this.request('DELETE', location, repository, {
+                push: true,
+                accept: [204, 404],
+                tidyUp: true
+            })
+                .then(cancel => cancel.arrayBuffer())
+                .then(() => undefined, () => undefined));
+        }
+        return new Set(['pull', 'push']);
+    }
+    /** Waits for the requests that tidy up after the checks (cancelled upload probes). */
+    async tidied() {
+        await Promise.all(this.tidying);
+    }
+    /**
+     * What `repository:tag` holds (a GET: Harbor counts it as a pull), or
+     * undefined when there is no such tag. A pull policy that refuses to hand it
+     * out is `{ policy }`, with the registry's words.
+     */
+    async manifest(repository, reference) {
+        const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] });
+        const body = await response.text();
+        if (response.status === 404)
+            return undefined;
+        if (response.status === 412)
+            return { policy: errorDetail(body) };
+        const parsed = JSON.parse(body);
+        return {
+            digest: response.headers.get('docker-content-digest') ?? '',
+            mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
+            configDigest: parsed.config?.digest,
+            layers: (parsed.layers ?? []).map(layer => layer.digest ?? ''),
+            ...(parsed.manifests ? { children: parsed.manifests.map(entry => entry.digest ?? '') } : {})
+        };
+    }
+    /**
+     * The digest `repository:tag` holds, from a HEAD (not a pull in Harbor's
+     * audit log, pull time or retention rules), or undefined when there is no
+     * such tag. A pull policy answers a HEAD with a bare 412: the words are then
+     * read from a GET, which the policy refuses too (a refused GET is no pull).
+     */
+    async tagDigest(repository, reference) {
+        const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] });
+        await response.arrayBuffer();
+        if (response.status === 404)
+            return undefined;
+        if (response.status === 412) {
+            const held = await this.manifest(repository, reference);
+            return held && 'policy' in held ? held : { policy: 'HTTP 412 Precondition Failed' };
+        }
+        return response.headers.get('docker-content-digest') ?? '';
+    }
+    /**
+     * Whether a Harbor project exists, from `HEAD /api/v2.0/projects?project_name=`,
+     * which answers any signed-in account whether or not it is a member
+     * (Harbor's `HeadProject`; the project itself answers 403 to a non-member
+     * for a missing project too). 'unknown' when the registry is not a Harbor
+     * or the credentials are not taken there (an OIDC user's CLI secret).
+     */
+    async harborProjectExists(name) {
+        const url = `${this.baseUrl}/api/v2.0/projects?project_name=${encodeURIComponent(name)}`;
+        const response = await registryFetch(url, this.tls, {
+            method: 'HEAD',
+            headers: { Accept: 'application/json', ...this.basicHeader() },
+            retry: this.retry
+        });
+        await response.arrayBuffer();
+        if (response.status === 200)
+            return 'exists';
+        const isJson = (response.headers.get('content-type') ?? '').includes('json');
+        if (response.status === 404 && isJson)
+            return 'missing';
+        return 'unknown';
+    }
+    /**
+     * One authenticated request. `repository` names the scope of the token
+     * ('' for none); `push` asks for push as well as pull. Statuses outside
+     * `accept` (default 2xx) throw a RegistryError with the body's words.
+     */
+    async request(method, pathOrUrl, repository, options = {}) {
+        const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
+        const challenge = await this.ping();
+        const scope = repository
+            ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}`
+            : '';
+        let token = challenge.scheme === 'bearer' ? await this.token(scope) : undefined;
+        const send = () => {
+            const headers = { ...options.headers };
+            if (challenge.scheme === 'basic')
+                Object.assign(headers, this.basicHeader());
+            if (token)
+                headers.Authorization = `Bearer ${token.value}`;
+            return registryFetch(url, this.tls, {
+                method,
+                headers,
+                ...(options.tidyUp ? { timeoutMs: TIDY_UP_TIMEOUT_MS } : { retry: this.retry })
+            });
+        };
+        let response = await send();
+        if (response.status === 401 && token && Date.now() >= token.staleAt) {
+            // Tokens expire (Harbor's after 30 minutes) and a long push outlives
+            // one: the digest read back afterwards asks once for a new token. A
+            // fresh token refused means no access, and is not asked again.
+            await response.arrayBuffer();
+            this.tokens.delete(scope);
+            token = await this.token(scope);
+            response = await send();
+        }
+        const accepted = options.accept ?? [];
+        if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
+            return response;
+        }
+        throw new RegistryError(response.status, errorDetail(await response.text()), url);
+    }
+    basicHeader() {
+        if (!this.credentials)
+            return {};
+        const { username, password } = this.credentials;
+        return { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+    }
+    /** A bearer token for `scope` ('' for a login check), fetched once per scope. */
+    token(scope) {
+        return this.tokens.get(scope) ?? this.cacheToken([scope], this.fetchToken([scope]));
+    }
+    /**
+     * One token for push and pull on every repository (the token spec allows
+     * many scopes in one request): one round trip instead of one per
+     * repository, remembered for each of them. At most SCOPES_PER_TOKEN.
+     */
+    tokenForAll(repositories) {
+        if (repositories.length === 0)
+            return this.token('');
+        const scopes = repositories.map(name => `repository:${name}:pull,push`);
+        return this.cacheToken([...scopes, ...repositories.map(name => `repository:${name}:pull`)], this.fetchToken(scopes));
+    }
+    /** Remembers `token` for `scopes`; a failed fetch is forgotten, so the next call tries again. */
+    cacheToken(scopes, token) {
+        for (const scope of scopes)
+            this.tokens.set(scope, token);
+        token.catch(() => {
+            for (const scope of scopes)
+                if (this.tokens.get(scope) === token)
+                    this.tokens.delete(scope);
+        });
+        return token;
+    }
+    async fetchToken(scopes) {
+        const challenge = await this.ping();
+        const url = new URL(challenge.realm ?? '');
+        if (challenge.service)
+            url.searchParams.set('service', challenge.service);
+        for (const scope of scopes)
+            if (scope)
+                url.searchParams.append('scope', scope);
+        const response = await registryFetch(url.toString(), this.tls, {
+            headers: this.basicHeader(),
+            retry: this.retry
+        });
+        const body = await response.text();
+        if (response.status !== 200)
+            throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname);
+        const parsed = JSON.parse(body);
+        const value = parsed.token ?? parsed.access_token ?? '';
+        const claims = tokenClaims(value);
+        if (this.credentials && claims?.access && !claims.sub) {
+            // Harbor answers wrong credentials with an anonymous token (no
+            // subject) whenever a scope is asked, and 401 only without one
+            // (core/service/token/creator.go): for us that is a rejected login.
+            throw new RegistryError(401, 'the token service answered with an anonymous token: the username or secret was not accepted', url.origin + url.pathname);
+        }
+        const seconds = parsed.expires_in ?? DEFAULT_TOKEN_SECONDS;
+        return {
+            value,
+            access: claims?.access && accessOf(claims.access),
+            staleAt: Date.now() + (seconds * 1000) / 2
+        };
+    }
+}
+/**
+ * Scopes asked in one token request. They travel in the URL, and the proxy in
+ * front of a Harbor refuses request lines of over ~8 KiB (nginx's default);
+ * 40 scopes of long Harbor names stay well under it.
+ */
+const SCOPES_PER_TOKEN = 40;
+function chunks(items, size) {
+    return Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
+}
+/** What `/v2/`'s status and WWW-Authenticate say about auth; undefined when it is no registry's answer. */
+function challengeOf(status, authenticate) {
+    if (status === 200)
+        return { scheme: 'none' };
+    if (status === 401)
+        return parseChallenge(authenticate ?? '');
+    return undefined;
+}
+/** `Bearer realm="...",service="...",scope="..."` or `Basic realm="..."`. */
+function parseChallenge(header) {
+    const scheme = header.split(' ')[0].toLowerCase();
+    const params = {};
+    for (const match of header.matchAll(/(\w+)="([^"]*)"/g))
+        params[match[1]] = match[2];
+    if (scheme === 'bearer')
+        return { scheme: 'bearer', realm: params.realm, service: params.service };
+    return { scheme: 'basic', realm: params.realm };
+}
+/** The claims of a JWT; undefined for an opaque token. */
+function tokenClaims(token) {
+    const payload = token.split('.')[1];
+    if (!payload)
+        return undefined;
+    try {
+        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+        return typeof claims === 'object' && claims !== null ? claims : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The granted actions per repository of a token's `access` claim. */
+function accessOf(access) {
+    if (!Array.isArray(access))
+        return undefined;
+    const granted = new Map();
+    for (const entry of access) {
+        if (entry.type === 'repository' && entry.name) {
+            granted.set(entry.name, new Set(entry.actions ?? []));
+        }
+    }
+    return granted;
+}
+
+;// CONCATENATED MODULE: ./src/registry/probe.ts
+
+
+
+const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i;
+/**
+ * Whether `host` answers over HTTPS or only over plain HTTP: tools need to be
+ * told (helm `--plain-http`), and a user asking for TLS deserves to hear that
+ * the registry has none. Both are asked at once (no credentials go with
+ * either), so a plain-HTTP registry costs no extra round trip. Throws when
+ * neither answers, or when the registry is still failing (5xx, 429) after
+ * the retries.
+ */
+async function detectScheme(host, tls, retry) {
+    // Plain HTTP is asked alongside and given up as soon as it is not needed:
+    // a closed or filtered port 80 must not keep the step waiting.
+    const stopHttp = new AbortController();
+    const overHttp = answer(`http://${host}/v2/`, tls, retry, stopHttp.signal);
+    overHttp.catch(() => undefined);
+    try {
+        let httpsFailure;
+        try {
+            const { challenge } = await answer(`https://${host}/v2/`, tls, retry);
+            return { scheme: 'https', challenge };
+        }
+        catch (error) {
+            if (error instanceof RegistryError)
+                throw error;
+            httpsFailure = networkCause(error);
+            // It speaks TLS, with a certificate this step does not trust.
+            if (CERTIFICATE_ERROR.test(httpsFailure))
+                return { scheme: 'https' };
+        }
+        let http;
+        try {
+            http = await overHttp;
+        }
+        catch (error) {
+            if (error instanceof RegistryError)
+                throw error;
+            // Neither: report the HTTPS failure, the one a user expects to work.
+        }
+        // A TLS server answers a plain-HTTP request with a 400 of its own.
+        if (http && !/HTTP request to an HTTPS server/i.test(http.body)) {
+            return { scheme: 'http', challenge: http.challenge };
+        }
+        throw new Error(`"${host}" could not be reached over HTTPS or HTTP: ${httpsFailure}`);
+    }
+    finally {
+        stopHttp.abort();
+    }
+}
+/** `/v2/`'s answer; a RegistryError when the registry is still failing after the retries. */
+async function answer(url, tls, retry, signal) {
+    const response = await registryFetch(url, tls, { timeoutMs: 10_000, retry, signal });
+    const body = await response.text();
+    if (TRANSIENT_STATUS.has(response.status)) {
+        throw new RegistryError(response.status, errorDetail(body), url);
+    }
+    return { body, challenge: challengeOf(response.status, response.headers.get('www-authenticate')) };
+}
+
 ;// CONCATENATED MODULE: ./src/push/decide.ts
 
 /**
@@ -39106,6 +39113,7 @@ async function withRetries(attempt, translate, options) {
 
 
 
+
 /**
  * Everything about the charts that can fail without pushing anything: each
  * chart read and checked, helm found (or installed), the registry's scheme
@@ -39120,7 +39128,11 @@ async function prepareChartPush(settings, run, paths, log, locate = locateHelm) 
         caFile: settings.caFile
     });
     log.info(usingHelm((await helm.version()).text, location, settings.helmVersion));
-    const scheme = await helm.connect(settings.registry.host, settings.credentials !== undefined);
+    const { scheme } = await detectScheme(settings.registry.host, {
+        tlsVerify: settings.tlsVerify,
+        caFile: settings.caFile
+    });
+    await helm.connect(settings.registry.host, settings.credentials !== undefined, scheme);
     if (scheme === 'http') {
         log.info(`${settings.registry.host} speaks plain HTTP: helm uses --plain-http`);
     }

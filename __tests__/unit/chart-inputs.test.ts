@@ -4,7 +4,7 @@ import { describe, expect, test } from '@jest/globals'
 import { InputError } from '../../src/errors.js'
 import { chartVersionProblem } from '../../src/settings/chart-inputs.js'
 import { type RawInputs, parseSettings } from '../../src/settings/parse.js'
-import { DEFAULT_HELM_VERSION } from '../../src/tools/helm-version.js'
+import { DEFAULT_HELM_VERSION } from '../../src/settings/helm-versions.js'
 
 const base: RawInputs = { registry: 'harbor.example.com/proj' }
 

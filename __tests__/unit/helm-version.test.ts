@@ -1,14 +1,8 @@
 import { describe, expect, test } from '@jest/globals'
 import { InputError } from '../../src/errors.js'
-import type { Scheme } from '../../src/registry/probe.js'
-import type { TlsOptions } from '../../src/tools/container-tool.js'
-import {
-  type HelmVersion,
-  atLeast,
-  isLoopback,
-  parseHelmVersion,
-  registryFlags
-} from '../../src/tools/helm-version.js'
+import type { Scheme, TlsOptions } from '../../src/settings/tls.js'
+import { type HelmVersion, atLeast, parseHelmVersion } from '../../src/settings/helm-versions.js'
+import { isLoopback, registryFlags } from '../../src/tools/helm-version.js'
 
 const HOST = 'registry-oci.example.com'
 const CA = '/tmp/ca.pem'

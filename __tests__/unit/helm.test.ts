@@ -3,8 +3,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { InputError, PushError } from '../../src/errors.js'
-import type { Scheme } from '../../src/registry/probe.js'
-import type { PrivatePaths, TlsOptions } from '../../src/tools/container-tool.js'
+import type { Scheme, TlsOptions } from '../../src/settings/tls.js'
+import type { PrivatePaths } from '../../src/tools/container-tool.js'
 import { Helm } from '../../src/tools/helm.js'
 import { PUSH_STALL_MS } from '../../src/tools/stall-watch.js'
 import { type Call, FakeRunner, type Reply } from './fake-runner.js'
@@ -72,8 +72,6 @@ function makeHelm(
   return { helm, runner }
 }
 
-const detect = (scheme: Scheme) => (): Promise<Scheme> => Promise.resolve(scheme)
-
 describe('version', () => {
   test.each(['v3.17.3', 'v4.1.4'])('reads %s with --template, once', async text => {
     const { helm, runner } = makeHelm(text)
@@ -111,7 +109,7 @@ describe.each([
 
   test('logs in to the host only, password on stdin, into the private registry config', async () => {
     const { helm, runner } = makeHelm(version)
-    await helm.connect(HOST, true, detect('https'))
+    await helm.connect(HOST, true, 'https')
     await helm.login(HOST, { username: USERNAME, password: PASSWORD })
     const login = runner.calls[1]
     expect([login.command, ...login.args]).toEqual([
@@ -148,7 +146,7 @@ describe.each([
     ['plain HTTP', { tlsVerify: false }, 'http', loginPlainHttp, ['--plain-http']]
   ])('%s: login and push flags', async (_label, tls, scheme, loginFlags, pushFlags) => {
     const { helm, runner } = makeHelm(version, { tls })
-    await expect(helm.connect(HOST, true, detect(scheme))).resolves.toBe(scheme)
+    await expect(helm.connect(HOST, true, scheme)).resolves.toBe(scheme)
     await helm.login(HOST, { username: USERNAME, password: PASSWORD })
     const result = await helm.push('/work/app-1.2.3.tgz', PREFIX)
     expect(result).toEqual({ pushed: `${PREFIX}/app:1.2.3`, digest: DIGEST })
@@ -183,7 +181,7 @@ describe.each([
 
   test('without credentials: the existing helm login and homes, no --registry-config', async () => {
     const { helm, runner } = makeHelm(version, { paths: { isolated: false } })
-    await helm.connect(HOST, false, detect('https'))
+    await helm.connect(HOST, false, 'https')
     await helm.push('/work/app-1.2.3.tgz', PREFIX)
     expect(runner.argv()[1]).toEqual([HELM, 'push', '/work/app-1.2.3.tgz', `oci://${PREFIX}`])
     expect(runner.calls[1].options?.env).toBeUndefined()
@@ -248,7 +246,7 @@ describe.each([
     const { helm } = makeHelm(version, {}, call =>
       call.args[0] === 'push' ? { stdout: '', stderr: 'Pushed: somewhere\n' } : undefined
     )
-    await helm.connect(HOST, false, detect('https'))
+    await helm.connect(HOST, false, 'https')
     const error = await helm.push('/work/app-1.0.0.tgz', PREFIX).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(PushError)
     expect((error as Error).message).toMatch(/printed no "Pushed:" and "Digest:" lines/)
@@ -256,7 +254,7 @@ describe.each([
 
   test('build metadata: helm reports the tag with "_" for "+"', async () => {
     const { helm } = makeHelm(version)
-    await helm.connect(HOST, false, detect('https'))
+    await helm.connect(HOST, false, 'https')
     expect((await helm.push('/w/app-1.0.0+build.7.tgz', PREFIX)).pushed).toBe(
       `${PREFIX}/app:1.0.0_build.7`
     )
@@ -271,7 +269,7 @@ describe.each([
 describe('connect', () => {
   test('a plain-HTTP registry with tls-verify true is refused before any login', async () => {
     const { helm, runner } = makeHelm('v4.1.4')
-    await expect(helm.connect(HOST, true, detect('http'))).rejects.toThrow(
+    await expect(helm.connect(HOST, true, 'http')).rejects.toThrow(
       `the registry "${HOST}" speaks plain HTTP: set tls-verify: false`
     )
     expect(runner.argv()).toEqual([[HELM, 'version', '--template', '{{.Version}}']])
@@ -279,18 +277,8 @@ describe('connect', () => {
 
   test('a helm too old for plain HTTP says which version it needs', async () => {
     const { helm } = makeHelm('v3.12.3', { tls: { tlsVerify: false } })
-    await expect(helm.connect(HOST, true, detect('http'))).rejects.toThrow(
+    await expect(helm.connect(HOST, true, 'http')).rejects.toThrow(
       /helm v3\.12\.3 cannot push to a plain-HTTP registry .*needs helm v3\.13\.0 or newer/
     )
-  })
-
-  test('the scheme is probed with the step TLS settings', async () => {
-    const { helm } = makeHelm('v4.1.4', { tls: { caFile } })
-    const seen: [string, TlsOptions][] = []
-    await helm.connect(HOST, true, (host, tls) => {
-      seen.push([host, tls])
-      return Promise.resolve('https')
-    })
-    expect(seen).toEqual([[HOST, { tlsVerify: true, caFile }]])
   })
 })

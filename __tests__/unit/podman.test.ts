@@ -3,11 +3,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { InputError, PushError, ToolError } from '../../src/errors.js'
-import {
-  LOCAL_IMAGE_FORMAT,
-  type PrivatePaths,
-  type TlsOptions
-} from '../../src/tools/container-tool.js'
+import { LOCAL_IMAGE_FORMAT, type PrivatePaths } from '../../src/tools/container-tool.js'
+import type { TlsOptions } from '../../src/settings/tls.js'
 import { Podman } from '../../src/tools/podman.js'
 import { PUSH_STALL_MS } from '../../src/tools/stall-watch.js'
 import { type Call, FakeRunner, type Reply } from './fake-runner.js'

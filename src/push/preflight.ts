@@ -5,7 +5,7 @@ import { RegistryError } from '../registry/errors.js'
 import type { RetryPolicy } from '../registry/http.js'
 import { detectScheme } from '../registry/probe.js'
 import type { Settings } from '../settings/settings.js'
-import type { TlsOptions } from '../tools/container-tool.js'
+import type { TlsOptions } from '../settings/tls.js'
 import { mapWithLimit } from '../pool.js'
 import { decide } from './decide.js'
 import {

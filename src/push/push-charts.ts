@@ -16,6 +16,7 @@ import type { Runner } from '../tools/exec.js'
 import { Helm } from '../tools/helm.js'
 import { type HelmLocation, locateHelm } from '../tools/helm-install.js'
 import type { RegistryClient } from '../registry/client.js'
+import { detectScheme } from '../registry/probe.js'
 import { decide, heldBy, planLine, refuseConflicts, stateDigest } from './decide.js'
 import { landedAnyway, readBack } from './read-back.js'
 import { mapWithLimit } from '../pool.js'
@@ -52,7 +53,11 @@ export async function prepareChartPush(
     caFile: settings.caFile
   })
   log.info(usingHelm((await helm.version()).text, location, settings.helmVersion))
-  const scheme = await helm.connect(settings.registry.host, settings.credentials !== undefined)
+  const { scheme } = await detectScheme(settings.registry.host, {
+    tlsVerify: settings.tlsVerify,
+    caFile: settings.caFile
+  })
+  await helm.connect(settings.registry.host, settings.credentials !== undefined, scheme)
   if (scheme === 'http') {
     log.info(`${settings.registry.host} speaks plain HTTP: helm uses --plain-http`)
   }

@@ -1,5 +1,5 @@
 import type { Credentials } from '../settings/settings.js'
-import type { TlsOptions } from '../tools/container-tool.js'
+import type { TlsOptions } from '../settings/tls.js'
 import { RegistryError, errorDetail } from './errors.js'
 import { mapWithLimit } from '../pool.js'
 import { type RetryPolicy, registryFetch } from './http.js'

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { rootCertificates } from 'node:tls'
 import { Agent, Dispatcher, ProxyAgent, fetch } from 'undici'
 import { backoffDelay, retryAfterMs, sleep } from '../backoff.js'
-import type { TlsOptions } from '../tools/container-tool.js'
+import type { TlsOptions } from '../settings/tls.js'
 import { proxyFor } from './proxy.js'
 
 /** Every request to a registry gives up after this long. */

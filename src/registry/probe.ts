@@ -1,11 +1,9 @@
-import type { TlsOptions } from '../tools/container-tool.js'
+import type { Scheme, TlsOptions } from '../settings/tls.js'
 import { type Challenge, challengeOf } from './client.js'
 import { RegistryError, errorDetail } from './errors.js'
 import { type RetryPolicy, TRANSIENT_STATUS, networkCause, registryFetch } from './http.js'
 
 const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i
-
-export type Scheme = 'https' | 'http'
 
 /** What the probe learnt: the scheme, and `/v2/`'s auth challenge when its answer had one. */
 export interface Probe {

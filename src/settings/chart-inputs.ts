@@ -5,12 +5,7 @@
  */
 import { InputError } from '../errors.js'
 import { redactUserinfo } from '../redact.js'
-import {
-  DEFAULT_HELM_VERSION,
-  MINIMUM_HELM,
-  atLeast,
-  parseHelmVersion
-} from '../tools/helm-version.js'
+import { DEFAULT_HELM_VERSION, MINIMUM_HELM, atLeast, parseHelmVersion } from './helm-versions.js'
 import type { Settings } from './settings.js'
 
 /** SemVer 2.0.0, as semver.org gives it: what Helm requires of a chart version. */

@@ -1,5 +1,6 @@
 import { ToolError } from '../errors.js'
 import type { Credentials } from '../settings/settings.js'
+import type { TlsOptions } from '../settings/tls.js'
 
 /**
  * What the push core needs from a container tool. docker and podman differ
@@ -37,13 +38,6 @@ export interface PrivatePaths {
   dir: string
   /** Whether to log in into the private directory (false: rely on an existing login). */
   isolated: boolean
-}
-
-/** How the registry's TLS is to be handled. */
-export interface TlsOptions {
-  tlsVerify: boolean
-  /** PEM bundle to trust for the registry, or ''. */
-  caFile: string
 }
 
 /** A digest as registries print it. */

@@ -4,11 +4,11 @@ import net from 'node:net'
 import path from 'node:path'
 import { InputError, PushError, ToolError, messageOf } from '../errors.js'
 import type { Credentials } from '../settings/settings.js'
+import type { TlsOptions } from '../settings/tls.js'
 import {
   type ContainerTool,
   DIGEST,
   type PrivatePaths,
-  type TlsOptions,
   type LocalImage,
   LOCAL_IMAGE_FORMAT,
   inspectLocalImages,

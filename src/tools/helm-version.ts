@@ -5,22 +5,8 @@
  * settings ask for is refused up front with the version it needs.
  */
 import { InputError } from '../errors.js'
-import type { Scheme } from '../registry/probe.js'
-import type { TlsOptions } from './container-tool.js'
-
-/** The helm installed when none is on PATH: the action.yml default, tested in CI. */
-export const DEFAULT_HELM_VERSION = 'v3.17.3'
-
-export interface HelmVersion {
-  major: number
-  minor: number
-  patch: number
-  /** As helm prints it: `v3.17.3`. */
-  text: string
-}
-
-/** `helm push` and OCI support left "experimental" in v3.8.0. */
-export const MINIMUM_HELM: HelmVersion = { major: 3, minor: 8, patch: 0, text: 'v3.8.0' }
+import { type HelmVersion, MINIMUM_HELM, atLeast } from '../settings/helm-versions.js'
+import type { Scheme, TlsOptions } from '../settings/tls.js'
 
 /**
  * The first release of each flag this project passes. The tested versions'
@@ -43,21 +29,6 @@ export const FLAG_SINCE = {
    */
   loginPlainHttp: { major: 3, minor: 18, patch: 0, text: 'v3.18.0' }
 } satisfies Record<string, HelmVersion>
-
-/** `v3.17.3`, `3.17.3`, `v4.1.4-rc.1` → a version; undefined when it is none of those. */
-export function parseHelmVersion(text: string): HelmVersion | undefined {
-  const match = /^v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/.exec(text.trim())
-  if (!match) return undefined
-  const [major, minor, patch] = [match[1], match[2], match[3]].map(Number)
-  return { major, minor, patch, text: `v${major}.${minor}.${patch}${match[4] ?? ''}` }
-}
-
-/** Whether `version` is `since` or newer (pre-releases count as their release). */
-export function atLeast(version: HelmVersion, since: HelmVersion): boolean {
-  if (version.major !== since.major) return version.major > since.major
-  if (version.minor !== since.minor) return version.minor > since.minor
-  return version.patch >= since.patch
-}
 
 /** Flags for the registry, per command. */
 export interface RegistryFlags {

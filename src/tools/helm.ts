@@ -1,20 +1,19 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { InputError, PushError, messageOf } from '../errors.js'
-import { type Scheme, detectScheme } from '../registry/probe.js'
 import type { Credentials } from '../settings/settings.js'
-import { DIGEST, type PrivatePaths, type TlsOptions } from './container-tool.js'
+import type { Scheme, TlsOptions } from '../settings/tls.js'
+import { DIGEST, type PrivatePaths } from './container-tool.js'
 import { writeFileOnlyAuthConfig } from './credential-helpers.js'
 import type { RunResult, Runner } from './exec.js'
 import { pushStallMs } from './stall-watch.js'
 import {
   type HelmVersion,
   MINIMUM_HELM,
-  type RegistryFlags,
   atLeast,
-  parseHelmVersion,
-  registryFlags
-} from './helm-version.js'
+  parseHelmVersion
+} from '../settings/helm-versions.js'
+import { type RegistryFlags, registryFlags } from './helm-version.js'
 
 /** What `helm push` reports. */
 export interface HelmPushResult {
@@ -88,18 +87,12 @@ export class Helm {
   }
 
   /**
-   * Works out how to reach `host` (HTTPS or plain HTTP, with the TLS settings)
-   * and the flags that needs; throws an InputError when the settings or this
-   * helm cannot. Returns the scheme.
+   * Works out the flags that reaching `host` over `scheme` (what the registry
+   * answered on) needs with the TLS settings; throws an InputError when the
+   * settings or this helm cannot. Returns the scheme.
    */
-  async connect(
-    host: string,
-    willLogin: boolean,
-    detect: (host: string, tls: TlsOptions) => Promise<Scheme> = async (host, tls) =>
-      (await detectScheme(host, tls)).scheme
-  ): Promise<Scheme> {
+  async connect(host: string, willLogin: boolean, scheme: Scheme): Promise<Scheme> {
     const version = await this.version()
-    const scheme = await detect(host, this.tls)
     this.flags = registryFlags(version, host, scheme, this.tls, willLogin)
     return scheme
   }

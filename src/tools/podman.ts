@@ -2,11 +2,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { InputError, PushError, ToolError, messageOf } from '../errors.js'
 import type { Credentials } from '../settings/settings.js'
+import type { TlsOptions } from '../settings/tls.js'
 import {
   type ContainerTool,
   DIGEST,
   type PrivatePaths,
-  type TlsOptions,
   type LocalImage,
   LOCAL_IMAGE_FORMAT,
   type PlatformImage,
