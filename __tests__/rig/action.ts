@@ -134,6 +134,14 @@ export class StepRun {
     await this.exited
   }
 
+  /**
+   * SIGKILL the step's own process only, as GitHub's runner does when a
+   * cancelled step ignores SIGINT and SIGTERM: what the step started lives on.
+   */
+  killMainOnly(): void {
+    this.child.kill('SIGKILL')
+  }
+
   /** The step's result once it exits; a step stuck past PROCESS_LIMIT_MS is killed and fails the test. */
   async wait(): Promise<Omit<StepResult, 'outputs' | 'summary'>> {
     const code = await exitWithin(

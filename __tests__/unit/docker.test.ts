@@ -66,7 +66,7 @@ function docker(
     runner.run,
     { dir, isolated },
     { tlsVerify: true, caFile: '', ...tls },
-    entry => placed.push(entry),
+    { onCaFilePlaced: entry => placed.push(entry) },
     certsRoot
   )
   return { tool, runner, placed }
@@ -309,7 +309,7 @@ describe('prepare', () => {
         runner.run,
         { dir, isolated: true },
         { tlsVerify: true, caFile },
-        entry => seenAtCallback.push(fs.existsSync(entry.file)),
+        { onCaFilePlaced: entry => seenAtCallback.push(fs.existsSync(entry.file)) },
         certsRoot
       )
       await tool.prepare(host)
@@ -361,7 +361,7 @@ describe('prepare', () => {
         runner.run,
         { dir, isolated: true },
         { tlsVerify: true, caFile },
-        () => undefined,
+        {},
         blocker
       )
       const error = await tool.prepare(HOST).catch((caught: unknown) => caught)

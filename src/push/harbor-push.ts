@@ -2,7 +2,7 @@ import { createPrivateDir, removePrivateDir } from '../credentials/private-dir.j
 import type { Log } from '../log.js'
 import type { Settings } from '../settings/settings.js'
 import { createContainerTool } from '../tools/create.js'
-import type { PlacedCaFile } from '../tools/docker.js'
+import type { PlacedCaFile, TempTag } from '../tools/docker.js'
 import { type Runner, runTool } from '../tools/exec.js'
 import { prepareChartPush } from './push-charts.js'
 import { prepareImagePush } from './push-images.js'
@@ -14,6 +14,8 @@ export interface RunHooks {
   onPrivateDir?: (dir: string) => void
   /** Told a CA file's place before it is written outside the private directory. */
   onCaFilePlaced?: (placed: PlacedCaFile) => void
+  /** Told the docker tags made for pushes and not yet put back, before each is made. */
+  onTempTags?: (tags: TempTag[]) => void
   /** How tools are run; tests pass a fake. */
   runner?: Runner
 }
@@ -34,9 +36,7 @@ export async function harborPush(
   const paths = { dir, isolated: settings.credentials !== undefined }
   // A charts-only step needs no container tool, so none is made or checked.
   const tool =
-    settings.images.length > 0
-      ? createContainerTool(settings, run, paths, hooks.onCaFilePlaced ?? (() => undefined))
-      : undefined
+    settings.images.length > 0 ? createContainerTool(settings, run, paths, hooks) : undefined
   try {
     // Nothing is pushed until everything was checked: the charts (read,
     // packaged) and the images (in local storage), and the registry for both

@@ -1,0 +1,186 @@
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+
+/** A tool that ran to its end: what it printed and how it ended. */
+export interface ExitedTool {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+export interface SpawnOptions {
+  /** Written to stdin, which is then closed. */
+  input?: string
+  /** The whole environment of the tool. */
+  env?: NodeJS.ProcessEnv
+  /** Still start it once the tools were stopped: the clean-up's own commands. */
+  afterStop?: boolean
+  /** Kill it (and its helpers) when it has not ended after this long. */
+  limitMs?: number
+}
+
+/**
+ * Every tool runs as the leader of a process group of its own, so stopping it
+ * stops what it started too (podman's re-executed child in its user
+ * namespace, a credential helper); a stopped run must leave nothing that
+ * could write a login into a folder after the folder was removed. The groups
+ * still running are known here, and told to one listener (the action saves
+ * them for its post step, which outlives a killed main step).
+ */
+const running = new Set<number>()
+let listener: (groups: number[]) => void = () => undefined
+let stopped = false
+
+/** Tells `listen` the process groups still running whenever that changes. */
+export function onRunningGroups(listen: (groups: number[]) => void): void {
+  listener = listen
+}
+
+function changed(): void {
+  listener([...running])
+}
+
+/** After exit, how long the output pipes may stay open (held by a helper that outlives the tool). */
+const CLOSE_GRACE_MS = 10_000
+
+/** Runs `command` to its end in a process group of its own; never through a shell. */
+export function spawnTool(
+  command: string,
+  args: string[],
+  options: SpawnOptions = {}
+): Promise<ExitedTool> {
+  if (stopped && !options.afterStop) {
+    return Promise.reject(new Error(`"${command}" was not started: the run is being stopped`))
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true
+    })
+    const stdout: Buffer[] = []
+    const stderr: Buffer[] = []
+    const group = child.pid
+    if (group !== undefined) {
+      running.add(group)
+      changed()
+    }
+    let limit: NodeJS.Timeout | undefined
+    let closeGrace: NodeJS.Timeout | undefined
+    if (options.limitMs !== undefined && group !== undefined) {
+      limit = setTimeout(() => signalGroup(group, 'SIGKILL'), options.limitMs)
+    }
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined
+    let settled = false
+    const finish = (error?: Error): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(limit)
+      clearTimeout(closeGrace)
+      if (group !== undefined && running.delete(group)) changed()
+      if (error) {
+        reject(error)
+        return
+      }
+      const signal = exit?.signal
+      resolve({
+        exitCode: exit?.code ?? 128 + (signal ? os.constants.signals[signal] : 0),
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8')
+      })
+    }
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+    child.on('error', error =>
+      finish(
+        new Error(
+          (error as NodeJS.ErrnoException).code === 'ENOENT'
+            ? `"${command}" was not found on PATH; install it or put it on PATH`
+            : `"${command}" could not be started: ${error.message}`
+        )
+      )
+    )
+    child.on('exit', (code, signal) => {
+      exit = { code, signal }
+      closeGrace = setTimeout(() => finish(), CLOSE_GRACE_MS)
+    })
+    child.on('close', (code, signal) => {
+      exit ??= { code, signal }
+      finish()
+    })
+    // A tool that exits before reading its stdin is its own failure, reported by its exit code.
+    child.stdin.on('error', () => undefined)
+    child.stdin.end(options.input === undefined ? undefined : Buffer.from(options.input))
+  })
+}
+
+/**
+ * Stops every tool this process started and the groups in `others` (saved by
+ * a main step that was killed), and waits until none of them runs: SIGTERM,
+ * then SIGKILL for what is left after `graceMs`. From then on no tool is
+ * started but the clean-up's own. Resolves with the groups that still ran
+ * after `limitMs` (none, unless a process hangs in the kernel).
+ */
+export async function stopTools(
+  others: number[] = [],
+  { graceMs = 2_000, limitMs = 10_000 } = {}
+): Promise<number[]> {
+  stopped = true
+  const groups = [...new Set([...running, ...others])].filter(group => group > 1)
+  for (const group of groups) signalGroup(group, 'SIGTERM')
+  let alive = await waitGone(groups, graceMs)
+  for (const group of alive) signalGroup(group, 'SIGKILL')
+  alive = await waitGone(alive, limitMs)
+  return alive
+}
+
+function signalGroup(group: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-group, signal)
+  } catch {
+    // gone already, or not ours to signal
+  }
+}
+
+async function waitGone(groups: number[], limitMs: number): Promise<number[]> {
+  const deadline = Date.now() + limitMs
+  let alive = liveGroups(groups)
+  while (alive.length > 0 && Date.now() < deadline) {
+    await new Promise(resolve => setTimeout(resolve, 50))
+    alive = liveGroups(alive)
+  }
+  return alive
+}
+
+/**
+ * The groups of `groups` that still have a process that can act. On Linux a
+ * zombie (dead, waiting for its parent to collect it) does not count: an
+ * orphan's zombie may wait for an init that is slow to reap it.
+ */
+function liveGroups(groups: number[]): number[] {
+  const exists = groups.filter(group => {
+    try {
+      process.kill(-group, 0)
+      return true
+    } catch {
+      // ESRCH: gone; EPERM: the id went to someone else's processes, not ours to wait for
+      return false
+    }
+  })
+  if (exists.length === 0 || process.platform !== 'linux') return exists
+  const acting = new Set<number>()
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    let stat: string
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8')
+    } catch {
+      continue
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (state !== 'Z' && state !== 'X') acting.add(Number(pgrp))
+  }
+  return exists.filter(group => acting.has(group))
+}
