@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { InputError, PushError, ToolError } from '../../src/errors.js'
 import { LOCAL_IMAGE_FORMAT, type TlsOptions } from '../../src/tools/container-tool.js'
-import { Docker, type PlacedCaFile } from '../../src/tools/docker.js'
+import { Docker, type PlacedCaFile, removePlacedCaFile } from '../../src/tools/docker.js'
 import { type Call, FakeRunner, type Reply } from './fake-runner.js'
 
 const HOST = 'registry-oci.example.com'
@@ -351,6 +351,57 @@ describe('prepare', () => {
       tool.cleanup()
       expect(fs.readdirSync(hostDir)).toEqual(['ca.crt'])
       expect(fs.readFileSync(path.join(hostDir, 'ca.crt'), 'utf8')).toBe('the user CA')
+    })
+
+    test('a certs.d the step created keeps what another job put there meanwhile', async () => {
+      // certs.d itself missing: the step creates it, and all of it was once removed again.
+      const missingRoot = path.join(fs.mkdtempSync(path.join(root, 'etc-docker-')), 'certs.d')
+      const runner = new FakeRunner(daemon({}))
+      runners.push(runner)
+      const placed: PlacedCaFile[] = []
+      const tool = new Docker(
+        runner.run,
+        { dir, isolated: true },
+        { tlsVerify: true, caFile },
+        { onCaFilePlaced: entry => placed.push(entry) },
+        missingRoot
+      )
+      await tool.prepare(HOST)
+      expect(placed[0].createdDir).toBe(missingRoot)
+      const otherCa = path.join(missingRoot, 'other-registry.example.com:5000', 'ca.crt')
+      fs.mkdirSync(path.dirname(otherCa))
+      fs.writeFileSync(otherCa, 'the other job CA')
+
+      tool.cleanup()
+      expect(fs.existsSync(path.join(missingRoot, HOST))).toBe(false)
+      expect(fs.readdirSync(missingRoot)).toEqual(['other-registry.example.com:5000'])
+      expect(fs.readFileSync(otherCa, 'utf8')).toBe('the other job CA')
+    })
+
+    test('a host folder the step created keeps a ca.crt another job put there meanwhile', async () => {
+      const { tool, placed } = docker(daemon({}), { caFile })
+      await tool.prepare(HOST)
+      const hostDir = path.join(certsRoot, HOST)
+      expect(placed[0].createdDir).toBe(hostDir)
+      fs.writeFileSync(path.join(hostDir, 'ca.crt'), 'the other job CA')
+      tool.cleanup()
+      expect(fs.readdirSync(hostDir)).toEqual(['ca.crt'])
+    })
+
+    test('a created folder emptied by the step goes, up to the one it created and no further', () => {
+      const created = path.join(certsRoot, 'a')
+      const file = path.join(created, 'b', 'c', 'harbor-push-1.crt')
+      fs.mkdirSync(path.dirname(file), { recursive: true })
+      fs.writeFileSync(file, PEM)
+      removePlacedCaFile({ file, createdDir: created })
+      expect(fs.readdirSync(certsRoot)).toEqual([])
+      // A saved state naming a folder that is not above the file removes no folder.
+      fs.mkdirSync(path.join(certsRoot, 'x', 'y'), { recursive: true })
+      removePlacedCaFile({
+        file: path.join(certsRoot, 'x', 'y', 'f.crt'),
+        createdDir: path.join(certsRoot, 'z')
+      })
+      expect(fs.existsSync(path.join(certsRoot, 'x', 'y'))).toBe(true)
     })
 
     test('a certs root that cannot be written is an input error with the fix', async () => {
