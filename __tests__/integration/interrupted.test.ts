@@ -161,6 +161,36 @@ describe('the action main step killed while the tool logs in', () => {
   )
 })
 
+describe('the action main step cancelled while the tool logs in', () => {
+  test('SIGINT (the runner cancels): the step stops its tools and removes the login itself', async () => {
+    const job = runnerJob('podman')
+    const step = job.start({
+      registry: `${front.host}/cancelled`,
+      username: USER,
+      password: PASSWORD,
+      'container-tool': 'podman',
+      'tls-verify': 'false',
+      'source-path': SOURCE_PATH,
+      'source-tag': 'v1',
+      images: 'apim-le-cache'
+    })
+    await loginHeld(() => step.output())
+    // GitHub's runner sends SIGINT to the step's process only.
+    step.signal('SIGINT')
+    const result = await step.wait()
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain(
+      '::error::harbor-push: stopped by SIGINT; the private login was removed'
+    )
+    const privateDir = job.state().privateDir
+    expect(fs.existsSync(privateDir)).toBe(false)
+    await orphanDone()
+    expect(fs.readdirSync(job.runnerTemp)).toEqual([])
+    expect(filesContaining(job.root, SECRET_FORMS)).toEqual([])
+    expectExit(await job.post(), 0)
+  })
+})
+
 describe('docker: the temporary destination tag of a push', () => {
   const destination = (project: string): string => `${front.host}/${project}/apim-le-cache:v1`
   const tagExists = async (ref: string): Promise<boolean> =>

@@ -141,6 +141,11 @@ export class StepRun {
     await this.exited
   }
 
+  /** Sends `signal` to the step's own process only, as the runner does when it cancels a step. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal)
+  }
+
   /**
    * SIGKILL the step's own process only, as GitHub's runner does when a
    * cancelled step ignores SIGINT and SIGTERM: what the step started lives on.

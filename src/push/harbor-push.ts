@@ -1,6 +1,7 @@
 import { createPrivateDir, removePrivateDir } from '../credentials/private-dir.js'
 import type { Log } from '../log.js'
 import type { Settings } from '../settings/settings.js'
+import { stopStrayTools } from '../tools/children.js'
 import { createContainerTool } from '../tools/create.js'
 import type { PlacedCaFile, TempTag } from '../tools/docker.js'
 import { type Runner, runTool } from '../tools/exec.js'
@@ -49,6 +50,9 @@ export async function harborPush(
       charts: charts ? await charts.push() : []
     }
   } finally {
+    // Every tool has ended here, unless a failure cut a wait short: one still
+    // running is stopped first, or it could write its login after the folder went.
+    await stopStrayTools()
     tool?.cleanup()
     removePrivateDir(dir)
   }

@@ -122,12 +122,34 @@ export function spawnTool(
  * started but the clean-up's own. Resolves with the groups that still ran
  * after `limitMs` (none, unless a process hangs in the kernel).
  */
-export async function stopTools(
-  others: number[] = [],
-  { graceMs = 2_000, limitMs = 10_000 } = {}
-): Promise<number[]> {
+export async function stopTools(others: number[] = [], limits: StopLimits = {}): Promise<number[]> {
   stopped = true
-  const groups = [...new Set([...running, ...others])].filter(group => group > 1)
+  return stopGroups([...running, ...others], limits)
+}
+
+/**
+ * Stops the tools of this process that are still running, as stopTools does,
+ * but lets new ones start: for a run that ends while a tool it no longer
+ * waits for still runs (a failure elsewhere cut the wait short), before the
+ * folder that tool writes into is removed.
+ */
+export function stopStrayTools(limits: StopLimits = {}): Promise<number[]> {
+  return stopGroups([...running], limits)
+}
+
+export interface StopLimits {
+  /** From SIGTERM to SIGKILL. */
+  graceMs?: number
+  /** From SIGKILL to giving up. */
+  limitMs?: number
+}
+
+async function stopGroups(
+  all: number[],
+  { graceMs = 2_000, limitMs = 10_000 }: StopLimits
+): Promise<number[]> {
+  const groups = [...new Set(all)].filter(group => group > 1)
+  if (groups.length === 0) return []
   for (const group of groups) signalGroup(group, 'SIGTERM')
   let alive = await waitGone(groups, graceMs)
   for (const group of alive) signalGroup(group, 'SIGKILL')
