@@ -4,7 +4,12 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { InputError, PushError, ToolError } from '../../src/errors.js'
 import { LOCAL_IMAGE_FORMAT, type TlsOptions } from '../../src/tools/container-tool.js'
-import { Docker, type PlacedCaFile, removePlacedCaFile } from '../../src/tools/docker.js'
+import {
+  Docker,
+  type PlacedCaFile,
+  type TempTag,
+  removePlacedCaFile
+} from '../../src/tools/docker.js'
 import { type Call, FakeRunner, type Reply } from './fake-runner.js'
 
 const HOST = 'registry-oci.example.com'
@@ -194,6 +199,47 @@ describe('push', () => {
       return call.args[0] === 'push' ? PUSH_OUTPUT : ''
     })
     await expect(tool.push(SOURCE, DESTINATION)).resolves.toBe(DIGEST)
+  })
+
+  test('the temporary tag is told before it is made and forgotten once put back', async () => {
+    const told: { tags: TempTag[]; calls: number }[] = []
+    const runner = new FakeRunner(call => {
+      if (call.args[1] === 'inspect') return { fail: 'Error: No such image: x', exitCode: 1 }
+      return call.args[0] === 'push' ? PUSH_OUTPUT : ''
+    })
+    runners.push(runner)
+    const tool = new Docker(
+      runner.run,
+      { dir, isolated: true },
+      { tlsVerify: true, caFile: '' },
+      { onTempTags: tags => told.push({ tags, calls: runner.calls.length }) }
+    )
+    await tool.push(SOURCE, DESTINATION)
+    const dockerConfig = path.join(dir, 'docker')
+    expect(told).toEqual([
+      // After the inspect, before `docker tag`.
+      { tags: [{ tag: DESTINATION, before: undefined, dockerConfig }], calls: 1 },
+      { tags: [], calls: 4 }
+    ])
+  })
+
+  test('a tag that could not be put back stays told, for the clean-up to try again', async () => {
+    const told: TempTag[][] = []
+    const runner = new FakeRunner(call => {
+      if (call.args[0] === 'tag' && call.args[1] === IMAGE_ID) {
+        return { fail: 'Error response from daemon: stopped', exitCode: 1 }
+      }
+      return call.args[0] === 'push' ? PUSH_OUTPUT : IMAGE_ID
+    })
+    runners.push(runner)
+    const tool = new Docker(
+      runner.run,
+      { dir, isolated: false },
+      { tlsVerify: true, caFile: '' },
+      { onTempTags: tags => told.push(tags) }
+    )
+    await expect(tool.push(SOURCE, DESTINATION)).resolves.toBe(DIGEST)
+    expect(told).toEqual([[{ tag: DESTINATION, before: IMAGE_ID, dockerConfig: undefined }]])
   })
 
   test('push output without a digest is a PushError', async () => {

@@ -29,6 +29,7 @@ export interface SpawnOptions {
  * them for its post step, which outlives a killed main step).
  */
 const running = new Set<number>()
+const WINDOWS = process.platform === 'win32'
 let listener: (groups: number[]) => void = () => undefined
 let stopped = false
 
@@ -57,7 +58,9 @@ export function spawnTool(
     const child = spawn(command, args, {
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true
+      // POSIX: a session and process group of its own. Windows has no groups
+      // (detached there means a console of its own): the tool alone is stopped.
+      detached: !WINDOWS
     })
     const stdout: Buffer[] = []
     const stderr: Buffer[] = []
@@ -159,7 +162,7 @@ async function stopGroups(
 
 function signalGroup(group: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-group, signal)
+    process.kill(WINDOWS ? group : -group, signal)
   } catch {
     // gone already, or not ours to signal
   }
@@ -183,7 +186,7 @@ async function waitGone(groups: number[], limitMs: number): Promise<number[]> {
 function liveGroups(groups: number[]): number[] {
   const exists = groups.filter(group => {
     try {
-      process.kill(-group, 0)
+      process.kill(WINDOWS ? group : -group, 0)
       return true
     } catch {
       // ESRCH: gone; EPERM: the id went to someone else's processes, not ours to wait for
