@@ -247,7 +247,10 @@ describe('docker: the temporary destination tag of a push', () => {
         shims.calls().some(call => call.startsWith(`docker push ${destination('tag-stopped')}`))
       if (!(await waitFor(pushing, 60_000))) throw new Error(`no push:\n${command.output()}`)
       command.signal('SIGTERM')
-      expect((await command.wait()).code).toBe(143)
+      const result = await command.wait()
+      expect(result.code).toBe(143)
+      expect(result.stderr).toContain('harbor-push: stopped by SIGTERM')
+      expect(result.stderr).not.toContain('could not put the local tag')
       expect(await tagExists(destination('tag-stopped'))).toBe(false)
       expect(await tagExists(`${SOURCE_PATH}/apim-le-cache:v1`)).toBe(true)
     } finally {

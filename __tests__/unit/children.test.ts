@@ -3,11 +3,18 @@
  * stdin, a process group per tool, and stopping: a tool and what it started
  * are stopped and waited for, so nothing of theirs writes afterwards.
  */
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from '@jest/globals'
-import { onRunningGroups, spawnTool, stopStrayTools, stopTools } from '../../src/tools/children.js'
+import {
+  type ToolGroup,
+  onRunningGroups,
+  spawnTool,
+  stopStrayTools,
+  stopTools
+} from '../../src/tools/children.js'
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-children-'))
 
@@ -57,11 +64,11 @@ describe('spawnTool', () => {
   })
 
   test('each tool leads a process group of its own, told to the listener while it runs', async () => {
-    const seen: number[][] = []
+    const seen: ToolGroup[][] = []
     onRunningGroups(groups => seen.push(groups))
     const result = await spawnTool('sh', ['-c', 'ps -o pgid= -p $$'])
     const group = Number(result.stdout.trim())
-    expect(seen).toEqual([[group], []])
+    expect(seen).toEqual([[{ id: group, started: expect.any(Number) }], []])
     onRunningGroups(() => undefined)
   })
 
@@ -76,7 +83,7 @@ describe('spawnTool', () => {
 describe('stopping', () => {
   test('stopStrayTools stops a running tool and its background child before they write', async () => {
     const file = path.join(root, 'stray-login')
-    let groups: number[] = []
+    let groups: ToolGroup[] = []
     onRunningGroups(running => (groups = running))
     const tool = spawnTool('sh', lateWriter(file, 1))
     await until(() => groups.length === 1)
@@ -90,7 +97,7 @@ describe('stopping', () => {
 
   test('a group that ignores SIGTERM gets SIGKILL after the grace time', async () => {
     const file = path.join(root, 'stubborn-login')
-    let groups: number[] = []
+    let groups: ToolGroup[] = []
     onRunningGroups(running => (groups = running))
     const ready = path.join(root, 'stubborn-ready')
     const tool = spawnTool('sh', [
@@ -107,21 +114,39 @@ describe('stopping', () => {
   // Last: stopTools closes the gate for this process.
   test('stopTools stops groups another process left (a killed main step), then refuses new tools', async () => {
     const file = path.join(root, 'orphan-login')
-    // An orphan of another process: a session of its own, its starter (sh) already gone.
-    const pidFile = path.join(root, 'orphan-pid')
-    await spawnTool('sh', [
-      '-c',
-      `setsid sh -c 'echo $$ > "$0"; sleep 1; echo login > "$1"' '${pidFile}' '${file}' > /dev/null 2>&1 &`
-    ])
-    await until(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n'))
-    const orphan = Number(fs.readFileSync(pidFile, 'utf8').trim())
-    expect(acting(orphan)).toBe(true)
-    expect(await stopTools([orphan])).toEqual([])
-    expect(acting(orphan)).toBe(false)
-    await sleep(1_200)
-    expect(fs.existsSync(file)).toBe(false)
+    const orphan = await orphanOfAnotherProcess(`sleep 1; echo login > '${file}'`)
+    // A pid the system gave to a later process is not the saved group: left alone.
+    const stranger = await orphanOfAnotherProcess('sleep 30')
+    try {
+      expect(acting(orphan.id)).toBe(true)
+      const savedEarlier = { id: stranger.id, started: (stranger.started ?? 0) - 1 }
+      const stop = stopTools([orphan, savedEarlier])
+      // A run's own end meanwhile waits for that stop rather than start one of its own.
+      const strays = stopStrayTools()
+      expect(await stop).toEqual([])
+      expect(await strays).toBe(await stop)
+      expect(acting(orphan.id)).toBe(false)
+      expect(acting(stranger.id)).toBe(true)
+      await sleep(1_200)
+      expect(fs.existsSync(file)).toBe(false)
 
-    await expect(spawnTool('true', [])).rejects.toThrow('the run is being stopped')
-    expect((await spawnTool('true', [], { afterStop: true })).exitCode).toBe(0)
+      await expect(spawnTool('true', [])).rejects.toThrow('the run is being stopped')
+      expect((await spawnTool('true', [], { afterStop: true })).exitCode).toBe(0)
+    } finally {
+      process.kill(-stranger.id, 'SIGKILL')
+    }
   })
 })
+
+/** A process in a session of its own whose starter (sh) is already gone, and when it started. */
+async function orphanOfAnotherProcess(script: string): Promise<ToolGroup> {
+  const pidFile = path.join(root, `orphan-${crypto.randomUUID()}`)
+  await spawnTool('sh', [
+    '-c',
+    `setsid sh -c 'echo $$ > "$0"; ${script.replace(/'/g, `'"'"'`)}' '${pidFile}' > /dev/null 2>&1 &`
+  ])
+  await until(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n'))
+  const id = Number(fs.readFileSync(pidFile, 'utf8').trim())
+  const stat = fs.readFileSync(`/proc/${id}/stat`, 'utf8')
+  return { id, started: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) }
+}

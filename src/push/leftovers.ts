@@ -1,6 +1,6 @@
 import { removePrivateDir } from '../credentials/private-dir.js'
 import { ToolError, messageOf } from '../errors.js'
-import { onRunningGroups, stopTools } from '../tools/children.js'
+import { type ToolGroup, onRunningGroups, stopTools } from '../tools/children.js'
 import {
   type PlacedCaFile,
   type TempTag,
@@ -19,7 +19,7 @@ export interface Leftovers {
   /** docker tags made for pushes and not yet put back. */
   tempTags: TempTag[]
   /** Process groups of the tools still running (a login may still write its auth file). */
-  toolGroups: number[]
+  toolGroups: ToolGroup[]
 }
 
 /** Where a front end keeps leftovers as they change: the action's saved state; nowhere for the command. */

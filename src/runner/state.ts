@@ -22,7 +22,12 @@ export function saveLeftovers(changed: Partial<Leftovers>): void {
   if ('privateDir' in changed) core.saveState(KEYS.privateDir, changed.privateDir ?? '')
   if ('caFile' in changed) core.saveState(KEYS.caFile, json(changed.caFile))
   if ('tempTags' in changed) core.saveState(KEYS.tempTags, json(changed.tempTags))
-  if ('toolGroups' in changed) core.saveState(KEYS.toolGroups, (changed.toolGroups ?? []).join(' '))
+  if ('toolGroups' in changed) {
+    const groups = (changed.toolGroups ?? []).map(({ id, started }) =>
+      started === undefined ? `${id}` : `${id}@${started}`
+    )
+    core.saveState(KEYS.toolGroups, groups.join(' '))
+  }
 }
 
 /** The leftovers the main step saved last. */
@@ -34,8 +39,12 @@ export function savedLeftovers(): Leftovers {
     toolGroups: core
       .getState(KEYS.toolGroups)
       .split(' ')
-      .filter(group => /^\d+$/.test(group))
-      .map(Number)
+      .map(group => /^(\d+)(?:@(\d+))?$/.exec(group))
+      .filter(match => match !== null)
+      .map(([, id, started]) => ({
+        id: Number(id),
+        started: started === undefined ? undefined : Number(started)
+      }))
   }
 }
 

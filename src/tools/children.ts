@@ -28,18 +28,30 @@ export interface SpawnOptions {
  * still running are known here, and told to one listener (the action saves
  * them for its post step, which outlives a killed main step).
  */
-const running = new Set<number>()
+const running = new Map<number, ToolGroup>()
 const WINDOWS = process.platform === 'win32'
-let listener: (groups: number[]) => void = () => undefined
-let stopped = false
+let listener: (groups: ToolGroup[]) => void = () => undefined
+/** The stop under way, once the run is being stopped: from then on only clean-up tools start. */
+let stopping: Promise<number[]> | undefined
+
+/** A tool's process group, as saved for a clean-up in another process. */
+export interface ToolGroup {
+  /** The group's number: the pid of the tool that leads it. */
+  id: number
+  /**
+   * When that tool started (Linux: clock ticks since boot), so that a later
+   * process given the same pid is never taken for it.
+   */
+  started?: number
+}
 
 /** Tells `listen` the process groups still running whenever that changes. */
-export function onRunningGroups(listen: (groups: number[]) => void): void {
+export function onRunningGroups(listen: (groups: ToolGroup[]) => void): void {
   listener = listen
 }
 
 function changed(): void {
-  listener([...running])
+  listener([...running.values()])
 }
 
 /** After exit, how long the output pipes may stay open (held by a helper that outlives the tool). */
@@ -51,7 +63,7 @@ export function spawnTool(
   args: string[],
   options: SpawnOptions = {}
 ): Promise<ExitedTool> {
-  if (stopped && !options.afterStop) {
+  if (stopping && !options.afterStop) {
     return Promise.reject(new Error(`"${command}" was not started: the run is being stopped`))
   }
   return new Promise((resolve, reject) => {
@@ -64,15 +76,17 @@ export function spawnTool(
     })
     const stdout: Buffer[] = []
     const stderr: Buffer[] = []
-    const group = child.pid
+    // The clean-up's own tools are not the run's: no stop is for them (their time limit is).
+    const group = options.afterStop ? undefined : child.pid
     if (group !== undefined) {
-      running.add(group)
+      running.set(group, { id: group, started: startTime(group) })
       changed()
     }
     let limit: NodeJS.Timeout | undefined
     let closeGrace: NodeJS.Timeout | undefined
-    if (options.limitMs !== undefined && group !== undefined) {
-      limit = setTimeout(() => signalGroup(group, 'SIGKILL'), options.limitMs)
+    const pid = child.pid
+    if (options.limitMs !== undefined && pid !== undefined) {
+      limit = setTimeout(() => signalGroup(pid, 'SIGKILL'), options.limitMs)
     }
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined
     let settled = false
@@ -125,19 +139,50 @@ export function spawnTool(
  * started but the clean-up's own. Resolves with the groups that still ran
  * after `limitMs` (none, unless a process hangs in the kernel).
  */
-export async function stopTools(others: number[] = [], limits: StopLimits = {}): Promise<number[]> {
-  stopped = true
-  return stopGroups([...running, ...others], limits)
+export async function stopTools(
+  others: ToolGroup[] = [],
+  limits: StopLimits = {}
+): Promise<number[]> {
+  const stillTheirs = others.filter(group => !reused(group)).map(group => group.id)
+  stopping = stopGroups([...running.keys(), ...stillTheirs], limits)
+  return stopping
 }
 
 /**
  * Stops the tools of this process that are still running, as stopTools does,
- * but lets new ones start: for a run that ends while a tool it no longer
+ * but lets new ones start (and does nothing while a stop is under way): for a run that ends while a tool it no longer
  * waits for still runs (a failure elsewhere cut the wait short), before the
  * folder that tool writes into is removed.
  */
-export function stopStrayTools(limits: StopLimits = {}): Promise<number[]> {
-  return stopGroups([...running], limits)
+export async function stopStrayTools(limits: StopLimits = {}): Promise<number[]> {
+  // Once the run is being stopped, the stop does this: wait for it (its clean-up's own tools are not stray).
+  if (stopping) return stopping
+  return stopGroups([...running.keys()], limits)
+}
+
+/**
+ * Whether the pid that led `group` now belongs to a later process. The
+ * system gives a pid again only once no process uses it as its group, so the
+ * saved group has then ended. (A leader gone while others of its group live
+ * on: nothing to compare, and the group is still the saved one.)
+ */
+function reused(group: ToolGroup): boolean {
+  if (group.started === undefined) return false
+  const now = startTime(group.id)
+  return now !== undefined && now !== group.started
+}
+
+/** When process `pid` started (Linux: /proc/<pid>/stat field 22), if that can be read. */
+function startTime(pid: number): number | undefined {
+  if (process.platform !== 'linux') return undefined
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // After "pid (comm) ", field 3 (state) is at index 0: field 22 at index 19.
+    const value = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+    return Number.isFinite(value) ? value : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export interface StopLimits {
