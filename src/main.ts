@@ -32,8 +32,8 @@ export async function run(): Promise<void> {
     leftovers.current,
     message => core.warning(message),
     signal => {
+      // The saved leftovers stay: the post step finds them gone, or tries again what failed.
       core.setFailed(`harbor-push: stopped by ${signal}; the private login was removed`)
-      saveLeftovers({ caFile: undefined, tempTags: [], toolGroups: [] })
       process.exit(1)
     }
   )
