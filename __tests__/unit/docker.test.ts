@@ -376,14 +376,26 @@ describe('prepare', () => {
     })
 
     test('cleanup removes the file and the folder it created, not the certs root', async () => {
-      const { tool, placed } = docker(daemon({}), { caFile })
+      const runner = new FakeRunner(daemon({}))
+      runners.push(runner)
+      const placed: PlacedCaFile[] = []
+      let removed = 0
+      const tool = new Docker(
+        runner.run,
+        { dir, isolated: true },
+        { tlsVerify: true, caFile },
+        { onCaFilePlaced: entry => placed.push(entry), onCaFileRemoved: () => removed++ },
+        certsRoot
+      )
       await tool.prepare(HOST)
       expect(fs.existsSync(placed[0].file)).toBe(true)
       tool.cleanup()
       expect(fs.existsSync(placed[0].file)).toBe(false)
       expect(fs.existsSync(path.join(certsRoot, HOST))).toBe(false)
       expect(fs.existsSync(certsRoot)).toBe(true)
+      expect(removed).toBe(1)
       expect(() => tool.cleanup()).not.toThrow()
+      expect(removed).toBe(1)
     })
 
     test('a folder that existed, and the ca.crt in it, survive cleanup', async () => {

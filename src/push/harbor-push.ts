@@ -15,6 +15,8 @@ export interface RunHooks {
   onPrivateDir?: (dir: string) => void
   /** Told a CA file's place before it is written outside the private directory. */
   onCaFilePlaced?: (placed: PlacedCaFile) => void
+  /** Told when that CA file was removed again. */
+  onCaFileRemoved?: () => void
   /** Told the docker tags made for pushes and not yet put back, before each is made. */
   onTempTags?: (tags: TempTag[]) => void
   /** How tools are run; tests pass a fake. */

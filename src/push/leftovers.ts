@@ -45,6 +45,7 @@ export function trackLeftovers(save: SaveLeftovers = () => undefined): {
     hooks: {
       onPrivateDir: privateDir => update({ privateDir }),
       onCaFilePlaced: caFile => update({ caFile }),
+      onCaFileRemoved: () => update({ caFile: undefined }),
       onTempTags: tempTags => update({ tempTags })
     },
     current: () => ({ ...leftovers })

@@ -46,6 +46,8 @@ export interface TempTag {
 export interface DockerHooks {
   /** Before a CA file is placed, so a post step can remove it even if this one dies. */
   onCaFilePlaced?: (placed: PlacedCaFile) => void
+  /** Once it was removed again: nothing is left for a post step to remove there. */
+  onCaFileRemoved?: () => void
   /** The temporary tags not yet put back, each time that changes (before a tag is made). */
   onTempTags?: (tags: TempTag[]) => void
 }
@@ -95,8 +97,10 @@ export class Docker implements ContainerTool {
   }
 
   cleanup(): void {
-    if (this.placed) removePlacedCaFile(this.placed)
+    if (!this.placed) return
+    removePlacedCaFile(this.placed)
     this.placed = undefined
+    this.hooks.onCaFileRemoved?.()
   }
 
   private async serverVersion(): Promise<string> {
