@@ -66,7 +66,7 @@ describe('spawnTool', () => {
   test('each tool leads a process group of its own, told to the listener while it runs', async () => {
     const seen: ToolGroup[][] = []
     onRunningGroups(groups => seen.push(groups))
-    const result = await spawnTool('sh', ['-c', 'ps -o pgid= -p $$'])
+    const result = await spawnTool('sh', ['-c', 'cut -d " " -f 5 /proc/$$/stat'])
     const group = Number(result.stdout.trim())
     expect(seen).toEqual([[{ id: group, started: expect.any(Number) }], []])
     onRunningGroups(() => undefined)
