@@ -1,7 +1,8 @@
 import * as core from '@actions/core'
 import { InputError, messageOf } from './errors.js'
-import type { Log } from './log.js'
+import { type Log, inertForRunner } from './log.js'
 import { harborPush } from './push/harbor-push.js'
+import { redactUserinfo } from './redact.js'
 import { countLine, failureList } from './push/results.js'
 import { getSettings } from './runner/inputs.js'
 import { setOutputs } from './runner/outputs.js'
@@ -9,15 +10,24 @@ import { beingStopped, cleanUpOnSignals, trackLeftovers } from './push/leftovers
 import { markMainStarted, saveLeftovers } from './runner/state.js'
 import { writeSummary } from './runner/summary.js'
 
-/** The runner's log, with groups. */
+/**
+ * The runner's log, with groups. The one place the action prints what the
+ * core reports, so the one place that keeps outside text from being read as
+ * workflow commands (inertForRunner) and URLs from showing their login.
+ * Warnings and errors go as command data, which @actions/core escapes.
+ */
 export const actionLog: Log = {
-  info: message => core.info(message),
-  warning: message => core.warning(message),
+  info: message => printInert([message]),
+  warning: message => core.warning(redactUserinfo(message)),
   group: (title, lines) => {
-    core.startGroup(title)
-    for (const line of lines) core.info(line)
+    core.startGroup(redactUserinfo(title))
+    printInert(lines)
     core.endGroup()
   }
+}
+
+function printInert(lines: string[]): void {
+  for (const line of inertForRunner(lines.map(redactUserinfo))) core.info(line)
 }
 
 /** The main step; the one error boundary of the action. */
@@ -30,7 +40,7 @@ export async function run(): Promise<void> {
   // rather than leave tools running until the post step.
   cleanUpOnSignals(
     leftovers.current,
-    message => core.warning(message),
+    message => actionLog.warning(message),
     signal => {
       // The saved leftovers stay: the post step finds them gone, or tries again what failed.
       core.setFailed(`harbor-push: stopped by ${signal}; the private login was removed`)
@@ -38,18 +48,18 @@ export async function run(): Promise<void> {
     }
   )
   try {
-    const settings = getSettings()
+    const settings = getSettings(actionLog)
     const report = await harborPush(settings, actionLog, leftovers.hooks)
     if (beingStopped()) return
     setOutputs(report)
     if (settings.summary) await writeSummary(settings.registry.prefix, report)
     core.info(countLine([...report.images, ...report.charts]))
     const failures = failureList(report)
-    if (failures) core.setFailed(failures)
+    if (failures) core.setFailed(redactUserinfo(failures))
   } catch (error) {
     // The tools were stopped under it: the signal's handler says so, not this.
     if (beingStopped()) return
     const prefix = error instanceof InputError ? 'Invalid input: ' : ''
-    core.setFailed(`${prefix}${messageOf(error)}`)
+    core.setFailed(redactUserinfo(`${prefix}${messageOf(error)}`))
   }
 }

@@ -10,6 +10,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { RunnerJob, expectExit, filesContaining, imagesOutput } from '../rig/action.js'
 import { type Dockerd, startDockerd } from '../rig/dockerd.js'
+import { type Harbor, startHarbor } from '../rig/harbor.js'
 import { makeImage } from '../rig/images.js'
 import { getManifest, listTags } from '../rig/registry-api.js'
 import { type Registry, startRegistry } from '../rig/registry.js'
@@ -25,6 +26,7 @@ const PROJECT = 'catalog-apps-org-proj'
 let dockerd: Dockerd
 let registry: Registry
 let tlsRegistry: Registry
+let harbor: Harbor
 let shims: Shims
 const ids: Record<string, string> = {}
 const jobs: RunnerJob[] = []
@@ -60,10 +62,14 @@ async function localTagExists(ref: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  ;[dockerd, registry, tlsRegistry] = await Promise.all([
+  ;[dockerd, registry, tlsRegistry, harbor] = await Promise.all([
     startDockerd(),
     startRegistry({ users: { [USER]: PASSWORD } }),
-    startRegistry({ users: { [USER]: PASSWORD }, tls: true })
+    startRegistry({ users: { [USER]: PASSWORD }, tls: true }),
+    startHarbor({
+      users: { [USER]: { password: PASSWORD, roles: { [PROJECT]: 'developer' } } },
+      projects: { [PROJECT]: { contentTrust: 'notation' } }
+    })
   ])
   shims = makeShims(['docker'])
   ids.cache = await makeImage('docker', 'apim/apim-le-cache:v6.0.0', { env: dockerd.env })
@@ -71,7 +77,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await Promise.all([dockerd?.stop(), registry?.stop(), tlsRegistry?.stop()])
+  await Promise.all([dockerd?.stop(), registry?.stop(), tlsRegistry?.stop(), harbor?.stop()])
   shims?.dispose()
   for (const created of jobs) created.dispose()
 })
@@ -292,5 +298,27 @@ describe('docker push with htpasswd auth', () => {
     } finally {
       fs.rmSync(etcDocker, { recursive: true, force: true })
     }
+  })
+})
+
+describe('docker and a Harbor project with content trust', () => {
+  test('pushed, with the digest docker reported and the policy quoted; never immutable', async () => {
+    // The engine treats 127.0.0.0/8 as insecure: plain HTTP to the test Harbor works as it is.
+    const result = await job().main({
+      ...inputs(registry),
+      registry: `${harbor.host}/${PROJECT}`,
+      images: 'apim-le-cache'
+    })
+    expectExit(result, 0)
+    const [image] = imagesOutput(result.outputs)
+    expect(image.status).toBe('pushed')
+    expect(image.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect((await getManifest(harbor.registry, `${PROJECT}/apim-le-cache`, 'v6.0.0'))?.digest).toBe(
+      image.digest
+    )
+    expect(result.stdout).toContain(
+      "the project's pull policy keeps it from being read back (PROJECTPOLICYVIOLATION: The image is not signed by notation.)"
+    )
+    expect(result.stdout).not.toMatch(/immutable/i)
   })
 })

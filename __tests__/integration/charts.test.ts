@@ -9,7 +9,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { readFromTgz } from '../../src/charts/tar.js'
+import { readChartArchive } from '../../src/charts/archive.js'
 import { RunnerJob, expectExit, filesContaining, imagesOutput } from '../rig/action.js'
 import {
   HELM_VERSIONS,
@@ -27,6 +27,7 @@ import { getManifest, listTags, request } from '../rig/registry-api.js'
 import { type Registry, startRegistry } from '../rig/registry.js'
 import { makeShims } from '../rig/shims.js'
 import { run } from '../rig/tools.js'
+import { chartYaml, hugeChartTgz, tgzOf } from '../rig/tgz.js'
 
 const USER = 'robot$catalog-apps-org-proj+ci'
 const PASSWORD = `cli-${crypto.randomBytes(12).toString('hex')}`
@@ -286,9 +287,9 @@ describe('file:// dependencies', () => {
     const packaged = path.join(ws, 'deps/pushed.tgz')
     fs.writeFileSync(packaged, layer)
     // helm package stores a built dependency unpacked, under charts/.
-    expect(
-      readFromTgz(packaged, entry => entry === 'parent/charts/common/Chart.yaml')?.toString()
-    ).toContain('version: 0.4.0')
+    expect(readChartArchive(packaged).files.get('charts/common/Chart.yaml')?.toString()).toContain(
+      'version: 0.4.0'
+    )
     expect(snapshot(parent)).toEqual(before)
     expect(fs.existsSync(path.join(parent, 'Chart.lock'))).toBe(false)
   })
@@ -454,6 +455,50 @@ describe('what a chart tag holds decides what is pushed', () => {
   })
 })
 
+describe('a crafted archive cannot push a chart other than the one checked', () => {
+  test('two top-level folders (helm would push the second, "victim"): refused before anything is pushed, the victim unchanged', async () => {
+    const shims = makeShims(['helm'], { helm: helm[4] })
+    try {
+      const dir = path.join(ws, 'crafted')
+      const victim = writeChart(path.join(dir, 'victim'), { name: 'victim', version: '9.9.9' })
+      const first = await job({ PATH: `${shims.dir}:${helmPath[4]}` }).main(
+        inputs(registry, 'crafted', { charts: victim })
+      )
+      expectExit(first, 0)
+      const [original] = chartsOutput(first.outputs)
+      expect(original.status).toBe('pushed')
+
+      const crafted = path.join(dir, 'aaa-1.0.0.tgz')
+      fs.writeFileSync(
+        crafted,
+        tgzOf([
+          { name: 'aaa/Chart.yaml', body: chartYaml('aaa') },
+          { name: 'bbb/Chart.yaml', body: chartYaml('victim', '9.9.9', 'description: not yours\n') }
+        ])
+      )
+      // What makes the archive dangerous: helm itself reads it as the victim.
+      expect((await run(helm[4], ['show', 'chart', crafted])).stdout).toContain('name: victim')
+
+      const before = shims.calls().length
+      const result = await job({ PATH: `${shims.dir}:${helmPath[4]}` }).main(
+        inputs(registry, 'crafted', { charts: crafted, 'if-exists': 'fail' })
+      )
+      expect(result.code).toBe(1)
+      expect(result.stdout).toMatch(
+        /::error::Invalid input: packaged chart ".*aaa-1\.0\.0\.tgz" cannot be read as a packaged chart \(it holds two top-level folders, "aaa" and "bbb": helm would read them as one chart, the last Chart\.yaml winning\); give a \.tgz made by helm package/
+      )
+      const calls = shims.calls().slice(before)
+      expect(calls.filter(call => / (login|push) /.test(` ${call} `))).toEqual([])
+      expect((await getManifest(registry, 'crafted/victim', '9.9.9', AUTH))?.digest).toBe(
+        original.digest
+      )
+      expect(await listTags(registry, 'crafted/aaa', AUTH)).toEqual([])
+    } finally {
+      shims.dispose()
+    }
+  })
+})
+
 describe('images and charts in one step', () => {
   const IMAGE = 'apim-le-cache'
 
@@ -601,6 +646,45 @@ describe('images and charts in one step', () => {
             path.join(ws, 'bad/dist')
           ),
         /chart folder ".*bad\/good" and packaged chart ".*good-0\.1\.0\.tgz" are both chart "good" version "0\.1\.0"/
+      ],
+      [
+        'a packaged chart with a ../ entry (helm: "chart illegally references parent directory")',
+        () => {
+          const file = path.join(ws, 'bad/dotdot-1.0.0.tgz')
+          fs.writeFileSync(
+            file,
+            tgzOf([
+              { name: 'dotdot/Chart.yaml', body: chartYaml('dotdot') },
+              { name: '../../x', body: 'x' }
+            ])
+          )
+          return file
+        },
+        /packaged chart ".*bad\/dotdot-1\.0\.0\.tgz" cannot be read as a packaged chart \(entry "\.\.\/\.\.\/x" reaches outside the chart \(helm: "chart illegally references parent directory"\)\)/
+      ],
+      [
+        'a packaged chart whose Chart.yaml unpacks to 200 MiB',
+        () => {
+          const file = path.join(ws, 'bad/huge-1.0.0.tgz')
+          fs.writeFileSync(file, hugeChartTgz('huge', 200))
+          return file
+        },
+        /packaged chart ".*bad\/huge-1\.0\.0\.tgz" cannot be read as a packaged chart \(it unpacks to more than 128 MiB; helm reads at most 100 MiB of files\)/
+      ],
+      [
+        'a packaged chart only helm refuses (values.yaml is not YAML)',
+        () => {
+          const file = path.join(ws, 'bad/values-1.0.0.tgz')
+          fs.writeFileSync(
+            file,
+            tgzOf([
+              { name: 'values/Chart.yaml', body: chartYaml('values') },
+              { name: 'values/values.yaml', body: 'replicas: [1\n' }
+            ])
+          )
+          return file
+        },
+        /helm cannot read packaged chart ".*bad\/values-1\.0\.0\.tgz": .*values\.yaml.*; give a \.tgz made by helm package/
       ],
       [
         'a dependency harbor-push does not fetch',

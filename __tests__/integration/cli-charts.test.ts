@@ -10,8 +10,9 @@ import path from 'node:path'
 import { afterAll, beforeAll, expect, test } from '@jest/globals'
 import { CommandJob, expectStatus, jsonReport } from '../rig/cli.js'
 import { helmBinary, pathWithHelm, writeChart } from '../rig/helm.js'
-import { getManifest } from '../rig/registry-api.js'
+import { getManifest, listTags } from '../rig/registry-api.js'
 import { type Registry, startRegistry } from '../rig/registry.js'
+import { chartYaml, hugeChartTgz, tgzOf } from '../rig/tgz.js'
 
 const USER = 'robot$catalog-apps-org-proj+charts'
 const PASSWORD = `cli-${crypto.randomBytes(12).toString('hex')}`
@@ -72,3 +73,38 @@ test('charts from a glob: the JSON report alone on stdout, no workflow commands 
   expect(result.stdout + result.stderr).not.toContain(PASSWORD)
   expect(fs.readdirSync(job.tmp)).toEqual([])
 })
+
+test.each([
+  [
+    'a ../ entry',
+    () =>
+      tgzOf([
+        { name: 'dotdot/Chart.yaml', body: chartYaml('dotdot') },
+        { name: '../../x', body: 'x' }
+      ]),
+    /entry "\.\.\/\.\.\/x" reaches outside the chart \(helm: "chart illegally references parent directory"\)/
+  ],
+  [
+    'a 200 MiB Chart.yaml',
+    () => hugeChartTgz('dotdot', 200),
+    /it unpacks to more than 128 MiB; helm reads at most 100 MiB of files/
+  ]
+])(
+  'a packaged chart with %s is an input error (exit 2) within seconds; nothing pushed or left behind',
+  async (_label, archive, message) => {
+    const file = path.join(job.root, 'dotdot-1.0.0.tgz')
+    fs.writeFileSync(file, archive())
+    const started = Date.now()
+    const result = await job.run(
+      ['-r', `${registry.host}/charts-bad`, '-t', '--charts', file, '-u', USER, '--password-stdin'],
+      { stdin: PASSWORD }
+    )
+    expectStatus(result, 2)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(result.stderr).toMatch(message)
+    expect(
+      await listTags(registry, 'charts-bad/dotdot', { username: USER, password: PASSWORD })
+    ).toEqual([])
+    expect(fs.readdirSync(job.tmp)).toEqual([])
+  }
+)

@@ -5,7 +5,11 @@
  * clear failure; a rejected login is never retried; one image failing for
  * good does not stop the others; parallelism stays within `parallel`.
  */
+import { execFileSync } from 'node:child_process'
 import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
 import { RunnerJob, type StepResult, expectExit, imagesOutput } from '../rig/action.js'
 import { type FaultProxy, startFaultProxy } from '../rig/fault-proxy.js'
@@ -189,13 +193,16 @@ describe('requests', () => {
     expectExit(again, 0)
     expect(again.stdout).toContain('0 pushed, 2 unchanged')
     const rerun = proxy.requests.slice(firstRun)
-    expect(rerun.filter(request => request.method !== 'GET')).toEqual([])
-    // The probe's /v2/ (no credentials), the login check, one manifest read per tag.
+    expect(rerun.filter(request => !['GET', 'HEAD'].includes(request.method))).toEqual([])
+    // The probe's /v2/ (no credentials), the login check, per tag a HEAD (not a pull in
+    // Harbor's books) and, as the tag exists, the manifest to compare.
     expect(rerun.map(request => `${request.method} ${request.path}`).sort()).toEqual(
       [
         'GET /v2/',
         'GET /v2/',
+        `HEAD /v2/${project}/apim-le-cache/manifests/v1`,
         `GET /v2/${project}/apim-le-cache/manifests/v1`,
+        `HEAD /v2/${project}/apim-le-toolkit/manifests/v1`,
         `GET /v2/${project}/apim-le-toolkit/manifests/v1`
       ].sort()
     )
@@ -271,5 +278,85 @@ describe('images on a common base', () => {
     const [first, ...rest] = shims.spans('push').slice(before)
     expect(rest).toHaveLength(2)
     for (const span of rest) expect(span.start).toBeGreaterThanOrEqual(first.end)
+  })
+})
+
+describe('what the registry holds decides what is reported', () => {
+  /** A podman that runs the real one with `script` first in its argv handling (bash). */
+  function podmanWrapper(script: string): { dir: string; dispose(): void } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-podman-wrap-'))
+    const real = execFileSync('sh', ['-c', 'command -v podman'], { encoding: 'utf8' }).trim()
+    fs.writeFileSync(
+      path.join(dir, 'podman'),
+      `#!/bin/bash\nREAL=${JSON.stringify(real)}\n${script}\n`,
+      { mode: 0o755 }
+    )
+    return { dir, dispose: () => fs.rmSync(dir, { recursive: true, force: true }) }
+  }
+
+  test('a push that landed but whose digest file could not be written (a full disk) is pushed, with the registry digest', async () => {
+    // podman writes its --digestfile after the registry took the manifest; /dev/full plays the full RUNNER_TEMP.
+    const wrapper = podmanWrapper(
+      [
+        'args=(); next=0',
+        'for a in "$@"; do if [ $next = 1 ]; then args+=(/dev/full); next=0; continue; fi',
+        '  [ "$a" = --digestfile ] && next=1; args+=("$a"); done',
+        'exec "$REAL" "${args[@]}"'
+      ].join('\n')
+    )
+    try {
+      const job = new RunnerJob({ PATH: `${wrapper.dir}:${process.env.PATH ?? ''}` })
+      jobs.push(job)
+      const result = await job.main({
+        registry: `${proxy.host}/${project}`,
+        ...USER,
+        'container-tool': 'podman',
+        'source-path': SOURCE_PATH,
+        'source-tag': 'v1',
+        'tls-verify': 'false',
+        images: 'apim-le-cache',
+        retries: '0'
+      })
+      expectExit(result, 0)
+      await expectPushed(result)
+      expect(result.stdout).toMatch(
+        /podman reported a failure after the push landed \([^)]*no space left on device[^)]*\); the registry holds this image/
+      )
+    } finally {
+      wrapper.dispose()
+    }
+  })
+
+  test('another push to the same tag between the push and its read-back: failed, naming both digests', async () => {
+    // A second run pushes other content to the tag right after this one's push: the read-back sees it.
+    const other = `${SOURCE_PATH}/apim-le-toolkit:v1`
+    const wrapper = podmanWrapper(
+      [
+        '"$REAL" "$@" || exit $?',
+        'if [ "$1" = push ]; then dest="${@: -1}"; flags=("${@:2:$#-3}")',
+        `  "$REAL" push "\${flags[@]}" --digestfile /dev/null ${other} "$dest" >/dev/null 2>&1; fi`
+      ].join('\n')
+    )
+    try {
+      const job = new RunnerJob({ PATH: `${wrapper.dir}:${process.env.PATH ?? ''}` })
+      jobs.push(job)
+      const result = await job.main({
+        registry: `${proxy.host}/${project}`,
+        ...USER,
+        'container-tool': 'podman',
+        'source-path': SOURCE_PATH,
+        'source-tag': 'v1',
+        'tls-verify': 'false',
+        images: 'apim-le-cache',
+        retries: '0'
+      })
+      expectExit(result, 1)
+      expect(imagesOutput(result.outputs)[0].status).toBe('failed')
+      expect(result.stdout).toMatch(
+        /reported sha256:[0-9a-f]{64}, but the registry holds sha256:[0-9a-f]{64} for that tag: another push may have raced this one/
+      )
+    } finally {
+      wrapper.dispose()
+    }
   })
 })

@@ -1,7 +1,7 @@
 /**
- * Proves the Harbor-like rig with real podman before the action is tested
- * against it: token auth through the front, roles enforced by the real
- * registry, the project API, immutable tags.
+ * Proves the test Harbor against what Harbor's source says (see the comments
+ * in ../rig/harbor.ts for the files), with real podman and plain HTTP
+ * requests, before the action is tested against it.
  */
 import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
@@ -9,98 +9,265 @@ import { type Harbor, startHarbor } from '../rig/harbor.js'
 import { makeImage, removeImage, toolPath } from '../rig/images.js'
 import { run } from '../rig/tools.js'
 
-const WRITER = { username: 'robot$proj+writer', password: crypto.randomBytes(8).toString('hex') }
-const READER = { username: 'reader', password: crypto.randomBytes(8).toString('hex') }
+const secret = (): string => crypto.randomBytes(8).toString('hex')
+const DEV = { username: 'dev', password: secret() }
+const GUEST = { username: 'guest', password: secret() }
+const ADMIN = { username: 'admin', password: secret() }
+const PUSHER = { username: 'bot$proj+push', password: secret() }
 const SOURCE = `localhost/hp-harbor-${crypto.randomBytes(4).toString('hex')}/app:v1`
 
 let harbor: Harbor
+let oidc: Harbor
 
 beforeAll(async () => {
-  harbor = await startHarbor({
-    accounts: {
-      [WRITER.username]: { password: WRITER.password, projects: { proj: ['pull', 'push'] } },
-      [READER.username]: { password: READER.password, projects: { proj: ['pull'] } }
-    },
-    projects: ['hidden'],
-    immutable: ['proj/app:release'],
-    tls: true
-  })
+  ;[harbor, oidc] = await Promise.all([
+    startHarbor({
+      users: {
+        [DEV.username]: {
+          password: DEV.password,
+          roles: { proj: 'developer', signed: 'developer' }
+        },
+        [GUEST.username]: { password: GUEST.password, roles: { proj: 'guest' } },
+        [ADMIN.username]: { password: ADMIN.password, admin: true }
+      },
+      robotPrefix: 'bot$',
+      robots: {
+        'proj+push': { secret: PUSHER.password, permissions: { proj: ['pull', 'push'] } },
+        'proj+off': { secret: 'off', permissions: { proj: ['pull', 'push'] }, disabled: true }
+      },
+      projects: {
+        proj: { immutable: ['proj/app:release'] },
+        open: { public: true },
+        hidden: {},
+        signed: { contentTrust: 'cosign' },
+        scanned: { preventVulnerable: 'high' },
+        full: { quotaFull: { limit: '1 MiB', used: '1 MiB' } },
+        mirror: { proxyCache: true }
+      }
+    }),
+    startHarbor({
+      authMode: 'oidc_auth',
+      users: { [DEV.username]: { password: DEV.password, roles: { proj: 'developer' } } },
+      projects: { proj: {} }
+    })
+  ])
   await makeImage('podman', SOURCE)
 })
 
 afterAll(async () => {
   await removeImage('podman', SOURCE)
-  await harbor?.stop()
+  await Promise.all([harbor?.stop(), oidc?.stop()])
 })
 
-async function podmanPush(account: { username: string; password: string }, destination: string) {
+type Account = { username: string; password: string }
+
+async function podmanPush(account: Account, destination: string, on = harbor) {
   return run(
     toolPath('podman'),
     [
       'push',
-      '--cert-dir',
-      harbor.caFile?.replace(/\/ca\.crt$/, '') ?? '',
+      '--tls-verify=false',
       '--creds',
       `${account.username}:${account.password}`,
       SOURCE,
-      `docker://${harbor.host}/${destination}`
+      `docker://${on.host}/${destination}`
     ],
     { allowFailure: true }
   )
 }
 
-async function api(path: string, account: { username: string; password: string }) {
-  const response = await run(
-    'curl',
-    [
-      '-s',
-      '-o',
-      '/dev/null',
-      '-w',
-      '%{http_code}',
-      '--cacert',
-      harbor.caFile ?? '',
-      '-u',
-      `${account.username}:${account.password}`,
-      `${harbor.url}${path}`
-    ],
-    { allowFailure: true }
-  )
-  return response.stdout
+function basic(account: Account): string {
+  return `Basic ${Buffer.from(`${account.username}:${account.password}`).toString('base64')}`
 }
 
-describe('the Harbor-like rig', () => {
-  test('a read-write account pushes through the token service', async () => {
-    const result = await podmanPush(WRITER, 'proj/app:v1')
-    expect(result.stderr).not.toMatch(/denied|unauthorized/i)
-    expect(result.code).toBe(0)
-    expect(harbor.tokenRequests.some(entry => entry.granted.includes('proj/app:pull,push'))).toBe(
-      true
+async function call(
+  path: string,
+  options: { account?: Account; method?: string; bearer?: string; on?: Harbor } = {}
+): Promise<{ status: number; body: string; authenticate: string }> {
+  const headers: Record<string, string> = {}
+  if (options.account) headers.Authorization = basic(options.account)
+  if (options.bearer) headers.Authorization = `Bearer ${options.bearer}`
+  const response = await fetch(`${(options.on ?? harbor).url}${path}`, {
+    method: options.method ?? 'GET',
+    headers
+  })
+  return {
+    status: response.status,
+    body: await response.text(),
+    authenticate: response.headers.get('www-authenticate') ?? ''
+  }
+}
+
+async function token(scopes: string[], account?: Account, on = harbor): Promise<string> {
+  const query = ['service=harbor-registry', ...scopes.map(s => `scope=${encodeURIComponent(s)}`)]
+  const answer = await call(`/service/token?${query.join('&')}`, { account, on })
+  expect(answer.status).toBe(200)
+  return (JSON.parse(answer.body) as { token: string }).token
+}
+
+function claims(jwt: string): { sub?: string; access: { name: string; actions: string[] }[] } {
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as ReturnType<
+    typeof claims
+  >
+}
+
+describe('the test Harbor: token service (core/service/token/creator.go)', () => {
+  test('a wrong secret with a scope gets 200 and an anonymous token; without a scope, 401', async () => {
+    const wrong = { ...DEV, password: 'wrong' }
+    const anonymous = claims(await token(['repository:proj/app:pull,push'], wrong))
+    expect(anonymous.sub).toBeUndefined()
+    expect(anonymous.access).toEqual([
+      { type: 'repository', name: 'proj/app', actions: [] }
+    ] as unknown)
+    expect((await call('/service/token?service=harbor-registry', { account: wrong })).status).toBe(
+      401
     )
   })
 
-  test('a read-only account is denied by the registry', async () => {
-    const result = await podmanPush(READER, 'proj/app:v2')
-    expect(result.code).not.toBe(0)
-    expect(result.stderr).toMatch(/denied|unauthorized|authentication required/i)
+  test('a public project gives anonymous pull; POST is 405', async () => {
+    const anonymous = claims(await token(['repository:open/app:push']))
+    expect(anonymous.access[0].actions).toEqual(['pull'])
+    expect((await call('/service/token', { method: 'POST', account: DEV })).status).toBe(405)
   })
 
-  test('a wrong secret is refused by the token service', async () => {
-    const result = await podmanPush({ ...WRITER, password: 'wrong' }, 'proj/app:v3')
-    expect(result.code).not.toBe(0)
-    expect(result.stderr).toMatch(/invalid username\/password|unauthorized/i)
+  test('granted actions are what the role allows, not what was asked', async () => {
+    const dev = claims(await token(['repository:proj/app:pull'], DEV))
+    expect(dev).toMatchObject({ sub: 'dev' })
+    expect(dev.access[0].actions.sort()).toEqual(['pull', 'push'])
+    const guest = claims(await token(['repository:proj/app:pull,push'], GUEST))
+    expect(guest.access[0].actions).toEqual(['pull'])
+    const missing = claims(await token(['repository:nope/app:pull,push'], DEV))
+    expect(missing.access[0].actions).toEqual([])
   })
 
-  test('an immutable tag answers 412', async () => {
-    const result = await podmanPush(WRITER, 'proj/app:release')
-    expect(result.code).not.toBe(0)
-    expect(result.stderr).toMatch(/412|immutable|Precondition/i)
+  test('robots use the configured prefix; a disabled robot falls to anonymous', async () => {
+    const robot = claims(await token(['repository:proj/app:pull,push'], PUSHER))
+    expect(robot.sub).toBe('bot$proj+push')
+    const off = claims(
+      await token(['repository:proj/app:pull,push'], { username: 'bot$proj+off', password: 'off' })
+    )
+    expect(off.sub).toBeUndefined()
+  })
+})
+
+describe('the test Harbor: /v2/ and pushes (middleware/security, v2auth)', () => {
+  test('/v2/: Basic accepted; a rejected Authorization gets Basic realm="harbor"; none gets the token service', async () => {
+    expect((await call('/v2/', { account: DEV })).status).toBe(200)
+    const wrong = await call('/v2/', { account: { ...DEV, password: 'nope' } })
+    expect(wrong).toMatchObject({ status: 401, authenticate: 'Basic realm="harbor"' })
+    const none = await call('/v2/')
+    expect(none.status).toBe(401)
+    expect(none.authenticate).toBe(
+      `Bearer realm="http://${harbor.host}/service/token",service="harbor-registry"`
+    )
   })
 
-  test('the project API knows members, hidden and missing projects', async () => {
-    expect(await api('/api/v2.0/projects/proj', WRITER)).toBe('200')
-    expect(await api('/api/v2.0/projects/hidden', WRITER)).toBe('403')
-    expect(await api('/api/v2.0/projects/nope', WRITER)).toBe('404')
-    expect(await api('/api/v2.0/projects/proj', { ...WRITER, password: 'x' })).toBe('401')
+  test('every failed login is counted and takes 1.5 s', async () => {
+    const before = harbor.failedLogins.length
+    const started = Date.now()
+    await call('/v2/', { account: { username: 'ghost', password: 'x' } })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400)
+    expect(harbor.failedLogins.slice(before)).toEqual([{ name: 'ghost', path: '/v2/' }])
+  })
+
+  test('a developer pushes through the token service; a guest is refused', async () => {
+    const pushed = await podmanPush(DEV, 'proj/app:v1')
+    expect(pushed.stderr).not.toMatch(/denied|unauthorized/i)
+    expect(pushed.code).toBe(0)
+    const refused = await podmanPush(GUEST, 'proj/app:v2')
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toMatch(/unauthorized|denied|authentication required/i)
+  })
+
+  test("an immutable rule answers 412 only once the tag exists, with Harbor's words", async () => {
+    expect((await podmanPush(DEV, 'proj/app:release')).code).toBe(0)
+    const again = await podmanPush(DEV, 'proj/app:release')
+    expect(again.code).not.toBe(0)
+    expect(again.stderr).toContain(
+      "Failed to process request due to 'app:release' configured as immutable."
+    )
+  })
+
+  test('a one-segment repository is 400 invalid repository name', async () => {
+    const answer = await call('/v2/app/manifests/v1', { account: DEV })
+    expect(answer.status).toBe(400)
+    expect(answer.body).toContain('invalid repository name: app')
+  })
+
+  test.each([
+    ['full', 'Quota exceeded when processing the request of adding'],
+    ['mirror', 'can not push artifact to a proxy project: mirror']
+  ])("project %s answers a push with 403 DENIED in Harbor's words", async (project, words) => {
+    const result = await podmanPush(ADMIN, `${project}/app:v1`)
+    expect(result.code).not.toBe(0)
+    expect(result.stderr).toContain(words)
+  })
+})
+
+describe('the test Harbor: pull policies (middleware/contenttrust, vulnerable)', () => {
+  test.each([
+    ['signed', 'The image is not signed by cosign.'],
+    [
+      'scanned',
+      'current image without vulnerability scanning cannot be pulled due to configured policy'
+    ]
+  ])(
+    'project %s: the push lands, GET and HEAD of the manifest answer 412',
+    async (project, words) => {
+      expect((await podmanPush(ADMIN, `${project}/app:v1`)).code).toBe(0)
+      const jwt = await token([`repository:${project}/app:pull`], ADMIN)
+      const get = await call(`/v2/${project}/app/manifests/v1`, { bearer: jwt })
+      expect(get.status).toBe(412)
+      expect(get.body).toContain('PROJECTPOLICYVIOLATION')
+      expect(get.body).toContain(words)
+      expect(
+        (await call(`/v2/${project}/app/manifests/v1`, { bearer: jwt, method: 'HEAD' })).status
+      ).toBe(412)
+      // A tag that does not exist is still a plain 404.
+      expect(
+        (await call(`/v2/${project}/app/manifests/none`, { bearer: jwt, method: 'HEAD' })).status
+      ).toBe(404)
+    }
+  )
+})
+
+describe('the test Harbor: project API (v2.0/handler/project.go)', () => {
+  test('a missing project: 403 to a signed-in non-admin, 401 anonymous, 404 to an admin only', async () => {
+    expect((await call('/api/v2.0/projects/nope', { account: DEV })).status).toBe(403)
+    expect((await call('/api/v2.0/projects/nope')).status).toBe(401)
+    expect((await call('/api/v2.0/projects/nope', { account: ADMIN })).status).toBe(404)
+    expect((await call('/api/v2.0/projects/hidden', { account: DEV })).status).toBe(403)
+    expect((await call('/api/v2.0/projects/proj', { account: DEV })).status).toBe(200)
+  })
+
+  test('HEAD ?project_name= answers any signed-in account; a robot without project read gets 403 on GET', async () => {
+    expect(
+      (await call('/api/v2.0/projects?project_name=nope', { account: GUEST, method: 'HEAD' }))
+        .status
+    ).toBe(404)
+    expect(
+      (await call('/api/v2.0/projects?project_name=hidden', { account: GUEST, method: 'HEAD' }))
+        .status
+    ).toBe(200)
+    expect((await call('/api/v2.0/projects?project_name=hidden', { method: 'HEAD' })).status).toBe(
+      401
+    )
+    expect((await call('/api/v2.0/projects/proj', { account: PUSHER })).status).toBe(403)
+  })
+
+  test('OIDC: the CLI secret works for tokens and /v2, not on the project API (and is no failed login there)', async () => {
+    expect(claims(await token(['repository:proj/app:pull'], DEV, oidc)).sub).toBe('dev')
+    expect((await call('/v2/', { account: DEV, on: oidc })).status).toBe(200)
+    expect((await call('/api/v2.0/projects/proj', { account: DEV, on: oidc })).status).toBe(401)
+    expect(
+      (
+        await call('/api/v2.0/projects?project_name=proj', {
+          account: DEV,
+          on: oidc,
+          method: 'HEAD'
+        })
+      ).status
+    ).toBe(401)
+    expect(oidc.failedLogins).toEqual([])
   })
 })

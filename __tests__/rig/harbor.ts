@@ -1,46 +1,74 @@
 /**
- * A Harbor-like registry for tests: the real distribution registry behind a
- * loopback front of our own that plays Harbor's core, the way a client sees
- * it on one host:
+ * A test Harbor: the real distribution registry (what Harbor runs inside)
+ * behind a loopback front that answers the way Harbor's core does, rule by
+ * rule, each with the Harbor source file it follows (goharbor/harbor, v2.x).
+ * As in Harbor, the front decides who may do what and the registry behind it
+ * trusts the front (it has no auth of its own).
  *
- * - `/service/token`: bearer tokens (RS256 JWT, `x5c` header, `access` claim)
- *   for accounts with per-project roles: read-write (pull, push), read-only
- *   (pull), or none; a wrong secret gets 401;
- * - `/api/v2.0/projects/<name>`: 200 for a member, 403 for a project the
- *   account cannot see, 404 for a project that does not exist;
- * - immutable tags: a manifest PUT on one answers 412, as Harbor's rules do;
- * - everything else is passed to the registry (`/v2/...`).
- *
- * The front may speak TLS with its own self-signed certificate, like Harbor's
- * nginx; the registry behind it always speaks plain HTTP on loopback.
+ * Order of checks on `/v2/<repository>/...`, as Harbor's global middlewares
+ * run (`src/core/middlewares/middlewares.go`): the repository name
+ * (`artifactinfo`), the caller (`security`), read-only mode (`readonly`),
+ * then the `/v2` access check (`v2auth`) and the route's own middlewares
+ * (`src/server/registry/route.go`).
  */
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import os from 'node:os'
 import path from 'node:path'
-import { type Registry, startRegistry } from './registry.js'
 import { forward } from './forward.js'
-import { type SelfSigned, selfSigned } from './tls.js'
+import {
+  type Caller,
+  type HarborProject,
+  type HarborRobot,
+  type HarborUser,
+  HarborSecurity,
+  basicCredentials
+} from './harbor-security.js'
+import { type Registry, startRegistry } from './registry.js'
+import { selfSigned } from './tls.js'
 
-export type Action = 'pull' | 'push'
+export type { HarborRobot, HarborUser, Role } from './harbor-security.js'
 
-export interface HarborAccount {
-  password: string
-  /** Role per project: the actions its tokens may grant. */
-  projects: Record<string, Action[]>
+export interface HarborProjectOptions extends HarborProject {
+  /** Content trust: pulls need a cosign or notation signature (`middleware/contenttrust/`). */
+  contentTrust?: 'cosign' | 'notation'
+  /**
+   * Vulnerability prevention at this severity (`middleware/vulnerable/`).
+   * Nothing here is ever scanned, so every image pull is refused with the
+   * "without vulnerability scanning" words; charts are not scannable and pass.
+   */
+  preventVulnerable?: 'low' | 'medium' | 'high' | 'critical'
+  /** `<repository>:<tag>` that a tag immutability rule protects (`middleware/immutable/`). */
+  immutable?: string[]
+  /** The storage quota is used up: `used` of `limit` (`middleware/quota/`), e.g. '10 MiB'. */
+  quotaFull?: { limit: string; used: string }
+  /** A proxy-cache project, which takes no pushes (`middleware/repoproxy/`). */
+  proxyCache?: boolean
 }
 
 export interface HarborOptions {
-  accounts: Record<string, HarborAccount>
-  /** Projects that exist (a project an account has a role in exists too). */
-  projects?: string[]
+  users?: Record<string, HarborUser>
+  /** Keyed by the name without the prefix: `<project>+<name>`. */
+  robots?: Record<string, HarborRobot>
+  /** Harbor's `robot_name_prefix` (default `robot$`). */
+  robotPrefix?: string
+  /** `oidc_auth`: users' CLI secrets work only on the token service, /v2 and a few list APIs. */
+  authMode?: 'db_auth' | 'oidc_auth'
+  projects: Record<string, HarborProjectOptions>
+  /** Harbor's read-only mode (maintenance). */
+  readOnly?: boolean
   tls?: boolean
-  /** `<repository>:<tag>` that a tag immutability rule protects. */
-  immutable?: string[]
-  /** Lifetime of the tokens it issues (Harbor's default: 1800). */
+  /** Token lifetime (Harbor's `token_expiration`, default 30 minutes). */
   tokenSeconds?: number
+}
+
+export interface HarborRequest {
+  method: string
+  path: string
+  status: number
+  /** The caller's name, '' when anonymous. */
+  caller: string
 }
 
 export interface Harbor {
@@ -49,164 +77,253 @@ export interface Harbor {
   url: string
   /** The front's certificate, when tls. */
   caFile?: string
-  /** Every token request: the account (or 'anonymous') and the scopes asked. */
-  tokenRequests: { account: string; scopes: string[]; granted: string[] }[]
+  /** The robot prefix in force, to build robot names. */
+  robotPrefix: string
+  /** Every token request: the name tried ('' anonymous), the scopes asked, what was granted, the token's subject. */
+  tokenRequests: { account: string; scopes: string[]; granted: string[]; subject: string }[]
+  /** Every failed login (`auth.Login` rejected the password): the name and the path it came on. */
+  failedLogins: { name: string; path: string }[]
+  /** Every request the front answered, in order. */
+  requests: HarborRequest[]
   /** Every request that reached the registry behind the front: method and path. */
   registryRequests: string[]
-  /** The registry behind the front (token auth; see adminToken). */
+  /** The registry behind the front (no auth: read it directly to check what landed). */
   registry: Registry
-  /** A token with every action on `repository`, to read the registry behind the front directly. */
-  adminToken(repository: string): string
-  /** Every token issued so far is refused from now on, as an expired one is (a long push outlives Harbor's 30 minutes). */
+  /** Every token issued so far is refused from now on, as an expired one is. */
   expireTokens(): void
   stop(): Promise<void>
 }
 
 const SERVICE = 'harbor-registry'
-const ISSUER = 'harbor-token-issuer'
+/** Manifest, blob and upload paths (`src/lib/patterns.go`, used by `artifactinfo`). */
+const V2_ROUTE =
+  /^\/v2\/(?<repository>.+?)\/(?:manifests\/(?<reference>[^/]+)|blobs\/uploads\/?(?<session>[^/]*)|blobs\/(?<digest>[^/]+)|tags\/list)$/
 
 export async function startHarbor(options: HarborOptions): Promise<Harbor> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-harbor-'))
-  const signing = await selfSigned(dir, 'token')
   const frontTls = options.tls ? await selfSigned(dir, 'front') : undefined
-  const projects = new Set(options.projects ?? [])
-  for (const account of Object.values(options.accounts)) {
-    for (const project of Object.keys(account.projects)) projects.add(project)
-  }
-  const tokenRequests: Harbor['tokenRequests'] = []
-  const registryRequests: string[] = []
-  const issued: string[] = []
+  const robotPrefix = options.robotPrefix ?? 'robot$'
+  const security = new HarborSecurity({
+    users: options.users ?? {},
+    robots: options.robots ?? {},
+    robotPrefix,
+    authMode: options.authMode ?? 'db_auth',
+    projects: options.projects
+  })
   const lifetime = options.tokenSeconds ?? 1800
-  const expired = new Set<string>()
-  let upstream = ''
+  const tokenRequests: Harbor['tokenRequests'] = []
+  const requests: HarborRequest[] = []
+  const registryRequests: string[] = []
+  let registry: Registry | undefined
 
-  const handler = (request: http.IncomingMessage, response: http.ServerResponse): void => {
+  const handler = async (
+    request: http.IncomingMessage,
+    response: http.ServerResponse
+  ): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://front')
+    const method = request.method ?? 'GET'
+    let caller = ''
+    const log = (status: number): void => {
+      requests.push({ method, path: url.pathname, status, caller })
+    }
+    const send = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
+      log(status)
+      if (body === undefined) {
+        response.writeHead(status, headers)
+        response.end()
+        return
+      }
+      // lib/http/error.go SendError: JSON, one line.
+      response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers })
+      response.end(`${JSON.stringify(body)}\n`)
+    }
+    const fail = (status: number, code: string, message: string, headers = {}): void =>
+      send(status, { errors: [{ code, message }] }, headers)
+
+    // artifactinfo/artifact_info.go: a repository is <project>/<name>.
+    const route = V2_ROUTE.exec(url.pathname)?.groups
+    if (route && !route.repository.includes('/')) {
+      return fail(400, 'BAD_REQUEST', `bad request: invalid repository name: ${route.repository}`)
+    }
+
+    const who: Caller = await security.caller(request, url.pathname)
+    caller = who.name
+
     if (url.pathname === '/service/token') {
-      void readBody(request).then(body => {
-        const form = new URLSearchParams(body)
-        const scopes = [...url.searchParams.getAll('scope'), ...form.getAll('scope')]
-          .flatMap(scope => scope.split(' '))
-          .filter(scope => scope !== '')
-        const credentials = basicCredentials(request) ?? formCredentials(form)
-        const account = credentials ? options.accounts[credentials.username] : undefined
-        if (credentials && (!account || account.password !== credentials.password)) {
-          tokenRequests.push({ account: credentials.username, scopes, granted: [] })
-          return json(response, 401, {
-            errors: [{ code: 'UNAUTHORIZED', message: 'invalid username/password' }]
-          })
+      // token.go: a beego GET handler; other methods get 405.
+      if (method !== 'GET') return send(405)
+      const scopes = url.searchParams
+        .getAll('scope')
+        .flatMap(scope => scope.split(' '))
+        .filter(Boolean)
+      const issued = security.issue(who, scopes, lifetime)
+      tokenRequests.push({
+        account: basicCredentials(request.headers.authorization ?? '')?.username ?? '',
+        scopes,
+        granted: (issued?.access ?? []).map(entry => `${entry.name}:${entry.actions.join(',')}`),
+        subject: who.authenticated ? who.name : ''
+      })
+      // creator.go: an anonymous login check (no scope) is 401, with no body.
+      if (!issued) return send(401)
+      return send(200, {
+        token: issued.token,
+        expires_in: lifetime,
+        issued_at: new Date().toISOString()
+      })
+    }
+
+    // readonly/readonly.go: only safe methods (and POST /service/token) in read-only mode.
+    if (options.readOnly && !['GET', 'HEAD', 'OPTIONS'].includes(method)) {
+      return fail(403, 'DENIED', 'The system is in read only mode. Any modification is prohibited.')
+    }
+
+    const challenge = (scope?: string): Record<string, string> => ({
+      'Docker-Distribution-Api-Version': 'registry/2.0',
+      // v2auth/auth.go getChallenge: Basic when the request carried any
+      // Authorization, else the token service.
+      'Www-Authenticate': request.headers.authorization
+        ? 'Basic realm="harbor"'
+        : `Bearer realm="${options.tls ? 'https' : 'http'}://${request.headers.host ?? ''}/service/token",service="${SERVICE}"${scope ? `,scope="${scope}"` : ''}`
+    })
+
+    if (url.pathname === '/v2/' || url.pathname === '/v2') {
+      // v2auth: /v2/ needs an authenticated caller.
+      if (!who.authenticated) return fail(401, 'UNAUTHORIZED', 'unauthorized', challenge())
+      return send(200, {})
+    }
+
+    const projectApi = /^\/api\/v2\.0\/projects\/([^/]+)$/.exec(url.pathname)
+    if (projectApi && method === 'GET') {
+      // handler/project.go GetProject -> base.go RequireProjectAccess: access
+      // first (a missing project has none), so only an admin sees a 404.
+      const name = decodeURIComponent(projectApi[1])
+      const exists = options.projects[name] !== undefined
+      if (!(who.admin || (exists && who.canReadProject(name)))) {
+        return who.authenticated
+          ? fail(403, 'FORBIDDEN', 'forbidden')
+          : fail(401, 'UNAUTHORIZED', 'unauthorized')
+      }
+      if (!exists) return fail(404, 'NOT_FOUND', `project ${name} not found`)
+      return send(200, {
+        name,
+        project_id: Object.keys(options.projects).indexOf(name) + 1,
+        metadata: { public: String(options.projects[name].public === true) }
+      })
+    }
+    if (url.pathname === '/api/v2.0/projects' && method === 'HEAD') {
+      // handler/project.go HeadProject: any authenticated caller; 200 or 404.
+      if (!who.authenticated) return fail(401, 'UNAUTHORIZED', 'unauthorized')
+      const name = url.searchParams.get('project_name') ?? ''
+      if (!options.projects[name]) return fail(404, 'NOT_FOUND', `project ${name} not found`)
+      return send(200)
+    }
+
+    if (!route || !registry) return fail(404, 'NOT_FOUND', 'not found')
+    const repository = route.repository
+    const projectName = repository.split('/')[0]
+    const project = options.projects[projectName]
+    const action =
+      method === 'GET' || method === 'HEAD' ? 'pull' : method === 'DELETE' ? 'delete' : 'push'
+    const scope = `repository:${repository}:${action === 'push' ? 'pull,push' : action}`
+    // v2auth/auth.go: a CLI's first HEAD or GET carries no Authorization and
+    // is answered with the token service; then the project must exist, then
+    // the caller must be allowed the action.
+    if (!request.headers.authorization && (method === 'GET' || method === 'HEAD')) {
+      return fail(401, 'UNAUTHORIZED', 'authorize header needed to send HEAD to repository', {
+        ...challenge(scope)
+      })
+    }
+    if (!project) {
+      return fail(401, 'UNAUTHORIZED', `project ${projectName} not found`, {
+        'Www-Authenticate': ''
+      })
+    }
+    if (!who.repositoryActions(projectName).includes(action)) {
+      // The message is the error and its cause, as lib/errors prints both.
+      const message = `unauthorized to access repository: ${repository}, action: ${action}`
+      return fail(401, 'UNAUTHORIZED', `${message}: ${message}`, challenge(scope))
+    }
+
+    const upstream = registry.host
+    const isManifest = route.reference !== undefined
+    if (method === 'PUT' || (method === 'POST' && route.session !== undefined)) {
+      // repoproxy/proxy.go DisableBlobAndManifestUploadMiddleware.
+      if (project.proxyCache && (isManifest || method === 'POST')) {
+        return fail(
+          403,
+          'DENIED',
+          `denied: can not push artifact to a proxy project: ${projectName}`
+        )
+      }
+      // immutable/pushmf.go: only a tag that exists already; the message names the repository without its project.
+      if (isManifest && project.immutable?.includes(`${repository}:${route.reference}`)) {
+        if (await manifestExists(upstream, repository, route.reference ?? '')) {
+          const name = repository.slice(projectName.length + 1)
+          return fail(
+            412,
+            'PRECONDITION',
+            `Failed to process request due to '${name}:${route.reference}' configured as immutable.`
+          )
         }
-        const access = scopes.map(scope => grant(scope, account))
-        tokenRequests.push({
-          account: credentials?.username ?? 'anonymous',
-          scopes,
-          granted: access.map(entry => `${entry.name}:${entry.actions.join(',')}`)
-        })
-        const token = signToken(signing, credentials?.username ?? '', access, lifetime)
-        issued.push(token)
-        json(response, 200, {
-          token,
-          access_token: token,
-          expires_in: lifetime,
-          issued_at: new Date().toISOString()
-        })
-      })
-      return
-    }
-    const project = /^\/api\/v2\.0\/projects\/([^/]+)$/.exec(url.pathname)
-    if (project) {
-      const name = decodeURIComponent(project[1])
-      const credentials = basicCredentials(request)
-      const account = credentials ? options.accounts[credentials.username] : undefined
-      if (!account || account.password !== credentials?.password) {
-        return json(response, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'unauthorized' }] })
       }
-      if (!projects.has(name)) {
-        return json(response, 404, {
-          errors: [{ code: 'NOT_FOUND', message: `project ${name} not found` }]
-        })
+      // quota/put_blob_upload.go, put_manifest.go: controller/quota reserveResources.
+      if (project.quotaFull && (isManifest || route.session)) {
+        const { limit, used } = project.quotaFull
+        const overflow = `adding ${isManifest ? '1.2 KiB' : '1.5 MiB'} of storage resource, which when updated to current usage of ${used} will exceed the configured upper limit of ${limit}.`
+        return fail(
+          403,
+          'DENIED',
+          `Quota exceeded when processing the request of ${overflow}: ${overflow}`
+        )
       }
-      if (!account.projects[name]) {
-        return json(response, 403, { errors: [{ code: 'FORBIDDEN', message: 'forbidden' }] })
-      }
-      return json(response, 200, { name, project_id: 1, metadata: { public: 'false' } })
     }
-    const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(url.pathname)
-    if (
-      request.method === 'PUT' &&
-      manifest &&
-      options.immutable?.includes(`${manifest[1]}:${manifest[2]}`)
-    ) {
-      return json(response, 412, {
-        errors: [
-          {
-            code: 'PRECONDITION',
-            message: `Failed to process request due to '${manifest[1]}:${manifest[2]}' configured as immutable.`
-          }
-        ]
-      })
+    if (isManifest && (method === 'GET' || method === 'HEAD')) {
+      const policy = await pullPolicy(project, upstream, repository, route.reference ?? '', request)
+      if (policy) return fail(412, 'PROJECTPOLICYVIOLATION', policy)
     }
-    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1]
-    if (bearer && expired.has(bearer)) {
-      registryRequests.push(`${request.method ?? 'GET'} ${url.pathname} (expired token)`)
-      response.setHeader(
-        'WWW-Authenticate',
-        `Bearer realm="${options.tls ? 'https' : 'http'}://${request.headers.host ?? ''}/service/token",service="${SERVICE}"`
-      )
-      return json(response, 401, {
-        errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }]
-      })
-    }
-    registryRequests.push(`${request.method ?? 'GET'} ${url.pathname}`)
+
+    registryRequests.push(`${method} ${url.pathname}`)
+    response.on('finish', () => log(response.statusCode))
     forward(request, response, upstream, { 'x-forwarded-proto': options.tls ? 'https' : 'http' })
   }
 
+  const serve = (request: http.IncomingMessage, response: http.ServerResponse): void => {
+    handler(request, response).catch(() => request.socket.destroy())
+  }
   const front = frontTls
-    ? https.createServer({ cert: frontTls.cert, key: frontTls.key }, handler)
-    : http.createServer(handler)
+    ? https.createServer({ cert: frontTls.cert, key: frontTls.key }, serve)
+    : http.createServer(serve)
   await new Promise<void>(resolve => front.listen(0, '127.0.0.1', resolve))
   const address = front.address()
   if (!address || typeof address === 'string') throw new Error('the Harbor front has no port')
   const host = `127.0.0.1:${address.port}`
-  const url = `${options.tls ? 'https' : 'http'}://${host}`
 
-  let registry: Registry
   try {
-    registry = await startRegistry({
-      token: {
-        realm: `${url}/service/token`,
-        service: SERVICE,
-        issuer: ISSUER,
-        rootCertBundle: signing.certFile
-      }
-    })
+    registry = await startRegistry()
   } catch (error) {
     front.close()
     fs.rmSync(dir, { recursive: true, force: true })
     throw error
   }
-  upstream = registry.host
+  const behind = registry
 
   let stopped: Promise<void> | undefined
   return {
     host,
-    url,
+    url: `${options.tls ? 'https' : 'http'}://${host}`,
     ...(frontTls ? { caFile: frontTls.certFile } : {}),
+    robotPrefix,
     tokenRequests,
+    failedLogins: security.failedLogins,
+    requests,
     registryRequests,
-    registry,
-    adminToken: repository =>
-      signToken(signing, 'admin', [
-        { type: 'repository', name: repository, actions: ['pull', 'push'] }
-      ]),
-    expireTokens: () => {
-      for (const token of issued) expired.add(token)
-    },
+    registry: behind,
+    expireTokens: () => security.expireTokens(),
     stop: () => {
       stopped ??= (async () => {
         front.closeAllConnections()
         await new Promise(resolve => front.close(resolve))
-        await registry.stop()
+        await behind.stop()
         fs.rmSync(dir, { recursive: true, force: true })
       })()
       return stopped
@@ -214,78 +331,62 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
   }
 }
 
-interface Access {
-  type: string
-  name: string
-  actions: string[]
-}
-
-/** What Harbor grants for one scope: the asked actions the account's role in the project allows. */
-function grant(scope: string, account: HarborAccount | undefined): Access {
-  const [type = '', name = '', asked = ''] = scope.split(':')
-  if (type !== 'repository' || !account) return { type, name, actions: [] }
-  const role = account.projects[name.split('/')[0]] ?? []
-  const wanted = asked.split(',').map(action => (action === '*' ? 'push' : action))
-  return { type, name, actions: wanted.filter(action => role.includes(action as Action)) }
-}
-
-function signToken(
-  signing: SelfSigned,
-  subject: string,
-  access: Access[],
-  lifetime = 1800
-): string {
-  const der = new crypto.X509Certificate(signing.cert).raw.toString('base64')
-  const now = Math.floor(Date.now() / 1000)
-  const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url')
-  const header = encode({ typ: 'JWT', alg: 'RS256', x5c: [der] })
-  const claims = encode({
-    iss: ISSUER,
-    sub: subject,
-    aud: SERVICE,
-    exp: now + lifetime,
-    nbf: now - 10,
-    iat: now,
-    jti: crypto.randomUUID(),
-    access
-  })
-  const signature = crypto
-    .sign('sha256', Buffer.from(`${header}.${claims}`), signing.key)
-    .toString('base64url')
-  return `${header}.${claims}.${signature}`
-}
-
-function basicCredentials(
+/**
+ * Why a pull of `reference` is refused by the project's policies, or
+ * undefined. Content trust (`contenttrust/contentrust.go`) comes first, then
+ * vulnerability prevention (`vulnerable/vulnerable.go`). Both look the
+ * artifact up first: a missing one is left to the registry's 404. cosign and
+ * notation themselves may read an unsigned artifact when they may push
+ * (`middleware/util/util.go` SkipPolicyChecking), to sign it.
+ */
+async function pullPolicy(
+  project: HarborProjectOptions,
+  upstream: string,
+  repository: string,
+  reference: string,
   request: http.IncomingMessage
-): { username: string; password: string } | undefined {
-  const header = request.headers.authorization ?? ''
-  if (!header.startsWith('Basic ')) return undefined
-  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8')
-  const colon = decoded.indexOf(':')
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+): Promise<string | undefined> {
+  if (!project.contentTrust && !project.preventVulnerable) return undefined
+  const manifest = await readManifest(upstream, repository, reference)
+  if (!manifest) return undefined
+  const agent = request.headers['user-agent'] ?? ''
+  if (project.contentTrust && !/cosign|notation/.test(agent)) {
+    return `The image is not signed by ${project.contentTrust}.`
+  }
+  const scannable = /image\.config|container\.image/.test(manifest.config?.mediaType ?? '')
+  if (project.preventVulnerable && scannable) {
+    return `current image without vulnerability scanning cannot be pulled due to configured policy in 'Prevent images with vulnerability severity of "${project.preventVulnerable}" or higher from running.' To continue with pull, please contact your project administrator for help.`
+  }
+  return undefined
 }
 
-/** OAuth2 password grant, which some clients (oras, helm) try first. */
-function formCredentials(
-  form: URLSearchParams
-): { username: string; password: string } | undefined {
-  const username = form.get('username')
-  const password = form.get('password')
-  return form.get('grant_type') === 'password' && username !== null && password !== null
-    ? { username, password }
-    : undefined
+async function manifestExists(
+  upstream: string,
+  repository: string,
+  reference: string
+): Promise<boolean> {
+  return (await readManifest(upstream, repository, reference)) !== undefined
 }
 
-function readBody(request: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = ''
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()))
-    request.on('end', () => resolve(body))
-    request.on('error', reject)
+/** The manifest behind the front, or undefined when there is none. */
+async function readManifest(
+  upstream: string,
+  repository: string,
+  reference: string
+): Promise<{ config?: { mediaType?: string } } | undefined> {
+  const response = await fetch(`http://${upstream}/v2/${repository}/manifests/${reference}`, {
+    headers: {
+      Accept: [
+        'application/vnd.oci.image.manifest.v1+json',
+        'application/vnd.docker.distribution.manifest.v2+json',
+        'application/vnd.oci.image.index.v1+json',
+        'application/vnd.docker.distribution.manifest.list.v2+json'
+      ].join(', ')
+    }
   })
-}
-
-function json(response: http.ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'Content-Type': 'application/json' })
-  response.end(JSON.stringify(body))
+  if (response.status !== 200) {
+    await response.arrayBuffer()
+    return undefined
+  }
+  return (await response.json()) as { config?: { mediaType?: string } }
 }

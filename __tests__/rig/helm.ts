@@ -123,11 +123,19 @@ export interface Mirror {
   close(): Promise<void>
 }
 
-export async function serveFolder(dir: string): Promise<Mirror> {
+export async function serveFolder(
+  dir: string,
+  /** When set, the Authorization header every request must carry (else 401). */
+  authorization?: string
+): Promise<Mirror> {
   const requests: string[] = []
   const server = http.createServer((request, response) => {
     const urlPath = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)
     requests.push(urlPath)
+    if (authorization !== undefined && request.headers.authorization !== authorization) {
+      response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="mirror"' }).end('login needed')
+      return
+    }
     const file = path.join(dir, path.normalize(urlPath))
     if (!file.startsWith(dir) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       response.writeHead(404).end('not found')

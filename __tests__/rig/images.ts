@@ -94,3 +94,45 @@ export async function removeImage(
     throw new Error(`${tool} image rm ${ref} failed: ${res.stderr}`)
   }
 }
+
+/**
+ * A podman manifest list `ref` with one image per architecture (each built
+ * with buildah from scratch, random bytes, `--arch`), as a multi-platform
+ * build leaves it. Returns each platform's image ID, by architecture.
+ */
+export async function makeManifestList(
+  ref: string,
+  architectures: string[]
+): Promise<Record<string, string>> {
+  const podman = toolPath('podman')
+  const buildah = requireTool('buildah', 'apt-get install -y buildah')
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-list-'))
+  const ids: Record<string, string> = {}
+  try {
+    await run(podman, ['manifest', 'create', ref])
+    for (const arch of architectures) {
+      const image = `${ref}-${arch}`
+      const container = (await run(buildah, ['from', 'scratch'])).stdout.trim()
+      try {
+        const file = path.join(tmp, arch)
+        fs.writeFileSync(file, crypto.randomBytes(4096))
+        await run(buildah, ['config', '--arch', arch, '--os', 'linux', container])
+        await run(buildah, ['add', container, file, '/random.bin'])
+        await run(buildah, ['commit', '--quiet', container, image])
+      } finally {
+        await run(buildah, ['rm', container], { allowFailure: true })
+      }
+      ids[arch] = await imageId('podman', image)
+      await run(podman, ['manifest', 'add', ref, `containers-storage:${image}`])
+    }
+    return ids
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true })
+  }
+}
+
+/** Removes a manifest list and the platform images makeManifestList made for it. */
+export async function removeManifestList(ref: string, architectures: string[]): Promise<void> {
+  await run(toolPath('podman'), ['manifest', 'rm', ref], { allowFailure: true })
+  for (const arch of architectures) await removeImage('podman', `${ref}-${arch}`)
+}

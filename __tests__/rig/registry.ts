@@ -36,16 +36,6 @@ export interface Registry {
 export interface RegistryOptions {
   users?: Record<string, string>
   tls?: boolean
-  /** Bearer-token auth the way Harbor does it (see harbor.ts); instead of `users`. */
-  token?: TokenAuthConfig
-}
-
-export interface TokenAuthConfig {
-  realm: string
-  service: string
-  issuer: string
-  /** PEM file of the certificate whose key signs the tokens. */
-  rootCertBundle: string
 }
 
 const START_TIMEOUT_MS = 20_000
@@ -90,7 +80,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
       const configFile = path.join(dir, 'config.yml')
       fs.writeFileSync(
         configFile,
-        registryConfig({ dir, host, htpasswdFile, certFile, keyFile, token: opts.token }),
+        registryConfig({ dir, host, htpasswdFile, certFile, keyFile }),
         'utf8'
       )
       const server = spawnServer(registryBin, ['serve', configFile], { cwd: dir })
@@ -126,7 +116,6 @@ function registryConfig(c: {
   htpasswdFile?: string
   certFile?: string
   keyFile?: string
-  token?: TokenAuthConfig
 }): string {
   // JSON strings are valid YAML double-quoted scalars.
   const q = (s: string): string => JSON.stringify(s)
@@ -151,16 +140,6 @@ function registryConfig(c: {
   }
   if (c.htpasswdFile) {
     lines.push('auth:', '  htpasswd:', '    realm: hp-registry', `    path: ${q(c.htpasswdFile)}`)
-  }
-  if (c.token) {
-    lines.push(
-      'auth:',
-      '  token:',
-      `    realm: ${q(c.token.realm)}`,
-      `    service: ${q(c.token.service)}`,
-      `    issuer: ${q(c.token.issuer)}`,
-      `    rootcertbundle: ${q(c.token.rootCertBundle)}`
-    )
   }
   return lines.join('\n') + '\n'
 }

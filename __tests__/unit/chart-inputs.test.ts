@@ -141,4 +141,19 @@ describe('helm-version and helm-download-url', () => {
   ])('helm-download-url "%s" is refused', (value, message) => {
     expect(parseError({ charts: 'c', 'helm-download-url': value })).toMatch(message)
   })
+
+  test.each([
+    [
+      'ftp://reader:pw-9f3c@mirror.example.com',
+      /"ftp:\/\/\*\*\*@mirror\.example\.com" is not an http\(s\) URL/
+    ],
+    [
+      'https://reader:pw-9f3c@mirror.example.com/#x',
+      /"https:\/\/\*\*\*@mirror\.example\.com\/#x" has a query/
+    ]
+  ])('a refused helm-download-url with a login is shown without it', (value, message) => {
+    const error = parseError({ charts: 'c', 'helm-download-url': value })
+    expect(error).toMatch(message)
+    expect(error).not.toContain('pw-9f3c')
+  })
 })

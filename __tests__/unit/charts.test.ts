@@ -2,13 +2,20 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from '@jest/globals'
-import { chartReference, inspectCharts, ociTag, packageCharts } from '../../src/charts/prepare.js'
+import {
+  type InspectedChart,
+  chartReference,
+  inspectCharts,
+  ociTag,
+  packageCharts
+} from '../../src/charts/prepare.js'
 import { resolveCharts } from '../../src/charts/resolve.js'
 import { InputError } from '../../src/errors.js'
 import type { Log } from '../../src/log.js'
 import type { Settings } from '../../src/settings/settings.js'
 import { makeChartFolder, packChart } from './chart-fixtures.js'
 import { toolError } from './fake-runner.js'
+import { type CraftedEntry, chartYaml, hugeChartTgz, tgzOf } from '../rig/tgz.js'
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-charts-'))
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
@@ -223,6 +230,127 @@ describe('inspectCharts', () => {
     expect(await inspectError([file])).toMatch(message)
   })
 
+  // Helm reads a packaged chart by taking the first path segment of every entry as the chart
+  // folder and dropping it: whatever helm would read differently from these checks is refused.
+  test.each<[string, CraftedEntry[], RegExp]>([
+    [
+      'two top-level folders (helm would push the last Chart.yaml: "victim")',
+      [
+        { name: 'aaa/Chart.yaml', body: chartYaml('aaa') },
+        { name: 'bbb/Chart.yaml', body: chartYaml('victim', '9.9.9') }
+      ],
+      /holds two top-level folders, "aaa" and "bbb": helm would read them as one chart/
+    ],
+    [
+      'a file beside the chart folder',
+      [
+        { name: 'app/Chart.yaml', body: chartYaml('app') },
+        { name: 'README.md', body: 'hello' }
+      ],
+      /entry "README\.md" is outside the chart folder/
+    ],
+    [
+      'a ../ entry',
+      [
+        { name: 'app/Chart.yaml', body: chartYaml('app') },
+        { name: '../../x', body: 'x' }
+      ],
+      /entry "\.\.\/\.\.\/x" reaches outside the chart \(helm: "chart illegally references parent directory"\)/
+    ],
+    [
+      'a ../ inside the chart folder',
+      [
+        { name: 'app/Chart.yaml', body: chartYaml('app') },
+        { name: 'app/templates/../../../x', body: 'x' }
+      ],
+      /entry "app\/templates\/\.\.\/\.\.\/\.\.\/x" reaches outside the chart/
+    ],
+    [
+      'an absolute path',
+      [
+        { name: 'app/Chart.yaml', body: chartYaml('app') },
+        { name: '/etc/x', body: 'x' }
+      ],
+      /entry "\/etc\/x" is an absolute path/
+    ],
+    [
+      'a Windows path into another folder',
+      [
+        { name: 'aaa/Chart.yaml', body: chartYaml('aaa') },
+        { name: 'bbb\\Chart.yaml', body: chartYaml('victim', '9.9.9') }
+      ],
+      /two top-level folders, "aaa" and "bbb"/
+    ],
+    [
+      'a symbolic link',
+      [
+        { name: 'app/Chart.yaml', body: chartYaml('app') },
+        { name: 'app/values.yaml', type: '2', linkName: '/etc/passwd' }
+      ],
+      /entry "app\/values\.yaml" is a symbolic link: helm would read it as an empty file/
+    ],
+    [
+      'a hard link',
+      [
+        { name: 'app/Chart.yaml', body: chartYaml('app') },
+        { name: 'app/values.yaml', type: '1', linkName: 'app/Chart.yaml' }
+      ],
+      /entry "app\/values\.yaml" is a hard link/
+    ],
+    [
+      'Chart.yaml twice (helm keeps the last)',
+      [
+        { name: 'app/Chart.yaml', body: chartYaml('app') },
+        { name: 'app/./Chart.yaml', body: chartYaml('victim', '9.9.9') }
+      ],
+      /holds "app\/Chart\.yaml" twice: helm would keep the last one/
+    ]
+  ])('a .tgz with %s is refused', async (_label, entries, message) => {
+    const file = path.join(workspace(), 'crafted.tgz')
+    fs.writeFileSync(file, tgzOf(entries))
+    expect(await inspectError([file])).toMatch(
+      new RegExp(
+        `^packaged chart ".*crafted\\.tgz" cannot be read as a packaged chart \\(.*${message.source}.*\\); give a \\.tgz made by helm package$`
+      )
+    )
+  })
+
+  test('a .tgz whose Chart.yaml is huge is refused within seconds, unparsed', async () => {
+    const file = path.join(workspace(), 'huge.tgz')
+    fs.writeFileSync(file, hugeChartTgz('huge', 200))
+    const started = Date.now()
+    expect(await inspectError([file])).toMatch(
+      /^packaged chart ".*huge\.tgz" cannot be read as a packaged chart \(it unpacks to more than 128 MiB; helm reads at most 100 MiB of files\)/
+    )
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+
+  test.each([
+    [
+      'a Chart.yaml over 1 MiB',
+      2,
+      /\("huge\/Chart\.yaml" is 2097\d{3} bytes: a Chart\.yaml of more than 1 MiB is not read; keep it to a few KB, long text belongs in README\.md\)/
+    ],
+    [
+      'a file over 5 MiB',
+      6,
+      /\(entry "huge\/Chart\.yaml" unpacks to 6291\d{3} bytes: helm reads no file over 5 MiB\)/
+    ]
+  ])('a .tgz with %s is refused', async (_label, mebibytes, message) => {
+    const file = path.join(workspace(), 'huge.tgz')
+    fs.writeFileSync(file, hugeChartTgz('huge', mebibytes))
+    expect(await inspectError([file])).toMatch(message)
+  })
+
+  test('a chart folder whose Chart.yaml is over 1 MiB is refused unparsed', async () => {
+    const app = makeChartFolder(path.join(workspace(), 'app'), {
+      extra: `description: ${'a'.repeat(2 * 1024 * 1024)}`
+    })
+    expect(await inspectError([app])).toMatch(
+      /^".*app\/Chart\.yaml" is 2097\d{3} bytes: a Chart\.yaml of more than 1 MiB is not read/
+    )
+  })
+
   test('two charts with the same name and version are refused, naming both', async () => {
     const ws = workspace()
     const app = makeChartFolder(path.join(ws, 'app'), { version: '1.0.0' })
@@ -342,6 +470,10 @@ describe('packageCharts', () => {
     const calls: unknown[][] = []
     const helm = {
       dependencyBuild: (folder: string) => Promise.resolve(void calls.push(['build', folder])),
+      showChart: (file: string) => {
+        calls.push(['show', path.relative(ws, file)])
+        return Promise.resolve('apiVersion: v2\nname: lib\nversion: 1.0.0\n')
+      },
       package: (folder: string, destination: string, options: object) => {
         calls.push(['package', folder, path.relative(ws, destination).split(path.sep)[0], options])
         const file = path.join(destination, 'app-9.9.9.tgz')
@@ -357,7 +489,10 @@ describe('packageCharts', () => {
       { chartVersion: '9.9.9', chartAppVersion: '6.0' },
       log
     )
-    expect(calls).toEqual([['package', app, 'work', { version: '9.9.9', appVersion: '6.0' }]])
+    expect(calls).toEqual([
+      ['package', app, 'work', { version: '9.9.9', appVersion: '6.0' }],
+      ['show', 'lib-1.0.0.tgz']
+    ])
     expect(prepared.map(chart => path.relative(ws, chart.file))).toEqual([
       expect.stringMatching(/^work\/app-\w+\/package\/app-9\.9\.9\.tgz$/),
       'lib-1.0.0.tgz'
@@ -379,6 +514,7 @@ describe('packageCharts', () => {
     const charts = await inspectCharts(settings([app]), collectingLog())
     const order: string[] = []
     const helm = {
+      showChart: () => Promise.reject(new Error('only for packaged charts')),
       // What helm dependency build does to a chart folder.
       dependencyBuild: (folder: string) => {
         order.push('build')
@@ -406,6 +542,7 @@ describe('packageCharts', () => {
     const charts = await inspectCharts(settings([app]), collectingLog())
     const helm = {
       dependencyBuild: () => Promise.resolve(),
+      showChart: () => Promise.reject(new Error('only for packaged charts')),
       package: () =>
         Promise.reject(
           toolError(
@@ -428,6 +565,49 @@ describe('packageCharts', () => {
       /^helm cannot package chart folder ".*app": templates\/x\.yaml: parse error at \(app\/templates\/x\.yaml:3\): unexpected "}"$/
     )
     expect(snapshot(app)).toEqual(before)
+  })
+})
+
+describe('packaged charts are read by helm before anything is pushed', () => {
+  const packaged = async (): Promise<InspectedChart[]> => {
+    const ws = workspace()
+    const file = packChart(makeChartFolder(path.join(ws, 'src/app')), path.join(ws, 'app.tgz'))
+    return inspectCharts(settings([file]), collectingLog())
+  }
+  const prepare = async (charts: InspectedChart[], showChart: () => Promise<string>) =>
+    packageCharts(
+      charts,
+      { showChart, dependencyBuild: () => Promise.resolve(), package: () => Promise.resolve('') },
+      path.join(root, 'work'),
+      settings([]),
+      collectingLog()
+    ).catch((caught: unknown) => caught)
+
+  test("a chart helm refuses is an input error with helm's words", async () => {
+    const error = await prepare(await packaged(), () =>
+      Promise.reject(
+        toolError(
+          'helm',
+          ['show', 'chart'],
+          'Error: cannot load values.yaml: error converting YAML to JSON\n',
+          1
+        )
+      )
+    )
+    expect(error).toBeInstanceOf(InputError)
+    expect((error as Error).message).toMatch(
+      /^helm cannot read packaged chart ".*app\.tgz": cannot load values\.yaml: error converting YAML to JSON; give a \.tgz made by helm package$/
+    )
+  })
+
+  test('a chart helm reads as another name or version is an input error', async () => {
+    const error = await prepare(await packaged(), () =>
+      Promise.resolve('apiVersion: v2\nname: victim\nversion: 9.9.9\n')
+    )
+    expect(error).toBeInstanceOf(InputError)
+    expect((error as Error).message).toMatch(
+      /^helm reads packaged chart ".*app\.tgz" as chart "victim" version "9\.9\.9", not "app" version "1\.0\.0" as its Chart\.yaml says/
+    )
   })
 })
 

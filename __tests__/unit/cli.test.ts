@@ -12,6 +12,7 @@ import type { Log } from '../../src/log.js'
 import type { RunHooks } from '../../src/push/harbor-push.js'
 import type { Report } from '../../src/push/results.js'
 import type { Settings } from '../../src/settings/settings.js'
+import { runnerCommands } from '../rig/runner-commands.js'
 
 const harborPush = jest.fn<(settings: Settings, log: Log, hooks?: RunHooks) => Promise<Report>>()
 jest.unstable_mockModule('../../src/push/harbor-push.js', () => ({ harborPush }))
@@ -414,6 +415,27 @@ describe('stdout holds the report only', () => {
     // Once the command is done, the stream is the stream again.
     processStdout.write('after\n')
     expect(processStdout.written).toBe('after\n')
+  })
+
+  test('in GitHub Actions, outside text on stderr is fenced so the runner does not obey it', async () => {
+    const hostile = [
+      'error:  rejected',
+      '::error title=x::injected',
+      'a ##[set-output name=refs;]x'
+    ]
+    harborPush.mockImplementation((_settings: unknown, log: Log) => {
+      log.group('failed registry.example.com/p/app:v1', hostile)
+      log.info('::save-state name=privateDir::/')
+      return Promise.resolve(report())
+    })
+    const inActions = await cli(base, { env: { GITHUB_ACTIONS: 'true' } })
+    expect(inActions.code).toBe(EXIT.ok)
+    for (const line of hostile) expect(inActions.stderr).toContain(line)
+    expect(runnerCommands(inActions.stderr)).toEqual([])
+    // Outside GitHub Actions nobody reads commands: the text is printed as it is.
+    const outside = await cli(base)
+    expect(outside.stderr).not.toContain('::stop-commands::')
+    expect(outside.stderr).toContain('::save-state name=privateDir::/')
   })
 
   test('divertWrites calls a write callback and restores the write it replaced', () => {

@@ -5,7 +5,16 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  jest,
+  test
+} from '@jest/globals'
 import { InputError } from '../../src/errors.js'
 import type { Log } from '../../src/log.js'
 import { helmPlatform, locateHelm } from '../../src/tools/helm-install.js'
@@ -20,6 +29,7 @@ const log: Log = { info: () => undefined, warning: () => undefined, group: () =>
 /** What the loopback mirror serves, by path; and what it was asked for. */
 const served = new Map<string, Buffer>()
 const requests: string[] = []
+const authorizations: (string | undefined)[] = []
 let server: http.Server
 let mirror: string
 let workDir: string
@@ -47,6 +57,7 @@ function pathWithoutHelm(): string {
 beforeAll(async () => {
   server = http.createServer((request, response) => {
     requests.push(request.url ?? '')
+    authorizations.push(request.headers.authorization)
     const body = served.get(request.url ?? '')
     response.writeHead(body ? 200 : 404)
     response.end(body)
@@ -63,6 +74,7 @@ afterAll(async () => {
 beforeEach(() => {
   served.clear()
   requests.length = 0
+  authorizations.length = 0
   const job = fs.mkdtempSync(path.join(root, 'job-'))
   workDir = path.join(job, 'private', 'helm-install')
   process.env.RUNNER_TOOL_CACHE = path.join(job, 'tool-cache')
@@ -125,6 +137,37 @@ describe('locateHelm', () => {
     requests.length = 0
     expect(await locate()).toEqual({ binary: first.binary, from: 'tool cache' })
     expect(requests).toEqual([])
+  })
+
+  test('a login in helm-download-url goes in an Authorization header, and is printed nowhere', async () => {
+    const archive = makeArchive('#!/bin/sh\necho v3.17.3\n')
+    served.set(`/helm/${archiveName}`, archive)
+    served.set(
+      `/helm/${archiveName}.sha256sum`,
+      Buffer.from(`${sha256(archive)}  ${archiveName}\n`)
+    )
+    const printed: string[] = []
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(chunk => {
+      printed.push(String(chunk))
+      return true
+    })
+    try {
+      const withLogin = mirror.replace('://', '://mirror%2Buser:p%40ss-w0rd@')
+      const found = await locateHelm(
+        { helmVersion: VERSION, helmDownloadUrl: withLogin },
+        workDir,
+        { ...log, info: message => printed.push(message) }
+      )
+      expect(found.from).toBe('download')
+    } finally {
+      stdout.mockRestore()
+    }
+    const basic = `Basic ${Buffer.from('mirror+user:p@ss-w0rd').toString('base64')}`
+    expect(authorizations).toEqual([basic, basic])
+    expect(requests).toEqual([`/helm/${archiveName}.sha256sum`, `/helm/${archiveName}`])
+    // The toolkit's debug lines name the URL: without the login.
+    expect(printed.join('')).toContain(`Downloading ${mirror}/${archiveName}`)
+    expect(printed.join('')).not.toMatch(/p%40ss|p@ss|mirror%2Buser/)
   })
 
   test('an archive that does not match its sha256 is refused: not unpacked, cached or run', async () => {

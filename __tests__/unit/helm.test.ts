@@ -228,6 +228,17 @@ describe.each([
     ])
   })
 
+  test("reads a packaged chart with helm show chart, in the step's own helm homes", async () => {
+    const { helm, runner } = makeHelm(version, {}, call =>
+      call.args[0] === 'show' ? 'apiVersion: v2\nname: app\nversion: 1.0.0\n' : undefined
+    )
+    expect(await helm.showChart('/work/dist/app-1.0.0.tgz')).toBe(
+      'apiVersion: v2\nname: app\nversion: 1.0.0\n'
+    )
+    expect(runner.argv()).toEqual([[HELM, 'show', 'chart', '/work/dist/app-1.0.0.tgz']])
+    expect(runner.calls[0].options?.env?.HELM_CACHE_HOME).toBe(path.join(dir, 'helm', 'cache'))
+  })
+
   test('a push that prints no digest is a failure, not an empty digest', async () => {
     const { helm } = makeHelm(version, {}, call =>
       call.args[0] === 'push' ? { stdout: '', stderr: 'Pushed: somewhere\n' } : undefined

@@ -70,7 +70,7 @@ describe('getSettings', () => {
   const masks = (): string[] =>
     written
       .filter(line => line.startsWith('::add-mask::'))
-      .map(line => line.trimEnd().slice('::add-mask::'.length))
+      .map(line => line.replace(/\r?\n$/, '').slice('::add-mask::'.length))
 
   test('reads INPUT_<NAME> with hyphens kept', () => {
     setInputs({
@@ -106,11 +106,49 @@ describe('getSettings', () => {
       registry: 'registry-oci.example.com/proj',
       images: 'app:v1',
       username: USERNAME,
-      password: `  ${PASSWORD}\n`
+      password: `${PASSWORD}\n`
     })
     const settings = getSettings()
     expect(settings.credentials).toEqual({ username: USERNAME, password: PASSWORD })
     expect(masks()).toEqual([PASSWORD, Buffer.from(`${USERNAME}:${PASSWORD}`).toString('base64')])
+  })
+
+  test('spaces around the password belong to it; only a final newline goes', () => {
+    for (const [given, secret] of [
+      [`  ${PASSWORD} \n`, `  ${PASSWORD} `],
+      [`  ${PASSWORD}\r\n`, `  ${PASSWORD}`],
+      [`\t${PASSWORD}`, `\t${PASSWORD}`]
+    ]) {
+      written = []
+      setInputs({
+        registry: 'r.example.com',
+        images: 'app:v1',
+        username: USERNAME,
+        password: given
+      })
+      expect(getSettings().credentials).toEqual({ username: USERNAME, password: secret })
+      // The value as given and its trimmed form are both masked (the runner may show either).
+      expect(masks()).toEqual(
+        expect.arrayContaining([
+          secret,
+          PASSWORD,
+          Buffer.from(`${USERNAME}:${secret}`).toString('base64')
+        ])
+      )
+    }
+  })
+
+  test('a password with a line break inside: an input error that never prints it', () => {
+    setInputs({
+      registry: 'r.example.com',
+      images: 'app:v1',
+      username: USERNAME,
+      password: 'first-half\nsecond-half\n'
+    })
+    expect(() => getSettings()).toThrow(/"password" holds a line break/)
+    expect(() => getSettings()).toThrow(InputError)
+    // Each line is masked on its own, before the error.
+    expect(masks()).toEqual(expect.arrayContaining(['first-half', 'second-half']))
   })
 
   test('the password is masked before anything else is printed', () => {

@@ -96,6 +96,24 @@ describe('registry', () => {
   ])('"%s" is refused', (value, pattern) => {
     expect(() => parseRegistry(value, () => undefined)).toThrow(pattern)
   })
+
+  test.each([
+    ['https://ci:s3cr%40t-pw@harbor.example.com/proj/', 'https://***@harbor.example.com/proj/'],
+    ['ci:s3cr%40t-pw@harbor.example.com/proj', '***@harbor.example.com/proj'],
+    ['oci://robot$p+ci:s3cr%40t-pw@127.0.0.1:5000', 'oci://***@127.0.0.1:5000']
+  ])('%s: a login in the registry is refused, shown as %s, before any warning', (value, shown) => {
+    const warnings: string[] = []
+    let message = ''
+    try {
+      parseRegistry(value, warning => warnings.push(warning))
+    } catch (error) {
+      expect(error).toBeInstanceOf(InputError)
+      message = (error as Error).message
+    }
+    expect(message).toContain(`registry "${shown}" carries a user name and password`)
+    expect(message).not.toContain('s3cr')
+    expect(warnings).toEqual([])
+  })
 })
 
 describe('images and tags', () => {

@@ -118,7 +118,11 @@ describe('login', () => {
           '--password-stdin',
           HOST
         ],
-        options: { input: PASSWORD }
+        // A registries.conf of its own keeps the login off credential helpers.
+        options: {
+          input: PASSWORD,
+          env: { CONTAINERS_REGISTRIES_CONF: path.join(dir, 'podman-registries.conf') }
+        }
       }
     ])
   })
@@ -179,7 +183,7 @@ describe('push', () => {
           SOURCE,
           `docker://${DESTINATION}`
         ],
-        options: undefined
+        options: { env: { CONTAINERS_REGISTRIES_CONF: path.join(dir, 'podman-registries.conf') } }
       }
     ])
   })
@@ -304,4 +308,58 @@ test('login and push: the password only ever on stdin, never in args or env', as
   expect(runner.calls.map(call => call.options?.input)).toEqual([PASSWORD, undefined, undefined])
   expect(runner.leaking(PASSWORD)).toEqual([])
   expect(runner.leaking(BASE64)).toEqual([])
+})
+
+describe('manifest lists', () => {
+  const AMD = `sha256:${'a1'.repeat(32)}`
+  const ARM = `sha256:${'b2'.repeat(32)}`
+  const script = (call: Call): Reply => {
+    const args = call.args.join(' ')
+    if (args.startsWith('images --filter manifest=true')) return `${SOURCE}\n`
+    if (args.startsWith('manifest inspect')) {
+      return JSON.stringify({
+        manifests: [
+          { digest: DIGEST, platform: { os: 'linux', architecture: 'amd64' } },
+          {
+            digest: DIGEST.replace('ab12', 'cd34'),
+            platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }
+          }
+        ]
+      })
+    }
+    if (args.startsWith('image inspect --format {{.Id}}')) return `${AMD}\n${ARM.slice(7)}\n`
+    if (args.startsWith('image inspect')) return `${AMD} [sha256:${'0'.repeat(64)}]\n`
+    return ''
+  }
+
+  test('a list carries its platforms and their image IDs, read with one call each', async () => {
+    const { tool, runner } = podman(script)
+    const [image] = await tool.localImages([SOURCE])
+    expect(image?.platforms).toEqual([
+      { platform: 'linux/amd64', id: AMD },
+      { platform: 'linux/arm64/v8', id: ARM }
+    ])
+    expect(image?.layers).toEqual([])
+    expect(runner.argv()).toContainEqual([
+      'podman',
+      'image',
+      'inspect',
+      '--format',
+      '{{.Id}}',
+      `${SOURCE}@${DIGEST}`,
+      `${SOURCE}@${DIGEST.replace('ab12', 'cd34')}`
+    ])
+  })
+
+  test('a list is pushed with manifest push --all; a plain image with push', async () => {
+    const { tool, runner } = podman(script)
+    const [image] = await tool.localImages([SOURCE])
+    await tool.push(SOURCE, DESTINATION, image).catch(() => undefined)
+    await tool.push(SOURCE, DESTINATION).catch(() => undefined)
+    const pushes = runner.argv().filter(argv => argv.includes(`docker://${DESTINATION}`))
+    expect(pushes.map(argv => argv.slice(1, 4).join(' '))).toEqual([
+      'manifest push --all',
+      expect.stringMatching(/^push /)
+    ])
+  })
 })

@@ -215,26 +215,6 @@ describe('pushCharts', () => {
     expect(helm.calls).toHaveLength(2)
   })
 
-  test('without a project path, a missing project is the chart name, as Harbor sees it', async () => {
-    const helm = fakeHelm(() =>
-      toolError(
-        'helm',
-        ['push'],
-        'Error: unexpected status: 404 Not Found: {"errors":[{"code":"NOT_FOUND","message":"project app not found"}]}\n',
-        1
-      )
-    )
-    const [result] = await pushCharts(
-      settings({ registry: { host: HOST, path: '', prefix: HOST } }),
-      helm,
-      [chart('app', '1.0.0')],
-      collectingLog()
-    )
-    expect(result.error).toMatch(
-      /^project "app" not found or not visible to this account: Harbor does not create projects on push/
-    )
-  })
-
   test('the reference helm reports is the one in the result', async () => {
     const helm = fakeHelm(() => ({ pushed: `${PREFIX}/other:1.0.0`, digest: digest(4) }))
     const log = collectingLog()

@@ -66,7 +66,7 @@ describe('registry error bodies, recorded from Harbor and the distribution regis
       'missing project',
       404,
       '{"errors":[{"code":"NOT_FOUND","message":"project proj not found"}]}',
-      /^project "proj" not found or not visible/,
+      /^project "proj" not found: Harbor does not create projects on push/,
       false
     ],
     [

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import { PushError } from '../../src/errors.js'
+import { RegistryError, errorDetail } from '../../src/registry/errors.js'
 import { type FailureContext, translateFailure } from '../../src/push/translate.js'
 import { toolError } from './fake-runner.js'
 
@@ -24,9 +25,8 @@ function translate(stderr: string, context: FailureContext): PushError {
 const REJECTED =
   /^login to "registry-oci\.example\.com" rejected for user "robot\$proj\+ci": use the CLI secret from the Harbor user profile \(not the SSO password\); robot account names start with robot\$/
 const READ_ONLY =
-  /^user "robot\$proj\+ci" may pull but not push to project "proj": it needs a read-write role \(e\.g\. the project's Edge-Manager group\)/
-const NO_PROJECT =
-  /^project "proj" not found or not visible to this account: Harbor does not create projects on push/
+  /^user "robot\$proj\+ci" may pull but not push to project "proj": it needs a role that may push \(Developer, Maintainer or Project Admin; e\.g\. the project's Edge-Manager group\)/
+const NO_PROJECT = /^project "proj" not found: Harbor does not create projects on push/
 const UNTRUSTED =
   /^the TLS certificate of "registry-oci\.example\.com" is not trusted: set ca-file to the registry's CA bundle \(PEM\), or tls-verify: false/
 const PLAIN_HTTP_PODMAN =
@@ -395,5 +395,89 @@ describe('helm', () => {
     expect(translate('Error: unknown flag: --plain-http', helmLogin).message).toBe(
       'this helm is too old for a flag the registry settings need: put a newer helm on PATH, or take it off PATH so that helm-version is installed (unknown flag: --plain-http)'
     )
+  })
+})
+
+/**
+ * Harbor's own answers, byte for byte as its source builds them
+ * (lib/http/error.go SendError: `{"errors":[{code, message}]}`, message and
+ * cause joined by lib/errors), as the registry client reports them.
+ */
+describe("Harbor's error bodies", () => {
+  const answer = (status: number, code: string, message: string): RegistryError =>
+    new RegistryError(
+      status,
+      errorDetail(`${JSON.stringify({ errors: [{ code, message }] })}\n`),
+      `https://${HOST}/v2/proj/app/manifests/v1`
+    )
+  const POLICY =
+    /^a pull policy of project "proj" \(content trust or vulnerability prevention\) refuses to read "registry-oci\.example\.com\/proj\/app:v1"/
+
+  test.each<[string, RegistryError, RegExp]>([
+    [
+      'content trust, cosign (contenttrust/contentrust.go)',
+      answer(412, 'PROJECTPOLICYVIOLATION', 'The image is not signed by cosign.'),
+      POLICY
+    ],
+    [
+      'content trust, notation',
+      answer(412, 'PROJECTPOLICYVIOLATION', 'The image is not signed by notation.'),
+      POLICY
+    ],
+    [
+      'vulnerability prevention (vulnerable/vulnerable.go)',
+      answer(
+        412,
+        'PROJECTPOLICYVIOLATION',
+        `current image with 2 vulnerabilities cannot be pulled due to configured policy in 'Prevent images with vulnerability severity of "High" or higher from running.' To continue with pull, please contact your project administrator to exempt matched vulnerabilities through configuring the CVE allowlist.`
+      ),
+      POLICY
+    ],
+    [
+      'an immutable tag (immutable/error.go)',
+      answer(
+        412,
+        'PRECONDITION',
+        "Failed to process request due to 'app:v1' configured as immutable."
+      ),
+      IMMUTABLE
+    ],
+    [
+      'quota (controller/quota, pkg/quota/errors.go)',
+      answer(
+        403,
+        'DENIED',
+        'Quota exceeded when processing the request of adding 1.5 MiB of storage resource, which when updated to current usage of 10 MiB will exceed the configured upper limit of 10 MiB.: adding 1.5 MiB of storage resource, which when updated to current usage of 10 MiB will exceed the configured upper limit of 10 MiB.'
+      ),
+      QUOTA
+    ],
+    [
+      'read-only mode (readonly/readonly.go)',
+      answer(403, 'DENIED', 'The system is in read only mode. Any modification is prohibited.'),
+      MAINTENANCE
+    ],
+    [
+      'a proxy-cache project (repoproxy/proxy.go)',
+      answer(403, 'DENIED', 'denied: can not push artifact to a proxy project: proj'),
+      PROXY_CACHE
+    ],
+    [
+      'a one-segment repository (artifactinfo/artifact_info.go)',
+      answer(400, 'BAD_REQUEST', 'bad request: invalid repository name: app'),
+      /^Harbor keeps every repository in a project/
+    ],
+    [
+      'no push right (v2auth/auth.go)',
+      answer(
+        401,
+        'UNAUTHORIZED',
+        'unauthorized to access repository: proj/app, action: push: unauthorized to access repository: proj/app, action: push'
+      ),
+      READ_ONLY
+    ]
+  ])('%s', (_label, error, advice) => {
+    const failure = translateFailure(error, push)
+    expect(failure.message).toMatch(advice)
+    expect(failure.message).not.toMatch(advice === IMMUTABLE ? /^$/ : /immutable/)
   })
 })

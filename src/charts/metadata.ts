@@ -4,11 +4,34 @@ import path from 'node:path'
 import { InputError } from '../errors.js'
 import { type ChartMetadata, parseChartYaml, parseRequirementsYaml } from './chart-yaml.js'
 import type { ChartSource } from './resolve.js'
-import { readFromTgz } from './tar.js'
+import { readChartArchive } from './archive.js'
 
-/** The top-level Chart.yaml of a packaged chart (`<name>/Chart.yaml`), or undefined. */
+/**
+ * Real Chart.yaml files are a few KB; parsing a huge one takes seconds and
+ * hundreds of MB (a 200 MB description ran Node out of memory).
+ */
+export const MAX_CHART_YAML_BYTES = 1024 * 1024
+
+/**
+ * The Chart.yaml of a packaged chart (`<folder>/Chart.yaml`, as helm reads
+ * it), or undefined when it has none. Throws when helm would read the archive
+ * differently, or when Chart.yaml is too large to read.
+ */
 export function readChartYamlOfTgz(file: string): string | undefined {
-  return readFromTgz(file, entry => /^[^/]+\/Chart\.yaml$/.test(entry))?.toString('utf8')
+  const archive = readChartArchive(file)
+  const chartYaml = archive.files.get('Chart.yaml')
+  if (chartYaml === undefined) return undefined
+  checkChartYamlSize(chartYaml.length, `"${archive.folder}/Chart.yaml"`)
+  // helm drops a UTF-8 byte order mark.
+  return chartYaml.toString('utf8').replace(/^\uFEFF/, '')
+}
+
+function checkChartYamlSize(bytes: number, where: string): void {
+  if (bytes > MAX_CHART_YAML_BYTES) {
+    throw new InputError(
+      `${where} is ${bytes} bytes: a Chart.yaml of more than 1 MiB is not read; keep it to a few KB, long text belongs in README.md`
+    )
+  }
 }
 
 /** The metadata of `source`; an InputError names the chart when it cannot be read. */
@@ -31,6 +54,7 @@ export function readMetadata(source: ChartSource): ChartMetadata {
     return parseChartYaml(text, `Chart.yaml in ${where}`)
   }
   const chartYaml = path.join(source.path, 'Chart.yaml')
+  checkChartYamlSize(fs.statSync(chartYaml).size, `"${shown(chartYaml)}"`)
   const metadata = parseChartYaml(fs.readFileSync(chartYaml, 'utf8'), `"${shown(chartYaml)}"`)
   const requirements = path.join(source.path, 'requirements.yaml')
   // apiVersion v1 charts declare their dependencies in requirements.yaml.

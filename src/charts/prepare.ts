@@ -11,6 +11,7 @@ import type { Log } from '../log.js'
 import { chartVersionProblem } from '../settings/chart-inputs.js'
 import type { Settings } from '../settings/settings.js'
 import type { Helm } from '../tools/helm.js'
+import { parseChartYaml } from './chart-yaml.js'
 import { type DependencySteps, dependencySteps, preserveDependencyFiles } from './dependencies.js'
 import { describe, readMetadata } from './metadata.js'
 import { type ChartSource, resolveCharts } from './resolve.js'
@@ -110,12 +111,12 @@ function inspect(source: ChartSource, settings: ChartSettings): InspectedChart {
 /**
  * Packages the chart folders into `workDir` (inside the private directory),
  * building file:// dependencies first and leaving each folder as it was
- * found. Packaged charts pass through. A chart helm cannot package is an
- * InputError: nothing has been pushed yet.
+ * found. Packaged charts pass through once helm has read them. A chart helm
+ * cannot package or read is an InputError: nothing has been pushed yet.
  */
 export async function packageCharts(
   charts: readonly InspectedChart[],
-  helm: Pick<Helm, 'dependencyBuild' | 'package'>,
+  helm: Pick<Helm, 'dependencyBuild' | 'package' | 'showChart'>,
   workDir: string,
   settings: Pick<Settings, 'chartVersion' | 'chartAppVersion'>,
   log: Log
@@ -123,6 +124,7 @@ export async function packageCharts(
   const prepared: PreparedChart[] = []
   for (const chart of charts) {
     if (chart.source.kind === 'tgz') {
+      await checkWithHelm(chart, helm)
       prepared.push({ ...chart, file: chart.source.path })
       continue
     }
@@ -152,6 +154,29 @@ export async function packageCharts(
     }
   }
   return prepared
+}
+
+/**
+ * Reads a packaged chart with helm's own loader (the one `helm push` runs),
+ * which is stricter than the checks above (values.yaml, templates,
+ * subcharts): a chart helm refuses, or reads as another name or version,
+ * fails here rather than at its push, after the images were pushed.
+ */
+async function checkWithHelm(chart: InspectedChart, helm: Pick<Helm, 'showChart'>): Promise<void> {
+  const where = describe(chart.source)
+  let shown: string
+  try {
+    shown = await helm.showChart(chart.source.path)
+  } catch (error) {
+    const detail = error instanceof ToolError ? lastLines(error.stderr) : messageOf(error)
+    throw new InputError(`helm cannot read ${where}: ${detail}; give a .tgz made by helm package`)
+  }
+  const read = parseChartYaml(shown, `Chart.yaml of ${where} as helm reads it`)
+  if (read.name !== chart.name || read.version !== chart.version) {
+    throw new InputError(
+      `helm reads ${where} as chart "${read.name}" version "${read.version}", not "${chart.name}" version "${chart.version}" as its Chart.yaml says; give a .tgz made by helm package`
+    )
+  }
 }
 
 function lastLines(text: string): string {

@@ -1,51 +1,112 @@
 /**
- * Just enough of tar to read one file out of a packaged chart (`.tgz`):
- * ustar names with their prefix, GNU long names and pax `path` records, which
- * is what `helm package` and common tar tools write. No tool is run, so a
- * chart archive can be checked before helm is even installed.
+ * Reads a tar archive the way Go's archive/tar does, since that is the reader
+ * helm uses: ustar names with their prefix, GNU long names, pax `path` and
+ * `size` records, the end-of-archive marker. Whatever Go could read
+ * differently (ambiguous extension headers, sparse files, unknown entry
+ * types, data after the end) is an error or an entry of kind `other`, never
+ * a guess. No tool is run, so a chart archive can be checked before helm is
+ * even installed.
  */
-import fs from 'node:fs'
-import zlib from 'node:zlib'
 
 const BLOCK = 512
-/** A chart archive larger than this unpacked is refused rather than read into memory. */
-const MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 
-/**
- * The content of the first regular file in the gzip'd tar `file` whose path
- * satisfies `wanted`, or undefined when there is none. Throws when the file
- * is not a gzip'd tar.
- */
-export function readFromTgz(file: string, wanted: (path: string) => boolean): Buffer | undefined {
-  const tar = zlib.gunzipSync(fs.readFileSync(file), { maxOutputLength: MAX_UNPACKED_BYTES })
+/** What an entry is; links and devices carry no content of their own. */
+export type EntryKind = 'file' | 'folder' | 'symbolic link' | 'hard link' | 'other'
+
+export interface TarEntry {
+  /** The path as stored, after the extension headers. */
+  name: string
+  kind: EntryKind
+  /** The content; empty for everything but files. */
+  body: Buffer
+}
+
+const KINDS: Record<string, EntryKind> = {
+  '\0': 'file',
+  '0': 'file',
+  '7': 'file',
+  '1': 'hard link',
+  '2': 'symbolic link',
+  '5': 'folder'
+}
+/** Entry types whose size field Go ignores: no content follows their header. */
+const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6'])
+/** The file-type bits of the mode field, which Go also reads the kind from. */
+const MODE_TYPE = 0o170000
+const MODE_TYPES: Partial<Record<EntryKind, number>> = { file: 0o100000, folder: 0o040000 }
+
+/** Every entry of the uncompressed tar `tar`; throws when it is not a tar archive or is ambiguous. */
+export function readTar(tar: Buffer): TarEntry[] {
+  const entries: TarEntry[] = []
   let longName: string | undefined
+  let pax: Map<string, string> | undefined
   for (let offset = 0; offset < tar.length;) {
     const header = tar.subarray(offset, offset + BLOCK)
-    if (header.every(byte => byte === 0)) break
+    if (header.every(byte => byte === 0)) {
+      // Go stops at two zero blocks and refuses a zero block followed by anything else.
+      if (!tar.subarray(offset + BLOCK, offset + 2 * BLOCK).every(byte => byte === 0)) {
+        throw new Error(`the tar archive goes on after its end marker (byte ${offset})`)
+      }
+      break
+    }
     if (header.length < BLOCK) throw new Error('the tar archive ends in the middle of a header')
     checkChecksum(header, offset)
-    const size = readSize(header.subarray(124, 136))
-    const type = String.fromCharCode(header[156] || 0x30)
+    const type = String.fromCharCode(header[156])
+    const paxSize = pax?.get('size')
+    const size = HEADER_ONLY.has(type)
+      ? 0
+      : paxSize !== undefined
+        ? readPaxSize(paxSize)
+        : readSize(header.subarray(124, 136))
     const body = tar.subarray(offset + BLOCK, offset + BLOCK + size)
     if (body.length < size) throw new Error('the tar archive ends in the middle of a file')
     offset += BLOCK + Math.ceil(size / BLOCK) * BLOCK
 
-    if (type === 'L') {
-      longName = cString(body)
+    if (type === 'L' || type === 'x') {
+      // Go keeps only the last of several, and gives a GNU long name and a pax path each
+      // their own precedence: an archive that has both kinds, or two of one, is ambiguous.
+      if (longName !== undefined || pax !== undefined) {
+        throw new Error('the tar archive has two extended headers for one entry')
+      }
+      if (type === 'L') longName = cString(body)
+      else pax = paxRecords(body)
       continue
     }
-    if (type === 'x') {
-      longName = paxPath(body) ?? longName
+    if (type === 'g') {
+      // Go returns a global header as an entry of its own, dropping what came before it.
+      if (longName !== undefined || pax !== undefined) {
+        throw new Error('the tar archive has an extended header before a global one')
+      }
       continue
     }
-    const prefix = cString(header.subarray(345, 500))
-    const name = longName ?? (prefix ? `${prefix}/` : '') + cString(header.subarray(0, 100))
+    if (type === 'K') continue // a link's long target: links are refused by kind anyway
+
+    const name = pax?.get('path') ?? longName ?? headerName(header)
+    const sparse = [...(pax?.keys() ?? [])].some(key => key.startsWith('GNU.sparse.'))
     longName = undefined
-    if ((type === '0' || type === '\0' || type === '7') && wanted(name.replace(/^\.\//, ''))) {
-      return Buffer.from(body)
-    }
+    pax = undefined
+    const kind = sparse ? 'other' : kindOf(type, name, readOctal(header.subarray(100, 108)))
+    entries.push({ name, kind, body: kind === 'file' ? body : Buffer.alloc(0) })
   }
-  return undefined
+  return entries
+}
+
+function kindOf(type: string, name: string, mode: number): EntryKind {
+  // Go reads an old-style entry (type NUL) whose name ends in "/" as a folder.
+  const kind = type === '\0' && name.endsWith('/') ? 'folder' : (KINDS[type] ?? 'other')
+  const modeType = mode & MODE_TYPE
+  return modeType === 0 || modeType === MODE_TYPES[kind] ? kind : 'other'
+}
+
+/** ustar splits long paths into prefix and name; GNU and old (v7) headers have no prefix. */
+function headerName(header: Buffer): string {
+  const name = cString(header.subarray(0, 100))
+  const ustar = header.subarray(257, 265).toString('latin1') === 'ustar\u000000'
+  if (!ustar) return name
+  // star archives end the header with "tar\0" and keep a shorter prefix.
+  const star = header.subarray(508, 512).toString('latin1') === 'tar\u0000'
+  const prefix = cString(header.subarray(345, star ? 476 : 500))
+  return prefix ? `${prefix}/${name}` : name
 }
 
 function cString(bytes: Buffer): string {
@@ -58,11 +119,23 @@ function readSize(field: Buffer): number {
   if (field[0] & 0x80) {
     let size = field[0] & 0x7f
     for (const byte of field.subarray(1)) size = size * 256 + byte
+    if (!Number.isSafeInteger(size)) throw new Error('a tar header has an invalid size')
     return size
   }
+  return readOctal(field)
+}
+
+function readOctal(field: Buffer): number {
   const text = cString(field).trim()
-  const size = text === '' ? 0 : parseInt(text, 8)
-  if (!Number.isSafeInteger(size) || size < 0) throw new Error('a tar header has an invalid size')
+  if (!/^[0-7]*$/.test(text)) throw new Error('a tar header has an invalid number')
+  const value = text === '' ? 0 : parseInt(text, 8)
+  if (!Number.isSafeInteger(value)) throw new Error('a tar header has an invalid number')
+  return value
+}
+
+function readPaxSize(text: string): number {
+  const size = /^\d+$/.test(text) ? Number(text) : NaN
+  if (!Number.isSafeInteger(size)) throw new Error(`a pax header has an invalid size "${text}"`)
   return size
 }
 
@@ -75,18 +148,22 @@ function checkChecksum(header: Buffer, offset: number): void {
   if (stored !== sum) throw new Error(`not a tar archive (bad header checksum at byte ${offset})`)
 }
 
-/** The `path` of a pax extended header: records `<length> <key>=<value>\n`. */
-function paxPath(body: Buffer): string | undefined {
-  let found: string | undefined
-  for (let offset = 0; offset < body.length;) {
+/** The records of a pax extended header: `<length> <key>=<value>\n` each. */
+function paxRecords(body: Buffer): Map<string, string> {
+  const records = new Map<string, string>()
+  for (let offset = 0; offset < body.length && body[offset] !== 0;) {
     const space = body.indexOf(0x20, offset)
-    if (space === -1) break
-    const length = parseInt(body.subarray(offset, space).toString('utf8'), 10)
-    if (!Number.isInteger(length) || length <= 0) break
-    const record = body.subarray(space + 1, offset + length - 1).toString('utf8')
+    const length = space === -1 ? NaN : Number(body.subarray(offset, space).toString('latin1'))
+    const record = body.subarray(space + 1, offset + length)
     const equals = record.indexOf('=')
-    if (record.slice(0, equals) === 'path') found = record.slice(equals + 1)
+    if (!Number.isSafeInteger(length) || length <= 0 || record.at(-1) !== 0x0a || equals < 1) {
+      throw new Error('a pax extended header is malformed')
+    }
+    const key = record.subarray(0, equals).toString('utf8')
+    const value = record.subarray(equals + 1, -1).toString('utf8')
+    if (key === 'path' && value.includes('\0')) throw new Error('a pax path holds a NUL byte')
+    records.set(key, value)
     offset += length
   }
-  return found
+  return records
 }

@@ -4,7 +4,7 @@ import { type RunHooks, harborPush } from '../push/harbor-push.js'
 import { beingStopped, cleanUpOnSignals, trackLeftovers } from '../push/leftovers.js'
 import { countLine, failureList } from '../push/results.js'
 import { loadSettings } from '../settings/load.js'
-import type { RawInputs } from '../settings/parse.js'
+import { type RawInputs, withoutFinalNewline } from '../settings/parse.js'
 import { type CliArgs, parseCommandLine, usage } from './args.js'
 import { reportJson, reportTable } from './report.js'
 import { type OutStream, Terminal } from './terminal.js'
@@ -103,11 +103,11 @@ async function readSecret(args: CliArgs, io: CliIo, terminal: Terminal): Promise
   let text = ''
   for await (const chunk of io.stdin) text += typeof chunk === 'string' ? chunk : chunk.toString()
   terminal.addSecret(text)
-  // As `docker login --password-stdin` does: one trailing newline is not part of the secret.
-  const secret = text.replace(/\n$/, '').replace(/\r$/, '')
+  // One final newline is not part of the secret; spaces are (settings check the rest).
+  const secret = withoutFinalNewline(text)
   terminal.addSecret(secret)
   terminal.addSecret(secret.trim())
-  if (!secret) {
+  if (!secret.trim()) {
     throw new InputError(
       '--password-stdin: standard input was empty; pipe the CLI secret, e.g. printf %s "$HARBOR_CLI_SECRET" | harbor-push --password-stdin ...'
     )

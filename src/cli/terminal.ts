@@ -1,5 +1,6 @@
-import type { Log } from '../log.js'
+import { type Log, inertForRunner } from '../log.js'
 import type { Status } from '../push/results.js'
+import { redactUserinfo } from '../redact.js'
 
 /** The part of a stream the command writes to (process.stdout, or a test's collector). */
 export interface OutStream {
@@ -59,9 +60,14 @@ export class Terminal {
     this.stdout.write(`${this.redact(text)}\n`)
   }
 
-  /** Progress and messages: stderr. */
+  /**
+   * Progress and messages: stderr. Inside GitHub Actions the runner reads
+   * stderr for workflow commands too: text from outside is kept inert.
+   */
   note(text: string): void {
-    this.stderr.write(`${this.redact(text)}\n`)
+    const shown = redactUserinfo(this.redact(text))
+    const lines = this.env.GITHUB_ACTIONS === 'true' ? inertForRunner([shown]) : [shown]
+    this.stderr.write(`${lines.join('\n')}\n`)
   }
 
   /** Colours on a terminal, unless NO_COLOR or TERM=dumb says otherwise; FORCE_COLOR forces them. */
@@ -113,8 +119,13 @@ export class Terminal {
     for (const line of text.split(/\r?\n/)) {
       if (line === '') continue
       const command = /^::([A-Za-z-]+)(?: [^:]*)?::(.*)$/.exec(line)
-      if (!command || this.env.GITHUB_ACTIONS === 'true') {
+      if (!command) {
         this.note(line)
+        continue
+      }
+      if (this.env.GITHUB_ACTIONS === 'true') {
+        // The toolkit's own commands (it escapes their data), for the runner to obey.
+        this.stderr.write(`${redactUserinfo(this.redact(line))}\n`)
         continue
       }
       const [, name, message] = command

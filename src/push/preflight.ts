@@ -1,6 +1,6 @@
-import { PushError } from '../errors.js'
+import { InputError, PushError } from '../errors.js'
 import type { Log } from '../log.js'
-import { type ManifestInfo, RegistryClient } from '../registry/client.js'
+import { RegistryClient } from '../registry/client.js'
 import { RegistryError } from '../registry/errors.js'
 import type { RetryPolicy } from '../registry/http.js'
 import { detectScheme } from '../registry/probe.js'
@@ -8,32 +8,18 @@ import type { Settings } from '../settings/settings.js'
 import type { TlsOptions } from '../tools/container-tool.js'
 import { mapWithLimit } from '../pool.js'
 import { decide } from './decide.js'
+import {
+  type Expected,
+  type HeldTag,
+  type TagState,
+  type TagTarget,
+  readTag,
+  tagState
+} from './tag-state.js'
 import { ADVICE, type FailureContext, translateFailure } from './translate.js'
 
-/** What a destination tag holds now, compared with what would be pushed. */
-export type TagState =
-  | { kind: 'absent' }
-  | { kind: 'same'; digest: string }
-  | { kind: 'different'; digest: string }
-  /** The registry could not be asked (no credentials for an auth-only registry). */
-  | { kind: 'unknown' }
-
-/** A destination tag, split the way the registry API addresses it. */
-export interface TagTarget {
-  repository: string
-  tag: string
-}
-
-/** What should be in a tag for it to count as "the same" as what would be pushed. */
-export interface Expected {
-  /** An image's local ID (its config digest)... */
-  configDigest?: string
-  /** ...or a chart's `.tgz` digest (its one layer). */
-  layerDigest?: string
-}
-
-/** A tag's manifest now; undefined when absent, 'unknown' when the registry cannot be asked. */
-export type HeldTag = ManifestInfo | undefined | 'unknown'
+/** The `service` of Harbor's token realm: how a Harbor is told from other registries. */
+const HARBOR_SERVICE = 'harbor-registry'
 
 /** What the registry said before any push. */
 export interface RegistryCheck {
@@ -96,6 +82,12 @@ export async function preflight(
   const baseUrl = `${probe.scheme}://${host}`
   const client = new RegistryClient(baseUrl, tls, credentials, retry, probe.challenge)
   const challenge = await client.ping().catch(fail)
+  // Harbor keeps every repository in a project (its artifactinfo middleware
+  // answers 400 to a one-segment name): bad input, said before any login.
+  const bare = targets.filter(target => !target.repository.includes('/'))
+  if (challenge.service === HARBOR_SERVICE && bare.length > 0) {
+    throw new InputError(ADVICE.noProject({ ...context, reference: bare[0].repository }))
+  }
 
   if (!credentials) {
     if (challenge.scheme !== 'none') {
@@ -128,16 +120,22 @@ export async function preflight(
   ]
   const granted = await client.grantedActions(toPush).catch(fail)
   const denied = toPush.filter(repository => !granted.get(repository)?.has('push'))
-  const problems: string[] = []
-  for (const project of new Set(denied.map(repository => repository.split('/')[0]))) {
-    const projectContext = { ...context, action: 'push' as const, project }
-    const visibility = await client.harborProject(project).catch(() => 'unknown' as const)
-    problems.push(
-      visibility === 'missing' || visibility === 'hidden'
-        ? ADVICE.missingProject(projectContext)
-        : ADVICE.pushDenied(projectContext)
-    )
-  }
+  const problems = await Promise.all(
+    [...new Set(denied.map(repository => repository.split('/')[0]))].map(async project => {
+      const projectContext = { ...context, action: 'push' as const, project }
+      const mayPull = denied.some(
+        repository => repository.split('/')[0] === project && granted.get(repository)?.has('pull')
+      )
+      // Harbor grants pull to a read-only role (and on a public project) and
+      // nothing where the project is missing or the account has no role in
+      // it; only the existence check tells those two apart.
+      if (mayPull) return ADVICE.pushDenied(projectContext)
+      const exists = await client.harborProjectExists(project).catch(() => 'unknown' as const)
+      if (exists === 'missing') return ADVICE.missingProject(projectContext)
+      if (exists === 'exists') return ADVICE.noRole(projectContext)
+      return ADVICE.missingOrHidden(projectContext)
+    })
+  )
   if (problems.length > 0) throw new PushError(`${problems.join('; ')}. Nothing was pushed.`)
   log.info(
     `Registry ${baseUrl}: login accepted, ${toPush.length > 0 ? `push allowed to ${toPush.length} repositories` : 'nothing to push'}`
@@ -145,27 +143,7 @@ export async function preflight(
   return { client, states }
 }
 
-/**
- * What each target tag holds now, read from the registry. A tag the account
- * may not read is 'unknown': the push rights check then says why.
- */
+/** What each target tag holds now, read from the registry; the push rights check says why where 'unknown'. */
 function readTags(client: RegistryClient, targets: TagTarget[]): Promise<HeldTag[]> {
-  return mapWithLimit(targets, 8, target =>
-    client.manifest(target.repository, target.tag).catch((error: unknown) => {
-      if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
-        return 'unknown' as const
-      }
-      throw error
-    })
-  )
-}
-
-/** A tag compared with what would be pushed. */
-function tagState(held: HeldTag, expected: Expected): TagState {
-  if (held === 'unknown') return { kind: 'unknown' }
-  if (!held) return { kind: 'absent' }
-  const same =
-    (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
-    (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest))
-  return { kind: same ? 'same' : 'different', digest: held.digest }
+  return mapWithLimit(targets, 8, target => readTag(client, target))
 }

@@ -8,7 +8,7 @@ import {
   ociTag,
   packageCharts
 } from '../charts/prepare.js'
-import { PushError, messageOf } from '../errors.js'
+import { messageOf } from '../errors.js'
 import type { Log } from '../log.js'
 import type { Settings } from '../settings/settings.js'
 import type { PrivatePaths } from '../tools/container-tool.js'
@@ -16,12 +16,14 @@ import type { Runner } from '../tools/exec.js'
 import { Helm } from '../tools/helm.js'
 import { type HelmLocation, locateHelm } from '../tools/helm-install.js'
 import type { RegistryClient } from '../registry/client.js'
-import { decide, planLine, refuseConflicts, stateDigest } from './decide.js'
+import { decide, heldBy, planLine, refuseConflicts, stateDigest } from './decide.js'
+import { landedAnyway, readBack } from './read-back.js'
 import { mapWithLimit } from '../pool.js'
-import { type TagState, preflight } from './preflight.js'
+import { preflight } from './preflight.js'
+import type { Expected, TagState, TagTarget } from './tag-state.js'
 import type { ChartResult } from './results.js'
 import { withRetries } from './retry.js'
-import { type FailureContext, translateFailure } from './translate.js'
+import { type FailureContext, lastLine, translateFailure } from './translate.js'
 
 /** Charts checked and packaged, helm ready: what is left is to push them. */
 export interface ChartPush {
@@ -72,7 +74,7 @@ export async function prepareChartPush(
       state: states[index]
     }))
   )
-  const plan = { states, client: check.client, repositories: targets.map(t => t.repository) }
+  const plan = { states, client: check.client, targets }
   return {
     charts,
     push: async options => {
@@ -127,7 +129,8 @@ export interface ChartPushOptions {
   /** What the registry said before the push (per chart, in order); without it every chart is pushed. */
   plan?: {
     states: TagState[]
-    repositories: string[]
+    /** Where each chart goes, and its `.tgz` digest (what the tag holds once it is there). */
+    targets: (TagTarget & Expected)[]
     /** For reading each digest back after its push. */
     client?: RegistryClient
   }
@@ -191,7 +194,7 @@ export async function pushCharts(
       log.info(
         decision === 'unchanged'
           ? `Unchanged: ${reference} already holds ${chart.name} ${chart.version} (${stateDigest(state)})`
-          : `Skipped: ${reference} holds another chart (${stateDigest(state)}); if-exists: skip`
+          : `Skipped: ${reference} ${heldBy(state)}; if-exists: skip`
       )
       const status = decision === 'unchanged' ? 'unchanged' : 'skipped'
       return {
@@ -203,10 +206,8 @@ export async function pushCharts(
         seconds: 0
       }
     }
-    if (state.kind === 'different') {
-      log.warning(
-        `Overwriting ${reference}: it holds another chart (${state.digest}); if-exists: overwrite`
-      )
+    if (state.kind === 'different' || state.kind === 'unreadable') {
+      log.warning(`Overwriting ${reference}: it ${heldBy(state)}; if-exists: overwrite`)
     }
     log.info(`Pushing chart ${chart.name} ${chart.version} -> ${reference}`)
     const started = Date.now()
@@ -214,8 +215,7 @@ export async function pushCharts(
     const pushContext: FailureContext = {
       ...context,
       action: 'push',
-      // Without a path, Harbor takes the chart name for the project.
-      project: context.project || chart.name,
+      project: context.project,
       reference
     }
     let result: ChartResult
@@ -233,37 +233,34 @@ export async function pushCharts(
         notes.push(`helm reported ${pushed.pushed}, not ${reference.slice('oci://'.length)}`)
       }
       const client = options.plan?.client
-      if (client) {
-        const repository = options.plan?.repositories[index] ?? ''
-        const held = await client
-          .manifest(repository, ociTag(chart.version))
-          .catch((error: unknown) => {
-            throw translateFailure(error, pushContext)
-          })
-        if (held?.digest !== pushed.digest) {
-          throw new PushError(
-            `helm pushed ${reference} as ${pushed.digest}, but the registry holds ${held?.digest ?? 'nothing'} for that tag: another push may have raced this one; check the tag`
-          )
-        }
-      }
+      const target = options.plan?.targets[index]
+      const note = client && target && (await readBack(client, target, pushed.digest, pushContext))
+      if (note) notes.push(note)
       result = {
         chart: chart.name,
         version: chart.version,
         reference: `oci://${pushed.pushed}`,
         digest: pushed.digest,
         status: 'pushed',
+        ...(note ? { note } : {}),
         seconds: since(started)
       }
     } catch (error) {
+      // helm may fail after the registry took the push: say what the registry holds.
+      const client = options.plan?.client
+      const target = options.plan?.targets[index]
+      const landed = client && target && (await landedAnyway(client, target, target))
+      const note = `helm reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this chart`
       result = {
         chart: chart.name,
         version: chart.version,
         reference,
-        digest: '',
-        status: 'failed',
-        error: messageOf(error),
+        ...(landed
+          ? { digest: landed, status: 'pushed', note }
+          : { digest: '', status: 'failed', error: messageOf(error) }),
         seconds: since(started)
       }
+      if (landed) notes.push(note)
     }
     progress.done++
     log.group(

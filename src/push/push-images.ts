@@ -1,15 +1,17 @@
-import { InputError, PushError, messageOf } from '../errors.js'
+import { InputError, messageOf } from '../errors.js'
 import type { Log } from '../log.js'
 import type { RegistryClient } from '../registry/client.js'
 import type { Settings } from '../settings/settings.js'
 import type { ContainerTool, LocalImage } from '../tools/container-tool.js'
 import { planImages, projectOf, repositoryAndTag } from './plan.js'
 import { mapAfter } from '../pool.js'
-import { decide, planLine, refuseConflicts, stateDigest } from './decide.js'
-import { type TagState, preflight } from './preflight.js'
+import { decide, heldBy, planLine, refuseConflicts, stateDigest } from './decide.js'
+import { landedAnyway, readBack } from './read-back.js'
+import { preflight } from './preflight.js'
+import type { Expected, TagState } from './tag-state.js'
 import type { ImageResult } from './results.js'
 import { withRetries } from './retry.js'
-import { type FailureContext, translateFailure } from './translate.js'
+import { type FailureContext, lastLine, translateFailure } from './translate.js'
 
 /** How often a long push says it is still going. */
 const HEARTBEAT_MS = 20_000
@@ -61,7 +63,7 @@ export async function prepareImagePush(
     tool
   )
   const expected = local.then(images =>
-    destinations.map(target => ({ configDigest: images[target.image].id }))
+    destinations.map(target => expectedOf(images[target.image]))
   )
   // The preflight may fail before it needs these; `local` itself reports why.
   expected.catch(() => undefined)
@@ -217,26 +219,26 @@ interface TargetContext {
 /** One destination: unchanged, skipped, or pushed with retries and read back; never throws. */
 async function handleTarget(target: Target, run: TargetContext): Promise<ImageResult> {
   const { source, destination } = target
+  const platforms = target.local.platforms?.map(image => image.platform)
   const decision = decide(run.settings.ifExists, target.state)
   if (decision !== 'push') {
     const digest = stateDigest(target.state)
     run.log.info(
       decision === 'unchanged'
         ? `Unchanged: ${destination} already holds ${source} (${digest})`
-        : `Skipped: ${destination} holds other content (${digest}); if-exists: skip`
+        : `Skipped: ${destination} ${heldBy(target.state)}; if-exists: skip`
     )
     return {
       source,
       destination,
       digest,
       status: decision === 'unchanged' ? 'unchanged' : 'skipped',
+      ...(platforms && decision === 'unchanged' ? { platforms } : {}),
       seconds: 0
     }
   }
-  if (target.state.kind === 'different') {
-    run.log.warning(
-      `Overwriting ${destination}: it holds other content (${target.state.digest}); if-exists: overwrite`
-    )
+  if (target.state.kind === 'different' || target.state.kind === 'unreadable') {
+    run.log.warning(`Overwriting ${destination}: it ${heldBy(target.state)}; if-exists: overwrite`)
   }
   run.log.info(`Pushing ${source} -> ${destination}`)
   const started = Date.now()
@@ -256,7 +258,7 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
   let result: ImageResult
   try {
     const digest = await withRetries(
-      () => run.tool.push(source, destination),
+      () => run.tool.push(source, destination, target.local),
       error => translateFailure(error, pushContext),
       {
         ...run.retry,
@@ -264,19 +266,34 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
           notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
       }
     )
-    await confirmDigest(run.client, target, digest, pushContext)
-    result = { source, destination, digest, status: 'pushed', seconds: since(started) }
-  } catch (error) {
+    const note = run.client && (await readBack(run.client, target, digest, pushContext))
+    if (note) notes.push(note)
     result = {
       source,
       destination,
-      digest: '',
-      status: 'failed',
-      error: messageOf(error),
+      digest,
+      status: 'pushed',
+      ...(note ? { note } : {}),
       seconds: since(started)
     }
+  } catch (error) {
+    // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
+    const landed = run.client && (await landedAnyway(run.client, target, expectedOf(target.local)))
+    const note = `${run.tool.name} reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this image`
+    result = landed
+      ? { source, destination, digest: landed, status: 'pushed', note, seconds: since(started) }
+      : {
+          source,
+          destination,
+          digest: '',
+          status: 'failed',
+          error: messageOf(error),
+          seconds: since(started)
+        }
+    if (landed) notes.push(note)
   }
   clearInterval(heartbeat)
+  if (platforms && result.status === 'pushed') result.platforms = platforms
   run.progress.done++
   run.log.group(
     `${result.status} ${destination} (${run.progress.done}/${run.progress.total}, ${result.seconds}s)`,
@@ -284,28 +301,18 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
       `source:      ${source}`,
       `destination: ${destination}`,
       result.digest ? `digest:      ${result.digest}` : `error:       ${result.error ?? ''}`,
+      ...(result.platforms ? [`platforms:   ${result.platforms.join(', ')}`] : []),
       ...notes
     ]
   )
   return result
 }
 
-/** The registry must now hold what the tool says it pushed. */
-async function confirmDigest(
-  client: RegistryClient | undefined,
-  target: Target,
-  digest: string,
-  context: FailureContext
-): Promise<void> {
-  if (!client) return
-  const manifest = await client.manifest(target.repository, target.tag).catch((error: unknown) => {
-    throw translateFailure(error, context)
-  })
-  if (manifest?.digest !== digest) {
-    throw new PushError(
-      `the push of "${target.destination}" reported ${digest}, but the registry holds ${manifest?.digest ?? 'nothing'} for that tag: another push may have raced this one; check the tag`
-    )
-  }
+/** What a tag holds once this image is in it: its ID, or each platform's for a multi-platform image. */
+function expectedOf(image: LocalImage): Expected {
+  return image.platforms
+    ? { platformIds: image.platforms.map(platform => platform.id) }
+    : { configDigest: image.id }
 }
 
 /**

@@ -11,6 +11,10 @@ export interface ImageResult {
   status: Status
   /** Why it failed (or was skipped), in words a user can act on. */
   error?: string
+  /** What a person should know about a push that landed (a pull policy kept it from being read back). */
+  note?: string
+  /** A multi-platform image: the platforms its index holds (`os/architecture`). */
+  platforms?: string[]
   /** Wall time of the push, in seconds. */
   seconds: number
 }
@@ -25,6 +29,7 @@ export interface ChartResult {
   digest: string
   status: Status
   error?: string
+  note?: string
   seconds: number
 }
 
@@ -56,7 +61,10 @@ export function failureList(report: Report): string {
 }
 
 /** One object of the `images` output. */
-export type ImageOutput = Pick<ImageResult, 'source' | 'destination' | 'digest' | 'status'>
+export type ImageOutput = Pick<
+  ImageResult,
+  'source' | 'destination' | 'digest' | 'status' | 'platforms'
+>
 /** One object of the `charts` output. */
 export type ChartOutput = Pick<ChartResult, 'chart' | 'version' | 'reference' | 'digest' | 'status'>
 
@@ -71,11 +79,12 @@ export function outputsOf(report: Report): {
   refs: string[]
 } {
   return {
-    images: report.images.map(({ source, destination, digest, status }) => ({
+    images: report.images.map(({ source, destination, digest, status, platforms }) => ({
       source,
       destination,
       digest,
-      status
+      status,
+      ...(platforms ? { platforms } : {})
     })),
     charts: report.charts.map(({ chart, version, reference, digest, status }) => ({
       chart,

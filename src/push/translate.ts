@@ -23,6 +23,12 @@ interface Rule {
   advice: (context: FailureContext) => string
 }
 
+/** Harbor's roles that may push, and this product's group that has one. */
+const PUSH_ROLES = "Developer, Maintainer or Project Admin; e.g. the project's Edge-Manager group"
+
+const who = (context: FailureContext): string =>
+  context.username ? `user "${context.username}"` : 'this account'
+
 const project = (context: FailureContext): string =>
   context.project ? `project "${context.project}"` : `registry "${context.host}"`
 
@@ -45,9 +51,17 @@ export const ADVICE = {
   htmlProxy: (c: FailureContext) =>
     `something between here and "${c.host}" (a proxy or firewall) answered with an HTML page instead of the registry: check the proxy settings and that the registry is allowed`,
   missingProject: (c: FailureContext) =>
-    `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path or ask for the project to be created`,
+    `${project(c)} not found: Harbor does not create projects on push; check the registry path or ask for the project to be created`,
+  missingOrHidden: (c: FailureContext) =>
+    `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path, or ask a project admin for a role that may push (${PUSH_ROLES})`,
+  noRole: (c: FailureContext) =>
+    `${who(c)} has no role in ${project(c)}: ask a project admin for a role that may push (${PUSH_ROLES}); a robot account must be one of this project's, with push permission`,
+  noProject: (c: FailureContext) =>
+    `Harbor keeps every repository in a project: "${c.reference ?? ''}" names none; give the project in registry ("${c.host}/<project>"), so that it is pushed as "<project>/${c.reference ?? ''}". Nothing was pushed.`,
+  pullPolicy: (c: FailureContext) =>
+    `a pull policy of ${project(c)} (content trust or vulnerability prevention) refuses to read "${c.reference ?? ''}", and ${c.tool} reads a tag that exists before it pushes over it: push a new tag, or ask a project admin to sign the artifact or exempt it`,
   loginRejected: (c: FailureContext) =>
-    `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$`,
+    `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$ (Harbor's default prefix; an administrator may set another) and name their project: robot$<project>+<name>`,
   pushDenied: (c: FailureContext) => pushDenied(c),
   unreachable: (c: FailureContext) => `"${c.host}" could not be reached or failed temporarily`
 } satisfies Record<string, (context: FailureContext) => string>
@@ -77,7 +91,13 @@ const RULES: Rule[] = [
     advice: c =>
       `this ${c.tool} is too old for a flag the registry settings need: put a newer ${c.tool} on PATH, or take it off PATH so that helm-version is installed`
   },
+  // Harbor's pull policies answer 412 too, on reads: never an immutable tag.
+  {
+    test: /PROJECTPOLICYVIOLATION|is not signed by|cannot be pulled due to configured policy|(HEAD|GET) request to \S+\/manifests\/\S+: 412/i,
+    advice: ADVICE.pullPolicy
+  },
   { test: /\b412\b|precondition failed|immutable/i, advice: ADVICE.immutable },
+  { test: /invalid repository name/i, advice: ADVICE.noProject },
   { test: /quota|exceed the configured upper limit/i, advice: ADVICE.quota },
   { test: /read[- ]only mode|registry is in read[- ]only|READ_ONLY/i, advice: ADVICE.readOnlyMode },
   { test: /proxy[- ]cache|proxy project/i, advice: ADVICE.proxyCache },
@@ -107,7 +127,7 @@ function pushDenied(c: FailureContext): string {
   if (!c.username) {
     return `the registry refused the push to ${project(c)}: no username/password were given, so the ${c.tool} login already on this machine was used; set username and password`
   }
-  return `user "${c.username}" may pull but not push to ${project(c)}: it needs a read-write role (e.g. the project's Edge-Manager group)`
+  return `user "${c.username}" may pull but not push to ${project(c)}: it needs a role that may push (${PUSH_ROLES})`
 }
 
 /**
@@ -133,7 +153,8 @@ function failureText(error: unknown): string {
   return messageOf(error)
 }
 
-function lastLine(text: string): string {
+/** The last non-empty line of a tool's output: usually the one that says what went wrong. */
+export function lastLine(text: string): string {
   const lines = text
     .trim()
     .split('\n')

@@ -19,6 +19,8 @@ export interface ManifestInfo {
   configDigest?: string
   /** Layer digests (a chart's `.tgz` is its one layer). */
   layers: string[]
+  /** An index (multi-platform image): the digests of the manifests it lists. */
+  children?: string[]
 }
 
 /** Every manifest kind a tag may hold: OCI and Docker, images and indexes. */
@@ -39,6 +41,12 @@ interface Token {
 
 /** How long the end of a run waits for a request that only tidies up (a cancelled upload probe). */
 const TIDY_UP_TIMEOUT_MS = 5_000
+
+/** A pull policy (Harbor's content trust or vulnerability prevention) refused to hand a manifest out. */
+export interface Refused {
+  /** The registry's words, e.g. `PROJECTPOLICYVIOLATION: The image is not signed by cosign.` */
+  policy: string
+}
 
 /** A token's lifetime when the realm does not say (the token spec's default). */
 const DEFAULT_TOKEN_SECONDS = 60
@@ -157,48 +165,79 @@ export class RegistryClient {
     await Promise.all(this.tidying)
   }
 
-  /** What `repository:tag` holds, or undefined when there is no such tag (or repository). */
-  async manifest(repository: string, reference: string): Promise<ManifestInfo | undefined> {
+  /**
+   * What `repository:tag` holds (a GET: Harbor counts it as a pull), or
+   * undefined when there is no such tag. A pull policy that refuses to hand it
+   * out is `{ policy }`, with the registry's words.
+   */
+  async manifest(
+    repository: string,
+    reference: string
+  ): Promise<ManifestInfo | Refused | undefined> {
     const response = await this.request(
       'GET',
       `/v2/${repository}/manifests/${reference}`,
       repository,
-      {
-        headers: { Accept: MANIFEST_ACCEPT },
-        accept: [200, 404]
-      }
+      { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] }
     )
     const body = await response.text()
     if (response.status === 404) return undefined
+    if (response.status === 412) return { policy: errorDetail(body) }
     const parsed = JSON.parse(body) as {
       mediaType?: string
       config?: { digest?: string }
       layers?: { digest?: string }[]
+      manifests?: { digest?: string }[]
     }
-    const digest = response.headers.get('docker-content-digest') ?? ''
     return {
-      digest,
+      digest: response.headers.get('docker-content-digest') ?? '',
       mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
       configDigest: parsed.config?.digest,
-      layers: (parsed.layers ?? []).map(layer => layer.digest ?? '')
+      layers: (parsed.layers ?? []).map(layer => layer.digest ?? ''),
+      ...(parsed.manifests ? { children: parsed.manifests.map(entry => entry.digest ?? '') } : {})
     }
   }
 
   /**
-   * Harbor's project API (`/api/v2.0/projects/<name>`): whether the account
-   * sees the project. 'unknown' when the registry is not a Harbor.
+   * The digest `repository:tag` holds, from a HEAD (not a pull in Harbor's
+   * audit log, pull time or retention rules), or undefined when there is no
+   * such tag. A pull policy answers a HEAD with a bare 412: the words are then
+   * read from a GET, which the policy refuses too (a refused GET is no pull).
    */
-  async harborProject(name: string): Promise<'member' | 'hidden' | 'missing' | 'unknown'> {
-    const url = `${this.baseUrl}/api/v2.0/projects/${encodeURIComponent(name)}`
+  async tagDigest(repository: string, reference: string): Promise<string | Refused | undefined> {
+    const response = await this.request(
+      'HEAD',
+      `/v2/${repository}/manifests/${reference}`,
+      repository,
+      { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] }
+    )
+    await response.arrayBuffer()
+    if (response.status === 404) return undefined
+    if (response.status === 412) {
+      const held = await this.manifest(repository, reference)
+      return held && 'policy' in held ? held : { policy: 'HTTP 412 Precondition Failed' }
+    }
+    return response.headers.get('docker-content-digest') ?? ''
+  }
+
+  /**
+   * Whether a Harbor project exists, from `HEAD /api/v2.0/projects?project_name=`,
+   * which answers any signed-in account whether or not it is a member
+   * (Harbor's `HeadProject`; the project itself answers 403 to a non-member
+   * for a missing project too). 'unknown' when the registry is not a Harbor
+   * or the credentials are not taken there (an OIDC user's CLI secret).
+   */
+  async harborProjectExists(name: string): Promise<'exists' | 'missing' | 'unknown'> {
+    const url = `${this.baseUrl}/api/v2.0/projects?project_name=${encodeURIComponent(name)}`
     const response = await registryFetch(url, this.tls, {
+      method: 'HEAD',
       headers: { Accept: 'application/json', ...this.basicHeader() },
       retry: this.retry
     })
-    const body = await response.text()
+    await response.arrayBuffer()
+    if (response.status === 200) return 'exists'
     const isJson = (response.headers.get('content-type') ?? '').includes('json')
-    if (response.status === 200 && isJson) return 'member'
-    if (response.status === 403 && isJson) return 'hidden'
-    if (response.status === 404 && isJson && /NOT_FOUND/.test(body)) return 'missing'
+    if (response.status === 404 && isJson) return 'missing'
     return 'unknown'
   }
 
@@ -304,8 +343,23 @@ export class RegistryClient {
       expires_in?: number
     }
     const value = parsed.token ?? parsed.access_token ?? ''
+    const claims = tokenClaims(value)
+    if (this.credentials && claims?.access && !claims.sub) {
+      // Harbor answers wrong credentials with an anonymous token (no
+      // subject) whenever a scope is asked, and 401 only without one
+      // (core/service/token/creator.go): for us that is a rejected login.
+      throw new RegistryError(
+        401,
+        'the token service answered with an anonymous token: the username or secret was not accepted',
+        url.origin + url.pathname
+      )
+    }
     const seconds = parsed.expires_in ?? DEFAULT_TOKEN_SECONDS
-    return { value, access: accessClaim(value), staleAt: Date.now() + (seconds * 1000) / 2 }
+    return {
+      value,
+      access: claims?.access && accessOf(claims.access),
+      staleAt: Date.now() + (seconds * 1000) / 2
+    }
   }
 }
 
@@ -338,23 +392,31 @@ export function parseChallenge(header: string): Challenge {
   return { scheme: 'basic', realm: params.realm }
 }
 
-/** The granted actions of a JWT's `access` claim; undefined for an opaque token. */
-function accessClaim(token: string): Map<string, Set<string>> | undefined {
+interface TokenClaims {
+  sub?: string
+  access?: { type?: string; name?: string; actions?: string[] }[]
+}
+
+/** The claims of a JWT; undefined for an opaque token. */
+function tokenClaims(token: string): TokenClaims | undefined {
   const payload = token.split('.')[1]
   if (!payload) return undefined
   try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
-      access?: { type?: string; name?: string; actions?: string[] }[]
-    }
-    if (!Array.isArray(claims.access)) return undefined
-    const access = new Map<string, Set<string>>()
-    for (const entry of claims.access) {
-      if (entry.type === 'repository' && entry.name) {
-        access.set(entry.name, new Set(entry.actions ?? []))
-      }
-    }
-    return access
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TokenClaims
+    return typeof claims === 'object' && claims !== null ? claims : undefined
   } catch {
     return undefined
   }
+}
+
+/** The granted actions per repository of a token's `access` claim. */
+function accessOf(access: TokenClaims['access']): Map<string, Set<string>> | undefined {
+  if (!Array.isArray(access)) return undefined
+  const granted = new Map<string, Set<string>>()
+  for (const entry of access) {
+    if (entry.type === 'repository' && entry.name) {
+      granted.set(entry.name, new Set(entry.actions ?? []))
+    }
+  }
+  return granted
 }

@@ -1,7 +1,9 @@
 import * as core from '@actions/core'
 import { secretForms } from '../credentials/secrets.js'
+import type { Log } from '../log.js'
+import { userinfoPasswords } from '../redact.js'
 import { loadSettings } from '../settings/load.js'
-import type { RawInputs } from '../settings/parse.js'
+import { type RawInputs, withoutFinalNewline } from '../settings/parse.js'
 import type { Settings } from '../settings/settings.js'
 
 /** Every input of action.yml; a unit test keeps this list and action.yml in step. */
@@ -29,16 +31,33 @@ export const INPUT_NAMES = [
   'summary'
 ] as const
 
-/** Reads the action's inputs once and returns the validated settings. */
-export function getSettings(): Settings {
+const plainLog: Pick<Log, 'info' | 'warning'> = {
+  info: message => core.info(message),
+  warning: message => core.warning(message)
+}
+
+/**
+ * Reads the action's inputs once and returns the validated settings; remarks
+ * about them go to `log` (the action's, which keeps outside text inert).
+ */
+export function getSettings(log: Pick<Log, 'info' | 'warning'> = plainLog): Settings {
   const raw: RawInputs = {}
   for (const name of INPUT_NAMES) raw[name] = core.getInput(name)
-  // Mask before anything can print it, even an input error.
-  if (raw.password) core.setSecret(raw.password)
+  // Spaces at either end belong to the secret: not trimmed (settings drop a final newline only).
+  raw.password = core.getInput('password', { trimWhitespace: false })
+  // Mask before anything can print it, even an input error; each line of a
+  // multi-line value too (refused, but the runner masks whole values only).
+  const secret = withoutFinalNewline(raw.password)
+  for (const form of new Set([secret, secret.trim(), ...secret.split(/\r?\n/)])) {
+    if (form.trim()) core.setSecret(form)
+  }
+  // A login written into a URL (registry, helm-download-url) is refused or
+  // moved to a header, never printed; masked anyway, for what prints it raw.
+  for (const password of userinfoPasswords(Object.values(raw).join('\n'))) core.setSecret(password)
   const settings = loadSettings(
     raw,
-    message => core.warning(message),
-    message => core.info(message)
+    message => log.warning(message),
+    message => log.info(message)
   )
   // The auth files hold base64(user:password); mask that form too.
   if (settings.credentials) core.setSecret(secretForms(settings.credentials)[1])

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { type Report, type Status, countLine } from '../push/results.js'
+import { redactUserinfo } from '../redact.js'
 
 const STATUS_ICON: Record<Status, string> = {
   pushed: '✅ pushed',
@@ -26,9 +27,12 @@ export async function writeSummary(registry: string, report: Report): Promise<vo
   const rows = results.map(result => [
     code(result.source),
     code(result.destination),
-    result.digest ? code(shortDigest(result.digest)) : '—',
-    result.error
-      ? `${STATUS_ICON[result.status]}: ${escape(result.error)}`
+    (result.digest ? code(shortDigest(result.digest)) : '—') +
+      ('platforms' in result && result.platforms
+        ? `<br>${escape(result.platforms.join(', '))}`
+        : ''),
+    result.error || result.note
+      ? `${STATUS_ICON[result.status]}: ${escape(redactUserinfo(result.error ?? result.note ?? ''))}`
       : STATUS_ICON[result.status],
     `${result.seconds}s`
   ])

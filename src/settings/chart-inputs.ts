@@ -4,6 +4,7 @@
  * charts on disk is src/charts' job.
  */
 import { InputError } from '../errors.js'
+import { redactUserinfo } from '../redact.js'
 import {
   DEFAULT_HELM_VERSION,
   MINIMUM_HELM,
@@ -90,12 +91,12 @@ function parseDownloadUrl(value: string): string {
   }
   if (!['https:', 'http:'].includes(url.protocol) || !url.host) {
     throw new InputError(
-      `helm-download-url "${value}" is not an http(s) URL; give the base of helm releases, e.g. ${DEFAULT_HELM_DOWNLOAD_URL}`
+      `helm-download-url "${redactUserinfo(value)}" is not an http(s) URL; give the base of helm releases, e.g. ${DEFAULT_HELM_DOWNLOAD_URL}`
     )
   }
   if (url.search || url.hash) {
     throw new InputError(
-      `helm-download-url "${value}" has a query or fragment; give the base URL only (the archive name is appended)`
+      `helm-download-url "${redactUserinfo(value)}" has a query or fragment; give the base URL only (the archive name is appended)`
     )
   }
   return value.replace(/\/+$/, '')

@@ -48,7 +48,7 @@ export function parseSettings(raw: RawInputs, warn: Warn): Settings {
 
   const settings: Settings = {
     registry,
-    credentials: parseCredentials(input('username'), input('password')),
+    credentials: parseCredentials(input('username'), secretInput(raw.password ?? '')),
     containerTool: parseContainerTool(input('container-tool')),
     images,
     sourcePath: parseSourcePath(input('source-path')),
@@ -87,6 +87,7 @@ export function parseRegistry(value: string, warn: Warn): RegistryTarget {
       `"registry" is required: give host[:port][/project], e.g. registry-oci.example.com/catalog-apps-myorg-myproject`
     )
   }
+  refuseUserinfo(value)
   let rest = value
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest)
   if (scheme) {
@@ -148,6 +149,21 @@ function checkBrackets(what: string, host: string): void {
   )
 }
 
+/**
+ * `https://user:password@host/...`: refused, not stripped. Using a login
+ * taken from a value that is not a secret would keep it unmasked in the
+ * workflow; dropping it would end in a puzzling "login rejected". The
+ * message shows the value with `***` in place of the login.
+ */
+function refuseUserinfo(value: string): void {
+  const userinfo = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/]*@/i.exec(value)
+  if (!userinfo) return
+  const shown = `${userinfo[1]}***@${value.slice(userinfo[0].length)}`
+  throw new InputError(
+    `registry "${shown}" carries a user name and password: give the registry as host[:port][/path], the user as "username" and the secret as "password" (from a secret store); if that password is written in the workflow, change it`
+  )
+}
+
 function parseImages(value: string, sourceTag: string): ImageRequest[] {
   const images: ImageRequest[] = []
   const seen = new Set<string>()
@@ -204,6 +220,29 @@ function checkTag(what: string, tag: string): void {
       `${label} "${tag}" is not a valid tag: ${problem}; e.g. "v6.0.0" or "6.0.0-rc.1"`
     )
   }
+}
+
+/**
+ * The secret as given: spaces at either end belong to it (podman, docker
+ * and helm keep them too); only one final newline (`\n` or `\r\n`), which
+ * `echo` and files add, is not part of it. One made of white space only
+ * counts as not given. A line break inside would be cut by the tools (and
+ * masked in pieces by the runner): refused, without printing it.
+ */
+export function secretInput(value: string): string {
+  const secret = withoutFinalNewline(value)
+  if (secret.trim() === '') return ''
+  if (/[\r\n]/.test(secret)) {
+    throw new InputError(
+      `"password" holds a line break inside it (a multi-line value, or two values pasted together); a registry secret is one line: check the secret's value (it is not printed here)`
+    )
+  }
+  return secret
+}
+
+/** `value` without one final `\n` or `\r\n`. */
+export function withoutFinalNewline(value: string): string {
+  return value.replace(/\r?\n$/, '')
 }
 
 function parseCredentials(username: string, password: string): Credentials | undefined {

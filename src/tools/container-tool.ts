@@ -24,8 +24,11 @@ export interface ContainerTool {
   localImages(refs: string[]): Promise<(LocalImage | undefined)[]>
   /** Logs in to `host` with the password on stdin, into the step's private directory. */
   login(host: string, credentials: Credentials): Promise<void>
-  /** Pushes local `source` as `destination`; returns the manifest digest the registry holds. */
-  push(source: string, destination: string): Promise<string>
+  /**
+   * Pushes local `source` as `destination` (a multi-platform image with every
+   * platform, as its index); returns the manifest digest the registry holds.
+   */
+  push(source: string, destination: string, image?: LocalImage): Promise<string>
 }
 
 /** Files and folders a tool may keep inside the step's private directory. */
@@ -54,10 +57,20 @@ export function normaliseImageId(id: string): string {
 
 /** An image in local storage. */
 export interface LocalImage {
-  /** `sha256:<hex>`: the config digest the registry will hold for it. */
+  /** `sha256:<hex>`: the config digest the registry will hold for it (a multi-platform image: its native platform's). */
   id: string
   /** Its layers' diff IDs: images that share one upload it once if pushed one after another. */
   layers: string[]
+  /** A multi-platform image (a manifest list): each platform's image, pushed together as one index. */
+  platforms?: PlatformImage[]
+}
+
+/** One platform of a multi-platform image. */
+export interface PlatformImage {
+  /** `os/architecture[/variant]` */
+  platform: string
+  /** The platform image's ID: the config digest its manifest names. */
+  id: string
 }
 
 /** `<tool> image inspect --format` for a LocalImage, one line per image. */

@@ -14,6 +14,7 @@ import {
   inspectLocalImages,
   parseLocalImage
 } from './container-tool.js'
+import { writeFileOnlyAuthConfig } from './credential-helpers.js'
 import type { Runner } from './exec.js'
 
 /** Where the docker daemon looks for per-registry CA files (`*.crt`). */
@@ -65,6 +66,7 @@ interface RegistryConfig {
 export class Docker implements ContainerTool {
   readonly name = 'docker'
   private readonly env: Record<string, string> | undefined
+  private readonly configDir: string | undefined
   private placed: PlacedCaFile | undefined
   private insecure = false
   private readonly tempTags = new Map<string, TempTag>()
@@ -76,7 +78,8 @@ export class Docker implements ContainerTool {
     private readonly hooks: DockerHooks = {},
     private readonly certsRoot = DOCKER_CERTS_ROOT
   ) {
-    this.env = paths.isolated ? { DOCKER_CONFIG: path.join(paths.dir, 'docker') } : undefined
+    this.configDir = paths.isolated ? path.join(paths.dir, 'docker') : undefined
+    this.env = this.configDir ? { DOCKER_CONFIG: this.configDir } : undefined
   }
 
   async prepare(host: string): Promise<string> {
@@ -139,6 +142,8 @@ export class Docker implements ContainerTool {
   }
 
   async login(host: string, credentials: Credentials): Promise<void> {
+    // Without this, a docker-credential-secretservice (or -pass) on PATH gets the login.
+    if (this.configDir) writeFileOnlyAuthConfig(path.join(this.configDir, 'config.json'), host)
     await this.run(
       'docker',
       ['login', '--username', credentials.username, '--password-stdin', host],

@@ -36,7 +36,8 @@ function runner(spawnOptions: Pick<SpawnOptions, 'afterStop' | 'limitMs'>): Runn
     const result = await spawnTool(command, args, {
       ...spawnOptions,
       input: options.input,
-      env: options.env ? mergedEnv(options.env) : undefined
+      // Always given: without it the tool would inherit every variable, secrets included.
+      env: childEnv(process.env, options.env)
     })
     if (result.exitCode !== 0) {
       const line = [command, ...args].join(' ')
@@ -55,10 +56,35 @@ function runner(spawnOptions: Pick<SpawnOptions, 'afterStop' | 'limitMs'>): Runn
   }
 }
 
-function mergedEnv(extra: Record<string, string>): Record<string, string> {
+/**
+ * Variables that hold a secret a tool never needs: the action's inputs
+ * (`INPUT_PASSWORD`, and every input: none is meant for a tool), the
+ * command's `HARBOR_PASSWORD`, and the runner's own tokens. The secret
+ * reaches a tool on stdin only.
+ */
+function holdsSecret(name: string): boolean {
+  const upper = name.toUpperCase()
+  return (
+    upper.startsWith('INPUT_') ||
+    upper === 'HARBOR_PASSWORD' ||
+    upper === 'ACTIONS_RUNTIME_TOKEN' ||
+    upper === 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'
+  )
+}
+
+/**
+ * The environment of a tool: this process's, without the variables that
+ * hold secrets, plus `extra`. A list of what to drop rather than of what to
+ * keep: docker, podman and helm read many variables a runner may rely on
+ * (DOCKER_*, CONTAINERS_*, HELM_*, XDG_*, proxies, SSL_CERT_*, locale, ...).
+ */
+export function childEnv(
+  parent: NodeJS.ProcessEnv,
+  extra: Record<string, string> = {}
+): Record<string, string> {
   const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined) env[key] = value
+  for (const [key, value] of Object.entries(parent)) {
+    if (value !== undefined && !holdsSecret(key)) env[key] = value
   }
   return { ...env, ...extra }
 }

@@ -11,6 +11,7 @@ import * as io from '@actions/io'
 import * as tc from '@actions/tool-cache'
 import { InputError, messageOf } from '../errors.js'
 import type { Log } from '../log.js'
+import { redactUserinfo, splitUserinfo } from '../redact.js'
 import type { Settings } from '../settings/settings.js'
 
 /** Where the helm to run comes from. */
@@ -69,15 +70,24 @@ export async function locateHelm(
   if (cached) return { binary: path.join(cached, 'helm'), from: 'tool cache' }
 
   const archiveName = `helm-${version}-${platform}.tar.gz`
-  const url = `${settings.helmDownloadUrl}/${archiveName}`
+  // A login in the mirror URL goes in an Authorization header: the toolkit
+  // prints the URL it downloads in debug lines (and sends no userinfo itself).
+  const mirror = splitUserinfo(settings.helmDownloadUrl)
+  const url = `${mirror.url}/${archiveName}`
   log.info(`helm is not on PATH: installing helm ${version} from ${redacted(url)}`)
   fs.mkdirSync(workDir, { recursive: true, mode: 0o700 })
   const sumFile = await download(
     `${url}.sha256sum`,
     path.join(workDir, `${archiveName}.sha256sum`),
-    version
+    version,
+    mirror.authorization
   )
-  const archive = await download(url, path.join(workDir, archiveName), version)
+  const archive = await download(
+    url,
+    path.join(workDir, archiveName),
+    version,
+    mirror.authorization
+  )
   const expected = /^[a-f0-9]{64}\b/i
     .exec(fs.readFileSync(sumFile, 'utf8').trim())?.[0]
     .toLowerCase()
@@ -102,9 +112,14 @@ export async function locateHelm(
   return { binary: path.join(installed, 'helm'), from: 'download' }
 }
 
-async function download(url: string, destination: string, version: string): Promise<string> {
+async function download(
+  url: string,
+  destination: string,
+  version: string,
+  authorization?: string
+): Promise<string> {
   try {
-    return await tc.downloadTool(url, destination)
+    return await tc.downloadTool(url, destination, authorization)
   } catch (error) {
     if (error instanceof tc.HTTPError && error.httpStatusCode === 404) {
       throw new InputError(
@@ -129,5 +144,5 @@ function sha256(file: string): Promise<string> {
 
 /** A URL without the user and password a mirror URL may carry. */
 function redacted(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, '//')
+  return redactUserinfo(url)
 }

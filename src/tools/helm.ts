@@ -4,6 +4,7 @@ import { InputError, PushError, messageOf } from '../errors.js'
 import { type Scheme, detectScheme } from '../registry/probe.js'
 import type { Credentials } from '../settings/settings.js'
 import { DIGEST, type PrivatePaths, type TlsOptions } from './container-tool.js'
+import { writeFileOnlyAuthConfig } from './credential-helpers.js'
 import type { RunResult, Runner } from './exec.js'
 import {
   type HelmVersion,
@@ -119,11 +120,19 @@ export class Helm {
     return path.resolve(destination, file)
   }
 
+  /**
+   * `helm show chart <file>`: the Chart.yaml of a packaged chart as helm's
+   * loader reads it, the loader `helm push` runs too. Throws what helm says
+   * when it refuses the chart.
+   */
+  async showChart(file: string): Promise<string> {
+    return (await this.helm(['show', 'chart', file])).stdout
+  }
+
   /** `helm registry login <host>` with the password on stdin, into the private registry config. */
   async login(host: string, credentials: Credentials): Promise<void> {
-    if (this.registryConfig) {
-      fs.mkdirSync(path.dirname(this.registryConfig), { recursive: true, mode: 0o700 })
-    }
+    // Without this, a docker-credential-secretservice (or -pass) on PATH gets the login.
+    if (this.registryConfig) writeFileOnlyAuthConfig(this.registryConfig, host)
     await this.helm(
       [
         'registry',

@@ -9,9 +9,15 @@ import {
   type TlsOptions,
   type LocalImage,
   LOCAL_IMAGE_FORMAT,
+  type PlatformImage,
+  normaliseImageId,
   inspectLocalImages,
   parseLocalImage
 } from './container-tool.js'
+import {
+  checkRegistriesConfDropIns,
+  writeAuthFileOnlyRegistriesConf
+} from './credential-helpers.js'
 import type { Runner } from './exec.js'
 
 /**
@@ -22,6 +28,8 @@ export class Podman implements ContainerTool {
   readonly name = 'podman'
   private readonly authFile: string
   private readonly certDir: string
+  /** A registries.conf whose credential-helpers is the auth file only (see credential-helpers.ts). */
+  private readonly registriesConf: string
   private digestCount = 0
 
   constructor(
@@ -31,6 +39,7 @@ export class Podman implements ContainerTool {
   ) {
     this.authFile = path.join(paths.dir, 'podman-auth.json')
     this.certDir = path.join(paths.dir, 'podman-certs')
+    this.registriesConf = path.join(paths.dir, 'podman-registries.conf')
   }
 
   async prepare(): Promise<string> {
@@ -43,6 +52,10 @@ export class Podman implements ContainerTool {
       )
     }
     if (this.tls.caFile) this.prepareCertDir()
+    if (this.paths.isolated) {
+      checkRegistriesConfDropIns()
+      writeAuthFileOnlyRegistriesConf(this.registriesConf)
+    }
     return version
   }
 
@@ -58,12 +71,78 @@ export class Podman implements ContainerTool {
     return (await this.localImage(ref))?.id
   }
 
-  localImages(refs: string[]): Promise<(LocalImage | undefined)[]> {
-    return inspectLocalImages(
-      async refs => (await this.inspect(refs)).stdout,
-      ref => this.localImage(ref),
-      refs
+  /**
+   * The images `refs` name. A manifest list (`podman manifest create` and
+   * `add`) is inspected by podman as its native platform's image, which a
+   * plain `podman push` would push alone: lists are found first, and each
+   * carries its platforms, so that it is pushed whole.
+   */
+  async localImages(refs: string[]): Promise<(LocalImage | undefined)[]> {
+    const [images, lists] = await Promise.all([
+      inspectLocalImages(
+        async refs => (await this.inspect(refs)).stdout,
+        ref => this.localImage(ref),
+        refs
+      ),
+      this.manifestLists()
+    ])
+    return Promise.all(
+      images.map(async (image, index) => {
+        const ref = refs[index]
+        if (!image || !(lists.has(ref) || lists.has(`localhost/${ref}`))) return image
+        return { ...image, layers: [], platforms: await this.listPlatforms(ref) }
+      })
     )
+  }
+
+  /** Every manifest list in local storage, as `repository:tag`. */
+  private async manifestLists(): Promise<Set<string>> {
+    const { stdout } = await this.run('podman', [
+      'images',
+      '--filter',
+      'manifest=true',
+      '--format',
+      '{{.Repository}}:{{.Tag}}'
+    ])
+    return new Set(
+      stdout
+        .split('\n')
+        .map(line => line.trim())
+        .filter(Boolean)
+    )
+  }
+
+  /** The platforms of the manifest list `ref`, each with its image's ID. */
+  private async listPlatforms(ref: string): Promise<PlatformImage[]> {
+    const list = JSON.parse((await this.run('podman', ['manifest', 'inspect', ref])).stdout) as {
+      manifests?: {
+        digest: string
+        platform?: { os?: string; architecture?: string; variant?: string }
+      }[]
+    }
+    const instances = list.manifests ?? []
+    if (instances.length === 0) {
+      throw new InputError(
+        `"${ref}" is a manifest list with no images: add one with podman manifest add`
+      )
+    }
+    const { stdout } = await this.run('podman', [
+      'image',
+      'inspect',
+      '--format',
+      '{{.Id}}',
+      ...instances.map(instance => `${ref}@${instance.digest}`)
+    ])
+    const ids = stdout
+      .split('\n')
+      .map(line => line.trim())
+      .filter(Boolean)
+    return instances.map((instance, index) => ({
+      platform: [instance.platform?.os, instance.platform?.architecture, instance.platform?.variant]
+        .filter(Boolean)
+        .join('/'),
+      id: normaliseImageId(ids[index] ?? '')
+    }))
   }
 
   private async localImage(ref: string): Promise<LocalImage | undefined> {
@@ -92,21 +171,27 @@ export class Podman implements ContainerTool {
         '--password-stdin',
         host
       ],
-      { input: credentials.password }
+      { input: credentials.password, ...this.registryEnv() }
     )
   }
 
-  async push(source: string, destination: string): Promise<string> {
+  async push(source: string, destination: string, image?: LocalImage): Promise<string> {
     const digestFile = path.join(this.paths.dir, `digest-${++this.digestCount}`)
+    // A manifest list goes with `manifest push --all`: every platform, then the list itself.
+    const command = image?.platforms ? ['manifest', 'push', '--all'] : ['push']
     try {
-      await this.run('podman', [
-        'push',
-        ...this.registryFlags(),
-        '--digestfile',
-        digestFile,
-        source,
-        `docker://${destination}`
-      ])
+      await this.run(
+        'podman',
+        [
+          ...command,
+          ...this.registryFlags(),
+          '--digestfile',
+          digestFile,
+          source,
+          `docker://${destination}`
+        ],
+        this.registryEnv()
+      )
       const digest = DIGEST.exec(fs.readFileSync(digestFile, 'utf8'))
       if (!digest) throw new PushError(`podman pushed "${destination}" but wrote no digest`)
       return digest[0]
@@ -121,6 +206,11 @@ export class Podman implements ContainerTool {
     if (!this.tls.tlsVerify) flags.push('--tls-verify=false')
     if (this.tls.caFile) flags.push('--cert-dir', this.certDir)
     return flags
+  }
+
+  /** The environment of commands that read or write the login: the private registries.conf. */
+  private registryEnv(): { env?: Record<string, string> } {
+    return this.paths.isolated ? { env: { CONTAINERS_REGISTRIES_CONF: this.registriesConf } } : {}
   }
 
   /** podman trusts every `*.crt` in `--cert-dir`; a private copy keeps the user's folder out of it. */

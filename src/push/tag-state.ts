@@ -1,0 +1,80 @@
+/**
+ * What a destination tag holds, compared with what a push would put there:
+ * read before the push (the decision) and after a tool failed (did it land
+ * anyway?).
+ */
+import type { ManifestInfo, Refused, RegistryClient } from '../registry/client.js'
+import { RegistryError } from '../registry/errors.js'
+
+/** What a destination tag holds now, compared with what would be pushed. */
+export type TagState =
+  | { kind: 'absent' }
+  | { kind: 'same'; digest: string }
+  | { kind: 'different'; digest: string }
+  /** The registry could not be asked (no credentials for an auth-only registry). */
+  | { kind: 'unknown' }
+  /** The tag exists, but a pull policy of the project keeps its content from being read. */
+  | { kind: 'unreadable'; policy: string }
+
+/** What should be in a tag for it to count as "the same" as what would be pushed. */
+export interface Expected {
+  /** An image's local ID (its config digest)... */
+  configDigest?: string
+  /** ...or a chart's `.tgz` digest (its one layer)... */
+  layerDigest?: string
+  /** ...or, for a multi-platform image, every platform's image ID (config digest). */
+  platformIds?: string[]
+}
+
+/** A tag's manifest now (an index with its platforms' config digests); undefined when absent, 'unknown' when the registry cannot be asked. */
+export type HeldTag =
+  (ManifestInfo & { platformConfigs?: string[] }) | Refused | undefined | 'unknown'
+
+/** A destination tag, split the way the registry API addresses it. */
+export interface TagTarget {
+  repository: string
+  tag: string
+}
+
+/**
+ * What a tag holds now: a HEAD first (a GET is a pull in Harbor's audit log
+ * and retention rules), and the manifest only where the tag exists and its
+ * content must be compared. A tag the account may not read is 'unknown'.
+ */
+export async function readTag(client: RegistryClient, target: TagTarget): Promise<HeldTag> {
+  try {
+    const digest = await client.tagDigest(target.repository, target.tag)
+    if (typeof digest !== 'string') return digest
+    const held = await client.manifest(target.repository, target.tag)
+    if (!held || 'policy' in held || !held.children) return held
+    // An index: what each platform's manifest names as its config.
+    const children = await Promise.all(
+      held.children.map(child => client.manifest(target.repository, child))
+    )
+    const platformConfigs = children.map(child =>
+      child && 'configDigest' in child ? (child.configDigest ?? '') : ''
+    )
+    return { ...held, platformConfigs }
+  } catch (error) {
+    if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
+      return 'unknown'
+    }
+    throw error
+  }
+}
+
+/** A tag compared with what would be pushed. */
+export function tagState(held: HeldTag, expected: Expected): TagState {
+  if (held === 'unknown') return { kind: 'unknown' }
+  if (!held) return { kind: 'absent' }
+  if ('policy' in held) return { kind: 'unreadable', policy: held.policy }
+  const same = expected.platformIds
+    ? sameSet(held.platformConfigs ?? [], expected.platformIds)
+    : (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
+      (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest))
+  return { kind: same ? 'same' : 'different', digest: held.digest }
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && [...a].sort().join() === [...b].sort().join()
+}
