@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need on a fresh Debian/Ubuntu machine:
-# podman, a docker engine, the CNCF distribution registry, htpasswd, openssl,
+# podman, buildah, skopeo (archive and layout sources), a docker engine, the
+# CNCF distribution registry, htpasswd, openssl,
+# squid (a real forward proxy for the proxy tests),
 # the npm packages, a Node 24 (what `runs.using: node24` means) to run the
 # bundle under, and helm v3 and v4 for the chart tests. Safe to run again: it
 # installs only what is missing.
@@ -10,8 +12,8 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=()
-for pair in podman:podman buildah:buildah dockerd:docker.io docker-registry:docker-registry \
-  htpasswd:apache2-utils openssl:openssl tar:tar unzip:unzip; do
+for pair in podman:podman buildah:buildah skopeo:skopeo dockerd:docker.io docker-registry:docker-registry \
+  htpasswd:apache2-utils openssl:openssl tar:tar unzip:unzip squid:squid; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || packages+=("${pair#*:}")
 done
 if [ ${#packages[@]} -gt 0 ]; then

@@ -36,6 +36,8 @@ export interface Registry {
 export interface RegistryOptions {
   users?: Record<string, string>
   tls?: boolean
+  /** Names besides 127.0.0.1 that the TLS certificate is valid for. */
+  tlsHostNames?: string[]
 }
 
 const START_TIMEOUT_MS = 20_000
@@ -67,7 +69,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     let certFile: string | undefined
     let keyFile: string | undefined
     if (opts.tls) {
-      const tls = await selfSigned(dir, 'ca')
+      const tls = await selfSigned(dir, 'ca', opts.tlsHostNames)
       certFile = tls.certFile
       keyFile = tls.keyFile
       caFile = tls.certFile

@@ -15,8 +15,15 @@ export interface SelfSigned {
   keyFile: string
 }
 
-/** A self-signed certificate for 127.0.0.1 (RSA 2048, two days), made with openssl. */
-export async function selfSigned(dir: string, name: string): Promise<SelfSigned> {
+/**
+ * A self-signed certificate for 127.0.0.1 and any `hostNames` (RSA 2048, two days), made with
+ * openssl.
+ */
+export async function selfSigned(
+  dir: string,
+  name: string,
+  hostNames: string[] = []
+): Promise<SelfSigned> {
   const openssl = requireTool('openssl', 'apt-get install -y openssl')
   const folder = path.join(dir, name)
   fs.mkdirSync(folder, { recursive: true })
@@ -33,7 +40,7 @@ export async function selfSigned(dir: string, name: string): Promise<SelfSigned>
     '-subj',
     '/CN=127.0.0.1',
     '-addext',
-    'subjectAltName=IP:127.0.0.1',
+    ['subjectAltName=IP:127.0.0.1', ...hostNames.map(host => `DNS:${host}`)].join(','),
     '-keyout',
     keyFile,
     '-out',

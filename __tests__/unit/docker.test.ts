@@ -10,6 +10,7 @@ import {
   type TempTag,
   removePlacedCaFile
 } from '../../src/tools/docker.js'
+import { PUSH_STALL_MS } from '../../src/tools/stall-watch.js'
 import { type Call, FakeRunner, type Reply } from './fake-runner.js'
 
 const HOST = 'registry-oci.example.com'
@@ -178,6 +179,8 @@ describe('push', () => {
     const { tool, runner } = docker(() => PUSH_OUTPUT)
     await tool.push(DESTINATION, DESTINATION)
     expect(runner.argv()).toEqual([['docker', 'push', DESTINATION]])
+    // Watched: a push that stalls is stopped and retried (stall-watch.ts); nothing else is.
+    expect(runner.calls[0].options?.stallMs).toBe(PUSH_STALL_MS)
   })
 
   test('a failed push still untags, and the ToolError comes through', async () => {

@@ -61,12 +61,13 @@ describe('registryFlags', () => {
     ['v3.11.0', 'https', caFile, /* login --ca-file */ 'v3.12.0', []],
     ['v3.12.0', 'https', caFile, ['--ca-file', CA], ['--ca-file', CA]],
     ['v3.12.0', 'http', insecure, 'v3.13.0', []],
-    // Logins before v3.18 fall back to plain HTTP by themselves; push needs the flag.
-    ['v3.13.0', 'http', insecure, [], ['--plain-http']],
+    // Logins before v3.18 fall back to plain HTTP by themselves (through a proxy, with
+    // --insecure only); push needs the flag.
+    ['v3.13.0', 'http', insecure, ['--insecure'], ['--plain-http']],
     ['v3.17.3', 'https', verify, [], []],
     ['v3.17.3', 'https', insecure, ['--insecure'], ['--insecure-skip-tls-verify']],
     ['v3.17.3', 'https', caFile, ['--ca-file', CA], ['--ca-file', CA]],
-    ['v3.17.3', 'http', insecure, [], ['--plain-http']],
+    ['v3.17.3', 'http', insecure, ['--insecure'], ['--plain-http']],
     ['v3.18.0', 'http', insecure, ['--plain-http'], ['--plain-http']],
     ['v4.1.4', 'https', verify, [], []],
     ['v4.1.4', 'https', insecure, ['--insecure'], ['--insecure-skip-tls-verify']],
@@ -124,7 +125,12 @@ describe('helm 3 and loopback registries', () => {
   test.each<[string, Scheme, TlsOptions, string | RegistryFlagsLike]>([
     ['v3.17.3', 'https', { tlsVerify: true, caFile: CA }, 'refused'],
     ['v3.17.3', 'https', { tlsVerify: false, caFile: '' }, 'refused'],
-    ['v3.17.3', 'http', { tlsVerify: false, caFile: '' }, { login: [], push: ['--plain-http'] }],
+    [
+      'v3.17.3',
+      'http',
+      { tlsVerify: false, caFile: '' },
+      { login: ['--insecure'], push: ['--plain-http'] }
+    ],
     [
       'v4.1.4',
       'https',

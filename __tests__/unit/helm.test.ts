@@ -6,6 +6,7 @@ import { InputError, PushError } from '../../src/errors.js'
 import type { Scheme } from '../../src/registry/probe.js'
 import type { PrivatePaths, TlsOptions } from '../../src/tools/container-tool.js'
 import { Helm } from '../../src/tools/helm.js'
+import { PUSH_STALL_MS } from '../../src/tools/stall-watch.js'
 import { type Call, FakeRunner, type Reply } from './fake-runner.js'
 
 const HOST = 'registry-oci.example.com'
@@ -103,7 +104,7 @@ describe('version', () => {
 })
 
 describe.each([
-  ['v3.17.3', [] as string[]],
+  ['v3.17.3', ['--insecure']],
   ['v4.1.4', ['--plain-http']]
 ])('helm %s', (version, loginPlainHttp) => {
   const registryConfig = (): string => path.join(dir, 'helm', 'registry.json')
@@ -173,6 +174,10 @@ describe.each([
         registryConfig(),
         ...pushFlags
       ]
+    ]) // Only the push is watched: a push that stalls is stopped and retried (stall-watch.ts).
+    expect(runner.calls.slice(1).map(call => call.options?.stallMs)).toEqual([
+      undefined,
+      PUSH_STALL_MS
     ])
   })
 

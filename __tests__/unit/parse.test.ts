@@ -320,3 +320,55 @@ describe('ca-file', () => {
     expect(parseError({ 'ca-file': pem, 'tls-verify': 'false' })).toMatch(/use one/)
   })
 })
+
+describe('archive and layout entries', () => {
+  test.each([
+    [
+      'oci-archive:/build/web.tar',
+      'web',
+      '',
+      { transport: 'oci-archive', path: '/build/web.tar', ref: '' }
+    ],
+    [
+      'oci-archive:/build/web.oci.tar:v2',
+      'web',
+      'v2',
+      { transport: 'oci-archive', path: '/build/web.oci.tar', ref: 'v2' }
+    ],
+    [
+      'api=docker-archive:/build/a.tar:apim/api:v6',
+      'api',
+      'v6',
+      { transport: 'docker-archive', path: '/build/a.tar', ref: 'apim/api:v6' }
+    ],
+    [
+      'oci:/build/layout:v1',
+      'layout',
+      'v1',
+      { transport: 'oci', path: '/build/layout', ref: 'v1' }
+    ],
+    ['multi=oci:/build/layout', 'multi', '', { transport: 'oci', path: '/build/layout', ref: '' }]
+  ])('%s', (entry, name, tag, archive) => {
+    const { settings } = parse({ images: entry, 'source-tag': '', 'destination-tag': 'r1' })
+    expect(settings.images).toEqual([{ name, tag, archive }])
+  })
+
+  test('a relative path is made absolute', () => {
+    const { settings } = parse({ images: 'oci-archive:web.tar:v1' })
+    expect(settings.images[0].archive?.path).toBe(path.resolve('web.tar'))
+  })
+
+  test.each([
+    [
+      { images: 'oci-archive:/b/web.tar', 'source-tag': '' },
+      /has no tag: set "destination-tag", or name the image inside with ":<tag>"/
+    ],
+    [
+      { images: 'oci-archive:/b/web+app.tar:v1' },
+      /is not a valid image name \(taken from the file name\); write "<name>=oci-archive:/
+    ],
+    [{ images: 'oci:/b/layout:-bad' }, /image "oci:\/b\/layout:-bad"/]
+  ])('refused: %j', (inputs, message) => {
+    expect(parseError(inputs)).toMatch(message)
+  })
+})

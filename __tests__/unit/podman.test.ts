@@ -9,6 +9,7 @@ import {
   type TlsOptions
 } from '../../src/tools/container-tool.js'
 import { Podman } from '../../src/tools/podman.js'
+import { PUSH_STALL_MS } from '../../src/tools/stall-watch.js'
 import { type Call, FakeRunner, type Reply } from './fake-runner.js'
 
 const HOST = 'registry-oci.example.com'
@@ -183,7 +184,11 @@ describe('push', () => {
           SOURCE,
           `docker://${DESTINATION}`
         ],
-        options: { env: { CONTAINERS_REGISTRIES_CONF: path.join(dir, 'podman-registries.conf') } }
+        // Watched: a push that stalls is stopped and retried (stall-watch.ts).
+        options: {
+          env: { CONTAINERS_REGISTRIES_CONF: path.join(dir, 'podman-registries.conf') },
+          stallMs: PUSH_STALL_MS
+        }
       }
     ])
   })

@@ -3552,7 +3552,7 @@ const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
-__webpack_unused_export__ = Dispatcher
+module.exports.mk = Dispatcher
 __webpack_unused_export__ = Client
 __webpack_unused_export__ = Pool
 __webpack_unused_export__ = BalancedPool
@@ -40749,7 +40749,193 @@ function readOrEmpty(file) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/tools/stall-watch.ts
+
+
+
+/**
+ * How long a push may make no progress before it is stopped and tried again.
+ * "Progress" is the tool printing anything, or the tool (or a process it
+ * started) reading or writing any bytes: an upload moving, a layer read from
+ * storage, docker's CLI receiving the engine's progress. A big layer uploads
+ * for minutes without a line of output but never without bytes; what is left
+ * is a connection nobody answers. Five minutes stays clear of the slowest
+ * pause we know of (a registry committing a multi-GB layer to object storage
+ * before it answers) and far below a job's timeout.
+ */
+const PUSH_STALL_MS = 300_000;
+/** The bound: PUSH_STALL_MS, or HARBOR_PUSH_STALL_SECONDS (a hidden setting for tests). */
+function pushStallMs(env = process.env) {
+    const seconds = Number(env.HARBOR_PUSH_STALL_SECONDS);
+    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : PUSH_STALL_MS;
+}
+/**
+ * Bytes that count as progress. An idle Go program (podman, helm, docker's
+ * CLI) still reads and writes a few bytes a second for its own wake-ups;
+ * the slowest real upload moves far more than this within the bound.
+ */
+const PROGRESS_BYTES = 64 * 1024;
+/** Between SIGTERM and SIGKILL for a tool that was stopped. */
+const STOP_GRACE_MS = 3_000;
+/** A tool stopped for making no progress: transient, so the retry policy tries again. */
+class StalledError extends PushError {
+    constructor(message) {
+        super(message, true);
+        this.name = 'StalledError';
+    }
+}
+/**
+ * Runs a tool like `@actions/exec` does (argv only, `input` on stdin, output
+ * captured), and stops it, with every process it started, once it has made no
+ * progress for `stallMs`: that throws a StalledError saying so, which the
+ * retry policy tries again. The tool stays in this process's group, so a
+ * cancelled job still reaches it; stopping walks its process tree instead.
+ * Where /proc does not show a process's bytes (not Linux), only a tool that
+ * exits ends the wait: no push is stopped on a guess.
+ */
+async function runWatched(command, args, options) {
+    const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+        env: options.env,
+        stdio: ['pipe', 'pipe', 'pipe']
+    });
+    let stdout = '';
+    let stderr = '';
+    let lastProgress = Date.now();
+    let movedSinceProgress = 0;
+    const progress = () => {
+        lastProgress = Date.now();
+        movedSinceProgress = 0;
+    };
+    child.stdout.on('data', (chunk) => {
+        stdout += chunk.toString();
+        progress();
+    });
+    child.stderr.on('data', (chunk) => {
+        stderr += chunk.toString();
+        progress();
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+    let stopped;
+    let bytes = child.pid ? bytesByProcess(child.pid) : undefined;
+    const watch = setInterval(() => {
+        if (!child.pid || stopped)
+            return;
+        const now = bytesByProcess(child.pid);
+        movedSinceProgress += now ? moved(bytes, now) : PROGRESS_BYTES;
+        bytes = now;
+        if (movedSinceProgress >= PROGRESS_BYTES)
+            progress();
+        if (Date.now() - lastProgress >= options.stallMs)
+            stopped = stopTree(child.pid);
+    }, Math.min(1000, Math.max(100, options.stallMs / 3)));
+    try {
+        const exitCode = await new Promise((resolve, reject) => {
+            child.on('error', reject);
+            child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+        });
+        if (stopped) {
+            await stopped;
+            const line = [command, ...args].join(' ');
+            throw new StalledError(`"${line}" made no progress for ${Math.round(options.stallMs / 1000)} s (no output, under 64 KiB read or written), so it was stopped`);
+        }
+        return { exitCode, stdout, stderr };
+    }
+    finally {
+        clearInterval(watch);
+    }
+}
+/** rchar + wchar of every live process in the tree under `root`; undefined when /proc cannot tell. */
+function bytesByProcess(root) {
+    const bytes = new Map();
+    for (const pid of processTree(root)) {
+        let io;
+        try {
+            io = external_node_fs_default().readFileSync(`/proc/${pid}/io`, 'utf8');
+        }
+        catch {
+            if (pid === root)
+                return undefined;
+            continue;
+        }
+        const count = (name) => Number(new RegExp(`^${name}: (\\d+)`, 'm').exec(io)?.[1] ?? 0);
+        bytes.set(pid, count('rchar') + count('wchar'));
+    }
+    return bytes;
+}
+/** Bytes read or written since the last look, by the processes then and new ones. */
+function moved(before, now) {
+    let total = 0;
+    for (const [pid, count] of now)
+        total += Math.max(0, count - (before?.get(pid) ?? 0));
+    return total;
+}
+/** `root` and its descendants, from the parent pids in /proc/<pid>/stat. */
+function processTree(root) {
+    const children = new Map();
+    let entries = [];
+    try {
+        entries = external_node_fs_default().readdirSync('/proc').filter(entry => /^\d+$/.test(entry));
+    }
+    catch {
+        return [root];
+    }
+    for (const entry of entries) {
+        const parent = parentOf(Number(entry));
+        if (parent !== undefined)
+            children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    }
+    const tree = [root];
+    for (let index = 0; index < tree.length; index++)
+        tree.push(...(children.get(tree[index]) ?? []));
+    return tree;
+}
+function parentOf(pid) {
+    try {
+        const stat = external_node_fs_default().readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // The command name (in parentheses) may hold spaces: fields start after its last ')'.
+        const [, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return Number(ppid);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** SIGTERM to the tree, SIGKILL to whatever of it still lives after the grace. */
+async function stopTree(root) {
+    const pids = processTree(root);
+    signal(pids, 'SIGTERM');
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (pids.some(alive) && Date.now() < deadline) {
+        await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    signal(pids.filter(alive), 'SIGKILL');
+}
+function signal(pids, name) {
+    for (const pid of pids) {
+        try {
+            process.kill(pid, name);
+        }
+        catch {
+            // already gone
+        }
+    }
+}
+/** Running, not a zombie waiting to be reaped. */
+function alive(pid) {
+    try {
+        const stat = external_node_fs_default().readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    }
+    catch {
+        return false;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/tools/docker.ts
+
 
 
 
@@ -40843,7 +41029,13 @@ class Docker {
         if (source !== destination)
             await this.docker(['tag', source, destination]);
         try {
-            const output = await this.docker(['push', destination]);
+            const output = await this.docker(['push', destination], { stallMs: pushStallMs() }).catch((error) => {
+                // The engine does the upload and keeps a stalled one after its client is stopped:
+                // another `docker push` would only join it and wait again.
+                if (!(error instanceof StalledError))
+                    throw error;
+                throw new PushError(`${error.message}. The docker engine keeps the stalled upload after its client is stopped, so it was not tried again: check the engine's network path to the registry (its own proxy settings, not the step's) and restart the engine`);
+            });
             const digest = /digest: (sha256:[a-f0-9]{64})/.exec(output)?.[1] ?? DIGEST.exec(output)?.[0];
             if (!digest)
                 throw new PushError(`docker pushed "${destination}" but printed no digest`);
@@ -40902,8 +41094,8 @@ class Docker {
         }
         return placed;
     }
-    async docker(args) {
-        return (await this.run('docker', args, { env: this.env })).stdout;
+    async docker(args, options = {}) {
+        return (await this.run('docker', args, { env: this.env, ...options })).stdout;
     }
 }
 /** Removes a CA file placed by `placeCaFile` (and its folder if this step made it). */
@@ -40931,6 +41123,7 @@ function inCidrs(address, cidrs) {
 }
 
 ;// CONCATENATED MODULE: ./src/tools/podman.ts
+
 
 
 
@@ -41076,7 +41269,7 @@ class Podman {
                 digestFile,
                 source,
                 `docker://${destination}`
-            ], this.registryEnv());
+            ], { ...this.registryEnv(), stallMs: pushStallMs() });
             const digest = DIGEST.exec(external_node_fs_default().readFileSync(digestFile, 'utf8'));
             if (!digest)
                 throw new PushError(`podman pushed "${destination}" but wrote no digest`);
@@ -41115,6 +41308,156 @@ function createContainerTool(settings, run, paths, onCaFilePlaced) {
     return settings.containerTool === 'docker'
         ? new Docker(run, paths, tls, onCaFilePlaced)
         : new Podman(run, paths, tls);
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+var external_node_crypto_default = /*#__PURE__*/__nccwpck_require__.n(external_node_crypto_);
+;// CONCATENATED MODULE: ./src/tools/skopeo.ts
+
+
+
+
+
+
+/** What skopeo names an archive or layout source: `<transport>:<path>[:<ref>]`. */
+function archiveReference(source) {
+    return `${source.transport}:${source.path}${source.ref ? `:${source.ref}` : ''}`;
+}
+/**
+ * skopeo: copies images from archives and layouts (`docker save`, `podman
+ * save`, `buildx --output type=oci`) to a registry with no container engine,
+ * multi-platform indexes whole. The same containers libraries as podman, so
+ * the login is podman's auth file format, and TLS the same flags, with
+ * `--dest-` in front for a copy.
+ */
+class Skopeo {
+    run;
+    paths;
+    tls;
+    authFile;
+    certDir;
+    digestCount = 0;
+    constructor(run, paths, tls) {
+        this.run = run;
+        this.paths = paths;
+        this.tls = tls;
+        this.authFile = external_node_path_default().join(paths.dir, 'skopeo-auth.json');
+        this.certDir = external_node_path_default().join(paths.dir, 'skopeo-certs');
+    }
+    /** Checks skopeo works; returns its version. */
+    async prepare() {
+        let version;
+        try {
+            version = (await this.run('skopeo', ['--version'])).stdout.trim();
+        }
+        catch (error) {
+            throw new InputError(`archive and layout images are pushed with skopeo, which does not work here (${messageOf(error)}): install skopeo (apt-get install skopeo; GitHub's Ubuntu runners have it)`);
+        }
+        if (this.tls.caFile) {
+            external_node_fs_default().mkdirSync(this.certDir, { recursive: true, mode: 0o700 });
+            external_node_fs_default().copyFileSync(this.tls.caFile, external_node_path_default().join(this.certDir, 'ca.crt'));
+        }
+        return version;
+    }
+    /**
+     * What the archive or layout holds, read without pushing: the manifest's
+     * digest (an OCI image or index keeps it byte for byte in the registry),
+     * the config digest (a docker archive's image ID, since its manifest is
+     * made anew on the way) and the platforms of an index. A missing or
+     * unreadable source is an input error.
+     */
+    async inspect(source) {
+        const reference = archiveReference(source);
+        let raw;
+        try {
+            raw = (await this.run('skopeo', ['inspect', '--raw', reference])).stdout;
+        }
+        catch (error) {
+            const why = error instanceof ToolError ? lastLine(error.stderr) : messageOf(error);
+            throw new InputError(`"${reference}" could not be read (${why}): check the path, and that it is ${TRANSPORT_WORDS[source.transport]}. Nothing was pushed.`);
+        }
+        const manifest = JSON.parse(raw);
+        const digest = `sha256:${external_node_crypto_default().createHash('sha256').update(raw).digest('hex')}`;
+        if (source.transport === 'docker-archive') {
+            const config = (await this.run('skopeo', ['inspect', '--config', '--raw', reference])).stdout;
+            const id = `sha256:${external_node_crypto_default().createHash('sha256').update(config).digest('hex')}`;
+            return { id, layers: [] };
+        }
+        const platforms = manifest.manifests?.map(entry => ({
+            platform: [entry.platform?.os, entry.platform?.architecture, entry.platform?.variant]
+                .filter(Boolean)
+                .join('/'),
+            id: entry.digest ?? ''
+        }));
+        return {
+            id: manifest.config?.digest ?? digest,
+            layers: [],
+            digest,
+            ...(platforms ? { platforms } : {})
+        };
+    }
+    /** Logs in to `host` with the password on stdin, into the private directory. */
+    async login(host, credentials) {
+        await this.run('skopeo', [
+            'login',
+            '--authfile',
+            this.authFile,
+            ...this.tlsFlags(''),
+            '--username',
+            credentials.username,
+            '--password-stdin',
+            host
+        ], { input: credentials.password });
+    }
+    /**
+     * Copies the source to `destination` (every platform of an index); an OCI
+     * source keeps its digests (`--preserve-digests`: the copy fails rather
+     * than rewrite a manifest). Returns the digest the registry holds.
+     */
+    async push(source, destination) {
+        const digestFile = external_node_path_default().join(this.paths.dir, `skopeo-digest-${++this.digestCount}`);
+        try {
+            await this.run('skopeo', [
+                'copy',
+                '--all',
+                ...(source.transport === 'docker-archive' ? [] : ['--preserve-digests']),
+                ...(this.paths.isolated ? ['--dest-authfile', this.authFile] : []),
+                ...this.tlsFlags('dest-'),
+                '--digestfile',
+                digestFile,
+                archiveReference(source),
+                `docker://${destination}`
+            ], { stallMs: pushStallMs() });
+            const digest = DIGEST.exec(external_node_fs_default().readFileSync(digestFile, 'utf8'));
+            if (!digest)
+                throw new PushError(`skopeo copied to "${destination}" but wrote no digest`);
+            return digest[0];
+        }
+        finally {
+            external_node_fs_default().rmSync(digestFile, { force: true });
+        }
+    }
+    tlsFlags(prefix) {
+        const flags = [];
+        if (!this.tls.tlsVerify)
+            flags.push(`--${prefix}tls-verify=false`);
+        if (this.tls.caFile)
+            flags.push(`--${prefix}cert-dir`, this.certDir);
+        return flags;
+    }
+}
+const TRANSPORT_WORDS = {
+    'oci-archive': 'an OCI archive (podman save --format oci-archive, buildx --output type=oci)',
+    oci: 'an OCI image layout folder (holding index.json)',
+    'docker-archive': 'a docker save / podman save tar'
+};
+function lastLine(text) {
+    const lines = text
+        .trim()
+        .split('\n')
+        .filter(line => line.trim() !== '');
+    return (lines.at(-1) ?? '').replace(/^time=".*?" level=\w+ msg="?|"$/g, '').replace(/\\"/g, '"');
 }
 
 // EXTERNAL MODULE: external "string_decoder"
@@ -42256,19 +42599,23 @@ function getExecOutput(commandLine, args, options) {
 ;// CONCATENATED MODULE: ./src/tools/exec.ts
 
 
+
 /**
  * The one way this project runs a tool. Output is captured, not streamed, so
  * parallel pushes never interleave their lines; a failure throws a ToolError
  * carrying stderr so it can be translated into advice.
  */
 const runTool = async (command, args, options = {}) => {
-    const result = await getExecOutput(command, args, {
-        input: options.input === undefined ? undefined : Buffer.from(options.input),
-        // Always given: without it the tool would inherit every variable, secrets included.
-        env: childEnv(process.env, options.env),
-        silent: true,
-        ignoreReturnCode: true
-    });
+    // Always given: without it the tool would inherit every variable, secrets included.
+    const env = childEnv(process.env, options.env);
+    const result = options.stallMs
+        ? await runWatched(command, args, { input: options.input, env, stallMs: options.stallMs })
+        : await getExecOutput(command, args, {
+            input: options.input === undefined ? undefined : Buffer.from(options.input),
+            env,
+            silent: true,
+            ignoreReturnCode: true
+        });
     if (result.exitCode !== 0) {
         const line = [command, ...args].join(' ');
         const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-20).join('\n');
@@ -42304,9 +42651,6 @@ function childEnv(parent, extra = {}) {
     return { ...env, ...extra };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-var external_node_crypto_default = /*#__PURE__*/__nccwpck_require__.n(external_node_crypto_);
 ;// CONCATENATED MODULE: ./src/redact.ts
 /**
  * Credentials written into a URL (`https://user:password@host/`): a
@@ -42384,7 +42728,8 @@ const FLAG_SINCE = {
     pushPlainHttp: { major: 3, minor: 13, patch: 0, text: 'v3.13.0' },
     /**
      * `helm registry login --plain-http`. Before it, login tried HTTPS and fell
-     * back to plain HTTP by itself; helm 4 no longer falls back.
+     * back to plain HTTP by itself (through a proxy, with --insecure only);
+     * helm 4 no longer falls back.
      */
     loginPlainHttp: { major: 3, minor: 18, patch: 0, text: 'v3.18.0' }
 };
@@ -42421,8 +42766,10 @@ function registryFlags(version, host, scheme, tls, willLogin) {
             throw new InputError(`the registry "${host}" speaks plain HTTP: set tls-verify: false (and no ca-file) to push to it without TLS`);
         }
         need(FLAG_SINCE.pushPlainHttp, 'push to a plain-HTTP registry (helm push --plain-http)');
-        // Older logins try HTTPS and fall back to plain HTTP on their own.
-        const login = atLeast(version, FLAG_SINCE.loginPlainHttp) ? ['--plain-http'] : [];
+        // Older logins try HTTPS and fall back to plain HTTP: on their own for a
+        // direct connection, but through a proxy only with --insecure (seen with
+        // v3.17.3 behind squid). tls-verify is false here, so --insecure asks no more.
+        const login = atLeast(version, FLAG_SINCE.loginPlainHttp) ? ['--plain-http'] : ['--insecure'];
         return { login, push: ['--plain-http'] };
     }
     if (version.major < 4 && isLoopback(host)) {
@@ -48915,35 +49262,190 @@ function retryAfterMs(header, capMs = 60_000) {
 /** Waits `ms`; rejects at once when `signal` aborts (then no timer keeps the process alive). */
 const sleep = (ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal });
 
+;// CONCATENATED MODULE: ./src/registry/proxy.ts
+
+/**
+ * The proxy for a request to `url`, from the standard variables, or
+ * undefined to go direct.
+ *
+ * podman, helm and the docker engine are Go programs: they pick their proxy
+ * with Go's `http.ProxyFromEnvironment` (golang.org/x/net/http/httpproxy,
+ * proxy.go). The action's own registry requests follow the same rules, so a
+ * preflight never takes another path than the push that follows it:
+ * - `HTTPS_PROXY` for https URLs, `HTTP_PROXY` for http URLs (no fallback
+ *   from one to the other); the upper-case name first, then the lower-case
+ *   one; a value without a scheme is `http://`.
+ * - `localhost` and loopback IP literals (127.0.0.0/8, ::1) never use a proxy,
+ *   listed in `NO_PROXY` or not (unlike curl, which proxies them unless listed).
+ * - `NO_PROXY`: comma-separated; `*` excludes everything; an IP or CIDR
+ *   (`10.0.0.0/8`) matches IP literals; `example.com` matches it and its
+ *   subdomains, `.example.com` and `*.example.com` only subdomains; `:port`
+ *   narrows an entry to one port.
+ * The docker engine takes its proxy from its own service, not from the step:
+ * there the same variables must be set for the daemon.
+ */
+function proxyFor(url, env = process.env) {
+    const names = url.protocol === 'https:'
+        ? ['HTTPS_PROXY', 'https_proxy']
+        : url.protocol === 'http:'
+            ? ['HTTP_PROXY', 'http_proxy']
+            : [];
+    const proxy = firstSet(env, names);
+    if (!proxy)
+        return undefined;
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    if (!usesProxy(host, port, firstSet(env, ['NO_PROXY', 'no_proxy']) ?? ''))
+        return undefined;
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`;
+}
+function firstSet(env, names) {
+    for (const name of names) {
+        const value = env[name]?.trim();
+        if (value)
+            return value;
+    }
+    return undefined;
+}
+function usesProxy(host, port, noProxy) {
+    if (host === 'localhost')
+        return false;
+    const ip = external_node_net_default().isIP(host) !== 0;
+    if (ip && proxy_isLoopback(host))
+        return false;
+    for (const raw of noProxy.split(',')) {
+        const entry = raw.trim().toLowerCase();
+        if (!entry)
+            continue;
+        if (entry === '*')
+            return false;
+        if (entry.includes('/')) {
+            if (ip && inCidr(host, entry))
+                return false;
+            continue;
+        }
+        const [entryHost, entryPort] = splitHostPort(entry);
+        if (!entryHost || (entryPort && entryPort !== port))
+            continue;
+        if (external_node_net_default().isIP(entryHost) !== 0) {
+            if (ip && sameAddress(host, entryHost))
+                return false;
+            continue;
+        }
+        const domain = entryHost.replace(/^\*\./, '.');
+        if (domain.startsWith('.')
+            ? host.endsWith(domain)
+            : host === domain || host.endsWith(`.${domain}`)) {
+            return false;
+        }
+    }
+    return true;
+}
+/** `host`, `host:port`, `[v6]`, `[v6]:port`; a bare IPv6 address has no port. */
+function splitHostPort(entry) {
+    const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(entry);
+    if (bracketed)
+        return [bracketed[1], bracketed[2] ?? ''];
+    if (external_node_net_default().isIPv6(entry))
+        return [entry, ''];
+    const withPort = /^(.*):(\d+)$/.exec(entry);
+    return withPort ? [withPort[1], withPort[2]] : [entry, ''];
+}
+function proxy_isLoopback(ip) {
+    if (external_node_net_default().isIPv4(ip))
+        return ip.startsWith('127.');
+    return sameAddress(ip, '::1') || /^::ffff:127\./i.test(ip);
+}
+function sameAddress(a, b) {
+    const list = new (external_node_net_default()).BlockList();
+    list.addAddress(b, external_node_net_default().isIPv6(b) ? 'ipv6' : 'ipv4');
+    return list.check(a, external_node_net_default().isIPv6(a) ? 'ipv6' : 'ipv4');
+}
+function inCidr(ip, cidr) {
+    const [network, bits] = cidr.split('/');
+    const family = external_node_net_default().isIPv6(network) ? 'ipv6' : external_node_net_default().isIPv4(network) ? 'ipv4' : undefined;
+    const prefix = Number(bits);
+    if (!family || !Number.isInteger(prefix))
+        return false;
+    const list = new (external_node_net_default()).BlockList();
+    try {
+        list.addSubnet(network, prefix, family);
+    }
+    catch {
+        return false;
+    }
+    return list.check(ip, external_node_net_default().isIPv6(ip) ? 'ipv6' : 'ipv4');
+}
+
 ;// CONCATENATED MODULE: ./src/registry/http.ts
+
 
 
 
 
 /** Every request to a registry gives up after this long. */
 const REQUEST_TIMEOUT_MS = 30_000;
-const agents = new Map();
+const dispatchers = new Map();
 /**
  * The connection pool for the TLS settings asked for: the registry's CA from
  * `ca-file` (trusted on top of the system's), or no verification at all.
- * Node's global fetch cannot take a CA, so undici's own fetch is used.
+ * Node's global fetch cannot take a CA, so undici's own fetch is used. Each
+ * request goes through the proxy that podman, helm and docker would use for
+ * its URL (see proxy.ts), with the same TLS settings towards the registry
+ * through the proxy's tunnel; a redirect to another host picks its own.
  */
 function dispatcherFor(tls) {
     const key = `${tls.tlsVerify}:${tls.caFile}`;
-    let agent = agents.get(key);
-    if (!agent) {
+    let dispatcher = dispatchers.get(key);
+    if (!dispatcher) {
         const ca = tls.caFile ? external_node_fs_default().readFileSync(tls.caFile, 'utf8') : undefined;
-        agent = new undici/* Agent */.g6({
-            connect: {
-                rejectUnauthorized: tls.tlsVerify,
-                ...(ca ? { ca: [...external_node_tls_.rootCertificates, ca] } : {})
-            },
-            headersTimeout: REQUEST_TIMEOUT_MS,
-            bodyTimeout: REQUEST_TIMEOUT_MS
+        const registryTls = {
+            rejectUnauthorized: tls.tlsVerify,
+            ...(ca ? { ca: [...external_node_tls_.rootCertificates, ca] } : {})
+        };
+        const timeouts = { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS };
+        const direct = new undici/* Agent */.g6({ connect: registryTls, ...timeouts });
+        const proxied = new Map();
+        dispatcher = new ByOrigin(origin => {
+            const proxy = proxyFor(origin);
+            if (!proxy)
+                return direct;
+            const proxyUrl = new URL(proxy);
+            if (proxyUrl.protocol !== 'http:' && proxyUrl.protocol !== 'https:') {
+                // Go's clients also take socks5://; undici has no SOCKS support.
+                proxyUrl.username = '';
+                proxyUrl.password = '';
+                const variable = origin.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+                throw new Error(`the proxy "${proxyUrl.href}" (${variable}) is not an http:// or https:// proxy, the only kinds harbor-push's own registry requests can use: give an HTTP proxy, or list "${origin.hostname}" in NO_PROXY`);
+            }
+            let agent = proxied.get(proxy);
+            if (!agent) {
+                agent = new undici/* ProxyAgent */.kT({
+                    uri: proxy,
+                    requestTls: registryTls,
+                    // Plain-HTTP registries get absolute-URI requests, as Go's clients send them,
+                    // rather than a CONNECT tunnel that many proxies allow to port 443 only.
+                    proxyTunnel: false,
+                    ...timeouts
+                });
+                proxied.set(proxy, agent);
+            }
+            return agent;
         });
-        agents.set(key, agent);
+        dispatchers.set(key, dispatcher);
     }
-    return agent;
+    return dispatcher;
+}
+/** Hands each request to the dispatcher chosen for its origin. */
+class ByOrigin extends undici/* Dispatcher */.mk {
+    choose;
+    constructor(choose) {
+        super();
+        this.choose = choose;
+    }
+    dispatch(options, handler) {
+        return this.choose(new URL(String(options.origin))).dispatch(options, handler);
+    }
 }
 /** Statuses worth another attempt: rate limits and gateways or registries that are briefly down. */
 const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -49425,6 +49927,7 @@ async function answer(url, tls, retry, signal) {
 
 
 
+
 /**
  * helm, run through the project's one Runner: argv arrays only, the secret on
  * stdin only. With a login of its own (`isolated`), every helm file lives in
@@ -49536,13 +50039,7 @@ class Helm {
      * Returns the reference and the manifest digest helm printed.
      */
     async push(file, prefix) {
-        const { stdout, stderr } = await this.helm([
-            'push',
-            file,
-            `oci://${prefix}`,
-            ...this.configFlags(),
-            ...this.connection().push
-        ]);
+        const { stdout, stderr } = await this.helm(['push', file, `oci://${prefix}`, ...this.configFlags(), ...this.connection().push], undefined, pushStallMs());
         // helm 3 and 4 print the result on stderr; stdout is read too in case that changes.
         const output = `${stdout}\n${stderr}`;
         const pushed = /^Pushed:\s*(\S+)/m.exec(output)?.[1];
@@ -49560,10 +50057,11 @@ class Helm {
             throw new Error('Helm.connect() must run before login and push');
         return this.flags;
     }
-    async helm(args, input) {
+    async helm(args, input, stallMs) {
         return this.run(this.binary, args, {
             ...(input === undefined ? {} : { input }),
-            ...(this.env ? { env: this.env } : {})
+            ...(this.env ? { env: this.env } : {}),
+            ...(stallMs ? { stallMs } : {})
         });
     }
 }
@@ -50559,10 +51057,12 @@ function tagState(held, expected) {
         return { kind: 'absent' };
     if ('policy' in held)
         return { kind: 'unreadable', policy: held.policy };
-    const same = expected.platformIds
-        ? sameSet(held.platformConfigs ?? [], expected.platformIds)
-        : (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
-            (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
+    const same = expected.manifestDigest
+        ? held.digest === expected.manifestDigest
+        : expected.platformIds
+            ? sameSet(held.platformConfigs ?? [], expected.platformIds)
+            : (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
+                (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
     return { kind: same ? 'same' : 'different', digest: held.digest };
 }
 function sameSet(a, b) {
@@ -50669,7 +51169,7 @@ function translateFailure(error, context) {
     const rule = RULES.find(candidate => candidate.test.test(text));
     if (!rule)
         return new PushError(error instanceof ToolError ? error.message : text);
-    return new PushError(`${rule.advice(context)} (${lastLine(text)})`, rule.transient);
+    return new PushError(`${rule.advice(context)} (${translate_lastLine(text)})`, rule.transient);
 }
 function failureText(error) {
     if (error instanceof ToolError)
@@ -50685,7 +51185,7 @@ function failureText(error) {
     return messageOf(error);
 }
 /** The last non-empty line of a tool's output: usually the one that says what went wrong. */
-function lastLine(text) {
+function translate_lastLine(text) {
     const lines = text
         .trim()
         .split('\n')
@@ -51042,7 +51542,7 @@ async function pushCharts(settings, helm, charts, log, options = {}) {
             const client = options.plan?.client;
             const target = options.plan?.targets[index];
             const landed = client && target && (await landedAnyway(client, target, target));
-            const note = `helm reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this chart`;
+            const note = `helm reported a failure after the push landed (${translate_lastLine(messageOf(error))}); the registry holds this chart`;
             result = {
                 chart: chart.name,
                 version: chart.version,
@@ -51077,7 +51577,10 @@ function planImages(settings) {
     return settings.images.map(image => {
         const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag];
         return {
-            source: `${prefix}${image.name}:${image.tag}`,
+            source: image.archive
+                ? `${image.archive.transport}:${image.archive.path}${image.archive.ref ? `:${image.archive.ref}` : ''}`
+                : `${prefix}${image.name}:${image.tag}`,
+            ...(image.archive ? { archive: image.archive } : {}),
             destinations: tags.map(tag => `${settings.registry.prefix}/${image.name}:${tag}`)
         };
     });
@@ -51112,24 +51615,28 @@ const HEARTBEAT_MS = 20_000;
  * skip, or `if-exists: fail` before anything is pushed). Throws on any
  * problem; a front end calls this before it pushes charts too.
  */
-async function prepareImagePush(settings, tool, log) {
-    log.info(`Using ${await tool.prepare(settings.registry.host)}`);
+async function prepareImagePush(settings, tools, log) {
+    if (tools.container)
+        log.info(`Using ${await tools.container.prepare(settings.registry.host)}`);
+    if (tools.skopeo)
+        log.info(`Using ${await tools.skopeo.prepare()} for archives and layouts`);
     const plans = planImages(settings);
     const destinations = plans.flatMap((plan, index) => plan.destinations.map(destination => ({
         source: plan.source,
+        ...(plan.archive ? { archive: plan.archive } : {}),
         image: index,
         destination,
         ...repositoryAndTag(destination)
     })));
     // Local storage and the registry are asked at once. A missing image is
     // reported first: it is bad input, whatever the registry says.
-    const local = localImages(plans.map(plan => plan.source), tool);
+    const local = readSources(plans, tools);
     const expected = local.then(images => destinations.map(target => expectedOf(images[target.image])));
     // The preflight may fail before it needs these; `local` itself reports why.
     expected.catch(() => undefined);
     const [images, check] = await Promise.allSettled([
         local,
-        preflight(settings, tool.registryTls(), tool.name, destinations, expected, log)
+        preflight(settings, tools.container?.registryTls() ?? { tlsVerify: settings.tlsVerify, caFile: settings.caFile }, tools.container?.name ?? 'skopeo', destinations, expected, log)
     ]);
     if (images.status === 'rejected')
         throw images.reason;
@@ -51145,7 +51652,7 @@ async function prepareImagePush(settings, tool, log) {
     return {
         push: async () => {
             try {
-                return await pushTargets(settings, tool, log, targets, client);
+                return await pushTargets(settings, tools, log, targets, client);
             }
             finally {
                 await client?.tidied();
@@ -51158,27 +51665,35 @@ async function prepareImagePush(settings, tool, log) {
  * check that the secret works) and pushes every target that needs it with
  * bounded parallelism and retries, reading each digest back.
  */
-async function pushTargets(settings, tool, log, targets, client) {
+async function pushTargets(settings, tools, log, targets, client) {
     const { host } = settings.registry;
-    const context = {
+    const context = (tool) => ({
         action: 'login',
-        tool: tool.name,
+        tool,
         host,
         project: settings.registry.path.split('/')[0],
         username: settings.credentials?.username
-    };
+    });
     const retry = { retries: settings.retries };
     const toPush = targets.filter(target => decide(settings.ifExists, target.state) === 'push');
-    if (settings.credentials && (toPush.length > 0 || settings.dryRun)) {
+    // Each tool that will push logs in: docker or podman for local images, skopeo for archives.
+    const loggingIn = [];
+    const needs = (archive) => (settings.dryRun ? targets : toPush).some(target => (target.archive !== undefined) === archive);
+    if (tools.container && needs(false))
+        loggingIn.push(tools.container);
+    if (tools.skopeo && needs(true))
+        loggingIn.push({ name: 'skopeo', login: (h, c) => tools.skopeo.login(h, c) });
+    for (const tool of loggingIn) {
+        if (!settings.credentials) {
+            log.info(`No username/password given: relying on the existing ${tool.name} login for ${host}`);
+            continue;
+        }
         const credentials = settings.credentials;
-        await withRetries(() => tool.login(host, credentials), error => translateFailure(error, context), {
+        await withRetries(() => tool.login(host, credentials), error => translateFailure(error, context(tool.name)), {
             ...retry,
             onRetry: (attempt, error, delay) => log.warning(`login attempt ${attempt} failed, retrying in ${delay} ms: ${error.message}`)
         });
         log.info(`Logged in to ${host} as ${credentials.username} (${tool.name}, private credentials)`);
-    }
-    else if (!settings.credentials) {
-        log.info(`No username/password given: relying on the existing ${tool.name} login for ${host}`);
     }
     if (settings.dryRun)
         return dryRunResults(settings, targets, log);
@@ -51195,7 +51710,7 @@ async function pushTargets(settings, tool, log, targets, client) {
         log.info('Images that share layers with an earlier one start once it is pushed: each shared layer is uploaded once, then mounted');
     }
     const progress = { done: 0, total: toPush.length };
-    const run = { settings, tool, log, context, retry, progress, client };
+    const run = { settings, tools, log, context, retry, progress, client };
     const perImage = await mapAfter(groups, settings.parallel, index => after[index], async (group) => {
         const results = [];
         for (const target of group)
@@ -51272,15 +51787,16 @@ async function handleTarget(target, run) {
         run.log.info(`... still pushing ${destination} (${push_images_since(started)}s; ${run.progress.done}/${run.progress.total} done)`);
     }, HEARTBEAT_MS);
     const notes = [];
+    const toolName = target.archive ? 'skopeo' : (run.tools.container?.name ?? '');
     const pushContext = {
-        ...run.context,
+        ...run.context(toolName),
         action: 'push',
         project: projectOf(destination),
         reference: destination
     };
     let result;
     try {
-        const digest = await withRetries(() => run.tool.push(source, destination, target.local), error => translateFailure(error, pushContext), {
+        const digest = await withRetries(() => pushOne(run.tools, target), error => translateFailure(error, pushContext), {
             ...run.retry,
             onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
         });
@@ -51299,7 +51815,7 @@ async function handleTarget(target, run) {
     catch (error) {
         // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
         const landed = run.client && (await landedAnyway(run.client, target, expectedOf(target.local)));
-        const note = `${run.tool.name} reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this image`;
+        const note = `${toolName} reported a failure after the push landed (${translate_lastLine(messageOf(error))}); the registry holds this image`;
         result = landed
             ? { source, destination, digest: landed, status: 'pushed', note, seconds: push_images_since(started) }
             : {
@@ -51328,28 +51844,55 @@ async function handleTarget(target, run) {
 }
 /** What a tag holds once this image is in it: its ID, or each platform's for a multi-platform image. */
 function expectedOf(image) {
+    if (image.digest)
+        return { manifestDigest: image.digest };
     return image.platforms
         ? { platformIds: image.platforms.map(platform => platform.id) }
         : { configDigest: image.id };
 }
-/**
- * Every source in local storage, in order. Every missing source is named at
- * once, before anything is pushed.
- */
-async function localImages(sources, tool) {
-    const images = await tool.localImages(sources);
-    const missing = sources.filter((_, index) => images[index] === undefined);
-    if (missing.length > 0) {
-        const names = missing.map(source => `"${source}"`).join(', ');
-        throw new InputError(`${names} not in local ${tool.name} storage; check the source tag / path (\`${tool.name} images\`). Nothing was pushed.`);
+/** Pushes one target with the tool its source needs; returns the digest the tool reported. */
+function pushOne(tools, target) {
+    if (target.archive) {
+        if (!tools.skopeo)
+            throw new Error('an archive source without skopeo');
+        return tools.skopeo.push(target.archive, target.destination);
     }
-    return images.filter(image => image !== undefined);
+    if (!tools.container)
+        throw new Error('a local source without a container tool');
+    return tools.container.push(target.source, target.destination, target.local);
+}
+/**
+ * Every source, in order: local storage asked once for all of its images,
+ * archives and layouts read alongside. Every missing local image is named
+ * at once, and an unreadable archive is an input error, before anything is
+ * pushed.
+ */
+async function readSources(plans, tools) {
+    const local = plans.filter(plan => !plan.archive).map(plan => plan.source);
+    const [stored, archives] = await Promise.all([
+        local.length > 0 && tools.container ? tools.container.localImages(local) : [],
+        Promise.all(plans.map(async (plan) => plan.archive && tools.skopeo ? tools.skopeo.inspect(plan.archive) : undefined))
+    ]);
+    const missing = local.filter((_, index) => stored[index] === undefined);
+    if (missing.length > 0 && tools.container) {
+        const tool = tools.container.name;
+        const names = missing.map(source => `"${source}"`).join(', ');
+        throw new InputError(`${names} not in local ${tool} storage; check the source tag / path (\`${tool} images\`). Nothing was pushed.`);
+    }
+    let next = 0;
+    return plans.map((plan, index) => {
+        const image = plan.archive ? archives[index] : stored[next++];
+        if (!image)
+            throw new Error(`no image read for "${plan.source}"`);
+        return image;
+    });
 }
 function push_images_since(started) {
     return Math.round((Date.now() - started) / 100) / 10;
 }
 
 ;// CONCATENATED MODULE: ./src/push/harbor-push.ts
+
 
 
 
@@ -51365,16 +51908,21 @@ async function harborPush(settings, log, hooks = {}) {
     hooks.onPrivateDir?.(dir);
     const run = hooks.runner ?? runTool;
     const paths = { dir, isolated: settings.credentials !== undefined };
-    // A charts-only step needs no container tool, so none is made or checked.
-    const tool = settings.images.length > 0
+    // A step with no local image (charts, archives) needs no container tool, so none is made or checked.
+    const tool = settings.images.some(image => !image.archive)
         ? createContainerTool(settings, run, paths, hooks.onCaFilePlaced ?? (() => undefined))
+        : undefined;
+    const skopeo = settings.images.some(image => image.archive)
+        ? new Skopeo(run, paths, { tlsVerify: settings.tlsVerify, caFile: settings.caFile })
         : undefined;
     try {
         // Nothing is pushed until everything was checked: the charts (read,
         // packaged) and the images (in local storage), and the registry for both
         // (login, permissions, what each tag holds now).
         const charts = settings.charts.length > 0 ? await prepareChartPush(settings, run, paths, log) : undefined;
-        const images = tool ? await prepareImagePush(settings, tool, log) : undefined;
+        const images = settings.images.length > 0
+            ? await prepareImagePush(settings, { container: tool, skopeo }, log)
+            : undefined;
         return {
             images: images ? await images.push() : [],
             charts: charts ? await charts.push() : []
@@ -51830,6 +52378,15 @@ function parseImages(value, sourceTag) {
     const images = [];
     const seen = new Set();
     for (const entry of splitList(value)) {
+        const archive = parseArchiveEntry(entry);
+        if (archive) {
+            if (seen.has(`${archive.name}=${archive.archive?.path ?? ''}`)) {
+                throw new InputError(`image "${entry}" is listed twice in "images"`);
+            }
+            seen.add(`${archive.name}=${archive.archive?.path ?? ''}`);
+            images.push(archive);
+            continue;
+        }
         if (entry.includes('@')) {
             throw new InputError(`image "${entry}": digests are not accepted; name a local image as name or name:tag`);
         }
@@ -51852,6 +52409,39 @@ function parseImages(value, sourceTag) {
         images.push({ name, tag });
     }
     return images;
+}
+const TRANSPORT = /^(?:([^=]+)=)?(oci-archive|oci|docker-archive):(.+)$/;
+/**
+ * `[name=]oci-archive:PATH[:REF]`, `[name=]oci:DIR[:REF]`,
+ * `[name=]docker-archive:PATH[:REF]`: an image in an archive or layout. The
+ * name defaults to the file or folder name without its extension; the tag is
+ * REF's (a layout's tag, or the tag of a docker archive's `name:tag`), and
+ * `destination-tag` may name others. undefined for any other entry.
+ */
+function parseArchiveEntry(entry) {
+    const match = TRANSPORT.exec(entry);
+    if (!match)
+        return undefined;
+    const [, given, transport, rest] = match;
+    // PATH[:REF]: a layout's REF is a tag (no "/"); a docker archive's is name:tag or @N.
+    const split = transport === 'docker-archive'
+        ? /^(.+?):((?:[^:]+:[^:/]+)|@\d+)$/.exec(rest)
+        : /^(.+):([^:/]+)$/.exec(rest);
+    const file = split ? split[1] : rest;
+    const ref = split ? split[2] : '';
+    const name = given ??
+        external_node_path_default().basename(file)
+            .replace(/(\.oci)?(\.tar)?(\.gz)?$|\.tgz$/, '')
+            .replace(/\.oci$/, '')
+            .toLowerCase();
+    if (!REPOSITORY_PATH.test(name)) {
+        throw new InputError(`image "${entry}": "${name}" is not a valid image name${given ? '' : ' (taken from the file name)'}; write "<name>=${transport}:${rest}" with lower-case letters, digits and "._-"`);
+    }
+    // A docker archive's REF is name:tag (or @N); a layout's REF is its tag.
+    const tag = transport === 'docker-archive' ? (/:([^:/]+)$/.exec(ref)?.[1] ?? '') : ref;
+    if (tag)
+        checkTag(`image "${entry}"`, tag);
+    return { name, tag, archive: { transport, path: external_node_path_default().resolve(file), ref } };
 }
 function parseSourcePath(value) {
     const trimmed = value.replace(/^\/+|\/+$/g, '');
@@ -51959,6 +52549,9 @@ function parseInteger(name, value, fallback, min, max) {
 function checkDestinationsDistinct(settings) {
     const owner = new Map();
     for (const image of settings.images) {
+        if (!image.tag && settings.destinationTags.length === 0) {
+            throw new InputError(`image "${image.name}" from ${image.archive?.transport ?? 'an archive'} "${image.archive?.path ?? ''}" has no tag: set "destination-tag", or name the image inside with ":<tag>" (there is no implicit "latest")`);
+        }
         const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag];
         for (const tag of tags) {
             const destination = `${settings.registry.prefix}/${image.name}:${tag}`;

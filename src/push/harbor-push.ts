@@ -3,6 +3,7 @@ import type { Log } from '../log.js'
 import type { Settings } from '../settings/settings.js'
 import { stopStrayTools } from '../tools/children.js'
 import { createContainerTool } from '../tools/create.js'
+import { Skopeo } from '../tools/skopeo.js'
 import type { PlacedCaFile, TempTag } from '../tools/docker.js'
 import { type Runner, runTool } from '../tools/exec.js'
 import { prepareChartPush } from './push-charts.js'
@@ -37,16 +38,23 @@ export async function harborPush(
   hooks.onPrivateDir?.(dir)
   const run = hooks.runner ?? runTool
   const paths = { dir, isolated: settings.credentials !== undefined }
-  // A charts-only step needs no container tool, so none is made or checked.
-  const tool =
-    settings.images.length > 0 ? createContainerTool(settings, run, paths, hooks) : undefined
+  // A step with no local image (charts, archives) needs no container tool, so none is made or checked.
+  const tool = settings.images.some(image => !image.archive)
+    ? createContainerTool(settings, run, paths, hooks)
+    : undefined
+  const skopeo = settings.images.some(image => image.archive)
+    ? new Skopeo(run, paths, { tlsVerify: settings.tlsVerify, caFile: settings.caFile })
+    : undefined
   try {
     // Nothing is pushed until everything was checked: the charts (read,
     // packaged) and the images (in local storage), and the registry for both
     // (login, permissions, what each tag holds now).
     const charts =
       settings.charts.length > 0 ? await prepareChartPush(settings, run, paths, log) : undefined
-    const images = tool ? await prepareImagePush(settings, tool, log) : undefined
+    const images =
+      settings.images.length > 0
+        ? await prepareImagePush(settings, { container: tool, skopeo }, log)
+        : undefined
     return {
       images: images ? await images.push() : [],
       charts: charts ? await charts.push() : []

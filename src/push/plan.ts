@@ -1,9 +1,11 @@
-import type { Settings } from '../settings/settings.js'
+import type { ArchiveSource, Settings } from '../settings/settings.js'
 
-/** One local image and every reference it is to be pushed as. */
+/** One image and every reference it is to be pushed as. */
 export interface ImagePlan {
-  /** `<source-path>/<name>:<tag>` in local storage. */
+  /** `<source-path>/<name>:<tag>` in local storage, or `<transport>:<path>[:<ref>]` of an archive or layout. */
   source: string
+  /** Where the source is when it is not in local storage. */
+  archive?: ArchiveSource
   /** `<registry>/<name>:<tag>` for each destination tag. */
   destinations: string[]
 }
@@ -14,7 +16,10 @@ export function planImages(settings: Settings): ImagePlan[] {
   return settings.images.map(image => {
     const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag]
     return {
-      source: `${prefix}${image.name}:${image.tag}`,
+      source: image.archive
+        ? `${image.archive.transport}:${image.archive.path}${image.archive.ref ? `:${image.archive.ref}` : ''}`
+        : `${prefix}${image.name}:${image.tag}`,
+      ...(image.archive ? { archive: image.archive } : {}),
       destinations: tags.map(tag => `${settings.registry.prefix}/${image.name}:${tag}`)
     }
   })

@@ -1,7 +1,8 @@
 import { InputError, messageOf } from '../errors.js'
 import type { Log } from '../log.js'
 import type { RegistryClient } from '../registry/client.js'
-import type { Settings } from '../settings/settings.js'
+import type { ArchiveSource, Credentials, Settings } from '../settings/settings.js'
+import type { Skopeo } from '../tools/skopeo.js'
 import type { ContainerTool, LocalImage } from '../tools/container-tool.js'
 import { planImages, projectOf, repositoryAndTag } from './plan.js'
 import { mapAfter } from '../pool.js'
@@ -22,9 +23,19 @@ interface Target {
   destination: string
   repository: string
   tag: string
-  /** The source in local storage: its ID is the config digest the registry will hold. */
+  /** The source as read (its ID is the config digest the registry will hold). */
   local: LocalImage
+  /** Where the source is when it is not in local storage. */
+  archive?: ArchiveSource
   state: TagState
+}
+
+/** What pushes images: docker or podman for local storage, skopeo for archives and layouts. */
+export interface ImageTools {
+  /** When any image is in local storage. */
+  container?: ContainerTool
+  /** When any image is in an archive or layout. */
+  skopeo?: Skopeo
 }
 
 /** Images checked against local storage and the registry: what is left is to push them. */
@@ -42,15 +53,17 @@ export interface ImagePush {
  */
 export async function prepareImagePush(
   settings: Settings,
-  tool: ContainerTool,
+  tools: ImageTools,
   log: Log
 ): Promise<ImagePush> {
-  log.info(`Using ${await tool.prepare(settings.registry.host)}`)
+  if (tools.container) log.info(`Using ${await tools.container.prepare(settings.registry.host)}`)
+  if (tools.skopeo) log.info(`Using ${await tools.skopeo.prepare()} for archives and layouts`)
 
   const plans = planImages(settings)
   const destinations = plans.flatMap((plan, index) =>
     plan.destinations.map(destination => ({
       source: plan.source,
+      ...(plan.archive ? { archive: plan.archive } : {}),
       image: index,
       destination,
       ...repositoryAndTag(destination)
@@ -58,10 +71,7 @@ export async function prepareImagePush(
   )
   // Local storage and the registry are asked at once. A missing image is
   // reported first: it is bad input, whatever the registry says.
-  const local = localImages(
-    plans.map(plan => plan.source),
-    tool
-  )
+  const local = readSources(plans, tools)
   const expected = local.then(images =>
     destinations.map(target => expectedOf(images[target.image]))
   )
@@ -69,7 +79,14 @@ export async function prepareImagePush(
   expected.catch(() => undefined)
   const [images, check] = await Promise.allSettled([
     local,
-    preflight(settings, tool.registryTls(), tool.name, destinations, expected, log)
+    preflight(
+      settings,
+      tools.container?.registryTls() ?? { tlsVerify: settings.tlsVerify, caFile: settings.caFile },
+      tools.container?.name ?? 'skopeo',
+      destinations,
+      expected,
+      log
+    )
   ])
   if (images.status === 'rejected') throw images.reason
   if (check.status === 'rejected') throw check.reason
@@ -86,7 +103,7 @@ export async function prepareImagePush(
   return {
     push: async () => {
       try {
-        return await pushTargets(settings, tool, log, targets, client)
+        return await pushTargets(settings, tools, log, targets, client)
       } finally {
         await client?.tidied()
       }
@@ -101,26 +118,40 @@ export async function prepareImagePush(
  */
 async function pushTargets(
   settings: Settings,
-  tool: ContainerTool,
+  tools: ImageTools,
   log: Log,
   targets: Target[],
   client: RegistryClient | undefined
 ): Promise<ImageResult[]> {
   const { host } = settings.registry
-  const context: FailureContext = {
+  const context = (tool: string): FailureContext => ({
     action: 'login',
-    tool: tool.name,
+    tool,
     host,
     project: settings.registry.path.split('/')[0],
     username: settings.credentials?.username
-  }
+  })
   const retry = { retries: settings.retries }
   const toPush = targets.filter(target => decide(settings.ifExists, target.state) === 'push')
-  if (settings.credentials && (toPush.length > 0 || settings.dryRun)) {
+  // Each tool that will push logs in: docker or podman for local images, skopeo for archives.
+  const loggingIn: {
+    name: string
+    login: (host: string, credentials: Credentials) => Promise<void>
+  }[] = []
+  const needs = (archive: boolean): boolean =>
+    (settings.dryRun ? targets : toPush).some(target => (target.archive !== undefined) === archive)
+  if (tools.container && needs(false)) loggingIn.push(tools.container)
+  if (tools.skopeo && needs(true))
+    loggingIn.push({ name: 'skopeo', login: (h, c) => tools.skopeo!.login(h, c) })
+  for (const tool of loggingIn) {
+    if (!settings.credentials) {
+      log.info(`No username/password given: relying on the existing ${tool.name} login for ${host}`)
+      continue
+    }
     const credentials = settings.credentials
     await withRetries(
       () => tool.login(host, credentials),
-      error => translateFailure(error, context),
+      error => translateFailure(error, context(tool.name)),
       {
         ...retry,
         onRetry: (attempt, error, delay) =>
@@ -128,8 +159,6 @@ async function pushTargets(
       }
     )
     log.info(`Logged in to ${host} as ${credentials.username} (${tool.name}, private credentials)`)
-  } else if (!settings.credentials) {
-    log.info(`No username/password given: relying on the existing ${tool.name} login for ${host}`)
   }
   if (settings.dryRun) return dryRunResults(settings, targets, log)
 
@@ -148,7 +177,7 @@ async function pushTargets(
     )
   }
   const progress = { done: 0, total: toPush.length }
-  const run = { settings, tool, log, context, retry, progress, client }
+  const run = { settings, tools, log, context, retry, progress, client }
   const perImage = await mapAfter(
     groups,
     settings.parallel,
@@ -208,9 +237,9 @@ function dryRunResults(settings: Settings, targets: Target[], log: Log): ImageRe
 
 interface TargetContext {
   settings: Settings
-  tool: ContainerTool
+  tools: ImageTools
   log: Log
-  context: FailureContext
+  context: (tool: string) => FailureContext
   retry: { retries: number; baseDelayMs?: number }
   progress: { done: number; total: number }
   client?: RegistryClient
@@ -249,8 +278,9 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
     )
   }, HEARTBEAT_MS)
   const notes: string[] = []
+  const toolName = target.archive ? 'skopeo' : (run.tools.container?.name ?? '')
   const pushContext: FailureContext = {
-    ...run.context,
+    ...run.context(toolName),
     action: 'push',
     project: projectOf(destination),
     reference: destination
@@ -258,7 +288,7 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
   let result: ImageResult
   try {
     const digest = await withRetries(
-      () => run.tool.push(source, destination, target.local),
+      () => pushOne(run.tools, target),
       error => translateFailure(error, pushContext),
       {
         ...run.retry,
@@ -279,7 +309,7 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
   } catch (error) {
     // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
     const landed = run.client && (await landedAnyway(run.client, target, expectedOf(target.local)))
-    const note = `${run.tool.name} reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this image`
+    const note = `${toolName} reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this image`
     result = landed
       ? { source, destination, digest: landed, status: 'pushed', note, seconds: since(started) }
       : {
@@ -310,25 +340,55 @@ async function handleTarget(target: Target, run: TargetContext): Promise<ImageRe
 
 /** What a tag holds once this image is in it: its ID, or each platform's for a multi-platform image. */
 function expectedOf(image: LocalImage): Expected {
+  if (image.digest) return { manifestDigest: image.digest }
   return image.platforms
     ? { platformIds: image.platforms.map(platform => platform.id) }
     : { configDigest: image.id }
 }
 
+/** Pushes one target with the tool its source needs; returns the digest the tool reported. */
+function pushOne(tools: ImageTools, target: Target): Promise<string> {
+  if (target.archive) {
+    if (!tools.skopeo) throw new Error('an archive source without skopeo')
+    return tools.skopeo.push(target.archive, target.destination)
+  }
+  if (!tools.container) throw new Error('a local source without a container tool')
+  return tools.container.push(target.source, target.destination, target.local)
+}
+
 /**
- * Every source in local storage, in order. Every missing source is named at
- * once, before anything is pushed.
+ * Every source, in order: local storage asked once for all of its images,
+ * archives and layouts read alongside. Every missing local image is named
+ * at once, and an unreadable archive is an input error, before anything is
+ * pushed.
  */
-async function localImages(sources: string[], tool: ContainerTool): Promise<LocalImage[]> {
-  const images = await tool.localImages(sources)
-  const missing = sources.filter((_, index) => images[index] === undefined)
-  if (missing.length > 0) {
+async function readSources(
+  plans: { source: string; archive?: ArchiveSource }[],
+  tools: ImageTools
+): Promise<LocalImage[]> {
+  const local = plans.filter(plan => !plan.archive).map(plan => plan.source)
+  const [stored, archives] = await Promise.all([
+    local.length > 0 && tools.container ? tools.container.localImages(local) : [],
+    Promise.all(
+      plans.map(async plan =>
+        plan.archive && tools.skopeo ? tools.skopeo.inspect(plan.archive) : undefined
+      )
+    )
+  ])
+  const missing = local.filter((_, index) => stored[index] === undefined)
+  if (missing.length > 0 && tools.container) {
+    const tool = tools.container.name
     const names = missing.map(source => `"${source}"`).join(', ')
     throw new InputError(
-      `${names} not in local ${tool.name} storage; check the source tag / path (\`${tool.name} images\`). Nothing was pushed.`
+      `${names} not in local ${tool} storage; check the source tag / path (\`${tool} images\`). Nothing was pushed.`
     )
   }
-  return images.filter(image => image !== undefined)
+  let next = 0
+  return plans.map((plan, index) => {
+    const image = plan.archive ? archives[index] : stored[next++]
+    if (!image) throw new Error(`no image read for "${plan.source}"`)
+    return image
+  })
 }
 
 function since(started: number): number {

@@ -22,8 +22,10 @@ export interface Expected {
   configDigest?: string
   /** ...or a chart's `.tgz` digest (its one layer)... */
   layerDigest?: string
-  /** ...or, for a multi-platform image, every platform's image ID (config digest). */
+  /** ...or, for a multi-platform image, every platform's image ID (config digest)... */
   platformIds?: string[]
+  /** ...or the manifest digest itself, for a source whose manifest is pushed byte for byte (OCI archives, layouts). */
+  manifestDigest?: string
 }
 
 /** A tag's manifest now (an index with its platforms' config digests); undefined when absent, 'unknown' when the registry cannot be asked. */
@@ -68,10 +70,12 @@ export function tagState(held: HeldTag, expected: Expected): TagState {
   if (held === 'unknown') return { kind: 'unknown' }
   if (!held) return { kind: 'absent' }
   if ('policy' in held) return { kind: 'unreadable', policy: held.policy }
-  const same = expected.platformIds
-    ? sameSet(held.platformConfigs ?? [], expected.platformIds)
-    : (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
-      (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest))
+  const same = expected.manifestDigest
+    ? held.digest === expected.manifestDigest
+    : expected.platformIds
+      ? sameSet(held.platformConfigs ?? [], expected.platformIds)
+      : (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
+        (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest))
   return { kind: same ? 'same' : 'different', digest: held.digest }
 }
 

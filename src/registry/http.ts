@@ -1,35 +1,79 @@
 import fs from 'node:fs'
 import { rootCertificates } from 'node:tls'
-import { Agent, type Dispatcher, fetch } from 'undici'
+import { Agent, Dispatcher, ProxyAgent, fetch } from 'undici'
 import { backoffDelay, retryAfterMs, sleep } from '../backoff.js'
 import type { TlsOptions } from '../tools/container-tool.js'
+import { proxyFor } from './proxy.js'
 
 /** Every request to a registry gives up after this long. */
 export const REQUEST_TIMEOUT_MS = 30_000
 
-const agents = new Map<string, Dispatcher>()
+const dispatchers = new Map<string, Dispatcher>()
 
 /**
  * The connection pool for the TLS settings asked for: the registry's CA from
  * `ca-file` (trusted on top of the system's), or no verification at all.
- * Node's global fetch cannot take a CA, so undici's own fetch is used.
+ * Node's global fetch cannot take a CA, so undici's own fetch is used. Each
+ * request goes through the proxy that podman, helm and docker would use for
+ * its URL (see proxy.ts), with the same TLS settings towards the registry
+ * through the proxy's tunnel; a redirect to another host picks its own.
  */
 export function dispatcherFor(tls: TlsOptions): Dispatcher {
   const key = `${tls.tlsVerify}:${tls.caFile}`
-  let agent = agents.get(key)
-  if (!agent) {
+  let dispatcher = dispatchers.get(key)
+  if (!dispatcher) {
     const ca = tls.caFile ? fs.readFileSync(tls.caFile, 'utf8') : undefined
-    agent = new Agent({
-      connect: {
-        rejectUnauthorized: tls.tlsVerify,
-        ...(ca ? { ca: [...rootCertificates, ca] } : {})
-      },
-      headersTimeout: REQUEST_TIMEOUT_MS,
-      bodyTimeout: REQUEST_TIMEOUT_MS
+    const registryTls = {
+      rejectUnauthorized: tls.tlsVerify,
+      ...(ca ? { ca: [...rootCertificates, ca] } : {})
+    }
+    const timeouts = { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS }
+    const direct = new Agent({ connect: registryTls, ...timeouts })
+    const proxied = new Map<string, Dispatcher>()
+    dispatcher = new ByOrigin(origin => {
+      const proxy = proxyFor(origin)
+      if (!proxy) return direct
+      const proxyUrl = new URL(proxy)
+      if (proxyUrl.protocol !== 'http:' && proxyUrl.protocol !== 'https:') {
+        // Go's clients also take socks5://; undici has no SOCKS support.
+        proxyUrl.username = ''
+        proxyUrl.password = ''
+        const variable = origin.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY'
+        throw new Error(
+          `the proxy "${proxyUrl.href}" (${variable}) is not an http:// or https:// proxy, the only kinds harbor-push's own registry requests can use: give an HTTP proxy, or list "${origin.hostname}" in NO_PROXY`
+        )
+      }
+      let agent = proxied.get(proxy)
+      if (!agent) {
+        agent = new ProxyAgent({
+          uri: proxy,
+          requestTls: registryTls,
+          // Plain-HTTP registries get absolute-URI requests, as Go's clients send them,
+          // rather than a CONNECT tunnel that many proxies allow to port 443 only.
+          proxyTunnel: false,
+          ...timeouts
+        })
+        proxied.set(proxy, agent)
+      }
+      return agent
     })
-    agents.set(key, agent)
+    dispatchers.set(key, dispatcher)
   }
-  return agent
+  return dispatcher
+}
+
+/** Hands each request to the dispatcher chosen for its origin. */
+class ByOrigin extends Dispatcher {
+  constructor(private readonly choose: (origin: URL) => Dispatcher) {
+    super()
+  }
+
+  override dispatch(
+    options: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandlers
+  ): boolean {
+    return this.choose(new URL(String(options.origin))).dispatch(options, handler)
+  }
 }
 
 /** Extra attempts for transient failures, and the first backoff. */

@@ -7,6 +7,7 @@ import { DOMAIN, NAME_MAX, REPOSITORY_PATH, tagProblem } from './reference.js'
 import type {
   ContainerToolName,
   Credentials,
+  ArchiveTransport,
   ImageRequest,
   RegistryTarget,
   Settings
@@ -168,6 +169,15 @@ function parseImages(value: string, sourceTag: string): ImageRequest[] {
   const images: ImageRequest[] = []
   const seen = new Set<string>()
   for (const entry of splitList(value)) {
+    const archive = parseArchiveEntry(entry)
+    if (archive) {
+      if (seen.has(`${archive.name}=${archive.archive?.path ?? ''}`)) {
+        throw new InputError(`image "${entry}" is listed twice in "images"`)
+      }
+      seen.add(`${archive.name}=${archive.archive?.path ?? ''}`)
+      images.push(archive)
+      continue
+    }
     if (entry.includes('@')) {
       throw new InputError(
         `image "${entry}": digests are not accepted; name a local image as name or name:tag`
@@ -194,6 +204,49 @@ function parseImages(value: string, sourceTag: string): ImageRequest[] {
     images.push({ name, tag })
   }
   return images
+}
+
+const TRANSPORT = /^(?:([^=]+)=)?(oci-archive|oci|docker-archive):(.+)$/
+
+/**
+ * `[name=]oci-archive:PATH[:REF]`, `[name=]oci:DIR[:REF]`,
+ * `[name=]docker-archive:PATH[:REF]`: an image in an archive or layout. The
+ * name defaults to the file or folder name without its extension; the tag is
+ * REF's (a layout's tag, or the tag of a docker archive's `name:tag`), and
+ * `destination-tag` may name others. undefined for any other entry.
+ */
+function parseArchiveEntry(entry: string): ImageRequest | undefined {
+  const match = TRANSPORT.exec(entry)
+  if (!match) return undefined
+  const [, given, transport, rest] = match as unknown as [
+    string,
+    string | undefined,
+    ArchiveTransport,
+    string
+  ]
+  // PATH[:REF]: a layout's REF is a tag (no "/"); a docker archive's is name:tag or @N.
+  const split =
+    transport === 'docker-archive'
+      ? /^(.+?):((?:[^:]+:[^:/]+)|@\d+)$/.exec(rest)
+      : /^(.+):([^:/]+)$/.exec(rest)
+  const file = split ? split[1] : rest
+  const ref = split ? split[2] : ''
+  const name =
+    given ??
+    path
+      .basename(file)
+      .replace(/(\.oci)?(\.tar)?(\.gz)?$|\.tgz$/, '')
+      .replace(/\.oci$/, '')
+      .toLowerCase()
+  if (!REPOSITORY_PATH.test(name)) {
+    throw new InputError(
+      `image "${entry}": "${name}" is not a valid image name${given ? '' : ' (taken from the file name)'}; write "<name>=${transport}:${rest}" with lower-case letters, digits and "._-"`
+    )
+  }
+  // A docker archive's REF is name:tag (or @N); a layout's REF is its tag.
+  const tag = transport === 'docker-archive' ? (/:([^:/]+)$/.exec(ref)?.[1] ?? '') : ref
+  if (tag) checkTag(`image "${entry}"`, tag)
+  return { name, tag, archive: { transport, path: path.resolve(file), ref } }
 }
 
 function parseSourcePath(value: string): string {
@@ -324,6 +377,11 @@ function parseInteger(
 function checkDestinationsDistinct(settings: Settings): void {
   const owner = new Map<string, string>()
   for (const image of settings.images) {
+    if (!image.tag && settings.destinationTags.length === 0) {
+      throw new InputError(
+        `image "${image.name}" from ${image.archive?.transport ?? 'an archive'} "${image.archive?.path ?? ''}" has no tag: set "destination-tag", or name the image inside with ":<tag>" (there is no implicit "latest")`
+      )
+    }
     const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag]
     for (const tag of tags) {
       const destination = `${settings.registry.prefix}/${image.name}:${tag}`

@@ -17,8 +17,22 @@ export interface RegistryTarget {
 export interface ImageRequest {
   /** Repository name below `source-path` (and below the registry). */
   name: string
-  /** Local tag: the entry's own `:tag`, else `source-tag`. */
+  /** Local tag: the entry's own `:tag`, else `source-tag`; for an archive or layout, its own REF's tag. */
   tag: string
+  /** An image outside local storage (`name=oci-archive:PATH[:REF]`...); none for local storage. */
+  archive?: ArchiveSource
+}
+
+/** Archive and layout transports: what `docker save`, `podman save` and `buildx --output type=oci` write. */
+export type ArchiveTransport = 'oci-archive' | 'oci' | 'docker-archive'
+
+/** An image in an archive or layout, as the containers tools (skopeo) name it. */
+export interface ArchiveSource {
+  transport: ArchiveTransport
+  /** Absolute path of the archive file or layout folder. */
+  path: string
+  /** The image inside it (`REF`): a tag or name of the layout, or `name:tag` of a docker archive; '' for its only image. */
+  ref: string
 }
 
 export interface Credentials {

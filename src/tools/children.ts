@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 
@@ -18,6 +18,8 @@ export interface SpawnOptions {
   afterStop?: boolean
   /** Kill it (and its helpers) when it has not ended after this long. */
   limitMs?: number
+  /** Told the tool's process once started, to watch it (stall-watch.ts). */
+  onSpawn?: (child: ChildProcessWithoutNullStreams) => void
 }
 
 /**
@@ -126,6 +128,7 @@ export function spawnTool(
       exit ??= { code, signal }
       finish()
     })
+    options.onSpawn?.(child)
     // A tool that exits before reading its stdin is its own failure, reported by its exit code.
     child.stdin.on('error', () => undefined)
     child.stdin.end(options.input === undefined ? undefined : Buffer.from(options.input))

@@ -63,13 +63,15 @@ export interface LocalImage {
   layers: string[]
   /** A multi-platform image (a manifest list): each platform's image, pushed together as one index. */
   platforms?: PlatformImage[]
+  /** The manifest digest the registry will hold, when the push keeps it byte for byte (an OCI archive or layout). */
+  digest?: string
 }
 
 /** One platform of a multi-platform image. */
 export interface PlatformImage {
   /** `os/architecture[/variant]` */
   platform: string
-  /** The platform image's ID: the config digest its manifest names. */
+  /** The platform image's ID: the config digest its manifest names (of an archive: the platform manifest's digest). */
   id: string
 }
 

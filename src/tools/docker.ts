@@ -16,6 +16,7 @@ import {
 } from './container-tool.js'
 import { writeFileOnlyAuthConfig } from './credential-helpers.js'
 import type { Runner } from './exec.js'
+import { StalledError, pushStallMs } from './stall-watch.js'
 
 /** Where the docker daemon looks for per-registry CA files (`*.crt`). */
 export const DOCKER_CERTS_ROOT = '/etc/docker/certs.d'
@@ -168,7 +169,16 @@ export class Docker implements ContainerTool {
       await this.docker(['tag', source, destination])
     }
     try {
-      const output = await this.docker(['push', destination])
+      const output = await this.docker(['push', destination], { stallMs: pushStallMs() }).catch(
+        (error: unknown) => {
+          // The engine does the upload and keeps a stalled one after its client is stopped:
+          // another `docker push` would only join it and wait again.
+          if (!(error instanceof StalledError)) throw error
+          throw new PushError(
+            `${error.message}. The docker engine keeps the stalled upload after its client is stopped, so it was not tried again: check the engine's network path to the registry (its own proxy settings, not the step's) and restart the engine`
+          )
+        }
+      )
       const digest = /digest: (sha256:[a-f0-9]{64})/.exec(output)?.[1] ?? DIGEST.exec(output)?.[0]
       if (!digest) throw new PushError(`docker pushed "${destination}" but printed no digest`)
       return digest
@@ -240,8 +250,8 @@ export class Docker implements ContainerTool {
     return placed
   }
 
-  private async docker(args: string[]): Promise<string> {
-    return (await this.run('docker', args, { env: this.env })).stdout
+  private async docker(args: string[], options: { stallMs?: number } = {}): Promise<string> {
+    return (await this.run('docker', args, { env: this.env, ...options })).stdout
   }
 }
 

@@ -1,11 +1,14 @@
 import { ToolError } from '../errors.js'
 import { type SpawnOptions, spawnTool } from './children.js'
+import { runWatched } from './stall-watch.js'
 
 export interface RunOptions {
   /** Written to the tool's stdin: the only way a secret reaches a tool. */
   input?: string
   /** Variables added to the environment (e.g. DOCKER_CONFIG). */
   env?: Record<string, string>
+  /** Stop the tool, and fail transiently, after this long without progress (see stall-watch.ts). */
+  stallMs?: number
 }
 
 export interface RunResult {
@@ -33,12 +36,12 @@ export const runCleanupTool: Runner = runner({ afterStop: true, limitMs: 15_000 
 
 function runner(spawnOptions: Pick<SpawnOptions, 'afterStop' | 'limitMs'>): Runner {
   return async (command, args, options = {}) => {
-    const result = await spawnTool(command, args, {
-      ...spawnOptions,
-      input: options.input,
-      // Always given: without it the tool would inherit every variable, secrets included.
-      env: childEnv(process.env, options.env)
-    })
+    // Always given: without it the tool would inherit every variable, secrets included.
+    const env = childEnv(process.env, options.env)
+    const spawning = { ...spawnOptions, input: options.input, env }
+    const result = options.stallMs
+      ? await runWatched(command, args, { ...spawning, stallMs: options.stallMs })
+      : await spawnTool(command, args, spawning)
     if (result.exitCode !== 0) {
       const line = [command, ...args].join(' ')
       const detail = (result.stderr.trim() || result.stdout.trim())

@@ -38,7 +38,8 @@ export const FLAG_SINCE = {
   pushPlainHttp: { major: 3, minor: 13, patch: 0, text: 'v3.13.0' },
   /**
    * `helm registry login --plain-http`. Before it, login tried HTTPS and fell
-   * back to plain HTTP by itself; helm 4 no longer falls back.
+   * back to plain HTTP by itself (through a proxy, with --insecure only);
+   * helm 4 no longer falls back.
    */
   loginPlainHttp: { major: 3, minor: 18, patch: 0, text: 'v3.18.0' }
 } satisfies Record<string, HelmVersion>
@@ -91,8 +92,10 @@ export function registryFlags(
       )
     }
     need(FLAG_SINCE.pushPlainHttp, 'push to a plain-HTTP registry (helm push --plain-http)')
-    // Older logins try HTTPS and fall back to plain HTTP on their own.
-    const login = atLeast(version, FLAG_SINCE.loginPlainHttp) ? ['--plain-http'] : []
+    // Older logins try HTTPS and fall back to plain HTTP: on their own for a
+    // direct connection, but through a proxy only with --insecure (seen with
+    // v3.17.3 behind squid). tls-verify is false here, so --insecure asks no more.
+    const login = atLeast(version, FLAG_SINCE.loginPlainHttp) ? ['--plain-http'] : ['--insecure']
     return { login, push: ['--plain-http'] }
   }
   if (version.major < 4 && isLoopback(host)) {

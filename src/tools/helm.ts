@@ -6,6 +6,7 @@ import type { Credentials } from '../settings/settings.js'
 import { DIGEST, type PrivatePaths, type TlsOptions } from './container-tool.js'
 import { writeFileOnlyAuthConfig } from './credential-helpers.js'
 import type { RunResult, Runner } from './exec.js'
+import { pushStallMs } from './stall-watch.js'
 import {
   type HelmVersion,
   MINIMUM_HELM,
@@ -153,13 +154,11 @@ export class Helm {
    * Returns the reference and the manifest digest helm printed.
    */
   async push(file: string, prefix: string): Promise<HelmPushResult> {
-    const { stdout, stderr } = await this.helm([
-      'push',
-      file,
-      `oci://${prefix}`,
-      ...this.configFlags(),
-      ...this.connection().push
-    ])
+    const { stdout, stderr } = await this.helm(
+      ['push', file, `oci://${prefix}`, ...this.configFlags(), ...this.connection().push],
+      undefined,
+      pushStallMs()
+    )
     // helm 3 and 4 print the result on stderr; stdout is read too in case that changes.
     const output = `${stdout}\n${stderr}`
     const pushed = /^Pushed:\s*(\S+)/m.exec(output)?.[1]
@@ -181,10 +180,11 @@ export class Helm {
     return this.flags
   }
 
-  private async helm(args: string[], input?: string): Promise<RunResult> {
+  private async helm(args: string[], input?: string, stallMs?: number): Promise<RunResult> {
     return this.run(this.binary, args, {
       ...(input === undefined ? {} : { input }),
-      ...(this.env ? { env: this.env } : {})
+      ...(this.env ? { env: this.env } : {}),
+      ...(stallMs ? { stallMs } : {})
     })
   }
 }

@@ -19,6 +19,7 @@ import {
   writeAuthFileOnlyRegistriesConf
 } from './credential-helpers.js'
 import type { Runner } from './exec.js'
+import { pushStallMs } from './stall-watch.js'
 
 /**
  * podman: daemonless, so every registry setting is a flag of each command:
@@ -190,7 +191,7 @@ export class Podman implements ContainerTool {
           source,
           `docker://${destination}`
         ],
-        this.registryEnv()
+        { ...this.registryEnv(), stallMs: pushStallMs() }
       )
       const digest = DIGEST.exec(fs.readFileSync(digestFile, 'utf8'))
       if (!digest) throw new PushError(`podman pushed "${destination}" but wrote no digest`)
