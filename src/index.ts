@@ -3,5 +3,5 @@ import { run } from './main.js'
 import { post } from './post.js'
 import { isPost } from './runner/state.js'
 
-if (isPost()) post()
+if (isPost()) await post()
 else await run()

@@ -6,7 +6,8 @@ import { redactUserinfo } from './redact.js'
 import { countLine, failureList } from './push/results.js'
 import { getSettings } from './runner/inputs.js'
 import { setOutputs } from './runner/outputs.js'
-import { markMainStarted, savePlacedCaFile, savePrivateDir } from './runner/state.js'
+import { beingStopped, cleanUpOnSignals, trackLeftovers } from './push/leftovers.js'
+import { markMainStarted, saveLeftovers } from './runner/state.js'
 import { writeSummary } from './runner/summary.js'
 
 /**
@@ -32,20 +33,32 @@ function printInert(lines: string[]): void {
 /** The main step; the one error boundary of the action. */
 export async function run(): Promise<void> {
   markMainStarted()
+  // State is saved before each thing it names exists, so the post step can
+  // clean up after a main step that was killed.
+  const leftovers = trackLeftovers(saveLeftovers)
+  // Cancelled (the runner sends SIGINT, then SIGTERM): clean up at once
+  // rather than leave tools running until the post step.
+  cleanUpOnSignals(
+    leftovers.current,
+    message => actionLog.warning(message),
+    signal => {
+      // The saved leftovers stay: the post step finds them gone, or tries again what failed.
+      core.setFailed(`harbor-push: stopped by ${signal}; the private login was removed`)
+      process.exit(1)
+    }
+  )
   try {
     const settings = getSettings(actionLog)
-    // State is saved before each thing it names exists, so the post step can
-    // clean up after a main step that was killed.
-    const report = await harborPush(settings, actionLog, {
-      onPrivateDir: savePrivateDir,
-      onCaFilePlaced: savePlacedCaFile
-    })
+    const report = await harborPush(settings, actionLog, leftovers.hooks)
+    if (beingStopped()) return
     setOutputs(report)
     if (settings.summary) await writeSummary(settings.registry.prefix, report)
     core.info(countLine([...report.images, ...report.charts]))
     const failures = failureList(report)
     if (failures) core.setFailed(redactUserinfo(failures))
   } catch (error) {
+    // The tools were stopped under it: the signal's handler says so, not this.
+    if (beingStopped()) return
     const prefix = error instanceof InputError ? 'Invalid input: ' : ''
     core.setFailed(redactUserinfo(`${prefix}${messageOf(error)}`))
   }

@@ -1,19 +1,20 @@
 import * as core from '@actions/core'
-import { removePrivateDir } from './credentials/private-dir.js'
 import { messageOf } from './errors.js'
-import { savedPlacedCaFile, savedPrivateDir } from './runner/state.js'
-import { removePlacedCaFile } from './tools/docker.js'
+import { cleanUpLeftovers } from './push/leftovers.js'
+import { savedLeftovers } from './runner/state.js'
 
 /**
  * The post step: the main step removes its credentials itself; this catches
- * the case where it was killed (timeout, cancel, OOM) before it could.
+ * the case where it was killed (timeout, cancel, OOM) before it could. The
+ * tools it started may outlive it (the runner kills only the step's own
+ * process): they are stopped and waited for first, so no login they were
+ * still doing writes its auth file after the folder was removed.
  */
-export function post(): void {
+export async function post(): Promise<void> {
   try {
-    const dir = savedPrivateDir()
-    if (dir) removePrivateDir(dir)
-    const placed = savedPlacedCaFile()
-    if (placed) removePlacedCaFile(placed)
+    await cleanUpLeftovers(savedLeftovers(), message =>
+      core.warning(`harbor-push cleanup: ${message}`)
+    )
   } catch (error) {
     core.warning(`harbor-push cleanup: ${messageOf(error)}`)
   }

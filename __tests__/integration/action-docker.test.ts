@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { RunnerJob, expectExit, filesContaining, imagesOutput } from '../rig/action.js'
@@ -14,7 +15,7 @@ import { makeImage } from '../rig/images.js'
 import { getManifest, listTags } from '../rig/registry-api.js'
 import { type Registry, startRegistry } from '../rig/registry.js'
 import { type Shims, makeShims } from '../rig/shims.js'
-import { run } from '../rig/tools.js'
+import { run, waitFor } from '../rig/tools.js'
 
 const USER = 'release-engineer'
 const PASSWORD = `cli-${crypto.randomBytes(12).toString('hex')}`
@@ -239,10 +240,64 @@ describe('docker push with htpasswd auth', () => {
     expectExit(await runner.post(), 0)
     expect(fs.existsSync(certsDir)).toBe(false)
     expect(fs.existsSync(privateDir)).toBe(false)
-    await run('docker', ['image', 'rm', `${tlsRegistry.host}/${PROJECT}/apim-le-cache:v6.0.0`], {
-      env: dockerd.env,
-      allowFailure: true
-    })
+    // The temporary destination tag of the killed push is gone too.
+    expect(await localTagExists(`${tlsRegistry.host}/${PROJECT}/apim-le-cache:v6.0.0`)).toBe(false)
+    expect(await localTagExists('apim/apim-le-cache:v6.0.0')).toBe(true)
+  })
+
+  test('ca-file: a certs.d the step created keeps what another job put there meanwhile', async () => {
+    // The steps see an /etc/docker of their own (a bind mount in a private
+    // mount namespace) that has no certs.d: the step creates it. The
+    // machine's own /etc/docker is never touched (docker-registry's package
+    // keeps its config there, so the mount point exists). bash, not sh: sh
+    // drops the runner's INPUT_SOURCE-TAG and the like (names with "-").
+    expect(fs.existsSync('/etc/docker')).toBe(true)
+    const etcDocker = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-etc-docker-'))
+    const certsD = path.join(etcDocker, 'certs.d')
+    const runner = new RunnerJob(
+      { ...dockerd.env, PATH: `${shims.dir}:${process.env.PATH ?? ''}`, HP_SHIM_HANG_ON: 'push' },
+      [
+        'unshare',
+        '--mount',
+        '--propagation',
+        'private',
+        'bash',
+        '-c',
+        'mount --bind "$0" /etc/docker && exec "$@"',
+        etcDocker
+      ]
+    )
+    jobs.push(runner)
+    const callsBefore = shims.calls().length
+    const step = runner.start(
+      inputs(tlsRegistry, {
+        registry: `${tlsRegistry.host}/certs-d`,
+        images: 'apim-le-toolkit',
+        'ca-file': tlsRegistry.caFile ?? ''
+      })
+    )
+    try {
+      const pushing = (): boolean =>
+        shims
+          .calls()
+          .slice(callsBefore)
+          .some(call => call.startsWith(`docker push ${tlsRegistry.host}/certs-d/`))
+      if (!(await waitFor(pushing, 60_000))) throw new Error(`no push:\n${step.output()}`)
+      expect(fs.readdirSync(path.join(certsD, tlsRegistry.host))).toEqual([
+        expect.stringMatching(/^harbor-push-.*\.crt$/)
+      ])
+      // Another job trusts another registry meanwhile.
+      const otherCa = path.join(certsD, 'registry.other.example:5000', 'ca.crt')
+      fs.mkdirSync(path.dirname(otherCa))
+      fs.writeFileSync(otherCa, 'the other job CA')
+
+      await step.kill()
+      expectExit(await runner.post(), 0)
+      expect(fs.readdirSync(certsD)).toEqual(['registry.other.example:5000'])
+      expect(fs.readFileSync(otherCa, 'utf8')).toBe('the other job CA')
+    } finally {
+      fs.rmSync(etcDocker, { recursive: true, force: true })
+    }
   })
 })
 

@@ -419,6 +419,40 @@ describe('human output, secrets and exit statuses', () => {
     expect(await listTags(registry, 'bad/apim-le-cache', AUTH)).toEqual([])
   })
 
+  test.each<[string, string, RegExp]>([
+    [
+      'an IPv6 registry',
+      '[::1]:5000/bad',
+      /invalid input: registry "\[::1\]:5000\/bad": "\[::1\]:5000" is an IPv6 address, which podman and helm cannot use in image names; give a host name that resolves to it/
+    ],
+    [
+      'a malformed bracket host',
+      '[::1:5000/bad',
+      /invalid input: registry "\[::1:5000\/bad": "\[::1:5000" is not a valid host\[:port\]: brackets belong only around an IPv6 address/
+    ],
+    [
+      'an image name over 255 characters',
+      `<registry>/${'p'.repeat(250)}`,
+      /invalid input: image "apim-le-cache": the destination name "127\.0\.0\.1:\d+\/p+\/apim-le-cache" is 2\d\d characters long; .*at most 255/
+    ]
+  ])('2 before any tool runs: %s', async (_label, target, message) => {
+    const shims = makeShims(['podman'])
+    try {
+      const result = await job({ PATH: `${shims.dir}:${process.env.PATH ?? ''}` }).run(
+        [
+          ...['-r', target.replace('<registry>', registry.host), '-t', '-c', 'podman'],
+          ...['-p', SOURCE_PATH, '-s', 'v6.0.0', '-i', 'apim-le-cache', '-u', USER]
+        ],
+        { env: { HARBOR_PASSWORD: PASSWORD } }
+      )
+      expectStatus(result, 2)
+      expect(result.stderr).toMatch(message)
+      expect(shims.calls()).toEqual([])
+    } finally {
+      shims.dispose()
+    }
+  })
+
   test('-h: the usage, at once, from the bundle alone (no node_modules), a bin of the package', async () => {
     const bundle = path.resolve(import.meta.dirname, '../../dist/cli')
     const pkg = JSON.parse(fs.readFileSync(path.resolve(bundle, '../../package.json'), 'utf8')) as {

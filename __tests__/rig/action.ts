@@ -39,7 +39,13 @@ export class RunnerJob {
 
   constructor(
     /** Added to every step's environment (e.g. DOCKER_HOST, a PATH with shims). */
-    readonly env: Record<string, string> = {}
+    readonly env: Record<string, string> = {},
+    /**
+     * A command the steps run under, ending in the argv it runs (e.g. unshare
+     * with a private mount namespace); the step's node is still the process
+     * the rig holds, so the wrapper must exec it.
+     */
+    readonly wrapper: string[] = []
   ) {
     for (const dir of [this.home, this.runnerTemp]) fs.mkdirSync(dir, { recursive: true })
     for (const file of [this.outputFile, this.stateFile, this.summaryFile])
@@ -61,9 +67,7 @@ export class RunnerJob {
     for (const [name, value] of Object.entries(inputs)) {
       env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
     }
-    return new StepRun(
-      spawn(bundleNode(), [BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-    )
+    return new StepRun(this.spawnStep(env))
   }
 
   /** Runs the main step to its end. */
@@ -86,10 +90,13 @@ export class RunnerJob {
     for (const [name, value] of Object.entries(parseCommandFile(this.stateFile))) {
       env[`STATE_${name}`] = value
     }
-    const result = await new StepRun(
-      spawn(bundleNode(), [BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-    ).wait()
+    const result = await new StepRun(this.spawnStep(env)).wait()
     return { ...result, outputs: {}, summary: '' }
+  }
+
+  private spawnStep(env: Record<string, string>): ChildProcess {
+    const [command, ...args] = [...this.wrapper, bundleNode(), BUNDLE]
+    return spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   }
 
   outputs(): Record<string, string> {
@@ -132,6 +139,19 @@ export class StepRun {
   async kill(): Promise<void> {
     if (this.child.pid) process.kill(-this.child.pid, 'SIGKILL')
     await this.exited
+  }
+
+  /** Sends `signal` to the step's own process only, as the runner does when it cancels a step. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal)
+  }
+
+  /**
+   * SIGKILL the step's own process only, as GitHub's runner does when a
+   * cancelled step ignores SIGINT and SIGTERM: what the step started lives on.
+   */
+  killMainOnly(): void {
+    this.child.kill('SIGKILL')
   }
 
   /** The step's result once it exits; a step stuck past PROCESS_LIMIT_MS is killed and fails the test. */

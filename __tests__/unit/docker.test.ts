@@ -5,7 +5,12 @@ import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/g
 import { InputError, PushError, ToolError } from '../../src/errors.js'
 import type { TlsOptions } from '../../src/settings/tls.js'
 import { LOCAL_IMAGE_FORMAT } from '../../src/tools/container-tool.js'
-import { Docker, type PlacedCaFile } from '../../src/tools/docker.js'
+import {
+  Docker,
+  type PlacedCaFile,
+  type TempTag,
+  removePlacedCaFile
+} from '../../src/tools/docker.js'
 import { PUSH_STALL_MS } from '../../src/tools/stall-watch.js'
 import { type Call, FakeRunner, type Reply } from './fake-runner.js'
 
@@ -68,7 +73,7 @@ function docker(
     runner.run,
     { dir, isolated },
     { tlsVerify: true, caFile: '', ...tls },
-    entry => placed.push(entry),
+    { onCaFilePlaced: entry => placed.push(entry) },
     certsRoot
   )
   return { tool, runner, placed }
@@ -200,6 +205,47 @@ describe('push', () => {
     await expect(tool.push(SOURCE, DESTINATION)).resolves.toBe(DIGEST)
   })
 
+  test('the temporary tag is told before it is made and forgotten once put back', async () => {
+    const told: { tags: TempTag[]; calls: number }[] = []
+    const runner = new FakeRunner(call => {
+      if (call.args[1] === 'inspect') return { fail: 'Error: No such image: x', exitCode: 1 }
+      return call.args[0] === 'push' ? PUSH_OUTPUT : ''
+    })
+    runners.push(runner)
+    const tool = new Docker(
+      runner.run,
+      { dir, isolated: true },
+      { tlsVerify: true, caFile: '' },
+      { onTempTags: tags => told.push({ tags, calls: runner.calls.length }) }
+    )
+    await tool.push(SOURCE, DESTINATION)
+    const dockerConfig = path.join(dir, 'docker')
+    expect(told).toEqual([
+      // After the inspect, before `docker tag`.
+      { tags: [{ tag: DESTINATION, before: undefined, dockerConfig }], calls: 1 },
+      { tags: [], calls: 4 }
+    ])
+  })
+
+  test('a tag that could not be put back stays told, for the clean-up to try again', async () => {
+    const told: TempTag[][] = []
+    const runner = new FakeRunner(call => {
+      if (call.args[0] === 'tag' && call.args[1] === IMAGE_ID) {
+        return { fail: 'Error response from daemon: stopped', exitCode: 1 }
+      }
+      return call.args[0] === 'push' ? PUSH_OUTPUT : IMAGE_ID
+    })
+    runners.push(runner)
+    const tool = new Docker(
+      runner.run,
+      { dir, isolated: false },
+      { tlsVerify: true, caFile: '' },
+      { onTempTags: tags => told.push(tags) }
+    )
+    await expect(tool.push(SOURCE, DESTINATION)).resolves.toBe(DIGEST)
+    expect(told).toEqual([[{ tag: DESTINATION, before: IMAGE_ID, dockerConfig: undefined }]])
+  })
+
   test('push output without a digest is a PushError', async () => {
     const { tool } = docker(call => (call.args[0] === 'push' ? 'v1: Pushed\n' : IMAGE_ID))
     await expect(tool.push(SOURCE, DESTINATION)).rejects.toThrow(
@@ -313,7 +359,7 @@ describe('prepare', () => {
         runner.run,
         { dir, isolated: true },
         { tlsVerify: true, caFile },
-        entry => seenAtCallback.push(fs.existsSync(entry.file)),
+        { onCaFilePlaced: entry => seenAtCallback.push(fs.existsSync(entry.file)) },
         certsRoot
       )
       await tool.prepare(host)
@@ -334,14 +380,26 @@ describe('prepare', () => {
     })
 
     test('cleanup removes the file and the folder it created, not the certs root', async () => {
-      const { tool, placed } = docker(daemon({}), { caFile })
+      const runner = new FakeRunner(daemon({}))
+      runners.push(runner)
+      const placed: PlacedCaFile[] = []
+      let removed = 0
+      const tool = new Docker(
+        runner.run,
+        { dir, isolated: true },
+        { tlsVerify: true, caFile },
+        { onCaFilePlaced: entry => placed.push(entry), onCaFileRemoved: () => removed++ },
+        certsRoot
+      )
       await tool.prepare(HOST)
       expect(fs.existsSync(placed[0].file)).toBe(true)
       tool.cleanup()
       expect(fs.existsSync(placed[0].file)).toBe(false)
       expect(fs.existsSync(path.join(certsRoot, HOST))).toBe(false)
       expect(fs.existsSync(certsRoot)).toBe(true)
+      expect(removed).toBe(1)
       expect(() => tool.cleanup()).not.toThrow()
+      expect(removed).toBe(1)
     })
 
     test('a folder that existed, and the ca.crt in it, survive cleanup', async () => {
@@ -357,6 +415,57 @@ describe('prepare', () => {
       expect(fs.readFileSync(path.join(hostDir, 'ca.crt'), 'utf8')).toBe('the user CA')
     })
 
+    test('a certs.d the step created keeps what another job put there meanwhile', async () => {
+      // certs.d itself missing: the step creates it, and all of it was once removed again.
+      const missingRoot = path.join(fs.mkdtempSync(path.join(root, 'etc-docker-')), 'certs.d')
+      const runner = new FakeRunner(daemon({}))
+      runners.push(runner)
+      const placed: PlacedCaFile[] = []
+      const tool = new Docker(
+        runner.run,
+        { dir, isolated: true },
+        { tlsVerify: true, caFile },
+        { onCaFilePlaced: entry => placed.push(entry) },
+        missingRoot
+      )
+      await tool.prepare(HOST)
+      expect(placed[0].createdDir).toBe(missingRoot)
+      const otherCa = path.join(missingRoot, 'other-registry.example.com:5000', 'ca.crt')
+      fs.mkdirSync(path.dirname(otherCa))
+      fs.writeFileSync(otherCa, 'the other job CA')
+
+      tool.cleanup()
+      expect(fs.existsSync(path.join(missingRoot, HOST))).toBe(false)
+      expect(fs.readdirSync(missingRoot)).toEqual(['other-registry.example.com:5000'])
+      expect(fs.readFileSync(otherCa, 'utf8')).toBe('the other job CA')
+    })
+
+    test('a host folder the step created keeps a ca.crt another job put there meanwhile', async () => {
+      const { tool, placed } = docker(daemon({}), { caFile })
+      await tool.prepare(HOST)
+      const hostDir = path.join(certsRoot, HOST)
+      expect(placed[0].createdDir).toBe(hostDir)
+      fs.writeFileSync(path.join(hostDir, 'ca.crt'), 'the other job CA')
+      tool.cleanup()
+      expect(fs.readdirSync(hostDir)).toEqual(['ca.crt'])
+    })
+
+    test('a created folder emptied by the step goes, up to the one it created and no further', () => {
+      const created = path.join(certsRoot, 'a')
+      const file = path.join(created, 'b', 'c', 'harbor-push-1.crt')
+      fs.mkdirSync(path.dirname(file), { recursive: true })
+      fs.writeFileSync(file, PEM)
+      removePlacedCaFile({ file, createdDir: created })
+      expect(fs.readdirSync(certsRoot)).toEqual([])
+      // A saved state naming a folder that is not above the file removes no folder.
+      fs.mkdirSync(path.join(certsRoot, 'x', 'y'), { recursive: true })
+      removePlacedCaFile({
+        file: path.join(certsRoot, 'x', 'y', 'f.crt'),
+        createdDir: path.join(certsRoot, 'z')
+      })
+      expect(fs.existsSync(path.join(certsRoot, 'x', 'y'))).toBe(true)
+    })
+
     test('a certs root that cannot be written is an input error with the fix', async () => {
       const blocker = path.join(certsRoot, 'not-a-dir')
       fs.writeFileSync(blocker, '')
@@ -365,7 +474,7 @@ describe('prepare', () => {
         runner.run,
         { dir, isolated: true },
         { tlsVerify: true, caFile },
-        () => undefined,
+        {},
         blocker
       )
       const error = await tool.prepare(HOST).catch((caught: unknown) => caught)

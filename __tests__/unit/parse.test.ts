@@ -42,7 +42,6 @@ describe('registry', () => {
     ['127.0.0.1:5000', '127.0.0.1:5000', ''],
     ['localhost:5000/a/b/c', 'localhost:5000', 'a/b/c'],
     ['gcr.io/company-name', 'gcr.io', 'company-name'],
-    ['[::1]:5000/apim', '[::1]:5000', 'apim'],
     ['Registry.Example.com/apim', 'Registry.Example.com', 'apim']
   ])('%s is host %s and path "%s", without warnings', (value, host, repositoryPath) => {
     const warnings: string[] = []
@@ -79,7 +78,21 @@ describe('registry', () => {
     ['harbor.example.com/Proj', /path "Proj" is not a valid repository path/],
     ['harbor.example.com/a//b', /path "a\/\/b" is not a valid/],
     ['harbor.example.com/chartrepo/proj', /chartrepo/],
-    ['harbor example.com', /not a valid host/]
+    ['harbor example.com', /not a valid host/],
+    [
+      '[::1]:5000/apim',
+      /"\[::1\]:5000" is an IPv6 address.*"::1 registry\.local" in \/etc\/hosts, then registry\.local:5000/
+    ],
+    ['[fe80::1]', /"\[fe80::1\]" is an IPv6 address.*then registry\.local\)/],
+    [
+      '[::1/apim',
+      /"\[::1" is not a valid host\[:port\]: brackets belong only around an IPv6 address/
+    ],
+    ['::1]:5000', /brackets belong only around an IPv6 address/],
+    ['[1]:5000', /"\[1\]:5000" is not a valid host\[:port\]: brackets/],
+    ['[:::]:5000', /brackets belong only around an IPv6 address/],
+    ['[]:5000', /brackets belong only around an IPv6 address/],
+    ['[::1]x:5000', /brackets belong only around an IPv6 address/]
   ])('"%s" is refused', (value, pattern) => {
     expect(() => parseRegistry(value, () => undefined)).toThrow(pattern)
   })
@@ -176,8 +189,34 @@ describe('images and tags', () => {
     expect(parse({ 'source-path': value }).settings.sourcePath).toBe(expected)
   })
 
-  test.each(['APIM', 'a b', 'a//b', 'localhost:5000'])('source-path "%s" is refused', value => {
-    expect(parseError({ 'source-path': value })).toMatch(`source-path "${value}"`)
+  test.each(['APIM', 'a b', 'a//b', 'localhost:5000', '[::1]:5000/apim', '[x/apim'])(
+    'source-path "%s" is refused',
+    value => {
+      expect(parseError({ 'source-path': value })).toMatch(`source-path "${value}"`)
+    }
+  )
+
+  // distribution's NameTotalLengthMax: the whole name, registry host and path included.
+  const long = (length: number, prefix: string): string =>
+    `${prefix}${'a'.repeat(length - prefix.length)}`
+  test('a destination name of 255 characters is accepted', () => {
+    const registry = 'harbor.example.com/proj'
+    const name = long(255 - registry.length - 1, 'app')
+    expect(parse({ registry, images: name }).settings.images[0].name).toBe(name)
+  })
+
+  test.each([
+    [
+      { registry: `harbor.example.com/${long(210, 'p')}`, images: long(30, 'app') },
+      /image "app[a]+": the destination name "harbor\.example\.com\/p[a]+\/app[a]+" is 260 characters long; .* at most 255: use a shorter registry path or image name/
+    ],
+    [{ images: long(256, 'app') }, /the destination name .* is 280 characters long/],
+    [
+      { 'source-path': long(260, 'src'), images: 'app' },
+      /image "app": the source name "src[a]+\/app" is 264 characters long/
+    ]
+  ])('an image name over 255 characters is refused: %o', (extra, pattern) => {
+    expect(parseError(extra)).toMatch(pattern)
   })
 })
 

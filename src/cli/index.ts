@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The command's entry: `harbor-push`, the same core as the action, for any pipeline or a shell. */
+import { beingStopped } from '../push/leftovers.js'
 import { cleanupOnSignals, runCli } from './main.js'
 import { divertWrites } from './terminal.js'
 
@@ -19,6 +20,8 @@ void runCli(
   },
   cleanupOnSignals(process.stderr)
 ).then(status => {
+  // A signal's handler ends the command once its clean-up is done.
+  if (beingStopped()) return
   // Exit now: a keep-alive connection left in a pool must not hold a finished command open.
   write('', () => process.exit(status))
 })

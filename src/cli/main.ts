@@ -1,11 +1,10 @@
-import { removePrivateDir } from '../credentials/private-dir.js'
 import { secretForms } from '../credentials/secrets.js'
 import { InputError, messageOf } from '../errors.js'
 import { type RunHooks, harborPush } from '../push/harbor-push.js'
+import { beingStopped, cleanUpOnSignals, trackLeftovers } from '../push/leftovers.js'
 import { countLine, failureList } from '../push/results.js'
 import { loadSettings } from '../settings/load.js'
 import { type RawInputs, withoutFinalNewline } from '../settings/parse.js'
-import { type PlacedCaFile, removePlacedCaFile } from '../tools/docker.js'
 import { type CliArgs, parseCommandLine, usage } from './args.js'
 import { reportJson, reportTable } from './report.js'
 import { type OutStream, Terminal } from './terminal.js'
@@ -61,6 +60,7 @@ export async function runCli(
     if (settings.credentials) secretForms(settings.credentials).forEach(s => terminal.addSecret(s))
 
     const report = await harborPush(settings, terminal.log, hooks)
+    if (beingStopped()) return EXIT.failed
     if (args.json) terminal.print(reportJson(report))
     else if (settings.summary) terminal.print(reportTable(report, terminal))
     else terminal.print(countLine([...report.images, ...report.charts]))
@@ -71,6 +71,8 @@ export async function runCli(
     }
     return EXIT.ok
   } catch (error) {
+    // The tools were stopped under it: the signal's handler says so, not this.
+    if (beingStopped()) return EXIT.failed
     if (error instanceof InputError) {
       terminal.error(`invalid input: ${messageOf(error)}`)
       return EXIT.badInput
@@ -131,24 +133,20 @@ function checkCredentialsPaired(raw: RawInputs): void {
 
 /**
  * What the action's post step does for a killed main step, done at once:
- * on Ctrl-C (or SIGTERM, SIGHUP) the private login and a CA file placed for
- * docker are removed before the command exits. Returns the hooks that tell
- * it where they are.
+ * on Ctrl-C (or SIGTERM, SIGHUP) the tools still running are stopped and
+ * waited for, then docker's temporary tags are put back and the private
+ * login and a CA file placed for docker removed, before the command exits.
+ * Returns the hooks that tell it what there is to clean up.
  */
 export function cleanupOnSignals(stderr: OutStream): RunHooks {
-  let privateDir: string | undefined
-  let placed: PlacedCaFile | undefined
-  const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
-  for (const [signal, status] of Object.entries(signals)) {
-    process.once(signal, () => {
-      if (privateDir) removePrivateDir(privateDir)
-      if (placed) removePlacedCaFile(placed)
+  const leftovers = trackLeftovers()
+  cleanUpOnSignals(
+    leftovers.current,
+    message => stderr.write(`harbor-push: ${message}\n`),
+    (signal, status) => {
       stderr.write(`harbor-push: stopped by ${signal}; the private login was removed\n`)
       process.exit(status)
-    })
-  }
-  return {
-    onPrivateDir: dir => (privateDir = dir),
-    onCaFilePlaced: file => (placed = file)
-  }
+    }
+  )
+  return leftovers.hooks
 }

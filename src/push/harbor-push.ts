@@ -1,9 +1,10 @@
 import { createPrivateDir, removePrivateDir } from '../credentials/private-dir.js'
 import type { Log } from '../log.js'
 import type { Settings } from '../settings/settings.js'
+import { stopStrayTools } from '../tools/children.js'
 import { createContainerTool } from '../tools/create.js'
 import { Skopeo } from '../tools/skopeo.js'
-import type { PlacedCaFile } from '../tools/docker.js'
+import type { PlacedCaFile, TempTag } from '../tools/docker.js'
 import { type Runner, runTool } from '../tools/exec.js'
 import { prepareChartPush } from './push-charts.js'
 import { prepareImagePush } from './push-images.js'
@@ -15,6 +16,10 @@ export interface RunHooks {
   onPrivateDir?: (dir: string) => void
   /** Told a CA file's place before it is written outside the private directory. */
   onCaFilePlaced?: (placed: PlacedCaFile) => void
+  /** Told when that CA file was removed again. */
+  onCaFileRemoved?: () => void
+  /** Told the docker tags made for pushes and not yet put back, before each is made. */
+  onTempTags?: (tags: TempTag[]) => void
   /** How tools are run; tests pass a fake. */
   runner?: Runner
 }
@@ -35,7 +40,7 @@ export async function harborPush(
   const paths = { dir, isolated: settings.credentials !== undefined }
   // A step with no local image (charts, archives) needs no container tool, so none is made or checked.
   const tool = settings.images.some(image => !image.archive)
-    ? createContainerTool(settings, run, paths, hooks.onCaFilePlaced ?? (() => undefined))
+    ? createContainerTool(settings, run, paths, hooks)
     : undefined
   const skopeo = settings.images.some(image => image.archive)
     ? new Skopeo(run, paths, { tlsVerify: settings.tlsVerify, caFile: settings.caFile })
@@ -55,6 +60,9 @@ export async function harborPush(
       charts: charts ? await charts.push() : []
     }
   } finally {
+    // Every tool has ended here, unless a failure cut a wait short: one still
+    // running is stopped first, or it could write its login after the folder went.
+    await stopStrayTools()
     tool?.cleanup()
     removePrivateDir(dir)
   }

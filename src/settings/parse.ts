@@ -1,8 +1,9 @@
 import fs from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { InputError } from '../errors.js'
 import { parseChartInputs } from './chart-inputs.js'
-import { DOMAIN, REPOSITORY_PATH, tagProblem } from './reference.js'
+import { DOMAIN, NAME_MAX, REPOSITORY_PATH, tagProblem } from './reference.js'
 import type {
   ContainerToolName,
   Credentials,
@@ -67,6 +68,7 @@ export function parseSettings(raw: RawInputs, warn: Warn): Settings {
     ...chartInputs
   }
   checkDestinationsDistinct(settings)
+  checkNameLengths(settings)
   return settings
 }
 
@@ -108,6 +110,7 @@ export function parseRegistry(value: string, warn: Warn): RegistryTarget {
   const host = slash === -1 ? rest : rest.slice(0, slash)
   const repositoryPath = slash === -1 ? '' : rest.slice(slash + 1)
 
+  checkBrackets(`registry "${value}"`, host)
   const domain = DOMAIN.exec(host)
   const port = domain?.[1] === undefined ? undefined : Number(domain[1])
   if (!domain || (port !== undefined && (port < 1 || port > 65535))) {
@@ -126,6 +129,25 @@ export function parseRegistry(value: string, warn: Warn): RegistryTarget {
     )
   }
   return { host, path: repositoryPath, prefix: repositoryPath ? `${host}/${repositoryPath}` : host }
+}
+
+/**
+ * Brackets in a host: an IPv6 address literal, or a mistake. Neither is
+ * taken: podman and helm cannot name an image on an IPv6 literal ("invalid
+ * reference format"), so a run would fail half way; a host name that
+ * resolves to the address works with every tool.
+ */
+function checkBrackets(what: string, host: string): void {
+  if (!/[[\]]/.test(host)) return
+  const literal = /^\[([^\]]*)\](:\d+)?$/.exec(host)
+  if (literal && net.isIPv6(literal[1])) {
+    throw new InputError(
+      `${what}: "${host}" is an IPv6 address, which podman and helm cannot use in image names; give a host name that resolves to it instead (e.g. the line "${literal[1]} registry.local" in /etc/hosts, then registry.local${literal[2] ?? ''})`
+    )
+  }
+  throw new InputError(
+    `${what}: "${host}" is not a valid host[:port]: brackets belong only around an IPv6 address; give e.g. registry-oci.example.com or 127.0.0.1:5000`
+  )
 }
 
 /**
@@ -232,6 +254,7 @@ function parseSourcePath(value: string): string {
   if (!trimmed) return ''
   // A local path may start with a registry-like domain, e.g. podman's "localhost/".
   const [first, ...rest] = trimmed.split('/')
+  checkBrackets(`source-path "${value}"`, first)
   const restOk = rest.length === 0 || REPOSITORY_PATH.test(rest.join('/'))
   const firstOk = REPOSITORY_PATH.test(first) || (rest.length > 0 && DOMAIN.test(first))
   if (!firstOk || !restOk) {
@@ -369,6 +392,27 @@ function checkDestinationsDistinct(settings: Settings): void {
         )
       }
       owner.set(destination, `${image.name}:${image.tag}`)
+    }
+  }
+}
+
+/**
+ * An image name, registry host and path included, is at most 255
+ * characters: docker, podman and the registry all refuse longer ones, and
+ * would do so only half way through the run.
+ */
+function checkNameLengths(settings: Settings): void {
+  for (const image of settings.images) {
+    const names = [
+      ['destination', `${settings.registry.prefix}/${image.name}`],
+      ['source', settings.sourcePath ? `${settings.sourcePath}/${image.name}` : image.name]
+    ]
+    for (const [which, name] of names) {
+      if (name.length > NAME_MAX) {
+        throw new InputError(
+          `image "${image.name}": the ${which} name "${name}" is ${name.length} characters long; image names (host and path included) may be at most ${NAME_MAX}: use a shorter ${which === 'source' ? 'source-path' : 'registry path'} or image name`
+        )
+      }
     }
   }
 }

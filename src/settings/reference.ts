@@ -17,6 +17,9 @@ const port = '[0-9]+'
 export const DOMAIN = new RegExp(`^${host}(?::(${port}))?$`)
 /** One or more lower-case path components separated by `/`. */
 export const REPOSITORY_PATH = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`)
+/** The longest image name, host and path included (distribution's NameTotalLengthMax). */
+export const NAME_MAX = 255
+
 /** ASCII letters, digits, `_`, `.`, `-`; not starting with `.` or `-`; at most 128. */
 export const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
 

@@ -1,6 +1,6 @@
 import type { Settings } from '../settings/settings.js'
 import type { ContainerTool, PrivatePaths } from './container-tool.js'
-import { Docker, type PlacedCaFile } from './docker.js'
+import { Docker, type DockerHooks } from './docker.js'
 import type { Runner } from './exec.js'
 import { Podman } from './podman.js'
 
@@ -9,10 +9,10 @@ export function createContainerTool(
   settings: Settings,
   run: Runner,
   paths: PrivatePaths,
-  onCaFilePlaced: (placed: PlacedCaFile) => void
+  hooks: DockerHooks
 ): ContainerTool {
   const tls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile }
   return settings.containerTool === 'docker'
-    ? new Docker(run, paths, tls, onCaFilePlaced)
+    ? new Docker(run, paths, tls, hooks)
     : new Podman(run, paths, tls)
 }

@@ -24,8 +24,34 @@ export const DOCKER_CERTS_ROOT = '/etc/docker/certs.d'
 /** A CA file this step placed for the daemon, to be removed afterwards. */
 export interface PlacedCaFile {
   file: string
-  /** The topmost folder this step created for it, if any (removed too). */
+  /**
+   * The topmost folder this step created for it, if any: it and the folders
+   * below it on the way to the file are removed too, each only while empty
+   * (another job may have put its own CA there meanwhile).
+   */
   createdDir?: string
+}
+
+/**
+ * A local tag docker needs to push to a destination, and what that tag named
+ * before (undefined: nothing). Put back after the push; by the post step when
+ * the main step was killed mid-push.
+ */
+export interface TempTag {
+  tag: string
+  before?: string
+  /** The DOCKER_CONFIG the step ran docker with (its private one), if any. */
+  dockerConfig?: string
+}
+
+/** What the step leaves outside its private folder while it runs, told before it is made. */
+export interface DockerHooks {
+  /** Before a CA file is placed, so a post step can remove it even if this one dies. */
+  onCaFilePlaced?: (placed: PlacedCaFile) => void
+  /** Once it was removed again: nothing is left for a post step to remove there. */
+  onCaFileRemoved?: () => void
+  /** The temporary tags not yet put back, each time that changes (before a tag is made). */
+  onTempTags?: (tags: TempTag[]) => void
 }
 
 interface RegistryConfig {
@@ -44,13 +70,13 @@ export class Docker implements ContainerTool {
   private readonly configDir: string | undefined
   private placed: PlacedCaFile | undefined
   private insecure = false
+  private readonly tempTags = new Map<string, TempTag>()
 
   constructor(
     private readonly run: Runner,
     paths: PrivatePaths,
     private readonly tls: TlsOptions,
-    /** Called before a CA file is placed, so a post step can remove it even if this one dies. */
-    private readonly onCaFilePlaced: (placed: PlacedCaFile) => void = () => undefined,
+    private readonly hooks: DockerHooks = {},
     private readonly certsRoot = DOCKER_CERTS_ROOT
   ) {
     this.configDir = paths.isolated ? path.join(paths.dir, 'docker') : undefined
@@ -75,8 +101,10 @@ export class Docker implements ContainerTool {
   }
 
   cleanup(): void {
-    if (this.placed) removePlacedCaFile(this.placed)
+    if (!this.placed) return
+    removePlacedCaFile(this.placed)
     this.placed = undefined
+    this.hooks.onCaFileRemoved?.()
   }
 
   private async serverVersion(): Promise<string> {
@@ -127,9 +155,19 @@ export class Docker implements ContainerTool {
   async push(source: string, destination: string): Promise<string> {
     // docker pushes tags, so the destination needs a local tag. Afterwards the
     // tag is removed, or pointed back at what it named before: local storage
-    // is left as it was found.
-    const before = source === destination ? undefined : await this.imageId(destination)
-    if (source !== destination) await this.docker(['tag', source, destination])
+    // is left as it was found. The tag is told before it is made, so a post
+    // step can put it back after a main step killed mid-push.
+    let temp: TempTag | undefined
+    if (source !== destination) {
+      temp = {
+        tag: destination,
+        before: await this.imageId(destination),
+        dockerConfig: this.env?.DOCKER_CONFIG
+      }
+      this.tempTags.set(destination, temp)
+      this.hooks.onTempTags?.([...this.tempTags.values()])
+      await this.docker(['tag', source, destination])
+    }
     try {
       const output = await this.docker(['push', destination], { stallMs: pushStallMs() }).catch(
         (error: unknown) => {
@@ -145,9 +183,16 @@ export class Docker implements ContainerTool {
       if (!digest) throw new PushError(`docker pushed "${destination}" but printed no digest`)
       return digest
     } finally {
-      if (source !== destination) {
-        const restore = before ? ['tag', before, destination] : ['image', 'rm', destination]
-        await this.docker(restore).catch(() => undefined)
+      // Only a tag put back is forgotten: one left (a run being stopped) stays for the clean-up.
+      if (
+        temp &&
+        (await restoreTempTag(this.run, temp).then(
+          () => true,
+          () => false
+        ))
+      ) {
+        this.tempTags.delete(destination)
+        this.hooks.onTempTags?.([...this.tempTags.values()])
       }
     }
   }
@@ -193,7 +238,7 @@ export class Docker implements ContainerTool {
       file: path.join(dir, `harbor-push-${process.pid}-${Date.now()}.crt`),
       createdDir: topmostMissing(dir)
     }
-    this.onCaFilePlaced(placed)
+    this.hooks.onCaFilePlaced?.(placed)
     try {
       fs.mkdirSync(dir, { recursive: true })
       fs.copyFileSync(this.tls.caFile, placed.file)
@@ -210,10 +255,37 @@ export class Docker implements ContainerTool {
   }
 }
 
-/** Removes a CA file placed by `placeCaFile` (and its folder if this step made it). */
+/**
+ * Removes a CA file placed by `placeCaFile`, then the folders this step
+ * created for it, deepest first, each only while empty: whatever another job
+ * put in them meanwhile (its own CA, another registry's folder) stays.
+ */
 export function removePlacedCaFile(placed: PlacedCaFile): void {
   fs.rmSync(placed.file, { force: true })
-  if (placed.createdDir) fs.rmSync(placed.createdDir, { recursive: true, force: true })
+  if (!placed.createdDir) return
+  for (let dir = path.dirname(placed.file); ; dir = path.dirname(dir)) {
+    // Never climb above the folder this step created, whatever the saved state says.
+    if (!isWithin(dir, placed.createdDir)) return
+    try {
+      fs.rmdirSync(dir)
+    } catch (error) {
+      // Not empty: someone else's things are in it, and in every folder above.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return
+    }
+    if (dir === placed.createdDir) return
+  }
+}
+
+function isWithin(dir: string, top: string): boolean {
+  const relative = path.relative(top, dir)
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+}
+
+/** Puts a temporary tag back: pointed at what it named before, or removed. */
+export async function restoreTempTag(run: Runner, temp: TempTag): Promise<void> {
+  const env = temp.dockerConfig ? { DOCKER_CONFIG: temp.dockerConfig } : undefined
+  const args = temp.before ? ['tag', temp.before, temp.tag] : ['image', 'rm', temp.tag]
+  await run('docker', args, { env })
 }
 
 /** The highest folder on the way to `dir` that does not exist yet, if any. */

@@ -1,5 +1,5 @@
-import * as exec from '@actions/exec'
 import { ToolError } from '../errors.js'
+import { type SpawnOptions, spawnTool } from './children.js'
 import { runWatched } from './stall-watch.js'
 
 export interface RunOptions {
@@ -22,30 +22,41 @@ export type Runner = (command: string, args: string[], options?: RunOptions) => 
 /**
  * The one way this project runs a tool. Output is captured, not streamed, so
  * parallel pushes never interleave their lines; a failure throws a ToolError
- * carrying stderr so it can be translated into advice.
+ * carrying stderr so it can be translated into advice. Each tool runs in a
+ * process group of its own that a stopped run stops (tools/children.ts).
  */
-export const runTool: Runner = async (command, args, options = {}) => {
-  // Always given: without it the tool would inherit every variable, secrets included.
-  const env = childEnv(process.env, options.env)
-  const result = options.stallMs
-    ? await runWatched(command, args, { input: options.input, env, stallMs: options.stallMs })
-    : await exec.getExecOutput(command, args, {
-        input: options.input === undefined ? undefined : Buffer.from(options.input),
-        env,
-        silent: true,
-        ignoreReturnCode: true
-      })
-  if (result.exitCode !== 0) {
-    const line = [command, ...args].join(' ')
-    const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-20).join('\n')
-    throw new ToolError(
-      `"${line}" failed (exit ${result.exitCode}): ${detail}`,
-      line,
-      result.exitCode,
-      result.stderr || result.stdout
-    )
+export const runTool: Runner = runner({})
+
+/**
+ * The runner of the clean-up after a stopped run (putting a docker tag
+ * back): it still starts tools once the run's own were stopped, and gives
+ * each one a time limit, so a hung engine cannot hold the exit.
+ */
+export const runCleanupTool: Runner = runner({ afterStop: true, limitMs: 15_000 })
+
+function runner(spawnOptions: Pick<SpawnOptions, 'afterStop' | 'limitMs'>): Runner {
+  return async (command, args, options = {}) => {
+    // Always given: without it the tool would inherit every variable, secrets included.
+    const env = childEnv(process.env, options.env)
+    const spawning = { ...spawnOptions, input: options.input, env }
+    const result = options.stallMs
+      ? await runWatched(command, args, { ...spawning, stallMs: options.stallMs })
+      : await spawnTool(command, args, spawning)
+    if (result.exitCode !== 0) {
+      const line = [command, ...args].join(' ')
+      const detail = (result.stderr.trim() || result.stdout.trim())
+        .split('\n')
+        .slice(-20)
+        .join('\n')
+      throw new ToolError(
+        `"${line}" failed (exit ${result.exitCode}): ${detail}`,
+        line,
+        result.exitCode,
+        result.stderr || result.stdout
+      )
+    }
+    return { stdout: result.stdout, stderr: result.stderr }
   }
-  return { stdout: result.stdout, stderr: result.stderr }
 }
 
 /**

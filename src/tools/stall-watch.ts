@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import { PushError } from '../errors.js'
+import { type SpawnOptions, spawnTool } from './children.js'
 
 /**
  * How long a push may make no progress before it is stopped and tried again.
@@ -48,57 +48,50 @@ export interface WatchedResult {
  * Runs a tool like `@actions/exec` does (argv only, `input` on stdin, output
  * captured), and stops it, with every process it started, once it has made no
  * progress for `stallMs`: that throws a StalledError saying so, which the
- * retry policy tries again. The tool stays in this process's group, so a
- * cancelled job still reaches it; stopping walks its process tree instead.
+ * retry policy tries again. Stopping walks the tool's process tree (a helper
+ * may have left the tool's process group).
  * Where /proc does not show a process's bytes (not Linux), only a tool that
  * exits ends the wait: no push is stopped on a guess.
  */
 export async function runWatched(
   command: string,
   args: string[],
-  options: { input?: string; env: Record<string, string>; stallMs: number }
+  options: SpawnOptions & { stallMs: number }
 ): Promise<WatchedResult> {
-  const child = spawn(command, args, {
-    env: options.env,
-    stdio: ['pipe', 'pipe', 'pipe']
-  })
-  let stdout = ''
-  let stderr = ''
   let lastProgress = Date.now()
   let movedSinceProgress = 0
   const progress = (): void => {
     lastProgress = Date.now()
     movedSinceProgress = 0
   }
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString()
-    progress()
+  let pid: number | undefined
+  let bytes: Map<number, number> | undefined
+  // Started like every tool (spawnTool: captured output, stdin, a process
+  // group of its own that a stopped run stops); watched from here.
+  const running = spawnTool(command, args, {
+    ...options,
+    onSpawn: child => {
+      pid = child.pid
+      bytes = pid ? bytesByProcess(pid) : undefined
+      child.stdout.on('data', progress)
+      child.stderr.on('data', progress)
+    }
   })
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString()
-    progress()
-  })
-  child.stdin.on('error', () => undefined)
-  child.stdin.end(options.input ?? '')
 
   let stopped: Promise<void> | undefined
-  let bytes = child.pid ? bytesByProcess(child.pid) : undefined
   const watch = setInterval(
     () => {
-      if (!child.pid || stopped) return
-      const now = bytesByProcess(child.pid)
+      if (!pid || stopped) return
+      const now = bytesByProcess(pid)
       movedSinceProgress += now ? moved(bytes, now) : PROGRESS_BYTES
       bytes = now
       if (movedSinceProgress >= PROGRESS_BYTES) progress()
-      if (Date.now() - lastProgress >= options.stallMs) stopped = stopTree(child.pid)
+      if (Date.now() - lastProgress >= options.stallMs) stopped = stopTree(pid)
     },
     Math.min(1000, Math.max(100, options.stallMs / 3))
   )
   try {
-    const exitCode = await new Promise<number>((resolve, reject) => {
-      child.on('error', reject)
-      child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
-    })
+    const result = await running
     if (stopped) {
       await stopped
       const line = [command, ...args].join(' ')
@@ -106,7 +99,7 @@ export async function runWatched(
         `"${line}" made no progress for ${Math.round(options.stallMs / 1000)} s (no output, under 64 KiB read or written), so it was stopped`
       )
     }
-    return { exitCode, stdout, stderr }
+    return result
   } finally {
     clearInterval(watch)
   }
