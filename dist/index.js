@@ -31705,7 +31705,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2870);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6237);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6003);
 /** The action's entry: main and post steps share one bundle; saved state tells them apart. */
@@ -31713,7 +31713,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 if ((0,_runner_state_js__WEBPACK_IMPORTED_MODULE_2__/* .isPost */ .tl)())
-    (0,_post_js__WEBPACK_IMPORTED_MODULE_1__/* .post */ .b)();
+    await (0,_post_js__WEBPACK_IMPORTED_MODULE_1__/* .post */ .b)();
 else
     await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -31722,7 +31722,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2870:
+/***/ 6237:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31761,6 +31761,8 @@ function inertForRunner(lines, token = `hp-${(0,external_node_crypto_.randomUUID
 
 // EXTERNAL MODULE: ./src/credentials/private-dir.ts
 var private_dir = __nccwpck_require__(1655);
+// EXTERNAL MODULE: ./src/tools/children.ts + 1 modules
+var children = __nccwpck_require__(9632);
 // EXTERNAL MODULE: ./src/tools/docker.ts + 1 modules
 var docker = __nccwpck_require__(4242);
 // EXTERNAL MODULE: external "node:fs"
@@ -31773,8 +31775,8 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 var container_tool = __nccwpck_require__(7131);
 // EXTERNAL MODULE: ./src/tools/credential-helpers.ts
 var credential_helpers = __nccwpck_require__(1342);
-// EXTERNAL MODULE: ./src/tools/stall-watch.ts + 1 modules
-var stall_watch = __nccwpck_require__(8404);
+// EXTERNAL MODULE: ./src/tools/stall-watch.ts
+var stall_watch = __nccwpck_require__(9519);
 ;// CONCATENATED MODULE: ./src/tools/podman.ts
 
 
@@ -31956,10 +31958,10 @@ class Podman {
 
 
 /** The container tool the settings ask for. */
-function createContainerTool(settings, run, paths, onCaFilePlaced) {
+function createContainerTool(settings, run, paths, hooks) {
     const tls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile };
     return settings.containerTool === 'docker'
-        ? new docker/* Docker */.Jg(run, paths, tls, onCaFilePlaced)
+        ? new docker/* Docker */.Jg(run, paths, tls, hooks)
         : new Podman(run, paths, tls);
 }
 
@@ -32110,63 +32112,8 @@ function lastLine(text) {
     return (lines.at(-1) ?? '').replace(/^time=".*?" level=\w+ msg="?|"$/g, '').replace(/\\"/g, '"');
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 2 modules
-var lib_exec = __nccwpck_require__(5260);
-;// CONCATENATED MODULE: ./src/tools/exec.ts
-
-
-
-/**
- * The one way this project runs a tool. Output is captured, not streamed, so
- * parallel pushes never interleave their lines; a failure throws a ToolError
- * carrying stderr so it can be translated into advice.
- */
-const runTool = async (command, args, options = {}) => {
-    // Always given: without it the tool would inherit every variable, secrets included.
-    const env = childEnv(process.env, options.env);
-    const result = options.stallMs
-        ? await (0,stall_watch/* runWatched */.ox)(command, args, { input: options.input, env, stallMs: options.stallMs })
-        : await lib_exec/* getExecOutput */.H(command, args, {
-            input: options.input === undefined ? undefined : Buffer.from(options.input),
-            env,
-            silent: true,
-            ignoreReturnCode: true
-        });
-    if (result.exitCode !== 0) {
-        const line = [command, ...args].join(' ');
-        const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-20).join('\n');
-        throw new errors/* ToolError */.v4(`"${line}" failed (exit ${result.exitCode}): ${detail}`, line, result.exitCode, result.stderr || result.stdout);
-    }
-    return { stdout: result.stdout, stderr: result.stderr };
-};
-/**
- * Variables that hold a secret a tool never needs: the action's inputs
- * (`INPUT_PASSWORD`, and every input: none is meant for a tool), the
- * command's `HARBOR_PASSWORD`, and the runner's own tokens. The secret
- * reaches a tool on stdin only.
- */
-function holdsSecret(name) {
-    const upper = name.toUpperCase();
-    return (upper.startsWith('INPUT_') ||
-        upper === 'HARBOR_PASSWORD' ||
-        upper === 'ACTIONS_RUNTIME_TOKEN' ||
-        upper === 'ACTIONS_ID_TOKEN_REQUEST_TOKEN');
-}
-/**
- * The environment of a tool: this process's, without the variables that
- * hold secrets, plus `extra`. A list of what to drop rather than of what to
- * keep: docker, podman and helm read many variables a runner may rely on
- * (DOCKER_*, CONTAINERS_*, HELM_*, XDG_*, proxies, SSL_CERT_*, locale, ...).
- */
-function childEnv(parent, extra = {}) {
-    const env = {};
-    for (const [key, value] of Object.entries(parent)) {
-        if (value !== undefined && !holdsSecret(key))
-            env[key] = value;
-    }
-    return { ...env, ...extra };
-}
-
+// EXTERNAL MODULE: ./src/tools/exec.ts
+var tools_exec = __nccwpck_require__(2122);
 ;// CONCATENATED MODULE: ./src/redact.ts
 /**
  * Credentials written into a URL (`https://user:password@host/`): a
@@ -32342,6 +32289,8 @@ const port = '[0-9]+';
 const DOMAIN = new RegExp(`^${host}(?::(${port}))?$`);
 /** One or more lower-case path components separated by `/`. */
 const REPOSITORY_PATH = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`);
+/** The longest image name, host and path included (distribution's NameTotalLengthMax). */
+const NAME_MAX = 255;
 /** ASCII letters, digits, `_`, `.`, `-`; not starting with `.` or `-`; at most 128. */
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Why a tag is not valid, or undefined when it is. */
@@ -37140,6 +37089,8 @@ function _readLinuxVersionFile() {
 //# sourceMappingURL=manifest.js.map
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
 var lib = __nccwpck_require__(4942);
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 2 modules
+var lib_exec = __nccwpck_require__(5260);
 ;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/retry-helper.js
 var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -39636,6 +39587,7 @@ function push_images_since(started) {
 
 
 
+
 /**
  * The whole job, shared by every front end: everything the settings ask for,
  * pushed, with credentials that exist only while it runs. Throws on bad input
@@ -39644,11 +39596,11 @@ function push_images_since(started) {
 async function harborPush(settings, log, hooks = {}) {
     const dir = (0,private_dir/* createPrivateDir */.b)();
     hooks.onPrivateDir?.(dir);
-    const run = hooks.runner ?? runTool;
+    const run = hooks.runner ?? tools_exec/* runTool */.qI;
     const paths = { dir, isolated: settings.credentials !== undefined };
     // A step with no local image (charts, archives) needs no container tool, so none is made or checked.
     const tool = settings.images.some(image => !image.archive)
-        ? createContainerTool(settings, run, paths, hooks.onCaFilePlaced ?? (() => undefined))
+        ? createContainerTool(settings, run, paths, hooks)
         : undefined;
     const skopeo = settings.images.some(image => image.archive)
         ? new Skopeo(run, paths, { tlsVerify: settings.tlsVerify, caFile: settings.caFile })
@@ -39667,6 +39619,9 @@ async function harborPush(settings, log, hooks = {}) {
         };
     }
     finally {
+        // Every tool has ended here, unless a failure cut a wait short: one still
+        // running is stopped first, or it could write its login after the folder went.
+        await (0,children/* stopStrayTools */.LT)();
         tool?.cleanup();
         (0,private_dir/* removePrivateDir */.V)(dir);
     }
@@ -40020,6 +39975,7 @@ class DefaultsParser {
 
 
 
+
 /**
  * Turns raw inputs into settings, or throws an InputError naming the bad
  * value and the fix. Nothing outside the process is touched except reading
@@ -40065,6 +40021,7 @@ function parseSettings(raw, warn) {
         ...chartInputs
     };
     checkDestinationsDistinct(settings);
+    checkNameLengths(settings);
     return settings;
 }
 /** Splits a list given with newlines, commas or spaces; drops empty entries. */
@@ -40097,6 +40054,7 @@ function parseRegistry(value, warn) {
     const slash = rest.indexOf('/');
     const host = slash === -1 ? rest : rest.slice(0, slash);
     const repositoryPath = slash === -1 ? '' : rest.slice(slash + 1);
+    checkBrackets(`registry "${value}"`, host);
     const domain = DOMAIN.exec(host);
     const port = domain?.[1] === undefined ? undefined : Number(domain[1]);
     if (!domain || (port !== undefined && (port < 1 || port > 65535))) {
@@ -40109,6 +40067,21 @@ function parseRegistry(value, warn) {
         throw new errors/* InputError */.dz(`registry "${value}": the path "${repositoryPath}" is not a valid repository path; use lower-case letters, digits and "._-" between "/" (no "//")`);
     }
     return { host, path: repositoryPath, prefix: repositoryPath ? `${host}/${repositoryPath}` : host };
+}
+/**
+ * Brackets in a host: an IPv6 address literal, or a mistake. Neither is
+ * taken: podman and helm cannot name an image on an IPv6 literal ("invalid
+ * reference format"), so a run would fail half way; a host name that
+ * resolves to the address works with every tool.
+ */
+function checkBrackets(what, host) {
+    if (!/[[\]]/.test(host))
+        return;
+    const literal = /^\[([^\]]*)\](:\d+)?$/.exec(host);
+    if (literal && external_node_net_default().isIPv6(literal[1])) {
+        throw new errors/* InputError */.dz(`${what}: "${host}" is an IPv6 address, which podman and helm cannot use in image names; give a host name that resolves to it instead (e.g. the line "${literal[1]} registry.local" in /etc/hosts, then registry.local${literal[2] ?? ''})`);
+    }
+    throw new errors/* InputError */.dz(`${what}: "${host}" is not a valid host[:port]: brackets belong only around an IPv6 address; give e.g. registry-oci.example.com or 127.0.0.1:5000`);
 }
 /**
  * `https://user:password@host/...`: refused, not stripped. Using a login
@@ -40198,6 +40171,7 @@ function parseSourcePath(value) {
         return '';
     // A local path may start with a registry-like domain, e.g. podman's "localhost/".
     const [first, ...rest] = trimmed.split('/');
+    checkBrackets(`source-path "${value}"`, first);
     const restOk = rest.length === 0 || REPOSITORY_PATH.test(rest.join('/'));
     const firstOk = REPOSITORY_PATH.test(first) || (rest.length > 0 && DOMAIN.test(first));
     if (!firstOk || !restOk) {
@@ -40309,6 +40283,24 @@ function checkDestinationsDistinct(settings) {
                 throw new errors/* InputError */.dz(`images "${previous}" and "${image.name}:${image.tag}" would both be pushed to "${destination}"; push them in separate steps or give each its own destination tag`);
             }
             owner.set(destination, `${image.name}:${image.tag}`);
+        }
+    }
+}
+/**
+ * An image name, registry host and path included, is at most 255
+ * characters: docker, podman and the registry all refuse longer ones, and
+ * would do so only half way through the run.
+ */
+function checkNameLengths(settings) {
+    for (const image of settings.images) {
+        const names = [
+            ['destination', `${settings.registry.prefix}/${image.name}`],
+            ['source', settings.sourcePath ? `${settings.sourcePath}/${image.name}` : image.name]
+        ];
+        for (const [which, name] of names) {
+            if (name.length > NAME_MAX) {
+                throw new errors/* InputError */.dz(`image "${image.name}": the ${which} name "${name}" is ${name.length} characters long; image names (host and path included) may be at most ${NAME_MAX}: use a shorter ${which === 'source' ? 'source-path' : 'registry path'} or image name`);
+            }
         }
     }
 }
@@ -40430,6 +40422,8 @@ function setOutputs(report) {
     lib_core/* setOutput */.uH('refs', refs.join('\n'));
 }
 
+// EXTERNAL MODULE: ./src/push/leftovers.ts
+var push_leftovers = __nccwpck_require__(108);
 // EXTERNAL MODULE: ./src/runner/state.ts
 var state = __nccwpck_require__(6003);
 ;// CONCATENATED MODULE: ./src/runner/summary.ts
@@ -40497,6 +40491,7 @@ function summary_escape(text) {
 
 
 
+
 /**
  * The runner's log, with groups. The one place the action prints what the
  * core reports, so the one place that keeps outside text from being read as
@@ -40519,14 +40514,21 @@ function printInert(lines) {
 /** The main step; the one error boundary of the action. */
 async function run() {
     (0,state/* markMainStarted */.UM)();
+    // State is saved before each thing it names exists, so the post step can
+    // clean up after a main step that was killed.
+    const leftovers = (0,push_leftovers/* trackLeftovers */.k3)(state/* saveLeftovers */.gd);
+    // Cancelled (the runner sends SIGINT, then SIGTERM): clean up at once
+    // rather than leave tools running until the post step.
+    (0,push_leftovers/* cleanUpOnSignals */.BR)(leftovers.current, message => actionLog.warning(message), signal => {
+        // The saved leftovers stay: the post step finds them gone, or tries again what failed.
+        lib_core/* setFailed */.C1(`harbor-push: stopped by ${signal}; the private login was removed`);
+        process.exit(1);
+    });
     try {
         const settings = getSettings(actionLog);
-        // State is saved before each thing it names exists, so the post step can
-        // clean up after a main step that was killed.
-        const report = await harborPush(settings, actionLog, {
-            onPrivateDir: state/* savePrivateDir */.As,
-            onCaFilePlaced: state/* savePlacedCaFile */.JJ
-        });
+        const report = await harborPush(settings, actionLog, leftovers.hooks);
+        if ((0,push_leftovers/* beingStopped */.VE)())
+            return;
         setOutputs(report);
         if (settings.summary)
             await writeSummary(settings.registry.prefix, report);
@@ -40536,6 +40538,9 @@ async function run() {
             lib_core/* setFailed */.C1(redactUserinfo(failures));
     }
     catch (error) {
+        // The tools were stopped under it: the signal's handler says so, not this.
+        if ((0,push_leftovers/* beingStopped */.VE)())
+            return;
         const prefix = error instanceof errors/* InputError */.dz ? 'Invalid input: ' : '';
         lib_core/* setFailed */.C1(redactUserinfo(`${prefix}${(0,errors/* messageOf */.bD)(error)}`));
     }
@@ -40551,30 +40556,132 @@ async function run() {
 /* harmony export */   b: () => (/* binding */ post)
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6058);
-/* harmony import */ var _credentials_private_dir_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1655);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/* harmony import */ var _push_leftovers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(108);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6003);
-/* harmony import */ var _tools_docker_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4242);
-
 
 
 
 
 /**
  * The post step: the main step removes its credentials itself; this catches
- * the case where it was killed (timeout, cancel, OOM) before it could.
+ * the case where it was killed (timeout, cancel, OOM) before it could. The
+ * tools it started may outlive it (the runner kills only the step's own
+ * process): they are stopped and waited for first, so no login they were
+ * still doing writes its auth file after the folder was removed.
  */
-function post() {
+async function post() {
     try {
-        const dir = (0,_runner_state_js__WEBPACK_IMPORTED_MODULE_3__/* .savedPrivateDir */ .y7)();
-        if (dir)
-            (0,_credentials_private_dir_js__WEBPACK_IMPORTED_MODULE_1__/* .removePrivateDir */ .V)(dir);
-        const placed = (0,_runner_state_js__WEBPACK_IMPORTED_MODULE_3__/* .savedPlacedCaFile */ .r0)();
-        if (placed)
-            (0,_tools_docker_js__WEBPACK_IMPORTED_MODULE_4__/* .removePlacedCaFile */ .Ym)(placed);
+        await (0,_push_leftovers_js__WEBPACK_IMPORTED_MODULE_2__/* .cleanUpLeftovers */ .PN)((0,_runner_state_js__WEBPACK_IMPORTED_MODULE_3__/* .savedLeftovers */ .CO)(), message => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`harbor-push cleanup: ${message}`));
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`harbor-push cleanup: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .messageOf */ .bD)(error)}`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`harbor-push cleanup: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .messageOf */ .bD)(error)}`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 108:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BR: () => (/* binding */ cleanUpOnSignals),
+/* harmony export */   PN: () => (/* binding */ cleanUpLeftovers),
+/* harmony export */   VE: () => (/* binding */ beingStopped),
+/* harmony export */   k3: () => (/* binding */ trackLeftovers)
+/* harmony export */ });
+/* harmony import */ var _credentials_private_dir_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1655);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/* harmony import */ var _tools_children_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9632);
+/* harmony import */ var _tools_docker_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4242);
+/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2122);
+
+
+
+
+
+/**
+ * Follows a run's leftovers as they come and go: the hooks to give
+ * harborPush, and the leftovers now. Each change is told to `save` before
+ * the thing it names exists (the hooks are called first), so a front end
+ * that dies at any point leaves a complete list to its clean-up.
+ */
+function trackLeftovers(save = () => undefined) {
+    const leftovers = { tempTags: [], toolGroups: [] };
+    const update = (changed) => {
+        Object.assign(leftovers, changed);
+        save(changed);
+    };
+    (0,_tools_children_js__WEBPACK_IMPORTED_MODULE_2__/* .onRunningGroups */ .J3)(toolGroups => update({ toolGroups }));
+    return {
+        hooks: {
+            onPrivateDir: privateDir => update({ privateDir }),
+            onCaFilePlaced: caFile => update({ caFile }),
+            onCaFileRemoved: () => update({ caFile: undefined }),
+            onTempTags: tempTags => update({ tempTags })
+        },
+        current: () => ({ ...leftovers })
+    };
+}
+/**
+ * Undoes what a stopped run left, in the only safe order: first every tool
+ * is stopped and waited for, so none can write a login after its folder is
+ * gone; then the docker tags are put back, the CA file removed, and last the
+ * private folder. Each part is tried even when another failed; a failure is
+ * told to `warn`.
+ */
+async function cleanUpLeftovers(leftovers, warn, run = _tools_exec_js__WEBPACK_IMPORTED_MODULE_4__/* .runCleanupTool */ .sR) {
+    const running = await (0,_tools_children_js__WEBPACK_IMPORTED_MODULE_2__/* .stopTools */ .aM)(leftovers.toolGroups);
+    if (running.length > 0) {
+        warn(`tool processes (groups ${running.join(', ')}) did not end after SIGKILL; the private folder is removed anyway`);
+    }
+    for (const temp of leftovers.tempTags) {
+        try {
+            await (0,_tools_docker_js__WEBPACK_IMPORTED_MODULE_3__/* .restoreTempTag */ .z7)(run, temp);
+        }
+        catch (error) {
+            // A step stopped between telling the tag and making it leaves no tag to remove.
+            if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ToolError */ .v4 && /no such image/i.test(error.stderr))) {
+                warn(`could not put the local tag "${temp.tag}" back: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .messageOf */ .bD)(error)}`);
+            }
+        }
+    }
+    try {
+        if (leftovers.caFile)
+            (0,_tools_docker_js__WEBPACK_IMPORTED_MODULE_3__/* .removePlacedCaFile */ .Ym)(leftovers.caFile);
+    }
+    catch (error) {
+        warn(`could not remove the CA file "${leftovers.caFile?.file}": ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .messageOf */ .bD)(error)}`);
+    }
+    if (leftovers.privateDir)
+        (0,_credentials_private_dir_js__WEBPACK_IMPORTED_MODULE_0__/* .removePrivateDir */ .V)(leftovers.privateDir);
+}
+let stopping = false;
+/**
+ * Whether a signal is stopping the run: what fails from then on fails
+ * because its tool was stopped, and the signal's handler ends the process.
+ */
+const beingStopped = () => stopping;
+/** The exit status of a process ended by each signal a run is stopped with (128 + its number). */
+const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+/**
+ * Stopping the run cleanly on SIGINT (Ctrl-C; GitHub's runner on cancel),
+ * SIGTERM and SIGHUP: `current()` is cleaned up, then `stopped` ends the
+ * process with the signal's exit status. A second signal while cleaning up
+ * is ignored: the clean-up is bounded (tools get SIGKILL after 2 s, docker's
+ * clean-up commands 15 s), and leaving half way would leave a login behind.
+ */
+function cleanUpOnSignals(current, warn, stopped) {
+    for (const [signal, status] of Object.entries(STOP_SIGNALS)) {
+        process.on(signal, () => {
+            if (stopping)
+                return;
+            stopping = true;
+            void cleanUpLeftovers(current(), warn)
+                .catch((error) => warn(`clean-up: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .messageOf */ .bD)(error)}`))
+                .finally(() => stopped(signal, status));
+        });
     }
 }
 
@@ -40585,12 +40692,10 @@ function post() {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   As: () => (/* binding */ savePrivateDir),
-/* harmony export */   JJ: () => (/* binding */ savePlacedCaFile),
+/* harmony export */   CO: () => (/* binding */ savedLeftovers),
 /* harmony export */   UM: () => (/* binding */ markMainStarted),
-/* harmony export */   r0: () => (/* binding */ savedPlacedCaFile),
-/* harmony export */   tl: () => (/* binding */ isPost),
-/* harmony export */   y7: () => (/* binding */ savedPrivateDir)
+/* harmony export */   gd: () => (/* binding */ saveLeftovers),
+/* harmony export */   tl: () => (/* binding */ isPost)
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6058);
 
@@ -40599,15 +40704,279 @@ function post() {
  * before the thing it describes is created, so a crash in between still
  * leaves the post step a path to remove.
  */
-const KEYS = { isPost: 'isPost', privateDir: 'privateDir', caFile: 'dockerCaFile' };
+const KEYS = {
+    isPost: 'isPost',
+    privateDir: 'privateDir',
+    caFile: 'dockerCaFile',
+    tempTags: 'dockerTempTags',
+    toolGroups: 'toolProcessGroups'
+};
 const isPost = () => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(KEYS.isPost) === 'true';
 const markMainStarted = () => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(KEYS.isPost, 'true');
-const savePrivateDir = (dir) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(KEYS.privateDir, dir);
-const savedPrivateDir = () => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(KEYS.privateDir);
-const savePlacedCaFile = (placed) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(KEYS.caFile, JSON.stringify(placed));
-function savedPlacedCaFile() {
-    const value = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(KEYS.caFile);
+/** Saves the leftovers that changed (each under its own key: the last value saved wins). */
+function saveLeftovers(changed) {
+    if ('privateDir' in changed)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(KEYS.privateDir, changed.privateDir ?? '');
+    if ('caFile' in changed)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(KEYS.caFile, json(changed.caFile));
+    if ('tempTags' in changed)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(KEYS.tempTags, json(changed.tempTags));
+    if ('toolGroups' in changed) {
+        const groups = (changed.toolGroups ?? []).map(({ id, started }) => started === undefined ? `${id}` : `${id}@${started}`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(KEYS.toolGroups, groups.join(' '));
+    }
+}
+/** The leftovers the main step saved last. */
+function savedLeftovers() {
+    return {
+        privateDir: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(KEYS.privateDir) || undefined,
+        caFile: parsed(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(KEYS.caFile)),
+        tempTags: parsed(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(KEYS.tempTags)) ?? [],
+        toolGroups: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(KEYS.toolGroups)
+            .split(' ')
+            .map(group => /^(\d+)(?:@(\d+))?$/.exec(group))
+            .filter(match => match !== null)
+            .map(([, id, started]) => ({
+            id: Number(id),
+            started: started === undefined ? undefined : Number(started)
+        }))
+    };
+}
+const json = (value) => (value === undefined ? '' : JSON.stringify(value));
+function parsed(value) {
     return value ? JSON.parse(value) : undefined;
+}
+
+
+/***/ }),
+
+/***/ 9632:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  J3: () => (/* binding */ onRunningGroups),
+  My: () => (/* binding */ spawnTool),
+  LT: () => (/* binding */ stopStrayTools),
+  aM: () => (/* binding */ stopTools)
+});
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
+;// CONCATENATED MODULE: ./src/tools/children.ts
+
+
+
+/**
+ * Every tool runs as the leader of a process group of its own, so stopping it
+ * stops what it started too (podman's re-executed child in its user
+ * namespace, a credential helper); a stopped run must leave nothing that
+ * could write a login into a folder after the folder was removed. The groups
+ * still running are known here, and told to one listener (the action saves
+ * them for its post step, which outlives a killed main step).
+ */
+const running = new Map();
+const WINDOWS = process.platform === 'win32';
+let listener = () => undefined;
+/** The stop under way, once the run is being stopped: from then on only clean-up tools start. */
+let stopping;
+/** Tells `listen` the process groups still running whenever that changes. */
+function onRunningGroups(listen) {
+    listener = listen;
+}
+function changed() {
+    listener([...running.values()]);
+}
+/** After exit, how long the output pipes may stay open (held by a helper that outlives the tool). */
+const CLOSE_GRACE_MS = 10_000;
+/** Runs `command` to its end in a process group of its own; never through a shell. */
+function spawnTool(command, args, options = {}) {
+    if (stopping && !options.afterStop) {
+        return Promise.reject(new Error(`"${command}" was not started: the run is being stopped`));
+    }
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            env: options.env ?? process.env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            // POSIX: a session and process group of its own. Windows has no groups
+            // (detached there means a console of its own): the tool alone is stopped.
+            detached: !WINDOWS
+        });
+        const stdout = [];
+        const stderr = [];
+        // The clean-up's own tools are not the run's: no stop is for them (their time limit is).
+        const group = options.afterStop ? undefined : child.pid;
+        if (group !== undefined) {
+            running.set(group, { id: group, started: startTime(group) });
+            changed();
+        }
+        let limit;
+        let closeGrace;
+        const pid = child.pid;
+        if (options.limitMs !== undefined && pid !== undefined) {
+            limit = setTimeout(() => signalGroup(pid, 'SIGKILL'), options.limitMs);
+        }
+        let exit;
+        let settled = false;
+        const finish = (error) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(limit);
+            clearTimeout(closeGrace);
+            if (group !== undefined && running.delete(group))
+                changed();
+            if (error) {
+                reject(error);
+                return;
+            }
+            const signal = exit?.signal;
+            resolve({
+                exitCode: exit?.code ?? 128 + (signal ? (external_node_os_default()).constants.signals[signal] : 0),
+                stdout: Buffer.concat(stdout).toString('utf8'),
+                stderr: Buffer.concat(stderr).toString('utf8')
+            });
+        };
+        child.stdout.on('data', (chunk) => stdout.push(chunk));
+        child.stderr.on('data', (chunk) => stderr.push(chunk));
+        child.on('error', error => finish(new Error(error.code === 'ENOENT'
+            ? `"${command}" was not found on PATH; install it or put it on PATH`
+            : `"${command}" could not be started: ${error.message}`)));
+        child.on('exit', (code, signal) => {
+            exit = { code, signal };
+            closeGrace = setTimeout(() => finish(), CLOSE_GRACE_MS);
+        });
+        child.on('close', (code, signal) => {
+            exit ??= { code, signal };
+            finish();
+        });
+        options.onSpawn?.(child);
+        // A tool that exits before reading its stdin is its own failure, reported by its exit code.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input === undefined ? undefined : Buffer.from(options.input));
+    });
+}
+/**
+ * Stops every tool this process started and the groups in `others` (saved by
+ * a main step that was killed), and waits until none of them runs: SIGTERM,
+ * then SIGKILL for what is left after `graceMs`. From then on no tool is
+ * started but the clean-up's own. Resolves with the groups that still ran
+ * after `limitMs` (none, unless a process hangs in the kernel).
+ */
+async function stopTools(others = [], limits = {}) {
+    const stillTheirs = others.filter(group => !reused(group)).map(group => group.id);
+    stopping = stopGroups([...running.keys(), ...stillTheirs], limits);
+    return stopping;
+}
+/**
+ * Stops the tools of this process that are still running, as stopTools does,
+ * but lets new ones start (and does nothing while a stop is under way): for a run that ends while a tool it no longer
+ * waits for still runs (a failure elsewhere cut the wait short), before the
+ * folder that tool writes into is removed.
+ */
+async function stopStrayTools(limits = {}) {
+    // Once the run is being stopped, the stop does this: wait for it (its clean-up's own tools are not stray).
+    if (stopping)
+        return stopping;
+    return stopGroups([...running.keys()], limits);
+}
+/**
+ * Whether the pid that led `group` now belongs to a later process. The
+ * system gives a pid again only once no process uses it as its group, so the
+ * saved group has then ended. (A leader gone while others of its group live
+ * on: nothing to compare, and the group is still the saved one.)
+ */
+function reused(group) {
+    if (group.started === undefined)
+        return false;
+    const now = startTime(group.id);
+    return now !== undefined && now !== group.started;
+}
+/** When process `pid` started (Linux: /proc/<pid>/stat field 22), if that can be read. */
+function startTime(pid) {
+    if (process.platform !== 'linux')
+        return undefined;
+    try {
+        const stat = external_node_fs_default().readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // After "pid (comm) ", field 3 (state) is at index 0: field 22 at index 19.
+        const value = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+        return Number.isFinite(value) ? value : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function stopGroups(all, { graceMs = 2_000, limitMs = 10_000 }) {
+    const groups = [...new Set(all)].filter(group => group > 1);
+    if (groups.length === 0)
+        return [];
+    for (const group of groups)
+        signalGroup(group, 'SIGTERM');
+    let alive = await waitGone(groups, graceMs);
+    for (const group of alive)
+        signalGroup(group, 'SIGKILL');
+    alive = await waitGone(alive, limitMs);
+    return alive;
+}
+function signalGroup(group, signal) {
+    try {
+        process.kill(WINDOWS ? group : -group, signal);
+    }
+    catch {
+        // gone already, or not ours to signal
+    }
+}
+async function waitGone(groups, limitMs) {
+    const deadline = Date.now() + limitMs;
+    let alive = liveGroups(groups);
+    while (alive.length > 0 && Date.now() < deadline) {
+        await new Promise(resolve => setTimeout(resolve, 50));
+        alive = liveGroups(alive);
+    }
+    return alive;
+}
+/**
+ * The groups of `groups` that still have a process that can act. On Linux a
+ * zombie (dead, waiting for its parent to collect it) does not count: an
+ * orphan's zombie may wait for an init that is slow to reap it.
+ */
+function liveGroups(groups) {
+    const exists = groups.filter(group => {
+        try {
+            process.kill(WINDOWS ? group : -group, 0);
+            return true;
+        }
+        catch {
+            // ESRCH: gone; EPERM: the id went to someone else's processes, not ours to wait for
+            return false;
+        }
+    });
+    if (exists.length === 0 || process.platform !== 'linux')
+        return exists;
+    const acting = new Set();
+    for (const entry of external_node_fs_default().readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry))
+            continue;
+        let stat;
+        try {
+            stat = external_node_fs_default().readFileSync(`/proc/${entry}/stat`, 'utf8');
+        }
+        catch {
+            continue;
+        }
+        // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+        const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (state !== 'Z' && state !== 'X')
+            acting.add(Number(pgrp));
+    }
+    return exists.filter(group => acting.has(group));
 }
 
 
@@ -40812,7 +41181,8 @@ function readOrEmpty(file) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Jg: () => (/* binding */ Docker),
-  Ym: () => (/* binding */ removePlacedCaFile)
+  Ym: () => (/* binding */ removePlacedCaFile),
+  z7: () => (/* binding */ restoreTempTag)
 });
 
 // UNUSED EXPORTS: DOCKER_CERTS_ROOT
@@ -40835,8 +41205,8 @@ var errors = __nccwpck_require__(3916);
 var container_tool = __nccwpck_require__(7131);
 // EXTERNAL MODULE: ./src/tools/credential-helpers.ts
 var credential_helpers = __nccwpck_require__(1342);
-// EXTERNAL MODULE: ./src/tools/stall-watch.ts + 1 modules
-var stall_watch = __nccwpck_require__(8404);
+// EXTERNAL MODULE: ./src/tools/stall-watch.ts
+var stall_watch = __nccwpck_require__(9519);
 ;// CONCATENATED MODULE: ./src/tools/docker.ts
 
 
@@ -40856,19 +41226,18 @@ const DOCKER_CERTS_ROOT = '/etc/docker/certs.d';
 class Docker {
     run;
     tls;
-    onCaFilePlaced;
+    hooks;
     certsRoot;
     name = 'docker';
     env;
     configDir;
     placed;
     insecure = false;
-    constructor(run, paths, tls, 
-    /** Called before a CA file is placed, so a post step can remove it even if this one dies. */
-    onCaFilePlaced = () => undefined, certsRoot = DOCKER_CERTS_ROOT) {
+    tempTags = new Map();
+    constructor(run, paths, tls, hooks = {}, certsRoot = DOCKER_CERTS_ROOT) {
         this.run = run;
         this.tls = tls;
-        this.onCaFilePlaced = onCaFilePlaced;
+        this.hooks = hooks;
         this.certsRoot = certsRoot;
         this.configDir = paths.isolated ? external_node_path_default().join(paths.dir, 'docker') : undefined;
         this.env = this.configDir ? { DOCKER_CONFIG: this.configDir } : undefined;
@@ -40888,9 +41257,11 @@ class Docker {
         return this.insecure ? { tlsVerify: false, caFile: '' } : this.tls;
     }
     cleanup() {
-        if (this.placed)
-            removePlacedCaFile(this.placed);
+        if (!this.placed)
+            return;
+        removePlacedCaFile(this.placed);
         this.placed = undefined;
+        this.hooks.onCaFileRemoved?.();
     }
     async serverVersion() {
         let version;
@@ -40927,10 +41298,19 @@ class Docker {
     async push(source, destination) {
         // docker pushes tags, so the destination needs a local tag. Afterwards the
         // tag is removed, or pointed back at what it named before: local storage
-        // is left as it was found.
-        const before = source === destination ? undefined : await this.imageId(destination);
-        if (source !== destination)
+        // is left as it was found. The tag is told before it is made, so a post
+        // step can put it back after a main step killed mid-push.
+        let temp;
+        if (source !== destination) {
+            temp = {
+                tag: destination,
+                before: await this.imageId(destination),
+                dockerConfig: this.env?.DOCKER_CONFIG
+            };
+            this.tempTags.set(destination, temp);
+            this.hooks.onTempTags?.([...this.tempTags.values()]);
             await this.docker(['tag', source, destination]);
+        }
         try {
             const output = await this.docker(['push', destination], { stallMs: (0,stall_watch/* pushStallMs */.Ro)() }).catch((error) => {
                 // The engine does the upload and keeps a stalled one after its client is stopped:
@@ -40945,9 +41325,11 @@ class Docker {
             return digest;
         }
         finally {
-            if (source !== destination) {
-                const restore = before ? ['tag', before, destination] : ['image', 'rm', destination];
-                await this.docker(restore).catch(() => undefined);
+            // Only a tag put back is forgotten: one left (a run being stopped) stays for the clean-up.
+            if (temp &&
+                (await restoreTempTag(this.run, temp).then(() => true, () => false))) {
+                this.tempTags.delete(destination);
+                this.hooks.onTempTags?.([...this.tempTags.values()]);
             }
         }
     }
@@ -40987,7 +41369,7 @@ class Docker {
             file: external_node_path_default().join(dir, `harbor-push-${process.pid}-${Date.now()}.crt`),
             createdDir: topmostMissing(dir)
         };
-        this.onCaFilePlaced(placed);
+        this.hooks.onCaFilePlaced?.(placed);
         try {
             external_node_fs_default().mkdirSync(dir, { recursive: true });
             external_node_fs_default().copyFileSync(this.tls.caFile, placed.file);
@@ -41001,11 +41383,40 @@ class Docker {
         return (await this.run('docker', args, { env: this.env, ...options })).stdout;
     }
 }
-/** Removes a CA file placed by `placeCaFile` (and its folder if this step made it). */
+/**
+ * Removes a CA file placed by `placeCaFile`, then the folders this step
+ * created for it, deepest first, each only while empty: whatever another job
+ * put in them meanwhile (its own CA, another registry's folder) stays.
+ */
 function removePlacedCaFile(placed) {
     external_node_fs_default().rmSync(placed.file, { force: true });
-    if (placed.createdDir)
-        external_node_fs_default().rmSync(placed.createdDir, { recursive: true, force: true });
+    if (!placed.createdDir)
+        return;
+    for (let dir = external_node_path_default().dirname(placed.file);; dir = external_node_path_default().dirname(dir)) {
+        // Never climb above the folder this step created, whatever the saved state says.
+        if (!isWithin(dir, placed.createdDir))
+            return;
+        try {
+            external_node_fs_default().rmdirSync(dir);
+        }
+        catch (error) {
+            // Not empty: someone else's things are in it, and in every folder above.
+            if (error.code !== 'ENOENT')
+                return;
+        }
+        if (dir === placed.createdDir)
+            return;
+    }
+}
+function isWithin(dir, top) {
+    const relative = external_node_path_default().relative(top, dir);
+    return relative === '' || (!relative.startsWith('..') && !external_node_path_default().isAbsolute(relative));
+}
+/** Puts a temporary tag back: pointed at what it named before, or removed. */
+async function restoreTempTag(run, temp) {
+    const env = temp.dockerConfig ? { DOCKER_CONFIG: temp.dockerConfig } : undefined;
+    const args = temp.before ? ['tag', temp.before, temp.tag] : ['image', 'rm', temp.tag];
+    await run('docker', args, { env });
 }
 /** The highest folder on the way to `dir` that does not exist yet, if any. */
 function topmostMissing(dir) {
@@ -41028,27 +41439,96 @@ function inCidrs(address, cidrs) {
 
 /***/ }),
 
-/***/ 8404:
+/***/ 2122:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   qI: () => (/* binding */ runTool),
+/* harmony export */   sR: () => (/* binding */ runCleanupTool)
+/* harmony export */ });
+/* unused harmony export childEnv */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _children_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9632);
+/* harmony import */ var _stall_watch_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9519);
 
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  OV: () => (/* binding */ StalledError),
-  Ro: () => (/* binding */ pushStallMs),
-  ox: () => (/* binding */ runWatched)
-});
 
-// UNUSED EXPORTS: PUSH_STALL_MS
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
-;// CONCATENATED MODULE: ./src/tools/stall-watch.ts
+/**
+ * The one way this project runs a tool. Output is captured, not streamed, so
+ * parallel pushes never interleave their lines; a failure throws a ToolError
+ * carrying stderr so it can be translated into advice. Each tool runs in a
+ * process group of its own that a stopped run stops (tools/children.ts).
+ */
+const runTool = runner({});
+/**
+ * The runner of the clean-up after a stopped run (putting a docker tag
+ * back): it still starts tools once the run's own were stopped, and gives
+ * each one a time limit, so a hung engine cannot hold the exit.
+ */
+const runCleanupTool = runner({ afterStop: true, limitMs: 15_000 });
+function runner(spawnOptions) {
+    return async (command, args, options = {}) => {
+        // Always given: without it the tool would inherit every variable, secrets included.
+        const env = childEnv(process.env, options.env);
+        const spawning = { ...spawnOptions, input: options.input, env };
+        const result = options.stallMs
+            ? await (0,_stall_watch_js__WEBPACK_IMPORTED_MODULE_2__/* .runWatched */ .ox)(command, args, { ...spawning, stallMs: options.stallMs })
+            : await (0,_children_js__WEBPACK_IMPORTED_MODULE_1__/* .spawnTool */ .My)(command, args, spawning);
+        if (result.exitCode !== 0) {
+            const line = [command, ...args].join(' ');
+            const detail = (result.stderr.trim() || result.stdout.trim())
+                .split('\n')
+                .slice(-20)
+                .join('\n');
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ToolError */ .v4(`"${line}" failed (exit ${result.exitCode}): ${detail}`, line, result.exitCode, result.stderr || result.stdout);
+        }
+        return { stdout: result.stdout, stderr: result.stderr };
+    };
+}
+/**
+ * Variables that hold a secret a tool never needs: the action's inputs
+ * (`INPUT_PASSWORD`, and every input: none is meant for a tool), the
+ * command's `HARBOR_PASSWORD`, and the runner's own tokens. The secret
+ * reaches a tool on stdin only.
+ */
+function holdsSecret(name) {
+    const upper = name.toUpperCase();
+    return (upper.startsWith('INPUT_') ||
+        upper === 'HARBOR_PASSWORD' ||
+        upper === 'ACTIONS_RUNTIME_TOKEN' ||
+        upper === 'ACTIONS_ID_TOKEN_REQUEST_TOKEN');
+}
+/**
+ * The environment of a tool: this process's, without the variables that
+ * hold secrets, plus `extra`. A list of what to drop rather than of what to
+ * keep: docker, podman and helm read many variables a runner may rely on
+ * (DOCKER_*, CONTAINERS_*, HELM_*, XDG_*, proxies, SSL_CERT_*, locale, ...).
+ */
+function childEnv(parent, extra = {}) {
+    const env = {};
+    for (const [key, value] of Object.entries(parent)) {
+        if (value !== undefined && !holdsSecret(key))
+            env[key] = value;
+    }
+    return { ...env, ...extra };
+}
+
+
+/***/ }),
+
+/***/ 9519:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   OV: () => (/* binding */ StalledError),
+/* harmony export */   Ro: () => (/* binding */ pushStallMs),
+/* harmony export */   ox: () => (/* binding */ runWatched)
+/* harmony export */ });
+/* unused harmony export PUSH_STALL_MS */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/* harmony import */ var _children_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9632);
 
 
 
@@ -41077,7 +41557,7 @@ const PROGRESS_BYTES = 64 * 1024;
 /** Between SIGTERM and SIGKILL for a tool that was stopped. */
 const STOP_GRACE_MS = 3_000;
 /** A tool stopped for making no progress: transient, so the retry policy tries again. */
-class StalledError extends errors/* PushError */.Vc {
+class StalledError extends _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .PushError */ .Vc {
     constructor(message) {
         super(message, true);
         this.name = 'StalledError';
@@ -41087,58 +41567,51 @@ class StalledError extends errors/* PushError */.Vc {
  * Runs a tool like `@actions/exec` does (argv only, `input` on stdin, output
  * captured), and stops it, with every process it started, once it has made no
  * progress for `stallMs`: that throws a StalledError saying so, which the
- * retry policy tries again. The tool stays in this process's group, so a
- * cancelled job still reaches it; stopping walks its process tree instead.
+ * retry policy tries again. Stopping walks the tool's process tree (a helper
+ * may have left the tool's process group).
  * Where /proc does not show a process's bytes (not Linux), only a tool that
  * exits ends the wait: no push is stopped on a guess.
  */
 async function runWatched(command, args, options) {
-    const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-        env: options.env,
-        stdio: ['pipe', 'pipe', 'pipe']
-    });
-    let stdout = '';
-    let stderr = '';
     let lastProgress = Date.now();
     let movedSinceProgress = 0;
     const progress = () => {
         lastProgress = Date.now();
         movedSinceProgress = 0;
     };
-    child.stdout.on('data', (chunk) => {
-        stdout += chunk.toString();
-        progress();
+    let pid;
+    let bytes;
+    // Started like every tool (spawnTool: captured output, stdin, a process
+    // group of its own that a stopped run stops); watched from here.
+    const running = (0,_children_js__WEBPACK_IMPORTED_MODULE_2__/* .spawnTool */ .My)(command, args, {
+        ...options,
+        onSpawn: child => {
+            pid = child.pid;
+            bytes = pid ? bytesByProcess(pid) : undefined;
+            child.stdout.on('data', progress);
+            child.stderr.on('data', progress);
+        }
     });
-    child.stderr.on('data', (chunk) => {
-        stderr += chunk.toString();
-        progress();
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
     let stopped;
-    let bytes = child.pid ? bytesByProcess(child.pid) : undefined;
     const watch = setInterval(() => {
-        if (!child.pid || stopped)
+        if (!pid || stopped)
             return;
-        const now = bytesByProcess(child.pid);
+        const now = bytesByProcess(pid);
         movedSinceProgress += now ? moved(bytes, now) : PROGRESS_BYTES;
         bytes = now;
         if (movedSinceProgress >= PROGRESS_BYTES)
             progress();
         if (Date.now() - lastProgress >= options.stallMs)
-            stopped = stopTree(child.pid);
+            stopped = stopTree(pid);
     }, Math.min(1000, Math.max(100, options.stallMs / 3)));
     try {
-        const exitCode = await new Promise((resolve, reject) => {
-            child.on('error', reject);
-            child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-        });
+        const result = await running;
         if (stopped) {
             await stopped;
             const line = [command, ...args].join(' ');
             throw new StalledError(`"${line}" made no progress for ${Math.round(options.stallMs / 1000)} s (no output, under 64 KiB read or written), so it was stopped`);
         }
-        return { exitCode, stdout, stderr };
+        return result;
     }
     finally {
         clearInterval(watch);
@@ -41150,7 +41623,7 @@ function bytesByProcess(root) {
     for (const pid of processTree(root)) {
         let io;
         try {
-            io = external_node_fs_default().readFileSync(`/proc/${pid}/io`, 'utf8');
+            io = node_fs__WEBPACK_IMPORTED_MODULE_0___default().readFileSync(`/proc/${pid}/io`, 'utf8');
         }
         catch {
             if (pid === root)
@@ -41174,7 +41647,7 @@ function processTree(root) {
     const children = new Map();
     let entries = [];
     try {
-        entries = external_node_fs_default().readdirSync('/proc').filter(entry => /^\d+$/.test(entry));
+        entries = node_fs__WEBPACK_IMPORTED_MODULE_0___default().readdirSync('/proc').filter(entry => /^\d+$/.test(entry));
     }
     catch {
         return [root];
@@ -41191,7 +41664,7 @@ function processTree(root) {
 }
 function parentOf(pid) {
     try {
-        const stat = external_node_fs_default().readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const stat = node_fs__WEBPACK_IMPORTED_MODULE_0___default().readFileSync(`/proc/${pid}/stat`, 'utf8');
         // The command name (in parentheses) may hold spaces: fields start after its last ')'.
         const [, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         return Number(ppid);
@@ -41223,7 +41696,7 @@ function signal(pids, name) {
 /** Running, not a zombie waiting to be reaped. */
 function alive(pid) {
     try {
-        const stat = external_node_fs_default().readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const stat = node_fs__WEBPACK_IMPORTED_MODULE_0___default().readFileSync(`/proc/${pid}/stat`, 'utf8');
         return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
     }
     catch {
@@ -51122,9 +51595,10 @@ function getIDToken(aud) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  m: () => (/* binding */ exec),
-  H: () => (/* binding */ getExecOutput)
+  m: () => (/* binding */ exec)
 });
+
+// UNUSED EXPORTS: getExecOutput
 
 // EXTERNAL MODULE: external "string_decoder"
 var external_string_decoder_ = __nccwpck_require__(3193);
@@ -51781,8 +52255,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
-        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {

@@ -78,6 +78,17 @@ describe('layers of src/', () => {
     expect(wrong).toEqual([])
   })
 
+  test('the front ends (action, command, runner) go through the push core, never to a tool or the registry', () => {
+    const reaching = all
+      .filter(module => module.layer >= 5)
+      .flatMap(module =>
+        module.imports
+          .filter(imported => /^(tools|registry)\//.test(imported))
+          .map(imported => `${module.file} imports ${imported}`)
+      )
+    expect(reaching).toEqual([])
+  })
+
   test('no modules import each other in a cycle', () => {
     const cycles: string[] = []
     const state = new Map<string, 'open' | 'done'>()

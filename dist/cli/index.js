@@ -40530,17 +40530,6 @@ function removePrivateDir(dir) {
     external_node_fs_default().rmSync(dir, { recursive: true, force: true });
 }
 
-;// CONCATENATED MODULE: ./src/credentials/secrets.ts
-/**
- * Every form of the secret that may appear anywhere: the password itself and
- * the base64 `user:password` that docker, podman and helm auth files hold
- * (and that an error dump of such a file would show).
- */
-function secretForms(credentials) {
-    const { username, password } = credentials;
-    return [password, Buffer.from(`${username}:${password}`).toString('base64')];
-}
-
 ;// CONCATENATED MODULE: ./src/errors.ts
 /**
  * Error classes shared by every module. Modules throw; only the front ends
@@ -40580,6 +40569,217 @@ class PushError extends Error {
 /** The message of anything thrown, without a stack. */
 function messageOf(error) {
     return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/tools/children.ts
+
+
+
+/**
+ * Every tool runs as the leader of a process group of its own, so stopping it
+ * stops what it started too (podman's re-executed child in its user
+ * namespace, a credential helper); a stopped run must leave nothing that
+ * could write a login into a folder after the folder was removed. The groups
+ * still running are known here, and told to one listener (the action saves
+ * them for its post step, which outlives a killed main step).
+ */
+const running = new Map();
+const WINDOWS = process.platform === 'win32';
+let listener = () => undefined;
+/** The stop under way, once the run is being stopped: from then on only clean-up tools start. */
+let stopping;
+/** Tells `listen` the process groups still running whenever that changes. */
+function onRunningGroups(listen) {
+    listener = listen;
+}
+function changed() {
+    listener([...running.values()]);
+}
+/** After exit, how long the output pipes may stay open (held by a helper that outlives the tool). */
+const CLOSE_GRACE_MS = 10_000;
+/** Runs `command` to its end in a process group of its own; never through a shell. */
+function spawnTool(command, args, options = {}) {
+    if (stopping && !options.afterStop) {
+        return Promise.reject(new Error(`"${command}" was not started: the run is being stopped`));
+    }
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            env: options.env ?? process.env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            // POSIX: a session and process group of its own. Windows has no groups
+            // (detached there means a console of its own): the tool alone is stopped.
+            detached: !WINDOWS
+        });
+        const stdout = [];
+        const stderr = [];
+        // The clean-up's own tools are not the run's: no stop is for them (their time limit is).
+        const group = options.afterStop ? undefined : child.pid;
+        if (group !== undefined) {
+            running.set(group, { id: group, started: startTime(group) });
+            changed();
+        }
+        let limit;
+        let closeGrace;
+        const pid = child.pid;
+        if (options.limitMs !== undefined && pid !== undefined) {
+            limit = setTimeout(() => signalGroup(pid, 'SIGKILL'), options.limitMs);
+        }
+        let exit;
+        let settled = false;
+        const finish = (error) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(limit);
+            clearTimeout(closeGrace);
+            if (group !== undefined && running.delete(group))
+                changed();
+            if (error) {
+                reject(error);
+                return;
+            }
+            const signal = exit?.signal;
+            resolve({
+                exitCode: exit?.code ?? 128 + (signal ? (external_node_os_default()).constants.signals[signal] : 0),
+                stdout: Buffer.concat(stdout).toString('utf8'),
+                stderr: Buffer.concat(stderr).toString('utf8')
+            });
+        };
+        child.stdout.on('data', (chunk) => stdout.push(chunk));
+        child.stderr.on('data', (chunk) => stderr.push(chunk));
+        child.on('error', error => finish(new Error(error.code === 'ENOENT'
+            ? `"${command}" was not found on PATH; install it or put it on PATH`
+            : `"${command}" could not be started: ${error.message}`)));
+        child.on('exit', (code, signal) => {
+            exit = { code, signal };
+            closeGrace = setTimeout(() => finish(), CLOSE_GRACE_MS);
+        });
+        child.on('close', (code, signal) => {
+            exit ??= { code, signal };
+            finish();
+        });
+        options.onSpawn?.(child);
+        // A tool that exits before reading its stdin is its own failure, reported by its exit code.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input === undefined ? undefined : Buffer.from(options.input));
+    });
+}
+/**
+ * Stops every tool this process started and the groups in `others` (saved by
+ * a main step that was killed), and waits until none of them runs: SIGTERM,
+ * then SIGKILL for what is left after `graceMs`. From then on no tool is
+ * started but the clean-up's own. Resolves with the groups that still ran
+ * after `limitMs` (none, unless a process hangs in the kernel).
+ */
+async function stopTools(others = [], limits = {}) {
+    const stillTheirs = others.filter(group => !reused(group)).map(group => group.id);
+    stopping = stopGroups([...running.keys(), ...stillTheirs], limits);
+    return stopping;
+}
+/**
+ * Stops the tools of this process that are still running, as stopTools does,
+ * but lets new ones start (and does nothing while a stop is under way): for a run that ends while a tool it no longer
+ * waits for still runs (a failure elsewhere cut the wait short), before the
+ * folder that tool writes into is removed.
+ */
+async function stopStrayTools(limits = {}) {
+    // Once the run is being stopped, the stop does this: wait for it (its clean-up's own tools are not stray).
+    if (stopping)
+        return stopping;
+    return stopGroups([...running.keys()], limits);
+}
+/**
+ * Whether the pid that led `group` now belongs to a later process. The
+ * system gives a pid again only once no process uses it as its group, so the
+ * saved group has then ended. (A leader gone while others of its group live
+ * on: nothing to compare, and the group is still the saved one.)
+ */
+function reused(group) {
+    if (group.started === undefined)
+        return false;
+    const now = startTime(group.id);
+    return now !== undefined && now !== group.started;
+}
+/** When process `pid` started (Linux: /proc/<pid>/stat field 22), if that can be read. */
+function startTime(pid) {
+    if (process.platform !== 'linux')
+        return undefined;
+    try {
+        const stat = external_node_fs_default().readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // After "pid (comm) ", field 3 (state) is at index 0: field 22 at index 19.
+        const value = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+        return Number.isFinite(value) ? value : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function stopGroups(all, { graceMs = 2_000, limitMs = 10_000 }) {
+    const groups = [...new Set(all)].filter(group => group > 1);
+    if (groups.length === 0)
+        return [];
+    for (const group of groups)
+        signalGroup(group, 'SIGTERM');
+    let alive = await waitGone(groups, graceMs);
+    for (const group of alive)
+        signalGroup(group, 'SIGKILL');
+    alive = await waitGone(alive, limitMs);
+    return alive;
+}
+function signalGroup(group, signal) {
+    try {
+        process.kill(WINDOWS ? group : -group, signal);
+    }
+    catch {
+        // gone already, or not ours to signal
+    }
+}
+async function waitGone(groups, limitMs) {
+    const deadline = Date.now() + limitMs;
+    let alive = liveGroups(groups);
+    while (alive.length > 0 && Date.now() < deadline) {
+        await new Promise(resolve => setTimeout(resolve, 50));
+        alive = liveGroups(alive);
+    }
+    return alive;
+}
+/**
+ * The groups of `groups` that still have a process that can act. On Linux a
+ * zombie (dead, waiting for its parent to collect it) does not count: an
+ * orphan's zombie may wait for an init that is slow to reap it.
+ */
+function liveGroups(groups) {
+    const exists = groups.filter(group => {
+        try {
+            process.kill(WINDOWS ? group : -group, 0);
+            return true;
+        }
+        catch {
+            // ESRCH: gone; EPERM: the id went to someone else's processes, not ours to wait for
+            return false;
+        }
+    });
+    if (exists.length === 0 || process.platform !== 'linux')
+        return exists;
+    const acting = new Set();
+    for (const entry of external_node_fs_default().readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry))
+            continue;
+        let stat;
+        try {
+            stat = external_node_fs_default().readFileSync(`/proc/${entry}/stat`, 'utf8');
+        }
+        catch {
+            continue;
+        }
+        // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+        const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (state !== 'Z' && state !== 'X')
+            acting.add(Number(pgrp));
+    }
+    return exists.filter(group => acting.has(group));
 }
 
 ;// CONCATENATED MODULE: external "node:dns/promises"
@@ -40749,8 +40949,6 @@ function readOrEmpty(file) {
     }
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/tools/stall-watch.ts
 
 
@@ -40790,58 +40988,51 @@ class StalledError extends PushError {
  * Runs a tool like `@actions/exec` does (argv only, `input` on stdin, output
  * captured), and stops it, with every process it started, once it has made no
  * progress for `stallMs`: that throws a StalledError saying so, which the
- * retry policy tries again. The tool stays in this process's group, so a
- * cancelled job still reaches it; stopping walks its process tree instead.
+ * retry policy tries again. Stopping walks the tool's process tree (a helper
+ * may have left the tool's process group).
  * Where /proc does not show a process's bytes (not Linux), only a tool that
  * exits ends the wait: no push is stopped on a guess.
  */
 async function runWatched(command, args, options) {
-    const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-        env: options.env,
-        stdio: ['pipe', 'pipe', 'pipe']
-    });
-    let stdout = '';
-    let stderr = '';
     let lastProgress = Date.now();
     let movedSinceProgress = 0;
     const progress = () => {
         lastProgress = Date.now();
         movedSinceProgress = 0;
     };
-    child.stdout.on('data', (chunk) => {
-        stdout += chunk.toString();
-        progress();
+    let pid;
+    let bytes;
+    // Started like every tool (spawnTool: captured output, stdin, a process
+    // group of its own that a stopped run stops); watched from here.
+    const running = spawnTool(command, args, {
+        ...options,
+        onSpawn: child => {
+            pid = child.pid;
+            bytes = pid ? bytesByProcess(pid) : undefined;
+            child.stdout.on('data', progress);
+            child.stderr.on('data', progress);
+        }
     });
-    child.stderr.on('data', (chunk) => {
-        stderr += chunk.toString();
-        progress();
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
     let stopped;
-    let bytes = child.pid ? bytesByProcess(child.pid) : undefined;
     const watch = setInterval(() => {
-        if (!child.pid || stopped)
+        if (!pid || stopped)
             return;
-        const now = bytesByProcess(child.pid);
+        const now = bytesByProcess(pid);
         movedSinceProgress += now ? moved(bytes, now) : PROGRESS_BYTES;
         bytes = now;
         if (movedSinceProgress >= PROGRESS_BYTES)
             progress();
         if (Date.now() - lastProgress >= options.stallMs)
-            stopped = stopTree(child.pid);
+            stopped = stopTree(pid);
     }, Math.min(1000, Math.max(100, options.stallMs / 3)));
     try {
-        const exitCode = await new Promise((resolve, reject) => {
-            child.on('error', reject);
-            child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-        });
+        const result = await running;
         if (stopped) {
             await stopped;
             const line = [command, ...args].join(' ');
             throw new StalledError(`"${line}" made no progress for ${Math.round(options.stallMs / 1000)} s (no output, under 64 KiB read or written), so it was stopped`);
         }
-        return { exitCode, stdout, stderr };
+        return result;
     }
     finally {
         clearInterval(watch);
@@ -40953,19 +41144,18 @@ const DOCKER_CERTS_ROOT = '/etc/docker/certs.d';
 class Docker {
     run;
     tls;
-    onCaFilePlaced;
+    hooks;
     certsRoot;
     name = 'docker';
     env;
     configDir;
     placed;
     insecure = false;
-    constructor(run, paths, tls, 
-    /** Called before a CA file is placed, so a post step can remove it even if this one dies. */
-    onCaFilePlaced = () => undefined, certsRoot = DOCKER_CERTS_ROOT) {
+    tempTags = new Map();
+    constructor(run, paths, tls, hooks = {}, certsRoot = DOCKER_CERTS_ROOT) {
         this.run = run;
         this.tls = tls;
-        this.onCaFilePlaced = onCaFilePlaced;
+        this.hooks = hooks;
         this.certsRoot = certsRoot;
         this.configDir = paths.isolated ? external_node_path_default().join(paths.dir, 'docker') : undefined;
         this.env = this.configDir ? { DOCKER_CONFIG: this.configDir } : undefined;
@@ -40985,9 +41175,11 @@ class Docker {
         return this.insecure ? { tlsVerify: false, caFile: '' } : this.tls;
     }
     cleanup() {
-        if (this.placed)
-            removePlacedCaFile(this.placed);
+        if (!this.placed)
+            return;
+        removePlacedCaFile(this.placed);
         this.placed = undefined;
+        this.hooks.onCaFileRemoved?.();
     }
     async serverVersion() {
         let version;
@@ -41024,10 +41216,19 @@ class Docker {
     async push(source, destination) {
         // docker pushes tags, so the destination needs a local tag. Afterwards the
         // tag is removed, or pointed back at what it named before: local storage
-        // is left as it was found.
-        const before = source === destination ? undefined : await this.imageId(destination);
-        if (source !== destination)
+        // is left as it was found. The tag is told before it is made, so a post
+        // step can put it back after a main step killed mid-push.
+        let temp;
+        if (source !== destination) {
+            temp = {
+                tag: destination,
+                before: await this.imageId(destination),
+                dockerConfig: this.env?.DOCKER_CONFIG
+            };
+            this.tempTags.set(destination, temp);
+            this.hooks.onTempTags?.([...this.tempTags.values()]);
             await this.docker(['tag', source, destination]);
+        }
         try {
             const output = await this.docker(['push', destination], { stallMs: pushStallMs() }).catch((error) => {
                 // The engine does the upload and keeps a stalled one after its client is stopped:
@@ -41042,9 +41243,11 @@ class Docker {
             return digest;
         }
         finally {
-            if (source !== destination) {
-                const restore = before ? ['tag', before, destination] : ['image', 'rm', destination];
-                await this.docker(restore).catch(() => undefined);
+            // Only a tag put back is forgotten: one left (a run being stopped) stays for the clean-up.
+            if (temp &&
+                (await restoreTempTag(this.run, temp).then(() => true, () => false))) {
+                this.tempTags.delete(destination);
+                this.hooks.onTempTags?.([...this.tempTags.values()]);
             }
         }
     }
@@ -41084,7 +41287,7 @@ class Docker {
             file: external_node_path_default().join(dir, `harbor-push-${process.pid}-${Date.now()}.crt`),
             createdDir: topmostMissing(dir)
         };
-        this.onCaFilePlaced(placed);
+        this.hooks.onCaFilePlaced?.(placed);
         try {
             external_node_fs_default().mkdirSync(dir, { recursive: true });
             external_node_fs_default().copyFileSync(this.tls.caFile, placed.file);
@@ -41098,11 +41301,40 @@ class Docker {
         return (await this.run('docker', args, { env: this.env, ...options })).stdout;
     }
 }
-/** Removes a CA file placed by `placeCaFile` (and its folder if this step made it). */
+/**
+ * Removes a CA file placed by `placeCaFile`, then the folders this step
+ * created for it, deepest first, each only while empty: whatever another job
+ * put in them meanwhile (its own CA, another registry's folder) stays.
+ */
 function removePlacedCaFile(placed) {
     external_node_fs_default().rmSync(placed.file, { force: true });
-    if (placed.createdDir)
-        external_node_fs_default().rmSync(placed.createdDir, { recursive: true, force: true });
+    if (!placed.createdDir)
+        return;
+    for (let dir = external_node_path_default().dirname(placed.file);; dir = external_node_path_default().dirname(dir)) {
+        // Never climb above the folder this step created, whatever the saved state says.
+        if (!isWithin(dir, placed.createdDir))
+            return;
+        try {
+            external_node_fs_default().rmdirSync(dir);
+        }
+        catch (error) {
+            // Not empty: someone else's things are in it, and in every folder above.
+            if (error.code !== 'ENOENT')
+                return;
+        }
+        if (dir === placed.createdDir)
+            return;
+    }
+}
+function isWithin(dir, top) {
+    const relative = external_node_path_default().relative(top, dir);
+    return relative === '' || (!relative.startsWith('..') && !external_node_path_default().isAbsolute(relative));
+}
+/** Puts a temporary tag back: pointed at what it named before, or removed. */
+async function restoreTempTag(run, temp) {
+    const env = temp.dockerConfig ? { DOCKER_CONFIG: temp.dockerConfig } : undefined;
+    const args = temp.before ? ['tag', temp.before, temp.tag] : ['image', 'rm', temp.tag];
+    await run('docker', args, { env });
 }
 /** The highest folder on the way to `dir` that does not exist yet, if any. */
 function topmostMissing(dir) {
@@ -41120,6 +41352,171 @@ function inCidrs(address, cidrs) {
         list.addSubnet(network, Number(prefix), family);
     }
     return list.check(address, external_node_net_default().isIPv6(address) ? 'ipv6' : 'ipv4');
+}
+
+;// CONCATENATED MODULE: ./src/tools/exec.ts
+
+
+
+/**
+ * The one way this project runs a tool. Output is captured, not streamed, so
+ * parallel pushes never interleave their lines; a failure throws a ToolError
+ * carrying stderr so it can be translated into advice. Each tool runs in a
+ * process group of its own that a stopped run stops (tools/children.ts).
+ */
+const runTool = runner({});
+/**
+ * The runner of the clean-up after a stopped run (putting a docker tag
+ * back): it still starts tools once the run's own were stopped, and gives
+ * each one a time limit, so a hung engine cannot hold the exit.
+ */
+const runCleanupTool = runner({ afterStop: true, limitMs: 15_000 });
+function runner(spawnOptions) {
+    return async (command, args, options = {}) => {
+        // Always given: without it the tool would inherit every variable, secrets included.
+        const env = childEnv(process.env, options.env);
+        const spawning = { ...spawnOptions, input: options.input, env };
+        const result = options.stallMs
+            ? await runWatched(command, args, { ...spawning, stallMs: options.stallMs })
+            : await spawnTool(command, args, spawning);
+        if (result.exitCode !== 0) {
+            const line = [command, ...args].join(' ');
+            const detail = (result.stderr.trim() || result.stdout.trim())
+                .split('\n')
+                .slice(-20)
+                .join('\n');
+            throw new ToolError(`"${line}" failed (exit ${result.exitCode}): ${detail}`, line, result.exitCode, result.stderr || result.stdout);
+        }
+        return { stdout: result.stdout, stderr: result.stderr };
+    };
+}
+/**
+ * Variables that hold a secret a tool never needs: the action's inputs
+ * (`INPUT_PASSWORD`, and every input: none is meant for a tool), the
+ * command's `HARBOR_PASSWORD`, and the runner's own tokens. The secret
+ * reaches a tool on stdin only.
+ */
+function holdsSecret(name) {
+    const upper = name.toUpperCase();
+    return (upper.startsWith('INPUT_') ||
+        upper === 'HARBOR_PASSWORD' ||
+        upper === 'ACTIONS_RUNTIME_TOKEN' ||
+        upper === 'ACTIONS_ID_TOKEN_REQUEST_TOKEN');
+}
+/**
+ * The environment of a tool: this process's, without the variables that
+ * hold secrets, plus `extra`. A list of what to drop rather than of what to
+ * keep: docker, podman and helm read many variables a runner may rely on
+ * (DOCKER_*, CONTAINERS_*, HELM_*, XDG_*, proxies, SSL_CERT_*, locale, ...).
+ */
+function childEnv(parent, extra = {}) {
+    const env = {};
+    for (const [key, value] of Object.entries(parent)) {
+        if (value !== undefined && !holdsSecret(key))
+            env[key] = value;
+    }
+    return { ...env, ...extra };
+}
+
+;// CONCATENATED MODULE: ./src/push/leftovers.ts
+
+
+
+
+
+/**
+ * Follows a run's leftovers as they come and go: the hooks to give
+ * harborPush, and the leftovers now. Each change is told to `save` before
+ * the thing it names exists (the hooks are called first), so a front end
+ * that dies at any point leaves a complete list to its clean-up.
+ */
+function trackLeftovers(save = () => undefined) {
+    const leftovers = { tempTags: [], toolGroups: [] };
+    const update = (changed) => {
+        Object.assign(leftovers, changed);
+        save(changed);
+    };
+    onRunningGroups(toolGroups => update({ toolGroups }));
+    return {
+        hooks: {
+            onPrivateDir: privateDir => update({ privateDir }),
+            onCaFilePlaced: caFile => update({ caFile }),
+            onCaFileRemoved: () => update({ caFile: undefined }),
+            onTempTags: tempTags => update({ tempTags })
+        },
+        current: () => ({ ...leftovers })
+    };
+}
+/**
+ * Undoes what a stopped run left, in the only safe order: first every tool
+ * is stopped and waited for, so none can write a login after its folder is
+ * gone; then the docker tags are put back, the CA file removed, and last the
+ * private folder. Each part is tried even when another failed; a failure is
+ * told to `warn`.
+ */
+async function cleanUpLeftovers(leftovers, warn, run = runCleanupTool) {
+    const running = await stopTools(leftovers.toolGroups);
+    if (running.length > 0) {
+        warn(`tool processes (groups ${running.join(', ')}) did not end after SIGKILL; the private folder is removed anyway`);
+    }
+    for (const temp of leftovers.tempTags) {
+        try {
+            await restoreTempTag(run, temp);
+        }
+        catch (error) {
+            // A step stopped between telling the tag and making it leaves no tag to remove.
+            if (!(error instanceof ToolError && /no such image/i.test(error.stderr))) {
+                warn(`could not put the local tag "${temp.tag}" back: ${messageOf(error)}`);
+            }
+        }
+    }
+    try {
+        if (leftovers.caFile)
+            removePlacedCaFile(leftovers.caFile);
+    }
+    catch (error) {
+        warn(`could not remove the CA file "${leftovers.caFile?.file}": ${messageOf(error)}`);
+    }
+    if (leftovers.privateDir)
+        removePrivateDir(leftovers.privateDir);
+}
+let leftovers_stopping = false;
+/**
+ * Whether a signal is stopping the run: what fails from then on fails
+ * because its tool was stopped, and the signal's handler ends the process.
+ */
+const beingStopped = () => leftovers_stopping;
+/** The exit status of a process ended by each signal a run is stopped with (128 + its number). */
+const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+/**
+ * Stopping the run cleanly on SIGINT (Ctrl-C; GitHub's runner on cancel),
+ * SIGTERM and SIGHUP: `current()` is cleaned up, then `stopped` ends the
+ * process with the signal's exit status. A second signal while cleaning up
+ * is ignored: the clean-up is bounded (tools get SIGKILL after 2 s, docker's
+ * clean-up commands 15 s), and leaving half way would leave a login behind.
+ */
+function cleanUpOnSignals(current, warn, stopped) {
+    for (const [signal, status] of Object.entries(STOP_SIGNALS)) {
+        process.on(signal, () => {
+            if (leftovers_stopping)
+                return;
+            leftovers_stopping = true;
+            void cleanUpLeftovers(current(), warn)
+                .catch((error) => warn(`clean-up: ${messageOf(error)}`))
+                .finally(() => stopped(signal, status));
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/credentials/secrets.ts
+/**
+ * Every form of the secret that may appear anywhere: the password itself and
+ * the base64 `user:password` that docker, podman and helm auth files hold
+ * (and that an error dump of such a file would show).
+ */
+function secretForms(credentials) {
+    const { username, password } = credentials;
+    return [password, Buffer.from(`${username}:${password}`).toString('base64')];
 }
 
 ;// CONCATENATED MODULE: ./src/tools/podman.ts
@@ -41303,10 +41700,10 @@ class Podman {
 
 
 /** The container tool the settings ask for. */
-function createContainerTool(settings, run, paths, onCaFilePlaced) {
+function createContainerTool(settings, run, paths, hooks) {
     const tls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile };
     return settings.containerTool === 'docker'
-        ? new Docker(run, paths, tls, onCaFilePlaced)
+        ? new Docker(run, paths, tls, hooks)
         : new Podman(run, paths, tls);
 }
 
@@ -41460,22 +41857,2143 @@ function lastLine(text) {
     return (lines.at(-1) ?? '').replace(/^time=".*?" level=\w+ msg="?|"$/g, '').replace(/\\"/g, '"');
 }
 
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
+;// CONCATENATED MODULE: ./src/redact.ts
+/**
+ * Credentials written into a URL (`https://user:password@host/`): a
+ * registry or mirror address pasted with its login. Shared by every module,
+ * like errors.ts: whatever prints a URL prints it through here.
+ */
+/** `scheme://user:password@` or `user:password@` in front of a host. */
+const USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi;
+/** `text` with the userinfo of every URL in it replaced by `***`. */
+function redactUserinfo(text) {
+    return text.replace(USERINFO, '$1***@');
+}
+/** A URL's userinfo, split off: the URL without it, and the Basic authorization it stood for. */
+function splitUserinfo(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return { url };
+    }
+    if (!parsed.username && !parsed.password)
+        return { url };
+    const user = decodeURIComponent(parsed.username);
+    const password = decodeURIComponent(parsed.password);
+    parsed.username = '';
+    parsed.password = '';
+    const bare = parsed.href.endsWith('/') && !url.endsWith('/') ? parsed.href.slice(0, -1) : parsed.href;
+    return {
+        url: bare,
+        authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+    };
+}
+/** The passwords written into URLs in `text` (as written, and decoded), to be masked. */
+function userinfoPasswords(text) {
+    const found = new Set();
+    // With a scheme anywhere, or at the start of a line (a registry given as user:password@host).
+    for (const match of text.matchAll(/(?:^|[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]*:([^\s/@]+)@/gim)) {
+        found.add(match[1]);
+        try {
+            found.add(decodeURIComponent(match[1]));
+        }
+        catch {
+            // Not percent-encoded: the form as written is masked.
+        }
+    }
+    return [...found];
+}
+
+;// CONCATENATED MODULE: ./src/settings/helm-versions.ts
+/**
+ * helm's versions as the settings and the tools both read them: the one
+ * installed by default, the oldest that can push to an OCI registry, and how
+ * to read and compare a version.
+ */
+/** The helm installed when none is on PATH: the action.yml default, tested in CI. */
+const DEFAULT_HELM_VERSION = 'v3.17.3';
+/** `helm push` and OCI support left "experimental" in v3.8.0. */
+const MINIMUM_HELM = { major: 3, minor: 8, patch: 0, text: 'v3.8.0' };
+/** `v3.17.3`, `3.17.3`, `v4.1.4-rc.1` → a version; undefined when it is none of those. */
+function parseHelmVersion(text) {
+    const match = /^v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/.exec(text.trim());
+    if (!match)
+        return undefined;
+    const [major, minor, patch] = [match[1], match[2], match[3]].map(Number);
+    return { major, minor, patch, text: `v${major}.${minor}.${patch}${match[4] ?? ''}` };
+}
+/** Whether `version` is `since` or newer (pre-releases count as their release). */
+function atLeast(version, since) {
+    if (version.major !== since.major)
+        return version.major > since.major;
+    if (version.minor !== since.minor)
+        return version.minor > since.minor;
+    return version.patch >= since.patch;
+}
+
+;// CONCATENATED MODULE: ./src/settings/chart-inputs.ts
+/**
+ * The chart inputs: `charts`, `chart-version`, `chart-app-version`,
+ * `helm-version`, `helm-download-url`. Pure checks of the values; finding the
+ * charts on disk is src/charts' job.
+ */
+
+
+
+/** SemVer 2.0.0, as semver.org gives it: what Helm requires of a chart version. */
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+const DEFAULT_HELM_DOWNLOAD_URL = 'https://get.helm.sh';
+/** Why `version` is no SemVer 2 chart version, or undefined when it is one. */
+function chartVersionProblem(version) {
+    if (SEMVER.test(version)) {
+        // helm stores "+" as "_" in the OCI tag, which is limited to 128 characters.
+        return version.length > 128
+            ? `it is ${version.length} characters long (at most 128)`
+            : undefined;
+    }
+    if (/^v\d/.test(version) && SEMVER.test(version.slice(1)))
+        return 'drop the leading "v"';
+    return 'it is not SemVer 2 (MAJOR.MINOR.PATCH[-prerelease][+build], e.g. 1.4.0 or 1.4.0-rc.1)';
+}
+/**
+ * Parses the chart inputs; `list` splits `charts` the way every list input
+ * is split.
+ */
+function parseChartInputs(input, list) {
+    const chartVersion = input('chart-version');
+    if (chartVersion) {
+        const problem = chartVersionProblem(chartVersion);
+        if (problem)
+            throw new InputError(`chart-version "${chartVersion}" is not valid: ${problem}`);
+    }
+    const chartAppVersion = input('chart-app-version');
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(chartAppVersion)) {
+        throw new InputError(`chart-app-version "${chartAppVersion}" holds a line break or control character; give one line, e.g. "6.0.0"`);
+    }
+    return {
+        charts: [...new Set(list(input('charts')))],
+        chartVersion,
+        chartAppVersion,
+        helmVersion: parseHelmVersionInput(input('helm-version')),
+        helmDownloadUrl: parseDownloadUrl(input('helm-download-url'))
+    };
+}
+function parseHelmVersionInput(value) {
+    if (!value)
+        return DEFAULT_HELM_VERSION;
+    const version = parseHelmVersion(value);
+    if (!version) {
+        throw new InputError(`helm-version "${value}" is not a helm release version; give one such as "${DEFAULT_HELM_VERSION}"`);
+    }
+    if (!atLeast(version, MINIMUM_HELM)) {
+        throw new InputError(`helm-version "${value}" is too old: pushing charts to OCI registries needs helm ${MINIMUM_HELM.text} or newer`);
+    }
+    return version.text;
+}
+function parseDownloadUrl(value) {
+    if (!value)
+        return DEFAULT_HELM_DOWNLOAD_URL;
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        url = new URL('invalid:');
+    }
+    if (!['https:', 'http:'].includes(url.protocol) || !url.host) {
+        throw new InputError(`helm-download-url "${redactUserinfo(value)}" is not an http(s) URL; give the base of helm releases, e.g. ${DEFAULT_HELM_DOWNLOAD_URL}`);
+    }
+    if (url.search || url.hash) {
+        throw new InputError(`helm-download-url "${redactUserinfo(value)}" has a query or fragment; give the base URL only (the archive name is appended)`);
+    }
+    return value.replace(/\/+$/, '');
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/settings/reference.ts
+/**
+ * The image reference grammar of the distribution project
+ * (distribution/reference), as regular expressions: one source of truth for
+ * what a registry, a repository path, an image name and a tag may be.
+ */
+const alphanumeric = '[a-z0-9]+';
+const separator = '(?:[._]|__|[-]+)';
+const pathComponent = `${alphanumeric}(?:${separator}${alphanumeric})*`;
+const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const domainName = `${domainComponent}(?:\\.${domainComponent})*`;
+const ipv6 = '\\[(?:[a-fA-F0-9:]+)\\]';
+const host = `(?:${domainName}|${ipv6})`;
+const port = '[0-9]+';
+/** `host[:port]` */
+const DOMAIN = new RegExp(`^${host}(?::(${port}))?$`);
+/** One or more lower-case path components separated by `/`. */
+const REPOSITORY_PATH = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`);
+/** The longest image name, host and path included (distribution's NameTotalLengthMax). */
+const NAME_MAX = 255;
+/** ASCII letters, digits, `_`, `.`, `-`; not starting with `.` or `-`; at most 128. */
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** Why a tag is not valid, or undefined when it is. */
+function tagProblem(tag) {
+    if (TAG.test(tag))
+        return undefined;
+    if (tag.length > 128)
+        return `it is ${tag.length} characters long (at most 128)`;
+    if (/^[.-]/.test(tag))
+        return 'it begins with "." or "-"';
+    return 'it may hold only ASCII letters, digits, "_", "." and "-"';
+}
+
+;// CONCATENATED MODULE: ./src/charts/chart-yaml.ts
+/**
+ * Reads a chart's Chart.yaml: the name and version that make its OCI
+ * reference, and the dependencies that decide whether it can be packaged.
+ */
+
+
+
+/**
+ * Parses Chart.yaml `text` found at `where` (named in every error). Checks
+ * what helm needs before it can package or push: apiVersion, a name that can
+ * be an OCI repository name. The version is checked by the caller, which
+ * knows whether chart-version replaces it.
+ */
+function parseChartYaml(text, where) {
+    let document;
+    try {
+        document = parseText(text);
+    }
+    catch (error) {
+        throw new InputError(`${where} is not valid YAML: ${firstLine(messageOf(error))}`);
+    }
+    if (!isRecord(document)) {
+        throw new InputError(`${where} holds no chart metadata (apiVersion, name, version)`);
+    }
+    const apiVersion = scalar(document.apiVersion);
+    if (!['v1', 'v2'].includes(apiVersion)) {
+        throw new InputError(`${where}: apiVersion "${apiVersion}" is not a Helm chart apiVersion; use "v2" (Helm 3 charts)`);
+    }
+    const name = scalar(document.name);
+    if (!name)
+        throw new InputError(`${where} has no "name"`);
+    if (name.includes('/') || !REPOSITORY_PATH.test(name)) {
+        throw new InputError(`${where}: chart name "${name}" cannot name an OCI repository; use lower-case letters, digits and "-" (e.g. "apim-gateway")`);
+    }
+    return {
+        apiVersion,
+        name,
+        version: scalar(document.version),
+        dependencies: parseDependencies(document.dependencies, where)
+    };
+}
+/** The `dependencies` list of Chart.yaml or of a v1 chart's requirements.yaml. */
+function parseDependencies(value, where) {
+    if (value === undefined || value === '')
+        return [];
+    if (!Array.isArray(value))
+        throw new InputError(`${where}: "dependencies" is not a list`);
+    return value.map((entry, index) => {
+        const name = isRecord(entry) ? scalar(entry.name) : '';
+        if (!isRecord(entry) || !name) {
+            throw new InputError(`${where}: dependency ${index + 1} has no "name"`);
+        }
+        return { name, repository: scalar(entry.repository) };
+    });
+}
+/** The `dependencies` of a v1 chart's requirements.yaml text. */
+function parseRequirementsYaml(text, where) {
+    let document;
+    try {
+        document = parseText(text);
+    }
+    catch (error) {
+        throw new InputError(`${where} is not valid YAML: ${firstLine(messageOf(error))}`);
+    }
+    return parseDependencies(isRecord(document) ? document.dependencies : undefined, where);
+}
+/**
+ * Every scalar as the text written: `version: 1.10` is the version "1.10", not
+ * the number 1.1 that YAML's core schema would make of it.
+ */
+function parseText(text) {
+    return (0,dist/* parse */.qg)(text, { schema: 'failsafe' });
+}
+function scalar(value) {
+    return typeof value === 'string' ? value.trim() : '';
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function firstLine(text) {
+    return text.split('\n')[0];
+}
+
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_);
+;// CONCATENATED MODULE: ./src/charts/tar.ts
+/**
+ * Reads a tar archive the way Go's archive/tar does, since that is the reader
+ * helm uses: ustar names with their prefix, GNU long names, pax `path` and
+ * `size` records, the end-of-archive marker. Whatever Go could read
+ * differently (ambiguous extension headers, sparse files, unknown entry
+ * types, data after the end) is an error or an entry of kind `other`, never
+ * a guess. No tool is run, so a chart archive can be checked before helm is
+ * even installed.
+ */
+const BLOCK = 512;
+const KINDS = {
+    '\0': 'file',
+    '0': 'file',
+    '7': 'file',
+    '1': 'hard link',
+    '2': 'symbolic link',
+    '5': 'folder'
+};
+/** Entry types whose size field Go ignores: no content follows their header. */
+const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
+/** The file-type bits of the mode field, which Go also reads the kind from. */
+const MODE_TYPE = 0o170000;
+const MODE_TYPES = { file: 0o100000, folder: 0o040000 };
+/** Every entry of the uncompressed tar `tar`; throws when it is not a tar archive or is ambiguous. */
+function readTar(tar) {
+    const entries = [];
+    let longName;
+    let pax;
+    for (let offset = 0; offset < tar.length;) {
+        const header = tar.subarray(offset, offset + BLOCK);
+        if (header.every(byte => byte === 0)) {
+            // Go stops at two zero blocks and refuses a zero block followed by anything else.
+            if (!tar.subarray(offset + BLOCK, offset + 2 * BLOCK).every(byte => byte === 0)) {
+                throw new Error(`the tar archive goes on after its end marker (byte ${offset})`);
+            }
+            break;
+        }
+        if (header.length < BLOCK)
+            throw new Error('the tar archive ends in the middle of a header');
+        checkChecksum(header, offset);
+        const type = String.fromCharCode(header[156]);
+        const paxSize = pax?.get('size');
+        const size = HEADER_ONLY.has(type)
+            ? 0
+            : paxSize !== undefined
+                ? readPaxSize(paxSize)
+                : readSize(header.subarray(124, 136));
+        const body = tar.subarray(offset + BLOCK, offset + BLOCK + size);
+        if (body.length < size)
+            throw new Error('the tar archive ends in the middle of a file');
+        offset += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+        if (type === 'L' || type === 'x') {
+            // Go keeps only the last of several, and gives a GNU long name and a pax path each
+            // their own precedence: an archive that has both kinds, or two of one, is ambiguous.
+            if (longName !== undefined || pax !== undefined) {
+                throw new Error('the tar archive has two extended headers for one entry');
+            }
+            if (type === 'L')
+                longName = cString(body);
+            else
+                pax = paxRecords(body);
+            continue;
+        }
+        if (type === 'g') {
+            // Go returns a global header as an entry of its own, dropping what came before it.
+            if (longName !== undefined || pax !== undefined) {
+                throw new Error('the tar archive has an extended header before a global one');
+            }
+            continue;
+        }
+        if (type === 'K')
+            continue; // a link's long target: links are refused by kind anyway
+        const name = pax?.get('path') ?? longName ?? headerName(header);
+        const sparse = [...(pax?.keys() ?? [])].some(key => key.startsWith('GNU.sparse.'));
+        longName = undefined;
+        pax = undefined;
+        const kind = sparse ? 'other' : kindOf(type, name, readOctal(header.subarray(100, 108)));
+        entries.push({ name, kind, body: kind === 'file' ? body : Buffer.alloc(0) });
+    }
+    return entries;
+}
+function kindOf(type, name, mode) {
+    // Go reads an old-style entry (type NUL) whose name ends in "/" as a folder.
+    const kind = type === '\0' && name.endsWith('/') ? 'folder' : (KINDS[type] ?? 'other');
+    const modeType = mode & MODE_TYPE;
+    return modeType === 0 || modeType === MODE_TYPES[kind] ? kind : 'other';
+}
+/** ustar splits long paths into prefix and name; GNU and old (v7) headers have no prefix. */
+function headerName(header) {
+    const name = cString(header.subarray(0, 100));
+    const ustar = header.subarray(257, 265).toString('latin1') === 'ustar\u000000';
+    if (!ustar)
+        return name;
+    // star archives end the header with "tar\0" and keep a shorter prefix.
+    const star = header.subarray(508, 512).toString('latin1') === 'tar\u0000';
+    const prefix = cString(header.subarray(345, star ? 476 : 500));
+    return prefix ? `${prefix}/${name}` : name;
+}
+function cString(bytes) {
+    const end = bytes.indexOf(0);
+    return bytes.subarray(0, end === -1 ? bytes.length : end).toString('utf8');
+}
+/** Octal, or base-256 when the first byte has its high bit set (GNU, for large files). */
+function readSize(field) {
+    if (field[0] & 0x80) {
+        let size = field[0] & 0x7f;
+        for (const byte of field.subarray(1))
+            size = size * 256 + byte;
+        if (!Number.isSafeInteger(size))
+            throw new Error('a tar header has an invalid size');
+        return size;
+    }
+    return readOctal(field);
+}
+function readOctal(field) {
+    const text = cString(field).trim();
+    if (!/^[0-7]*$/.test(text))
+        throw new Error('a tar header has an invalid number');
+    const value = text === '' ? 0 : parseInt(text, 8);
+    if (!Number.isSafeInteger(value))
+        throw new Error('a tar header has an invalid number');
+    return value;
+}
+function readPaxSize(text) {
+    const size = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(size))
+        throw new Error(`a pax header has an invalid size "${text}"`);
+    return size;
+}
+function checkChecksum(header, offset) {
+    const stored = parseInt(cString(header.subarray(148, 156)).trim(), 8);
+    let sum = 0;
+    for (let index = 0; index < BLOCK; index++) {
+        sum += index >= 148 && index < 156 ? 0x20 : header[index];
+    }
+    if (stored !== sum)
+        throw new Error(`not a tar archive (bad header checksum at byte ${offset})`);
+}
+/** The records of a pax extended header: `<length> <key>=<value>\n` each. */
+function paxRecords(body) {
+    const records = new Map();
+    for (let offset = 0; offset < body.length && body[offset] !== 0;) {
+        const space = body.indexOf(0x20, offset);
+        const length = space === -1 ? NaN : Number(body.subarray(offset, space).toString('latin1'));
+        const record = body.subarray(space + 1, offset + length);
+        const equals = record.indexOf('=');
+        if (!Number.isSafeInteger(length) || length <= 0 || record.at(-1) !== 0x0a || equals < 1) {
+            throw new Error('a pax extended header is malformed');
+        }
+        const key = record.subarray(0, equals).toString('utf8');
+        const value = record.subarray(equals + 1, -1).toString('utf8');
+        if (key === 'path' && value.includes('\0'))
+            throw new Error('a pax path holds a NUL byte');
+        records.set(key, value);
+        offset += length;
+    }
+    return records;
+}
+
+;// CONCATENATED MODULE: ./src/charts/archive.ts
+/**
+ * A packaged chart read the way helm reads it (helm's pkg/chart/loader): the
+ * first path segment of every entry is the chart folder and is dropped; what
+ * is left must stay inside the chart. Whatever helm would read differently
+ * from these checks is refused, so that the chart checked is the chart
+ * pushed: several top-level folders (helm merges them into one chart, the
+ * last Chart.yaml winning), paths outside the chart, links and devices (helm
+ * reads them as empty files), the same path twice. Sizes are bounded before
+ * anything is parsed.
+ */
+
+
+
+
+const MiB = 1024 * 1024;
+/** helm (v3.17+, v4) refuses a chart whose files unpack to more than this in all... */
+const MAX_CHART_BYTES = 100 * MiB;
+/** ...or to more than this for one file. */
+const MAX_FILE_BYTES = 5 * MiB;
+/** The tar stream holds headers and padding too: room for them over helm's 100 MiB of files. */
+const MAX_TAR_BYTES = MAX_CHART_BYTES + 28 * MiB;
+/** Reads the packaged chart `file`; throws an Error saying what helm would read differently. */
+function readChartArchive(file) {
+    // Compressed, a chart is smaller than unpacked: a larger file is not even read into memory.
+    if (external_node_fs_default().statSync(file).size > MAX_TAR_BYTES) {
+        throw new Error(`it is larger than ${MAX_TAR_BYTES / MiB} MiB; helm reads at most ${MAX_CHART_BYTES / MiB} MiB of files`);
+    }
+    let tar;
+    try {
+        tar = external_node_zlib_default().gunzipSync(external_node_fs_default().readFileSync(file), { maxOutputLength: MAX_TAR_BYTES });
+    }
+    catch (error) {
+        // zlib's errors come from Node's own realm, where `instanceof Error` can fail (jest's vm).
+        const { code, message } = error;
+        if (code === 'ERR_BUFFER_TOO_LARGE') {
+            throw new Error(`it unpacks to more than ${MAX_TAR_BYTES / MiB} MiB; helm reads at most ${MAX_CHART_BYTES / MiB} MiB of files`);
+        }
+        throw new Error(message ?? String(error));
+    }
+    let folder;
+    const files = new Map();
+    let total = 0;
+    for (const entry of readTar(tar)) {
+        if (entry.kind === 'folder')
+            continue; // helm skips them: they hold nothing
+        const shown = `entry "${entry.name}"`;
+        if (entry.kind !== 'file') {
+            throw new Error(`${shown} is a ${entry.kind}: helm would read it as an empty file; a packaged chart holds files and folders only`);
+        }
+        // helm's own split: on "\" when the name has one (archives made on Windows), else on "/".
+        const delimiter = entry.name.includes('\\') ? '\\' : '/';
+        const [top, ...rest] = entry.name.split(delimiter);
+        const inside = external_node_path_default().posix.normalize(rest.join('/')).replace(/(.)\/+$/, '$1');
+        if (top === '' || external_node_path_default().posix.isAbsolute(inside) || /^[a-zA-Z]:\//.test(inside)) {
+            throw new Error(`${shown} is an absolute path (helm: "chart illegally contains absolute paths")`);
+        }
+        if (inside.startsWith('..') || top === '..') {
+            throw new Error(`${shown} reaches outside the chart (helm: "chart illegally references parent directory")`);
+        }
+        if (inside === '.')
+            throw new Error(`${shown} is outside the chart folder`);
+        if (folder !== undefined && top !== folder) {
+            throw new Error(`it holds two top-level folders, "${folder}" and "${top}": helm would read them as one chart, the last Chart.yaml winning`);
+        }
+        folder = top;
+        if (files.has(inside)) {
+            throw new Error(`it holds "${top}/${inside}" twice: helm would keep the last one`);
+        }
+        const size = entry.body.length;
+        if (size > MAX_FILE_BYTES) {
+            throw new Error(`${shown} unpacks to ${size} bytes: helm reads no file over ${MAX_FILE_BYTES / MiB} MiB`);
+        }
+        total += size;
+        if (total > MAX_CHART_BYTES) {
+            throw new Error(`its files unpack to more than ${MAX_CHART_BYTES / MiB} MiB, the most helm reads`);
+        }
+        files.set(inside, entry.body);
+    }
+    if (folder === undefined)
+        throw new Error('it holds no files');
+    return { folder, files };
+}
+
+;// CONCATENATED MODULE: ./src/charts/metadata.ts
+/** Chart.yaml of a chart folder or of a packaged chart, read without helm. */
+
+
+
+
+
+/**
+ * Real Chart.yaml files are a few KB; parsing a huge one takes seconds and
+ * hundreds of MB (a 200 MB description ran Node out of memory).
+ */
+const MAX_CHART_YAML_BYTES = 1024 * 1024;
+/**
+ * The Chart.yaml of a packaged chart (`<folder>/Chart.yaml`, as helm reads
+ * it), or undefined when it has none. Throws when helm would read the archive
+ * differently, or when Chart.yaml is too large to read.
+ */
+function readChartYamlOfTgz(file) {
+    const archive = readChartArchive(file);
+    const chartYaml = archive.files.get('Chart.yaml');
+    if (chartYaml === undefined)
+        return undefined;
+    checkChartYamlSize(chartYaml.length, `"${archive.folder}/Chart.yaml"`);
+    // helm drops a UTF-8 byte order mark.
+    return chartYaml.toString('utf8').replace(/^\uFEFF/, '');
+}
+function checkChartYamlSize(bytes, where) {
+    if (bytes > MAX_CHART_YAML_BYTES) {
+        throw new InputError(`${where} is ${bytes} bytes: a Chart.yaml of more than 1 MiB is not read; keep it to a few KB, long text belongs in README.md`);
+    }
+}
+/** The metadata of `source`; an InputError names the chart when it cannot be read. */
+function readMetadata(source) {
+    if (source.kind === 'tgz') {
+        const where = describe(source);
+        let text;
+        try {
+            text = readChartYamlOfTgz(source.path);
+        }
+        catch (error) {
+            throw new InputError(`${where} cannot be read as a packaged chart (${reason(error)}); give a .tgz made by helm package`);
+        }
+        if (text === undefined) {
+            throw new InputError(`${where} holds no <chart>/Chart.yaml: it is not a packaged chart; give a .tgz made by helm package`);
+        }
+        return parseChartYaml(text, `Chart.yaml in ${where}`);
+    }
+    const chartYaml = external_node_path_default().join(source.path, 'Chart.yaml');
+    checkChartYamlSize(external_node_fs_default().statSync(chartYaml).size, `"${shown(chartYaml)}"`);
+    const metadata = parseChartYaml(external_node_fs_default().readFileSync(chartYaml, 'utf8'), `"${shown(chartYaml)}"`);
+    const requirements = external_node_path_default().join(source.path, 'requirements.yaml');
+    // apiVersion v1 charts declare their dependencies in requirements.yaml.
+    if (metadata.apiVersion === 'v1' && external_node_fs_default().existsSync(requirements)) {
+        metadata.dependencies = parseRequirementsYaml(external_node_fs_default().readFileSync(requirements, 'utf8'), `"${shown(requirements)}"`);
+    }
+    return metadata;
+}
+/** How messages name a chart source. */
+function describe(source) {
+    const kind = source.kind === 'tgz' ? 'packaged chart' : 'chart folder';
+    return `${kind} "${shown(source.path)}"`;
+}
+/** A path as the user wrote it: relative to the working folder when inside it. */
+function shown(file) {
+    const relative = external_node_path_default().relative(process.cwd(), file) || '.';
+    return relative.startsWith('..') ? file : relative;
+}
+/** zlib's errors come from Node's own realm, where `instanceof Error` can fail (jest's vm). */
+function reason(error) {
+    return typeof error === 'object' && error !== null && 'message' in error
+        ? String(error.message)
+        : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/charts/dependencies.ts
+/**
+ * Whether a chart folder can be packaged as it is, needs its dependencies
+ * built from local folders first, or cannot be packaged here at all. Only
+ * `file://` dependencies are built: fetching from chart repositories would
+ * need their credentials and network, which this step has no business with.
+ */
+
+
+
+
+/**
+ * Decides what packaging `folder` (whose Chart.yaml declares `dependencies`)
+ * needs. `where` names the chart in errors.
+ */
+function dependencySteps(folder, dependencies, where) {
+    const vendored = vendoredNames(folder);
+    const missing = dependencies.filter(dependency => !vendored.has(dependency.name));
+    if (missing.length === 0)
+        return 'none';
+    // `helm dependency build` fetches every dependency, not just the missing
+    // ones: it is only run when all of them are local.
+    const isLocal = (dependency) => dependency.repository.startsWith('file://');
+    const missingRemote = missing.find(dependency => !isLocal(dependency));
+    if (missingRemote) {
+        throw new InputError(`${where} depends on "${missingRemote.name}" from "${missingRemote.repository || '(no repository)'}", which is not in its charts/ folder; harbor-push builds only file:// dependencies: run "helm dependency build" before this step so that charts/ holds it`);
+    }
+    const remote = dependencies.find(dependency => !isLocal(dependency));
+    if (remote) {
+        throw new InputError(`${where}: its file:// dependency "${missing[0].name}" is not built, and "helm dependency build" would also fetch "${remote.name}" from "${remote.repository || '(no repository)'}", which harbor-push does not do; run "helm dependency build" before this step`);
+    }
+    for (const dependency of missing) {
+        const target = external_node_path_default().resolve(folder, dependency.repository.slice('file://'.length));
+        if (!external_node_fs_default().existsSync(external_node_path_default().join(target, 'Chart.yaml'))) {
+            throw new InputError(`${where}: dependency "${dependency.name}" points to "${dependency.repository}", but ${target} holds no Chart.yaml; fix the repository path in Chart.yaml`);
+        }
+    }
+    return 'build';
+}
+/** Chart names found in `folder/charts`: unpacked subcharts and packaged ones. */
+function vendoredNames(folder) {
+    const names = new Set();
+    const charts = external_node_path_default().join(folder, 'charts');
+    if (!external_node_fs_default().existsSync(charts))
+        return names;
+    for (const entry of external_node_fs_default().readdirSync(charts, { withFileTypes: true })) {
+        const full = external_node_path_default().join(charts, entry.name);
+        const name = entry.isDirectory()
+            ? nameIn(() => external_node_fs_default().readFileSync(external_node_path_default().join(full, 'Chart.yaml'), 'utf8'))
+            : entry.name.endsWith('.tgz')
+                ? nameIn(() => readChartYamlOfTgz(full) ?? '')
+                : undefined;
+        if (name)
+            names.add(name);
+    }
+    return names;
+}
+/** The `name:` line of a Chart.yaml, or undefined when it cannot be read; helm judges the rest. */
+function nameIn(read) {
+    try {
+        return /^name:\s*["']?([^"'\s#]+)/m.exec(read())?.[1];
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Keeps a chart folder as it was found: `helm dependency build` writes
+ * charts/ and Chart.lock into it, and the user's workspace is not ours to
+ * change. Returns the function that puts everything back.
+ */
+function preserveDependencyFiles(folder, backupDir) {
+    external_node_fs_default().mkdirSync(backupDir, { recursive: true });
+    const saved = ['charts', 'Chart.lock'].map(name => {
+        const original = external_node_path_default().join(folder, name);
+        const copy = external_node_path_default().join(backupDir, name);
+        const existed = external_node_fs_default().existsSync(original);
+        if (existed)
+            external_node_fs_default().cpSync(original, copy, {
+                recursive: true,
+                verbatimSymlinks: true,
+                preserveTimestamps: true
+            });
+        return { original, copy, existed };
+    });
+    return () => {
+        for (const { original, copy, existed } of saved) {
+            external_node_fs_default().rmSync(original, { recursive: true, force: true });
+            if (existed)
+                external_node_fs_default().cpSync(copy, original, {
+                    recursive: true,
+                    verbatimSymlinks: true,
+                    preserveTimestamps: true
+                });
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function utils_toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+;// CONCATENATED MODULE: external "crypto"
+const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+;// CONCATENATED MODULE: external "fs"
+const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!fs.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    fs.appendFileSync(filePath, `${toCommandValue(message)}${os.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
+    const convertedValue = toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(4371);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class lib_HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class auth_BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class oidc_utils_OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_namespaceObject.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = (/* unused pure expression or super */ null && (_summary));
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
 // EXTERNAL MODULE: external "events"
 var external_events_ = __nccwpck_require__(4434);
 ;// CONCATENATED MODULE: external "child_process"
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 ;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -41501,7 +44019,7 @@ const IS_WINDOWS = process.platform === 'win32';
  * backslash to all junction results on Windows.
  */
 function readlink(fsPath) {
-    return __awaiter(this, void 0, void 0, function* () {
+    return io_util_awaiter(this, void 0, void 0, function* () {
         const result = yield external_fs_namespaceObject.promises.readlink(fsPath);
         // On Windows, restore Node 20 behavior: add trailing backslash to all results
         // since junctions on Windows are always directory links
@@ -41515,7 +44033,7 @@ function readlink(fsPath) {
 const UV_FS_O_EXLOCK = 0x10000000;
 const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
 function exists(fsPath) {
-    return __awaiter(this, void 0, void 0, function* () {
+    return io_util_awaiter(this, void 0, void 0, function* () {
         try {
             yield stat(fsPath);
         }
@@ -41529,7 +44047,7 @@ function exists(fsPath) {
     });
 }
 function isDirectory(fsPath_1) {
-    return __awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
         const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
         return stats.isDirectory();
     });
@@ -41556,7 +44074,7 @@ function isRooted(p) {
  * @return if file exists and is executable, returns the file path. otherwise empty string.
  */
 function tryGetExecutablePath(filePath, extensions) {
-    return __awaiter(this, void 0, void 0, function* () {
+    return io_util_awaiter(this, void 0, void 0, function* () {
         let stats = undefined;
         try {
             // test file exists
@@ -42567,8 +45085,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
-        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {
@@ -42596,2180 +45114,6 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./src/tools/exec.ts
-
-
-
-/**
- * The one way this project runs a tool. Output is captured, not streamed, so
- * parallel pushes never interleave their lines; a failure throws a ToolError
- * carrying stderr so it can be translated into advice.
- */
-const runTool = async (command, args, options = {}) => {
-    // Always given: without it the tool would inherit every variable, secrets included.
-    const env = childEnv(process.env, options.env);
-    const result = options.stallMs
-        ? await runWatched(command, args, { input: options.input, env, stallMs: options.stallMs })
-        : await getExecOutput(command, args, {
-            input: options.input === undefined ? undefined : Buffer.from(options.input),
-            env,
-            silent: true,
-            ignoreReturnCode: true
-        });
-    if (result.exitCode !== 0) {
-        const line = [command, ...args].join(' ');
-        const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-20).join('\n');
-        throw new ToolError(`"${line}" failed (exit ${result.exitCode}): ${detail}`, line, result.exitCode, result.stderr || result.stdout);
-    }
-    return { stdout: result.stdout, stderr: result.stderr };
-};
-/**
- * Variables that hold a secret a tool never needs: the action's inputs
- * (`INPUT_PASSWORD`, and every input: none is meant for a tool), the
- * command's `HARBOR_PASSWORD`, and the runner's own tokens. The secret
- * reaches a tool on stdin only.
- */
-function holdsSecret(name) {
-    const upper = name.toUpperCase();
-    return (upper.startsWith('INPUT_') ||
-        upper === 'HARBOR_PASSWORD' ||
-        upper === 'ACTIONS_RUNTIME_TOKEN' ||
-        upper === 'ACTIONS_ID_TOKEN_REQUEST_TOKEN');
-}
-/**
- * The environment of a tool: this process's, without the variables that
- * hold secrets, plus `extra`. A list of what to drop rather than of what to
- * keep: docker, podman and helm read many variables a runner may rely on
- * (DOCKER_*, CONTAINERS_*, HELM_*, XDG_*, proxies, SSL_CERT_*, locale, ...).
- */
-function childEnv(parent, extra = {}) {
-    const env = {};
-    for (const [key, value] of Object.entries(parent)) {
-        if (value !== undefined && !holdsSecret(key))
-            env[key] = value;
-    }
-    return { ...env, ...extra };
-}
-
-;// CONCATENATED MODULE: ./src/redact.ts
-/**
- * Credentials written into a URL (`https://user:password@host/`): a
- * registry or mirror address pasted with its login. Shared by every module,
- * like errors.ts: whatever prints a URL prints it through here.
- */
-/** `scheme://user:password@` or `user:password@` in front of a host. */
-const USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi;
-/** `text` with the userinfo of every URL in it replaced by `***`. */
-function redactUserinfo(text) {
-    return text.replace(USERINFO, '$1***@');
-}
-/** A URL's userinfo, split off: the URL without it, and the Basic authorization it stood for. */
-function splitUserinfo(url) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return { url };
-    }
-    if (!parsed.username && !parsed.password)
-        return { url };
-    const user = decodeURIComponent(parsed.username);
-    const password = decodeURIComponent(parsed.password);
-    parsed.username = '';
-    parsed.password = '';
-    const bare = parsed.href.endsWith('/') && !url.endsWith('/') ? parsed.href.slice(0, -1) : parsed.href;
-    return {
-        url: bare,
-        authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
-    };
-}
-/** The passwords written into URLs in `text` (as written, and decoded), to be masked. */
-function userinfoPasswords(text) {
-    const found = new Set();
-    // With a scheme anywhere, or at the start of a line (a registry given as user:password@host).
-    for (const match of text.matchAll(/(?:^|[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]*:([^\s/@]+)@/gim)) {
-        found.add(match[1]);
-        try {
-            found.add(decodeURIComponent(match[1]));
-        }
-        catch {
-            // Not percent-encoded: the form as written is masked.
-        }
-    }
-    return [...found];
-}
-
-;// CONCATENATED MODULE: ./src/settings/helm-versions.ts
-/**
- * helm's versions as the settings and the tools both read them: the one
- * installed by default, the oldest that can push to an OCI registry, and how
- * to read and compare a version.
- */
-/** The helm installed when none is on PATH: the action.yml default, tested in CI. */
-const DEFAULT_HELM_VERSION = 'v3.17.3';
-/** `helm push` and OCI support left "experimental" in v3.8.0. */
-const MINIMUM_HELM = { major: 3, minor: 8, patch: 0, text: 'v3.8.0' };
-/** `v3.17.3`, `3.17.3`, `v4.1.4-rc.1` → a version; undefined when it is none of those. */
-function parseHelmVersion(text) {
-    const match = /^v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/.exec(text.trim());
-    if (!match)
-        return undefined;
-    const [major, minor, patch] = [match[1], match[2], match[3]].map(Number);
-    return { major, minor, patch, text: `v${major}.${minor}.${patch}${match[4] ?? ''}` };
-}
-/** Whether `version` is `since` or newer (pre-releases count as their release). */
-function atLeast(version, since) {
-    if (version.major !== since.major)
-        return version.major > since.major;
-    if (version.minor !== since.minor)
-        return version.minor > since.minor;
-    return version.patch >= since.patch;
-}
-
-;// CONCATENATED MODULE: ./src/settings/chart-inputs.ts
-/**
- * The chart inputs: `charts`, `chart-version`, `chart-app-version`,
- * `helm-version`, `helm-download-url`. Pure checks of the values; finding the
- * charts on disk is src/charts' job.
- */
-
-
-
-/** SemVer 2.0.0, as semver.org gives it: what Helm requires of a chart version. */
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
-const DEFAULT_HELM_DOWNLOAD_URL = 'https://get.helm.sh';
-/** Why `version` is no SemVer 2 chart version, or undefined when it is one. */
-function chartVersionProblem(version) {
-    if (SEMVER.test(version)) {
-        // helm stores "+" as "_" in the OCI tag, which is limited to 128 characters.
-        return version.length > 128
-            ? `it is ${version.length} characters long (at most 128)`
-            : undefined;
-    }
-    if (/^v\d/.test(version) && SEMVER.test(version.slice(1)))
-        return 'drop the leading "v"';
-    return 'it is not SemVer 2 (MAJOR.MINOR.PATCH[-prerelease][+build], e.g. 1.4.0 or 1.4.0-rc.1)';
-}
-/**
- * Parses the chart inputs; `list` splits `charts` the way every list input
- * is split.
- */
-function parseChartInputs(input, list) {
-    const chartVersion = input('chart-version');
-    if (chartVersion) {
-        const problem = chartVersionProblem(chartVersion);
-        if (problem)
-            throw new InputError(`chart-version "${chartVersion}" is not valid: ${problem}`);
-    }
-    const chartAppVersion = input('chart-app-version');
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f]/.test(chartAppVersion)) {
-        throw new InputError(`chart-app-version "${chartAppVersion}" holds a line break or control character; give one line, e.g. "6.0.0"`);
-    }
-    return {
-        charts: [...new Set(list(input('charts')))],
-        chartVersion,
-        chartAppVersion,
-        helmVersion: parseHelmVersionInput(input('helm-version')),
-        helmDownloadUrl: parseDownloadUrl(input('helm-download-url'))
-    };
-}
-function parseHelmVersionInput(value) {
-    if (!value)
-        return DEFAULT_HELM_VERSION;
-    const version = parseHelmVersion(value);
-    if (!version) {
-        throw new InputError(`helm-version "${value}" is not a helm release version; give one such as "${DEFAULT_HELM_VERSION}"`);
-    }
-    if (!atLeast(version, MINIMUM_HELM)) {
-        throw new InputError(`helm-version "${value}" is too old: pushing charts to OCI registries needs helm ${MINIMUM_HELM.text} or newer`);
-    }
-    return version.text;
-}
-function parseDownloadUrl(value) {
-    if (!value)
-        return DEFAULT_HELM_DOWNLOAD_URL;
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        url = new URL('invalid:');
-    }
-    if (!['https:', 'http:'].includes(url.protocol) || !url.host) {
-        throw new InputError(`helm-download-url "${redactUserinfo(value)}" is not an http(s) URL; give the base of helm releases, e.g. ${DEFAULT_HELM_DOWNLOAD_URL}`);
-    }
-    if (url.search || url.hash) {
-        throw new InputError(`helm-download-url "${redactUserinfo(value)}" has a query or fragment; give the base URL only (the archive name is appended)`);
-    }
-    return value.replace(/\/+$/, '');
-}
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/settings/reference.ts
-/**
- * The image reference grammar of the distribution project
- * (distribution/reference), as regular expressions: one source of truth for
- * what a registry, a repository path, an image name and a tag may be.
- */
-const alphanumeric = '[a-z0-9]+';
-const separator = '(?:[._]|__|[-]+)';
-const pathComponent = `${alphanumeric}(?:${separator}${alphanumeric})*`;
-const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const domainName = `${domainComponent}(?:\\.${domainComponent})*`;
-const ipv6 = '\\[(?:[a-fA-F0-9:]+)\\]';
-const host = `(?:${domainName}|${ipv6})`;
-const port = '[0-9]+';
-/** `host[:port]` */
-const DOMAIN = new RegExp(`^${host}(?::(${port}))?$`);
-/** One or more lower-case path components separated by `/`. */
-const REPOSITORY_PATH = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`);
-/** ASCII letters, digits, `_`, `.`, `-`; not starting with `.` or `-`; at most 128. */
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-/** Why a tag is not valid, or undefined when it is. */
-function tagProblem(tag) {
-    if (TAG.test(tag))
-        return undefined;
-    if (tag.length > 128)
-        return `it is ${tag.length} characters long (at most 128)`;
-    if (/^[.-]/.test(tag))
-        return 'it begins with "." or "-"';
-    return 'it may hold only ASCII letters, digits, "_", "." and "-"';
-}
-
-;// CONCATENATED MODULE: ./src/charts/chart-yaml.ts
-/**
- * Reads a chart's Chart.yaml: the name and version that make its OCI
- * reference, and the dependencies that decide whether it can be packaged.
- */
-
-
-
-/**
- * Parses Chart.yaml `text` found at `where` (named in every error). Checks
- * what helm needs before it can package or push: apiVersion, a name that can
- * be an OCI repository name. The version is checked by the caller, which
- * knows whether chart-version replaces it.
- */
-function parseChartYaml(text, where) {
-    let document;
-    try {
-        document = parseText(text);
-    }
-    catch (error) {
-        throw new InputError(`${where} is not valid YAML: ${firstLine(messageOf(error))}`);
-    }
-    if (!isRecord(document)) {
-        throw new InputError(`${where} holds no chart metadata (apiVersion, name, version)`);
-    }
-    const apiVersion = scalar(document.apiVersion);
-    if (!['v1', 'v2'].includes(apiVersion)) {
-        throw new InputError(`${where}: apiVersion "${apiVersion}" is not a Helm chart apiVersion; use "v2" (Helm 3 charts)`);
-    }
-    const name = scalar(document.name);
-    if (!name)
-        throw new InputError(`${where} has no "name"`);
-    if (name.includes('/') || !REPOSITORY_PATH.test(name)) {
-        throw new InputError(`${where}: chart name "${name}" cannot name an OCI repository; use lower-case letters, digits and "-" (e.g. "apim-gateway")`);
-    }
-    return {
-        apiVersion,
-        name,
-        version: scalar(document.version),
-        dependencies: parseDependencies(document.dependencies, where)
-    };
-}
-/** The `dependencies` list of Chart.yaml or of a v1 chart's requirements.yaml. */
-function parseDependencies(value, where) {
-    if (value === undefined || value === '')
-        return [];
-    if (!Array.isArray(value))
-        throw new InputError(`${where}: "dependencies" is not a list`);
-    return value.map((entry, index) => {
-        const name = isRecord(entry) ? scalar(entry.name) : '';
-        if (!isRecord(entry) || !name) {
-            throw new InputError(`${where}: dependency ${index + 1} has no "name"`);
-        }
-        return { name, repository: scalar(entry.repository) };
-    });
-}
-/** The `dependencies` of a v1 chart's requirements.yaml text. */
-function parseRequirementsYaml(text, where) {
-    let document;
-    try {
-        document = parseText(text);
-    }
-    catch (error) {
-        throw new InputError(`${where} is not valid YAML: ${firstLine(messageOf(error))}`);
-    }
-    return parseDependencies(isRecord(document) ? document.dependencies : undefined, where);
-}
-/**
- * Every scalar as the text written: `version: 1.10` is the version "1.10", not
- * the number 1.1 that YAML's core schema would make of it.
- */
-function parseText(text) {
-    return (0,dist/* parse */.qg)(text, { schema: 'failsafe' });
-}
-function scalar(value) {
-    return typeof value === 'string' ? value.trim() : '';
-}
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function firstLine(text) {
-    return text.split('\n')[0];
-}
-
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_);
-;// CONCATENATED MODULE: ./src/charts/tar.ts
-/**
- * Reads a tar archive the way Go's archive/tar does, since that is the reader
- * helm uses: ustar names with their prefix, GNU long names, pax `path` and
- * `size` records, the end-of-archive marker. Whatever Go could read
- * differently (ambiguous extension headers, sparse files, unknown entry
- * types, data after the end) is an error or an entry of kind `other`, never
- * a guess. No tool is run, so a chart archive can be checked before helm is
- * even installed.
- */
-const BLOCK = 512;
-const KINDS = {
-    '\0': 'file',
-    '0': 'file',
-    '7': 'file',
-    '1': 'hard link',
-    '2': 'symbolic link',
-    '5': 'folder'
-};
-/** Entry types whose size field Go ignores: no content follows their header. */
-const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
-/** The file-type bits of the mode field, which Go also reads the kind from. */
-const MODE_TYPE = 0o170000;
-const MODE_TYPES = { file: 0o100000, folder: 0o040000 };
-/** Every entry of the uncompressed tar `tar`; throws when it is not a tar archive or is ambiguous. */
-function readTar(tar) {
-    const entries = [];
-    let longName;
-    let pax;
-    for (let offset = 0; offset < tar.length;) {
-        const header = tar.subarray(offset, offset + BLOCK);
-        if (header.every(byte => byte === 0)) {
-            // Go stops at two zero blocks and refuses a zero block followed by anything else.
-            if (!tar.subarray(offset + BLOCK, offset + 2 * BLOCK).every(byte => byte === 0)) {
-                throw new Error(`the tar archive goes on after its end marker (byte ${offset})`);
-            }
-            break;
-        }
-        if (header.length < BLOCK)
-            throw new Error('the tar archive ends in the middle of a header');
-        checkChecksum(header, offset);
-        const type = String.fromCharCode(header[156]);
-        const paxSize = pax?.get('size');
-        const size = HEADER_ONLY.has(type)
-            ? 0
-            : paxSize !== undefined
-                ? readPaxSize(paxSize)
-                : readSize(header.subarray(124, 136));
-        const body = tar.subarray(offset + BLOCK, offset + BLOCK + size);
-        if (body.length < size)
-            throw new Error('the tar archive ends in the middle of a file');
-        offset += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
-        if (type === 'L' || type === 'x') {
-            // Go keeps only the last of several, and gives a GNU long name and a pax path each
-            // their own precedence: an archive that has both kinds, or two of one, is ambiguous.
-            if (longName !== undefined || pax !== undefined) {
-                throw new Error('the tar archive has two extended headers for one entry');
-            }
-            if (type === 'L')
-                longName = cString(body);
-            else
-                pax = paxRecords(body);
-            continue;
-        }
-        if (type === 'g') {
-            // Go returns a global header as an entry of its own, dropping what came before it.
-            if (longName !== undefined || pax !== undefined) {
-                throw new Error('the tar archive has an extended header before a global one');
-            }
-            continue;
-        }
-        if (type === 'K')
-            continue; // a link's long target: links are refused by kind anyway
-        const name = pax?.get('path') ?? longName ?? headerName(header);
-        const sparse = [...(pax?.keys() ?? [])].some(key => key.startsWith('GNU.sparse.'));
-        longName = undefined;
-        pax = undefined;
-        const kind = sparse ? 'other' : kindOf(type, name, readOctal(header.subarray(100, 108)));
-        entries.push({ name, kind, body: kind === 'file' ? body : Buffer.alloc(0) });
-    }
-    return entries;
-}
-function kindOf(type, name, mode) {
-    // Go reads an old-style entry (type NUL) whose name ends in "/" as a folder.
-    const kind = type === '\0' && name.endsWith('/') ? 'folder' : (KINDS[type] ?? 'other');
-    const modeType = mode & MODE_TYPE;
-    return modeType === 0 || modeType === MODE_TYPES[kind] ? kind : 'other';
-}
-/** ustar splits long paths into prefix and name; GNU and old (v7) headers have no prefix. */
-function headerName(header) {
-    const name = cString(header.subarray(0, 100));
-    const ustar = header.subarray(257, 265).toString('latin1') === 'ustar\u000000';
-    if (!ustar)
-        return name;
-    // star archives end the header with "tar\0" and keep a shorter prefix.
-    const star = header.subarray(508, 512).toString('latin1') === 'tar\u0000';
-    const prefix = cString(header.subarray(345, star ? 476 : 500));
-    return prefix ? `${prefix}/${name}` : name;
-}
-function cString(bytes) {
-    const end = bytes.indexOf(0);
-    return bytes.subarray(0, end === -1 ? bytes.length : end).toString('utf8');
-}
-/** Octal, or base-256 when the first byte has its high bit set (GNU, for large files). */
-function readSize(field) {
-    if (field[0] & 0x80) {
-        let size = field[0] & 0x7f;
-        for (const byte of field.subarray(1))
-            size = size * 256 + byte;
-        if (!Number.isSafeInteger(size))
-            throw new Error('a tar header has an invalid size');
-        return size;
-    }
-    return readOctal(field);
-}
-function readOctal(field) {
-    const text = cString(field).trim();
-    if (!/^[0-7]*$/.test(text))
-        throw new Error('a tar header has an invalid number');
-    const value = text === '' ? 0 : parseInt(text, 8);
-    if (!Number.isSafeInteger(value))
-        throw new Error('a tar header has an invalid number');
-    return value;
-}
-function readPaxSize(text) {
-    const size = /^\d+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isSafeInteger(size))
-        throw new Error(`a pax header has an invalid size "${text}"`);
-    return size;
-}
-function checkChecksum(header, offset) {
-    const stored = parseInt(cString(header.subarray(148, 156)).trim(), 8);
-    let sum = 0;
-    for (let index = 0; index < BLOCK; index++) {
-        sum += index >= 148 && index < 156 ? 0x20 : header[index];
-    }
-    if (stored !== sum)
-        throw new Error(`not a tar archive (bad header checksum at byte ${offset})`);
-}
-/** The records of a pax extended header: `<length> <key>=<value>\n` each. */
-function paxRecords(body) {
-    const records = new Map();
-    for (let offset = 0; offset < body.length && body[offset] !== 0;) {
-        const space = body.indexOf(0x20, offset);
-        const length = space === -1 ? NaN : Number(body.subarray(offset, space).toString('latin1'));
-        const record = body.subarray(space + 1, offset + length);
-        const equals = record.indexOf('=');
-        if (!Number.isSafeInteger(length) || length <= 0 || record.at(-1) !== 0x0a || equals < 1) {
-            throw new Error('a pax extended header is malformed');
-        }
-        const key = record.subarray(0, equals).toString('utf8');
-        const value = record.subarray(equals + 1, -1).toString('utf8');
-        if (key === 'path' && value.includes('\0'))
-            throw new Error('a pax path holds a NUL byte');
-        records.set(key, value);
-        offset += length;
-    }
-    return records;
-}
-
-;// CONCATENATED MODULE: ./src/charts/archive.ts
-/**
- * A packaged chart read the way helm reads it (helm's pkg/chart/loader): the
- * first path segment of every entry is the chart folder and is dropped; what
- * is left must stay inside the chart. Whatever helm would read differently
- * from these checks is refused, so that the chart checked is the chart
- * pushed: several top-level folders (helm merges them into one chart, the
- * last Chart.yaml winning), paths outside the chart, links and devices (helm
- * reads them as empty files), the same path twice. Sizes are bounded before
- * anything is parsed.
- */
-
-
-
-
-const MiB = 1024 * 1024;
-/** helm (v3.17+, v4) refuses a chart whose files unpack to more than this in all... */
-const MAX_CHART_BYTES = 100 * MiB;
-/** ...or to more than this for one file. */
-const MAX_FILE_BYTES = 5 * MiB;
-/** The tar stream holds headers and padding too: room for them over helm's 100 MiB of files. */
-const MAX_TAR_BYTES = MAX_CHART_BYTES + 28 * MiB;
-/** Reads the packaged chart `file`; throws an Error saying what helm would read differently. */
-function readChartArchive(file) {
-    // Compressed, a chart is smaller than unpacked: a larger file is not even read into memory.
-    if (external_node_fs_default().statSync(file).size > MAX_TAR_BYTES) {
-        throw new Error(`it is larger than ${MAX_TAR_BYTES / MiB} MiB; helm reads at most ${MAX_CHART_BYTES / MiB} MiB of files`);
-    }
-    let tar;
-    try {
-        tar = external_node_zlib_default().gunzipSync(external_node_fs_default().readFileSync(file), { maxOutputLength: MAX_TAR_BYTES });
-    }
-    catch (error) {
-        // zlib's errors come from Node's own realm, where `instanceof Error` can fail (jest's vm).
-        const { code, message } = error;
-        if (code === 'ERR_BUFFER_TOO_LARGE') {
-            throw new Error(`it unpacks to more than ${MAX_TAR_BYTES / MiB} MiB; helm reads at most ${MAX_CHART_BYTES / MiB} MiB of files`);
-        }
-        throw new Error(message ?? String(error));
-    }
-    let folder;
-    const files = new Map();
-    let total = 0;
-    for (const entry of readTar(tar)) {
-        if (entry.kind === 'folder')
-            continue; // helm skips them: they hold nothing
-        const shown = `entry "${entry.name}"`;
-        if (entry.kind !== 'file') {
-            throw new Error(`${shown} is a ${entry.kind}: helm would read it as an empty file; a packaged chart holds files and folders only`);
-        }
-        // helm's own split: on "\" when the name has one (archives made on Windows), else on "/".
-        const delimiter = entry.name.includes('\\') ? '\\' : '/';
-        const [top, ...rest] = entry.name.split(delimiter);
-        const inside = external_node_path_default().posix.normalize(rest.join('/')).replace(/(.)\/+$/, '$1');
-        if (top === '' || external_node_path_default().posix.isAbsolute(inside) || /^[a-zA-Z]:\//.test(inside)) {
-            throw new Error(`${shown} is an absolute path (helm: "chart illegally contains absolute paths")`);
-        }
-        if (inside.startsWith('..') || top === '..') {
-            throw new Error(`${shown} reaches outside the chart (helm: "chart illegally references parent directory")`);
-        }
-        if (inside === '.')
-            throw new Error(`${shown} is outside the chart folder`);
-        if (folder !== undefined && top !== folder) {
-            throw new Error(`it holds two top-level folders, "${folder}" and "${top}": helm would read them as one chart, the last Chart.yaml winning`);
-        }
-        folder = top;
-        if (files.has(inside)) {
-            throw new Error(`it holds "${top}/${inside}" twice: helm would keep the last one`);
-        }
-        const size = entry.body.length;
-        if (size > MAX_FILE_BYTES) {
-            throw new Error(`${shown} unpacks to ${size} bytes: helm reads no file over ${MAX_FILE_BYTES / MiB} MiB`);
-        }
-        total += size;
-        if (total > MAX_CHART_BYTES) {
-            throw new Error(`its files unpack to more than ${MAX_CHART_BYTES / MiB} MiB, the most helm reads`);
-        }
-        files.set(inside, entry.body);
-    }
-    if (folder === undefined)
-        throw new Error('it holds no files');
-    return { folder, files };
-}
-
-;// CONCATENATED MODULE: ./src/charts/metadata.ts
-/** Chart.yaml of a chart folder or of a packaged chart, read without helm. */
-
-
-
-
-
-/**
- * Real Chart.yaml files are a few KB; parsing a huge one takes seconds and
- * hundreds of MB (a 200 MB description ran Node out of memory).
- */
-const MAX_CHART_YAML_BYTES = 1024 * 1024;
-/**
- * The Chart.yaml of a packaged chart (`<folder>/Chart.yaml`, as helm reads
- * it), or undefined when it has none. Throws when helm would read the archive
- * differently, or when Chart.yaml is too large to read.
- */
-function readChartYamlOfTgz(file) {
-    const archive = readChartArchive(file);
-    const chartYaml = archive.files.get('Chart.yaml');
-    if (chartYaml === undefined)
-        return undefined;
-    checkChartYamlSize(chartYaml.length, `"${archive.folder}/Chart.yaml"`);
-    // helm drops a UTF-8 byte order mark.
-    return chartYaml.toString('utf8').replace(/^\uFEFF/, '');
-}
-function checkChartYamlSize(bytes, where) {
-    if (bytes > MAX_CHART_YAML_BYTES) {
-        throw new InputError(`${where} is ${bytes} bytes: a Chart.yaml of more than 1 MiB is not read; keep it to a few KB, long text belongs in README.md`);
-    }
-}
-/** The metadata of `source`; an InputError names the chart when it cannot be read. */
-function readMetadata(source) {
-    if (source.kind === 'tgz') {
-        const where = describe(source);
-        let text;
-        try {
-            text = readChartYamlOfTgz(source.path);
-        }
-        catch (error) {
-            throw new InputError(`${where} cannot be read as a packaged chart (${reason(error)}); give a .tgz made by helm package`);
-        }
-        if (text === undefined) {
-            throw new InputError(`${where} holds no <chart>/Chart.yaml: it is not a packaged chart; give a .tgz made by helm package`);
-        }
-        return parseChartYaml(text, `Chart.yaml in ${where}`);
-    }
-    const chartYaml = external_node_path_default().join(source.path, 'Chart.yaml');
-    checkChartYamlSize(external_node_fs_default().statSync(chartYaml).size, `"${shown(chartYaml)}"`);
-    const metadata = parseChartYaml(external_node_fs_default().readFileSync(chartYaml, 'utf8'), `"${shown(chartYaml)}"`);
-    const requirements = external_node_path_default().join(source.path, 'requirements.yaml');
-    // apiVersion v1 charts declare their dependencies in requirements.yaml.
-    if (metadata.apiVersion === 'v1' && external_node_fs_default().existsSync(requirements)) {
-        metadata.dependencies = parseRequirementsYaml(external_node_fs_default().readFileSync(requirements, 'utf8'), `"${shown(requirements)}"`);
-    }
-    return metadata;
-}
-/** How messages name a chart source. */
-function describe(source) {
-    const kind = source.kind === 'tgz' ? 'packaged chart' : 'chart folder';
-    return `${kind} "${shown(source.path)}"`;
-}
-/** A path as the user wrote it: relative to the working folder when inside it. */
-function shown(file) {
-    const relative = external_node_path_default().relative(process.cwd(), file) || '.';
-    return relative.startsWith('..') ? file : relative;
-}
-/** zlib's errors come from Node's own realm, where `instanceof Error` can fail (jest's vm). */
-function reason(error) {
-    return typeof error === 'object' && error !== null && 'message' in error
-        ? String(error.message)
-        : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/charts/dependencies.ts
-/**
- * Whether a chart folder can be packaged as it is, needs its dependencies
- * built from local folders first, or cannot be packaged here at all. Only
- * `file://` dependencies are built: fetching from chart repositories would
- * need their credentials and network, which this step has no business with.
- */
-
-
-
-
-/**
- * Decides what packaging `folder` (whose Chart.yaml declares `dependencies`)
- * needs. `where` names the chart in errors.
- */
-function dependencySteps(folder, dependencies, where) {
-    const vendored = vendoredNames(folder);
-    const missing = dependencies.filter(dependency => !vendored.has(dependency.name));
-    if (missing.length === 0)
-        return 'none';
-    // `helm dependency build` fetches every dependency, not just the missing
-    // ones: it is only run when all of them are local.
-    const isLocal = (dependency) => dependency.repository.startsWith('file://');
-    const missingRemote = missing.find(dependency => !isLocal(dependency));
-    if (missingRemote) {
-        throw new InputError(`${where} depends on "${missingRemote.name}" from "${missingRemote.repository || '(no repository)'}", which is not in its charts/ folder; harbor-push builds only file:// dependencies: run "helm dependency build" before this step so that charts/ holds it`);
-    }
-    const remote = dependencies.find(dependency => !isLocal(dependency));
-    if (remote) {
-        throw new InputError(`${where}: its file:// dependency "${missing[0].name}" is not built, and "helm dependency build" would also fetch "${remote.name}" from "${remote.repository || '(no repository)'}", which harbor-push does not do; run "helm dependency build" before this step`);
-    }
-    for (const dependency of missing) {
-        const target = external_node_path_default().resolve(folder, dependency.repository.slice('file://'.length));
-        if (!external_node_fs_default().existsSync(external_node_path_default().join(target, 'Chart.yaml'))) {
-            throw new InputError(`${where}: dependency "${dependency.name}" points to "${dependency.repository}", but ${target} holds no Chart.yaml; fix the repository path in Chart.yaml`);
-        }
-    }
-    return 'build';
-}
-/** Chart names found in `folder/charts`: unpacked subcharts and packaged ones. */
-function vendoredNames(folder) {
-    const names = new Set();
-    const charts = external_node_path_default().join(folder, 'charts');
-    if (!external_node_fs_default().existsSync(charts))
-        return names;
-    for (const entry of external_node_fs_default().readdirSync(charts, { withFileTypes: true })) {
-        const full = external_node_path_default().join(charts, entry.name);
-        const name = entry.isDirectory()
-            ? nameIn(() => external_node_fs_default().readFileSync(external_node_path_default().join(full, 'Chart.yaml'), 'utf8'))
-            : entry.name.endsWith('.tgz')
-                ? nameIn(() => readChartYamlOfTgz(full) ?? '')
-                : undefined;
-        if (name)
-            names.add(name);
-    }
-    return names;
-}
-/** The `name:` line of a Chart.yaml, or undefined when it cannot be read; helm judges the rest. */
-function nameIn(read) {
-    try {
-        return /^name:\s*["']?([^"'\s#]+)/m.exec(read())?.[1];
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * Keeps a chart folder as it was found: `helm dependency build` writes
- * charts/ and Chart.lock into it, and the user's workspace is not ours to
- * change. Returns the function that puts everything back.
- */
-function preserveDependencyFiles(folder, backupDir) {
-    external_node_fs_default().mkdirSync(backupDir, { recursive: true });
-    const saved = ['charts', 'Chart.lock'].map(name => {
-        const original = external_node_path_default().join(folder, name);
-        const copy = external_node_path_default().join(backupDir, name);
-        const existed = external_node_fs_default().existsSync(original);
-        if (existed)
-            external_node_fs_default().cpSync(original, copy, {
-                recursive: true,
-                verbatimSymlinks: true,
-                preserveTimestamps: true
-            });
-        return { original, copy, existed };
-    });
-    return () => {
-        for (const { original, copy, existed } of saved) {
-            external_node_fs_default().rmSync(original, { recursive: true, force: true });
-            if (existed)
-                external_node_fs_default().cpSync(copy, original, {
-                    recursive: true,
-                    verbatimSymlinks: true,
-                    preserveTimestamps: true
-                });
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function utils_toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!fs.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    fs.appendFileSync(filePath, `${toCommandValue(message)}${os.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
-    const convertedValue = toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(4371);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var lib_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => lib_awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => lib_awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class lib_HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return lib_awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => lib_awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class auth_BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class oidc_utils_OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = (/* unused pure expression or super */ null && (_summary));
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -51910,6 +52254,7 @@ function push_images_since(started) {
 
 
 
+
 /**
  * The whole job, shared by every front end: everything the settings ask for,
  * pushed, with credentials that exist only while it runs. Throws on bad input
@@ -51922,7 +52267,7 @@ async function harborPush(settings, log, hooks = {}) {
     const paths = { dir, isolated: settings.credentials !== undefined };
     // A step with no local image (charts, archives) needs no container tool, so none is made or checked.
     const tool = settings.images.some(image => !image.archive)
-        ? createContainerTool(settings, run, paths, hooks.onCaFilePlaced ?? (() => undefined))
+        ? createContainerTool(settings, run, paths, hooks)
         : undefined;
     const skopeo = settings.images.some(image => image.archive)
         ? new Skopeo(run, paths, { tlsVerify: settings.tlsVerify, caFile: settings.caFile })
@@ -51941,6 +52286,9 @@ async function harborPush(settings, log, hooks = {}) {
         };
     }
     finally {
+        // Every tool has ended here, unless a failure cut a wait short: one still
+        // running is stopped first, or it could write its login after the folder went.
+        await stopStrayTools();
         tool?.cleanup();
         removePrivateDir(dir);
     }
@@ -52283,6 +52631,7 @@ class DefaultsParser {
 
 
 
+
 /**
  * Turns raw inputs into settings, or throws an InputError naming the bad
  * value and the fix. Nothing outside the process is touched except reading
@@ -52328,6 +52677,7 @@ function parseSettings(raw, warn) {
         ...chartInputs
     };
     checkDestinationsDistinct(settings);
+    checkNameLengths(settings);
     return settings;
 }
 /** Splits a list given with newlines, commas or spaces; drops empty entries. */
@@ -52360,6 +52710,7 @@ function parseRegistry(value, warn) {
     const slash = rest.indexOf('/');
     const host = slash === -1 ? rest : rest.slice(0, slash);
     const repositoryPath = slash === -1 ? '' : rest.slice(slash + 1);
+    checkBrackets(`registry "${value}"`, host);
     const domain = DOMAIN.exec(host);
     const port = domain?.[1] === undefined ? undefined : Number(domain[1]);
     if (!domain || (port !== undefined && (port < 1 || port > 65535))) {
@@ -52372,6 +52723,21 @@ function parseRegistry(value, warn) {
         throw new InputError(`registry "${value}": the path "${repositoryPath}" is not a valid repository path; use lower-case letters, digits and "._-" between "/" (no "//")`);
     }
     return { host, path: repositoryPath, prefix: repositoryPath ? `${host}/${repositoryPath}` : host };
+}
+/**
+ * Brackets in a host: an IPv6 address literal, or a mistake. Neither is
+ * taken: podman and helm cannot name an image on an IPv6 literal ("invalid
+ * reference format"), so a run would fail half way; a host name that
+ * resolves to the address works with every tool.
+ */
+function checkBrackets(what, host) {
+    if (!/[[\]]/.test(host))
+        return;
+    const literal = /^\[([^\]]*)\](:\d+)?$/.exec(host);
+    if (literal && external_node_net_default().isIPv6(literal[1])) {
+        throw new InputError(`${what}: "${host}" is an IPv6 address, which podman and helm cannot use in image names; give a host name that resolves to it instead (e.g. the line "${literal[1]} registry.local" in /etc/hosts, then registry.local${literal[2] ?? ''})`);
+    }
+    throw new InputError(`${what}: "${host}" is not a valid host[:port]: brackets belong only around an IPv6 address; give e.g. registry-oci.example.com or 127.0.0.1:5000`);
 }
 /**
  * `https://user:password@host/...`: refused, not stripped. Using a login
@@ -52461,6 +52827,7 @@ function parseSourcePath(value) {
         return '';
     // A local path may start with a registry-like domain, e.g. podman's "localhost/".
     const [first, ...rest] = trimmed.split('/');
+    checkBrackets(`source-path "${value}"`, first);
     const restOk = rest.length === 0 || REPOSITORY_PATH.test(rest.join('/'));
     const firstOk = REPOSITORY_PATH.test(first) || (rest.length > 0 && DOMAIN.test(first));
     if (!firstOk || !restOk) {
@@ -52572,6 +52939,24 @@ function checkDestinationsDistinct(settings) {
                 throw new InputError(`images "${previous}" and "${image.name}:${image.tag}" would both be pushed to "${destination}"; push them in separate steps or give each its own destination tag`);
             }
             owner.set(destination, `${image.name}:${image.tag}`);
+        }
+    }
+}
+/**
+ * An image name, registry host and path included, is at most 255
+ * characters: docker, podman and the registry all refuse longer ones, and
+ * would do so only half way through the run.
+ */
+function checkNameLengths(settings) {
+    for (const image of settings.images) {
+        const names = [
+            ['destination', `${settings.registry.prefix}/${image.name}`],
+            ['source', settings.sourcePath ? `${settings.sourcePath}/${image.name}` : image.name]
+        ];
+        for (const [which, name] of names) {
+            if (name.length > NAME_MAX) {
+                throw new InputError(`image "${image.name}": the ${which} name "${name}" is ${name.length} characters long; image names (host and path included) may be at most ${NAME_MAX}: use a shorter ${which === 'source' ? 'source-path' : 'registry path'} or image name`);
+            }
         }
     }
 }
@@ -53139,7 +53524,6 @@ function divertWrites(stream, sink) {
 
 
 
-
 /** Exit statuses of the command (DESIGN.md, "Command line"). */
 const EXIT = { ok: 0, failed: 1, badInput: 2 };
 /**
@@ -53169,6 +53553,8 @@ async function runCli(argv, io, hooks = {}) {
         if (settings.credentials)
             secretForms(settings.credentials).forEach(s => terminal.addSecret(s));
         const report = await harborPush(settings, terminal.log, hooks);
+        if (beingStopped())
+            return EXIT.failed;
         if (args.json)
             terminal.print(reportJson(report));
         else if (settings.summary)
@@ -53183,6 +53569,9 @@ async function runCli(argv, io, hooks = {}) {
         return EXIT.ok;
     }
     catch (error) {
+        // The tools were stopped under it: the signal's handler says so, not this.
+        if (beingStopped())
+            return EXIT.failed;
         if (error instanceof InputError) {
             terminal.error(`invalid input: ${messageOf(error)}`);
             return EXIT.badInput;
@@ -53236,32 +53625,23 @@ function checkCredentialsPaired(raw) {
 }
 /**
  * What the action's post step does for a killed main step, done at once:
- * on Ctrl-C (or SIGTERM, SIGHUP) the private login and a CA file placed for
- * docker are removed before the command exits. Returns the hooks that tell
- * it where they are.
+ * on Ctrl-C (or SIGTERM, SIGHUP) the tools still running are stopped and
+ * waited for, then docker's temporary tags are put back and the private
+ * login and a CA file placed for docker removed, before the command exits.
+ * Returns the hooks that tell it what there is to clean up.
  */
 function cleanupOnSignals(stderr) {
-    let privateDir;
-    let placed;
-    const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-    for (const [signal, status] of Object.entries(signals)) {
-        process.once(signal, () => {
-            if (privateDir)
-                removePrivateDir(privateDir);
-            if (placed)
-                removePlacedCaFile(placed);
-            stderr.write(`harbor-push: stopped by ${signal}; the private login was removed\n`);
-            process.exit(status);
-        });
-    }
-    return {
-        onPrivateDir: dir => (privateDir = dir),
-        onCaFilePlaced: file => (placed = file)
-    };
+    const leftovers = trackLeftovers();
+    cleanUpOnSignals(leftovers.current, message => stderr.write(`harbor-push: ${message}\n`), (signal, status) => {
+        stderr.write(`harbor-push: stopped by ${signal}; the private login was removed\n`);
+        process.exit(status);
+    });
+    return leftovers.hooks;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/index.ts
 /** The command's entry: `harbor-push`, the same core as the action, for any pipeline or a shell. */
+
 
 
 // The report owns stdout: the command keeps the real write for itself, and
@@ -53275,6 +53655,9 @@ void runCli(process.argv.slice(2), {
     env: process.env,
     divertStdout: sink => divertWrites(process.stdout, sink)
 }, cleanupOnSignals(process.stderr)).then(status => {
+    // A signal's handler ends the command once its clean-up is done.
+    if (beingStopped())
+        return;
     // Exit now: a keep-alive connection left in a pool must not hold a finished command open.
     write('', () => process.exit(status));
 });
