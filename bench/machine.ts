@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import { performance } from 'node:perf_hooks'
 import zlib from 'node:zlib'
-import { run } from '../__tests__/rig/tools.js'
+import { run } from '../rig/tools.js'
 
 export interface Machine {
   cpus: number

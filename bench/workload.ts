@@ -10,7 +10,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { requireTool, run } from '../__tests__/rig/tools.js'
+import { requireTool, run } from '../rig/tools.js'
 import type { BenchConfig } from './config.js'
 
 /** Label on every image the bench makes: it only ever replaces or removes its own. */

@@ -10,18 +10,18 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { RunnerJob, expectExit, imagesOutput } from '../rig/action.js'
+import { RunnerJob, expectExit, imagesOutput } from '../../rig/action.js'
 import {
   makeImage,
   makeManifestList,
   removeImage,
   removeManifestList,
   toolPath
-} from '../rig/images.js'
-import { getManifest, listTags } from '../rig/registry-api.js'
-import { type Registry, startRegistry } from '../rig/registry.js'
-import { type Shims, makeShims } from '../rig/shims.js'
-import { requireTool, run } from '../rig/tools.js'
+} from '../../rig/images.js'
+import { getManifest, listTags } from '../../rig/registry-api.js'
+import { type Registry, startRegistry } from '../../rig/registry.js'
+import { type Shims, makeShims } from '../../rig/shims.js'
+import { requireTool, run } from '../../rig/tools.js'
 
 const USER = { username: 'ci', password: crypto.randomBytes(10).toString('hex') }
 const SOURCE_PATH = `localhost/hp-arch-${crypto.randomBytes(4).toString('hex')}`

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from '@jest/globals'
-import { RunnerJob, bundleNode } from '../rig/action.js'
+import { RunnerJob, bundleNode } from '../../rig/action.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 

@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { readChartArchive } from '../../src/charts/archive.js'
-import { RunnerJob, expectExit, filesContaining, imagesOutput } from '../rig/action.js'
+import { RunnerJob, expectExit, filesContaining, imagesOutput } from '../../rig/action.js'
 import {
   HELM_VERSIONS,
   type Mirror,
@@ -21,13 +21,13 @@ import {
   repackHelm,
   serveFolder,
   writeChart
-} from '../rig/helm.js'
-import { makeImage, removeImage } from '../rig/images.js'
-import { getManifest, listTags, request } from '../rig/registry-api.js'
-import { type Registry, startRegistry } from '../rig/registry.js'
-import { makeShims } from '../rig/shims.js'
-import { run } from '../rig/tools.js'
-import { chartYaml, hugeChartTgz, tgzOf } from '../rig/tgz.js'
+} from '../../rig/helm.js'
+import { makeImage, removeImage } from '../../rig/images.js'
+import { getManifest, listTags, request } from '../../rig/registry-api.js'
+import { type Registry, startRegistry } from '../../rig/registry.js'
+import { makeShims } from '../../rig/shims.js'
+import { run } from '../../rig/tools.js'
+import { chartYaml, hugeChartTgz, tgzOf } from '../../rig/tgz.js'
 
 const USER = 'robot$catalog-apps-org-proj+ci'
 const PASSWORD = `cli-${crypto.randomBytes(12).toString('hex')}`

@@ -11,12 +11,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { RunnerJob, type StepResult, expectExit, imagesOutput } from '../rig/action.js'
-import { type FaultProxy, startFaultProxy } from '../rig/fault-proxy.js'
-import { makeImage, makeImageOn, removeImage } from '../rig/images.js'
-import { getManifest } from '../rig/registry-api.js'
-import { type Registry, startRegistry } from '../rig/registry.js'
-import { type Shims, makeShims } from '../rig/shims.js'
+import { RunnerJob, type StepResult, expectExit, imagesOutput } from '../../rig/action.js'
+import { type FaultProxy, startFaultProxy } from '../../rig/fault-proxy.js'
+import { makeImage, makeImageOn, removeImage } from '../../rig/images.js'
+import { getManifest } from '../../rig/registry-api.js'
+import { type Registry, startRegistry } from '../../rig/registry.js'
+import { type Shims, makeShims } from '../../rig/shims.js'
 
 const USER = { username: 'ci', password: crypto.randomBytes(10).toString('hex') }
 const SOURCE_PATH = `localhost/hp-fault-${crypto.randomBytes(4).toString('hex')}`

@@ -1,13 +1,13 @@
 /**
  * Proves the test Harbor against what Harbor's source says (see the comments
- * in ../rig/harbor.ts for the files), with real podman and plain HTTP
+ * in rig/harbor.ts for the files), with real podman and plain HTTP
  * requests, before the action is tested against it.
  */
 import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { type Harbor, startHarbor } from '../rig/harbor.js'
-import { makeImage, removeImage, toolPath } from '../rig/images.js'
-import { run } from '../rig/tools.js'
+import { type Harbor, startHarbor } from '../../rig/harbor.js'
+import { makeImage, removeImage, toolPath } from '../../rig/images.js'
+import { run } from '../../rig/tools.js'
 
 const secret = (): string => crypto.randomBytes(8).toString('hex')
 const DEV = { username: 'dev', password: secret() }

@@ -1,6 +1,6 @@
 /**
  * The bundled action (and the command) against the test Harbor that answers
- * as Harbor's source does (../rig/harbor.ts): a wrong secret, roles, missing
+ * as Harbor's source does (rig/harbor.ts): a wrong secret, roles, missing
  * and hidden projects, OIDC users and robots, pull policies, quota, read-only
  * mode, proxy-cache projects and one-segment names. Real podman and helm.
  */
@@ -9,13 +9,13 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { RunnerJob, type StepResult, expectExit, imagesOutput } from '../rig/action.js'
-import { CommandJob } from '../rig/cli.js'
-import { type Harbor, startHarbor } from '../rig/harbor.js'
-import { helmBinary, pathWithHelm, writeChart } from '../rig/helm.js'
-import { makeImage, removeImage } from '../rig/images.js'
-import { getManifest } from '../rig/registry-api.js'
-import { type Shims, makeShims } from '../rig/shims.js'
+import { RunnerJob, type StepResult, expectExit, imagesOutput } from '../../rig/action.js'
+import { CommandJob } from '../../rig/cli.js'
+import { type Harbor, startHarbor } from '../../rig/harbor.js'
+import { helmBinary, pathWithHelm, writeChart } from '../../rig/helm.js'
+import { makeImage, removeImage } from '../../rig/images.js'
+import { getManifest } from '../../rig/registry-api.js'
+import { type Shims, makeShims } from '../../rig/shims.js'
 
 const secret = (): string => crypto.randomBytes(10).toString('hex')
 const DEV = { username: 'dev', password: secret() }

@@ -11,9 +11,9 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, test } from '@jest/globals'
 import { INPUT_NAMES } from '../../src/runner/inputs.js'
-import { makeImage, removeImage } from '../rig/images.js'
-import { getManifest } from '../rig/registry-api.js'
-import { type Registry, startRegistry } from '../rig/registry.js'
+import { makeImage, removeImage } from '../../rig/images.js'
+import { getManifest } from '../../rig/registry-api.js'
+import { type Registry, startRegistry } from '../../rig/registry.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const USER = 'robot$catalog-apps-org-proj+local'

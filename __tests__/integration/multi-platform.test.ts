@@ -6,10 +6,10 @@
  */
 import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { RunnerJob, expectExit, imagesOutput } from '../rig/action.js'
-import { makeImage, makeManifestList, removeImage, removeManifestList } from '../rig/images.js'
-import { getManifest } from '../rig/registry-api.js'
-import { type Registry, startRegistry } from '../rig/registry.js'
+import { RunnerJob, expectExit, imagesOutput } from '../../rig/action.js'
+import { makeImage, makeManifestList, removeImage, removeManifestList } from '../../rig/images.js'
+import { getManifest } from '../../rig/registry-api.js'
+import { type Registry, startRegistry } from '../../rig/registry.js'
 
 const USER = { username: 'ci', password: crypto.randomBytes(10).toString('hex') }
 const SOURCE_PATH = `localhost/hp-multi-${crypto.randomBytes(4).toString('hex')}`

@@ -7,12 +7,12 @@
  */
 import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { RunnerJob, type StepResult, expectExit, imagesOutput } from '../rig/action.js'
-import { type Harbor, startHarbor } from '../rig/harbor.js'
-import { makeImage, removeImage } from '../rig/images.js'
-import { getManifest, listTags } from '../rig/registry-api.js'
-import { type Registry, startRegistry } from '../rig/registry.js'
-import { type Shims, makeShims } from '../rig/shims.js'
+import { RunnerJob, type StepResult, expectExit, imagesOutput } from '../../rig/action.js'
+import { type Harbor, startHarbor } from '../../rig/harbor.js'
+import { makeImage, removeImage } from '../../rig/images.js'
+import { getManifest, listTags } from '../../rig/registry-api.js'
+import { type Registry, startRegistry } from '../../rig/registry.js'
+import { type Shims, makeShims } from '../../rig/shims.js'
 import { RegistryClient } from '../../src/registry/client.js'
 
 const secret = (): string => crypto.randomBytes(10).toString('hex')

@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { RunnerJob, type StepResult, expectExit, imagesOutput } from '../rig/action.js'
+import { RunnerJob, type StepResult, expectExit, imagesOutput } from '../../rig/action.js'
 import {
   HELM_VERSIONS,
   type Mirror,
@@ -19,12 +19,12 @@ import {
   repackHelm,
   serveFolder,
   writeChart
-} from '../rig/helm.js'
-import { type HttpProxy, startHttpProxy } from '../rig/http-proxy.js'
-import { makeImage, removeImage } from '../rig/images.js'
-import { getManifest } from '../rig/registry-api.js'
-import { type Registry, startRegistry } from '../rig/registry.js'
-import { waitFor } from '../rig/tools.js'
+} from '../../rig/helm.js'
+import { type HttpProxy, startHttpProxy } from '../../rig/http-proxy.js'
+import { makeImage, removeImage } from '../../rig/images.js'
+import { getManifest } from '../../rig/registry-api.js'
+import { type Registry, startRegistry } from '../../rig/registry.js'
+import { waitFor } from '../../rig/tools.js'
 
 const USER = { username: 'ci', password: crypto.randomBytes(10).toString('hex') }
 const SOURCE_PATH = `localhost/hp-proxy-${crypto.randomBytes(4).toString('hex')}`

@@ -10,9 +10,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { RunnerJob, expectExit, imagesOutput } from '../rig/action.js'
-import { CommandJob } from '../rig/cli.js'
-import { type FaultProxy, startFaultProxy } from '../rig/fault-proxy.js'
+import { RunnerJob, expectExit, imagesOutput } from '../../rig/action.js'
+import { CommandJob } from '../../rig/cli.js'
+import { type FaultProxy, startFaultProxy } from '../../rig/fault-proxy.js'
 import {
   HELM_VERSIONS,
   helmBinary,
@@ -20,10 +20,10 @@ import {
   repackHelm,
   serveFolder,
   writeChart
-} from '../rig/helm.js'
-import { makeImage, removeImage, toolPath } from '../rig/images.js'
-import { type Registry, startRegistry } from '../rig/registry.js'
-import { runnerCommands } from '../rig/runner-commands.js'
+} from '../../rig/helm.js'
+import { makeImage, removeImage, toolPath } from '../../rig/images.js'
+import { type Registry, startRegistry } from '../../rig/registry.js'
+import { runnerCommands } from '../../rig/runner-commands.js'
 
 const USER = 'robot$catalog-apps-org-proj+ci'
 const PASSWORD = `cli-${crypto.randomBytes(12).toString('hex')}`

@@ -6,14 +6,14 @@
  */
 import crypto from 'node:crypto'
 import { afterAll, beforeAll, expect, test } from '@jest/globals'
-import { RunnerJob, expectExit, imagesOutput } from '../rig/action.js'
-import { type Dockerd, startDockerd } from '../rig/dockerd.js'
-import { type FaultProxy, startFaultProxy } from '../rig/fault-proxy.js'
-import { makeImage, removeImage } from '../rig/images.js'
-import { getManifest } from '../rig/registry-api.js'
-import { type Registry, startRegistry } from '../rig/registry.js'
-import { type Shims, makeShims } from '../rig/shims.js'
-import { processesMentioning } from '../rig/tools.js'
+import { RunnerJob, expectExit, imagesOutput } from '../../rig/action.js'
+import { type Dockerd, startDockerd } from '../../rig/dockerd.js'
+import { type FaultProxy, startFaultProxy } from '../../rig/fault-proxy.js'
+import { makeImage, removeImage } from '../../rig/images.js'
+import { getManifest } from '../../rig/registry-api.js'
+import { type Registry, startRegistry } from '../../rig/registry.js'
+import { type Shims, makeShims } from '../../rig/shims.js'
+import { processesMentioning } from '../../rig/tools.js'
 
 const USER = { username: 'ci', password: crypto.randomBytes(10).toString('hex') }
 const SOURCE_PATH = `localhost/hp-stall-${crypto.randomBytes(4).toString('hex')}`

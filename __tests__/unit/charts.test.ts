@@ -15,7 +15,7 @@ import type { Log } from '../../src/log.js'
 import type { Settings } from '../../src/settings/settings.js'
 import { makeChartFolder, packChart } from './chart-fixtures.js'
 import { toolError } from './fake-runner.js'
-import { type CraftedEntry, chartYaml, hugeChartTgz, tgzOf } from '../rig/tgz.js'
+import { type CraftedEntry, chartYaml, hugeChartTgz, tgzOf } from '../../rig/tgz.js'
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-charts-'))
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))

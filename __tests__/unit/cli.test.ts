@@ -12,7 +12,7 @@ import type { Log } from '../../src/log.js'
 import type { RunHooks } from '../../src/push/harbor-push.js'
 import type { Report } from '../../src/push/results.js'
 import type { Settings } from '../../src/settings/settings.js'
-import { runnerCommands } from '../rig/runner-commands.js'
+import { runnerCommands } from '../../rig/runner-commands.js'
 
 const harborPush = jest.fn<(settings: Settings, log: Log, hooks?: RunHooks) => Promise<Report>>()
 jest.unstable_mockModule('../../src/push/harbor-push.js', () => ({ harborPush }))

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import { inertForRunner } from '../../src/log.js'
-import { runnerCommands } from '../rig/runner-commands.js'
+import { runnerCommands } from '../../rig/runner-commands.js'
 
 /** Outside text that a runner would read as commands, in every form it accepts. */
 const HOSTILE = [

@@ -1,5 +1,5 @@
 import { expect, test } from '@jest/globals'
-import { exitWithin } from '../rig/limit.js'
+import { exitWithin } from '../../rig/limit.js'
 
 test('a process that exits in time gives its result; nothing is killed', async () => {
   let killed = false

@@ -5,7 +5,7 @@
 import { describe, expect, test } from '@jest/globals'
 import { PushError } from '../../src/errors.js'
 import { PUSH_STALL_MS, pushStallMs, runWatched } from '../../src/tools/stall-watch.js'
-import { processesMentioning } from '../rig/tools.js'
+import { processesMentioning } from '../../rig/tools.js'
 
 const NODE = process.execPath
 const ENV = { PATH: process.env.PATH ?? '' }

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from '@jest/globals'
 import { readChartArchive } from '../../src/charts/archive.js'
 import { readTar } from '../../src/charts/tar.js'
 import { makeChartFolder, packChart } from './chart-fixtures.js'
-import { chartYaml, paxRecord, tarOf } from '../rig/tgz.js'
+import { chartYaml, paxRecord, tarOf } from '../../rig/tgz.js'
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-tar-'))
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))

@@ -11,7 +11,7 @@ import { expect } from '@jest/globals'
 import { parseCommandFile } from './command-file.js'
 import { exitWithin } from './limit.js'
 
-const BUNDLE = path.resolve(import.meta.dirname, '../../dist/index.js')
+const BUNDLE = path.resolve(import.meta.dirname, '../dist/index.js')
 
 /**
  * The node that runs the bundle: HP_TEST_NODE (Node 24, what `runs.using:

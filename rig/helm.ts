@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { run } from './tools.js'
 
-const ROOT = path.resolve(import.meta.dirname, '../..')
+const ROOT = path.resolve(import.meta.dirname, '..')
 
 /** The versions install-deps.sh installs. */
 export const HELM_VERSIONS = { 3: 'v3.17.3', 4: 'v4.1.4' } as const

@@ -10,7 +10,7 @@ import path from 'node:path'
 import { bundleNode } from './action.js'
 import { exitWithin } from './limit.js'
 
-export const CLI_BUNDLE = path.resolve(import.meta.dirname, '../../dist/cli/index.js')
+export const CLI_BUNDLE = path.resolve(import.meta.dirname, '../dist/cli/index.js')
 
 export interface CommandResult {
   code: number
