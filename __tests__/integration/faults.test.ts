@@ -56,8 +56,9 @@ beforeEach(() => {
   proxy.requests.length = 0
 })
 
-async function push(inputs: Record<string, string>): Promise<StepResult> {
-  const job = new RunnerJob({ PATH: `${shims.dir}:${process.env.PATH ?? ''}` })
+/** Runs the action against the fault proxy; `first` goes first on PATH (the recording shims by default). */
+async function push(inputs: Record<string, string>, first = shims.dir): Promise<StepResult> {
+  const job = new RunnerJob({ PATH: `${first}:${process.env.PATH ?? ''}` })
   jobs.push(job)
   return job.main({
     registry: `${proxy.host}/${project}`,
@@ -305,18 +306,7 @@ describe('what the registry holds decides what is reported', () => {
       ].join('\n')
     )
     try {
-      const job = new RunnerJob({ PATH: `${wrapper.dir}:${process.env.PATH ?? ''}` })
-      jobs.push(job)
-      const result = await job.main({
-        registry: `${proxy.host}/${project}`,
-        ...USER,
-        'container-tool': 'podman',
-        'source-path': SOURCE_PATH,
-        'source-tag': 'v1',
-        'tls-verify': 'false',
-        images: 'apim-le-cache',
-        retries: '0'
-      })
+      const result = await push({ retries: '0' }, wrapper.dir)
       expectExit(result, 0)
       await expectPushed(result)
       expect(result.stdout).toMatch(
@@ -338,18 +328,7 @@ describe('what the registry holds decides what is reported', () => {
       ].join('\n')
     )
     try {
-      const job = new RunnerJob({ PATH: `${wrapper.dir}:${process.env.PATH ?? ''}` })
-      jobs.push(job)
-      const result = await job.main({
-        registry: `${proxy.host}/${project}`,
-        ...USER,
-        'container-tool': 'podman',
-        'source-path': SOURCE_PATH,
-        'source-tag': 'v1',
-        'tls-verify': 'false',
-        images: 'apim-le-cache',
-        retries: '0'
-      })
+      const result = await push({ retries: '0' }, wrapper.dir)
       expectExit(result, 1)
       expect(imagesOutput(result.outputs)[0].status).toBe('failed')
       expect(result.stdout).toMatch(
