@@ -481,3 +481,14 @@ describe("Harbor's error bodies", () => {
     expect(failure.message).not.toMatch(advice === IMMUTABLE ? /^$/ : /immutable/)
   })
 })
+
+test('a proxy that refuses the tunnel says which variable and what a 407 wants', () => {
+  const failure = translateFailure(
+    new Error('Proxy response (407) !== 200 when HTTP Tunneling'),
+    login
+  )
+  expect(failure.message).toMatch(
+    /^the proxy in HTTPS_PROXY \/ HTTP_PROXY refused the connection to "registry-oci\.example\.com": a 407 needs the proxy's credentials/
+  )
+  expect(failure.transient).toBe(false)
+})

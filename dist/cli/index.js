@@ -51438,6 +51438,7 @@ const ADVICE = {
     quota: (c) => `the storage quota of ${project(c)} is exceeded: delete old artifacts or ask a Harbor administrator to raise the quota`,
     readOnlyMode: (c) => `the registry "${c.host}" is in read-only mode (Harbor maintenance): push again when an administrator turns it off`,
     proxyCache: (c) => `${project(c)} is a proxy-cache project, which only mirrors another registry and takes no pushes: push to a normal project`,
+    proxyRefused: (c) => `the proxy in HTTPS_PROXY / HTTP_PROXY refused the connection to "${c.host}": a 407 needs the proxy's credentials in the variable (http://user:password@proxy:port); otherwise check that the proxy allows the registry, or list the registry in NO_PROXY`,
     htmlProxy: (c) => `something between here and "${c.host}" (a proxy or firewall) answered with an HTML page instead of the registry: check the proxy settings and that the registry is allowed`,
     missingProject: (c) => `${project(c)} not found: Harbor does not create projects on push; check the registry path or ask for the project to be created`,
     missingOrHidden: (c) => `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path, or ask a project admin for a role that may push (${PUSH_ROLES})`,
@@ -51484,6 +51485,11 @@ const RULES = [
     {
         test: /project .{0,80}not found|project .{0,40}does not exist/i,
         advice: ADVICE.missingProject
+    },
+    // undici's tunnel through HTTPS_PROXY refused by the proxy (407 wants credentials, 403 a rule).
+    {
+        test: /Proxy response \(\d+\) !== 200 when HTTP Tunneling|Proxy Authentication Required/i,
+        advice: ADVICE.proxyRefused
     },
     // A corporate proxy or firewall answering with its own HTML page, not the registry.
     // (A 5xx page is left to the transient rule below: gateways recover.)
