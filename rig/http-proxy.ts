@@ -11,7 +11,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { freePort, requireTool, spawnServer, waitFor, type ServerProcess } from './tools.js'
+import { freePort, requireTool, run, spawnServer, waitFor, type ServerProcess } from './tools.js'
 
 export interface HttpProxy {
   /** `http://127.0.0.1:<port>`: the value for HTTPS_PROXY / HTTP_PROXY. */
@@ -21,10 +21,30 @@ export interface HttpProxy {
   stop(): Promise<void>
 }
 
-/** Starts squid; `hosts` maps names only the proxy resolves to addresses (e.g. 127.0.0.1). */
-export async function startHttpProxy(hosts: Record<string, string>): Promise<HttpProxy> {
+/**
+ * Starts squid; `hosts` maps names only the proxy resolves to addresses (e.g.
+ * 127.0.0.1). With `login`, squid asks for it (407 Proxy Authentication
+ * Required), as many company proxies do.
+ */
+export async function startHttpProxy(
+  hosts: Record<string, string>,
+  login?: { username: string; password: string }
+): Promise<HttpProxy> {
   const squid = requireTool('squid', 'apt-get install -y squid')
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-proxy-'))
+  const authLines: string[] = []
+  if (login) {
+    const passwords = path.join(dir, 'passwords')
+    const htpasswd = requireTool('htpasswd', 'apt-get install -y apache2-utils')
+    // Fixture side: the proxy's test password on argv is fine here. MD5: what basic_ncsa_auth reads.
+    await run(htpasswd, ['-bcm', passwords, login.username, login.password])
+    fs.chmodSync(passwords, 0o644)
+    authLines.push(
+      `auth_param basic program /usr/lib/squid/basic_ncsa_auth ${passwords}`,
+      'auth_param basic realm hp-test-proxy',
+      'acl signed_in proxy_auth REQUIRED'
+    )
+  }
   // Started as root, squid drops to its own user, which must still write its logs here.
   fs.chmodSync(dir, 0o777)
   const accessLog = path.join(dir, 'access.log')
@@ -50,8 +70,9 @@ export async function startHttpProxy(hosts: Record<string, string>): Promise<Htt
         'cache deny all',
         'pinger_enable off',
         'shutdown_lifetime 0 seconds',
+        ...authLines,
         // Any port, CONNECT included: the registries of the rig listen on free ports.
-        'http_access allow localhost',
+        login ? 'http_access allow localhost signed_in' : 'http_access allow localhost',
         'http_access deny all',
         ''
       ].join('\n')

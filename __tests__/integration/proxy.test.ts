@@ -216,3 +216,42 @@ describe('around the proxy', () => {
     await expectPushedTo(secure, result)
   })
 })
+
+describe('a proxy that wants a login (407)', () => {
+  const PROXY_LOGIN = { username: 'runner', password: crypto.randomBytes(8).toString('hex') }
+  let guarded: HttpProxy
+
+  beforeAll(async () => {
+    guarded = await startHttpProxy({ [NAME]: '127.0.0.1' }, PROXY_LOGIN)
+  })
+
+  afterAll(async () => {
+    await guarded?.stop()
+  })
+
+  test('without its login: the step says the proxy refused and what a 407 wants, before any push', async () => {
+    const result = await push(
+      `${NAME}:${port(secure)}/p${crypto.randomBytes(3).toString('hex')}`,
+      { HTTPS_PROXY: guarded.url },
+      { 'ca-file': secure.caFile ?? '' }
+    )
+    expectExit(result, 1)
+    expect(result.stdout).toContain(
+      `::error::the proxy in HTTPS_PROXY / HTTP_PROXY refused the connection to "${NAME}:${port(secure)}": a 407 needs the proxy's credentials in the variable`
+    )
+  })
+
+  test('with its login in HTTPS_PROXY: pushed, and the proxy password is printed nowhere', async () => {
+    const url = new URL(guarded.url)
+    url.username = PROXY_LOGIN.username
+    url.password = PROXY_LOGIN.password
+    const result = await push(
+      `${NAME}:${port(secure)}/p${crypto.randomBytes(3).toString('hex')}`,
+      { HTTPS_PROXY: url.toString() },
+      { 'ca-file': secure.caFile ?? '' }
+    )
+    expectExit(result, 0)
+    await expectPushedTo(secure, result)
+    expect(result.stdout + result.stderr).not.toContain(PROXY_LOGIN.password)
+  })
+})
