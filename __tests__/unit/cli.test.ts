@@ -354,7 +354,7 @@ describe('exit statuses and output', () => {
       'a secret without a user',
       base,
       { HARBOR_PASSWORD: SECRET },
-      /a secret was given \(--password-stdin or HARBOR_PASSWORD\) but no -u\/--username/
+      /a secret was given \(HARBOR_PASSWORD\) but no -u\/--username and no HARBOR_USERNAME: give the Harbor user or the robot account \(robot\$<project>\+<name>\) with -u, or set HARBOR_USERNAME/
     ],
     [
       'a user without a secret',
