@@ -12,9 +12,10 @@ const WHERE = "GitLab's Harbor integration, or set them yourself"
 
 /**
  * Fills `registry` and `username` from the Harbor variables where the
- * command line left them empty; flags win. The secret is not handled here:
- * main.ts reads HARBOR_PASSWORD with --password-stdin, and hands it in as
- * `password`, only so its presence can be checked against a user.
+ * command line left them empty; flags win. The secret is not read here:
+ * main.ts reads HARBOR_PASSWORD or --password-stdin (said by
+ * `passwordStdin`) and hands it in as `password`, only so that a user
+ * without a secret can be refused.
  * Throws an InputError naming the variable and the fix when only some of
  * them are set; notes on `log` what it took, so a run says where its
  * registry and user came from.
@@ -22,7 +23,8 @@ const WHERE = "GitLab's Harbor integration, or set them yourself"
 export function withHarborVariables(
   inputs: RawInputs,
   env: Partial<Record<string, string>>,
-  log: Pick<Log, 'info' | 'warning'>
+  log: Pick<Log, 'info' | 'warning'>,
+  { passwordStdin = false }: { passwordStdin?: boolean } = {}
 ): RawInputs {
   const variable = (name: string): string => (env[name] ?? '').trim()
   const given = (name: string): boolean => (inputs[name] ?? '').trim() !== ''
@@ -44,7 +46,7 @@ export function withHarborVariables(
   if (given('username')) {
     const flag = (inputs.username ?? '').trim()
     // GitLab sets HARBOR_PASSWORD for HARBOR_USERNAME: paired with another user it is most likely the wrong secret.
-    if (username && username !== flag && secret && secret === variable('HARBOR_PASSWORD')) {
+    if (username && username !== flag && secret && !passwordStdin) {
       log.warning(
         `-u/--username "${flag}" is used with HARBOR_PASSWORD, which belongs to HARBOR_USERNAME "${username}"; if the login is rejected, pipe that user's secret to --password-stdin, or leave out -u`
       )

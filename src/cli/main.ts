@@ -50,7 +50,9 @@ export async function runCli(
       return EXIT.badInput
     }
     const password = await readSecret(args, io, terminal)
-    const raw = withHarborVariables({ ...args.inputs, password }, io.env, terminal.log)
+    const raw = withHarborVariables({ ...args.inputs, password }, io.env, terminal.log, {
+      passwordStdin: args.passwordStdin
+    })
     checkCredentialsPaired(raw, args.passwordStdin ? '--password-stdin' : 'HARBOR_PASSWORD')
     const settings = loadSettings(
       raw,
