@@ -7,10 +7,10 @@
  * back from the registry.
  *
  * One thing differs from a real job, and only the install location: the
- * examples install harbor-push with `npm install --global` from a release
- * checkout, which puts a `harbor-push` link to its dist/cli/index.js on PATH.
- * Here that link points at this checkout's bundle (and `node` at the Node 24
- * the bundle runs under); the script lines run exactly as written.
+ * examples install harbor-push from a release checkout with a link to its
+ * dist/cli/index.js on PATH. Here that link points at this checkout's bundle
+ * (and `node` at the Node 24 the bundle runs under); the script lines run
+ * exactly as written.
  */
 import { spawn } from 'node:child_process'
 import crypto from 'node:crypto'
@@ -46,7 +46,7 @@ let checkout: string
 beforeAll(async () => {
   registry = await startRegistry({ users: { [USER]: PASSWORD }, tls: true })
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-other-ci-'))
-  // What `npm install --global <release checkout>` leaves on PATH, pointing at this checkout.
+  // The examples' `ln -s <release checkout>/dist/cli/index.js <a folder on PATH>/harbor-push`, for this checkout.
   const bin = path.join(root, 'bin')
   fs.mkdirSync(bin)
   fs.symlinkSync(CLI_BUNDLE, path.join(bin, 'harbor-push'))
@@ -110,7 +110,9 @@ describe('GitLab: examples/gitlab-ci.yml', () => {
   test("the push-images job's script, with the Harbor integration's variables, pushes both tags", async () => {
     const job = (YAML.parse(example('gitlab-ci.yml')) as Record<string, GitLabJob>)['push-images']
     // What the test replaces: the install (before_script) puts harbor-push on PATH.
-    expect(job.before_script).toContainEqual(expect.stringMatching(/^npm install --global /))
+    expect(job.before_script).toContainEqual(
+      expect.stringMatching(/^ln -s \S+\/dist\/cli\/index\.js \/usr\/local\/bin\/harbor-push$/)
+    )
     expect(job.script).toEqual(expect.arrayContaining([expect.stringMatching(/^harbor-push /)]))
     const project = 'gitlab-project'
     // GitLab runs the script lines in one bash, stopping at the first failure.
