@@ -1,13 +1,14 @@
-import { InputError, messageOf } from '../errors.js'
-import type { Log } from '../log.js'
-import { type RawInputs, parseRegistry } from '../settings/parse.js'
-
 /**
  * GitLab's Harbor integration (Settings → Integrations → Harbor) gives every
  * job HARBOR_HOST, HARBOR_PROJECT, HARBOR_USERNAME and HARBOR_PASSWORD; a
  * Jenkins `withCredentials` block or any shell can set the same. The command
  * reads them where no flag was given (DESIGN.md, "Command line").
  */
+import { InputError, messageOf } from '../errors.js'
+import type { Log } from '../log.js'
+import { type RawInputs, parseRegistry } from '../settings/parse.js'
+
+/** Where the variables come from, for the errors' fixes. */
 const WHERE = "GitLab's Harbor integration, or set them yourself"
 
 /**
@@ -34,8 +35,9 @@ export function withHarborVariables(
   const host = variable('HARBOR_HOST')
   const project = variable('HARBOR_PROJECT')
   if (given('registry')) {
-    if (host || project)
+    if (host || project) {
       log.info('-r/--registry was given: HARBOR_HOST and HARBOR_PROJECT are not used')
+    }
   } else if (host || project) {
     result.registry = registryFrom(host, project, log)
     taken.push(`registry ${result.registry} (HARBOR_HOST, HARBOR_PROJECT)`)
