@@ -354,7 +354,7 @@ describe('exit statuses and output', () => {
       'a secret without a user',
       base,
       { HARBOR_PASSWORD: SECRET },
-      /a secret was given \(--password-stdin or HARBOR_PASSWORD\) but no -u\/--username/
+      /a secret was given \(HARBOR_PASSWORD\) but no -u\/--username and no HARBOR_USERNAME: give the Harbor user or the robot account \(robot\$<project>\+<name>\) with -u, or set HARBOR_USERNAME/
     ],
     [
       'a user without a secret',
@@ -551,5 +551,77 @@ describe('the secret', () => {
     ])
     const outside = await cli([...base, '--json'], { env: { HARBOR_PASSWORD: SECRET } })
     expect(outside.stderr).not.toContain('::')
+  })
+})
+
+describe("GitLab's Harbor variables", () => {
+  const HOST = 'registry-oci.example.com'
+  const PROJECT = 'catalog-apps-org-proj'
+  const GITLAB = {
+    HARBOR_HOST: `https://${HOST}`,
+    HARBOR_PROJECT: PROJECT,
+    HARBOR_USERNAME: USERNAME,
+    HARBOR_PASSWORD: SECRET
+  }
+
+  test('all four, no -r nor -u: the registry, the user and the secret from them; the secret never shown', async () => {
+    const ran = await cli(['-i', 'a:v1'], { env: GITLAB })
+    expect(ran.code).toBe(EXIT.ok)
+    const settings = harborPush.mock.calls[0][0]
+    expect(settings.registry).toEqual({ host: HOST, path: PROJECT, prefix: `${HOST}/${PROJECT}` })
+    expect(settings.credentials).toEqual({ username: USERNAME, password: SECRET })
+    expect(ran.stderr).toContain(
+      `warning: HARBOR_HOST: registry "https://${HOST}": dropped the scheme "https://"; registries are given as host[:port][/path]`
+    )
+    expect(ran.stderr).toContain(
+      `From the Harbor variables: registry ${HOST}/${PROJECT} (HARBOR_HOST, HARBOR_PROJECT); username ${USERNAME} (HARBOR_USERNAME)`
+    )
+    expect(ran.stderr + ran.stdout).not.toContain(SECRET)
+  })
+
+  test('flags win: -r, -u and --password-stdin over all four', async () => {
+    const ran = await cli(
+      ['-r', 'other.example.com/team', '-u', 'someone', '--password-stdin', '-i', 'a:v1'],
+      { env: GITLAB, stdin: 'piped-secret' }
+    )
+    expect(ran.code).toBe(EXIT.ok)
+    const settings = harborPush.mock.calls[0][0]
+    expect(settings.registry.prefix).toBe('other.example.com/team')
+    expect(settings.credentials).toEqual({ username: 'someone', password: 'piped-secret' })
+  })
+
+  test("the variables win over the defaults file's REGISTRY (flags, then variables, then the file)", async () => {
+    const file = path.join(root, 'registry.env')
+    fs.writeFileSync(file, 'REGISTRY=file.example.com/from-file\nIMAGES=a\nSOURCE_TAG=v1\n')
+    const ran = await cli(['--defaults-file', file], { env: GITLAB })
+    expect(ran.code).toBe(EXIT.ok)
+    expect(harborPush.mock.calls[0][0].registry.prefix).toBe(`${HOST}/${PROJECT}`)
+    expect(ran.stderr).toContain(
+      `Defaults from ${file}: images, source-tag; given explicitly: registry`
+    )
+  })
+
+  test.each<[string, Record<string, string>, string]>([
+    [
+      'HARBOR_HOST without HARBOR_PROJECT',
+      { HARBOR_HOST: HOST },
+      `invalid input: HARBOR_HOST "${HOST}" is set but HARBOR_PROJECT is empty`
+    ],
+    [
+      'HARBOR_USERNAME without a secret',
+      { HARBOR_HOST: HOST, HARBOR_PROJECT: PROJECT, HARBOR_USERNAME: USERNAME },
+      `invalid input: HARBOR_USERNAME "${USERNAME}" is set but there is no secret: set HARBOR_PASSWORD too`
+    ],
+    [
+      'HARBOR_PASSWORD without a user',
+      { HARBOR_HOST: HOST, HARBOR_PROJECT: PROJECT, HARBOR_PASSWORD: SECRET },
+      'invalid input: a secret was given (HARBOR_PASSWORD) but no -u/--username and no HARBOR_USERNAME'
+    ]
+  ])('2 before the core runs: %s', async (_label, env, message) => {
+    const ran = await cli(['-i', 'a:v1'], { env })
+    expect(ran.code).toBe(EXIT.badInput)
+    expect(ran.stderr).toContain(message)
+    expect(ran.stderr).not.toContain(SECRET)
+    expect(harborPush).not.toHaveBeenCalled()
   })
 })

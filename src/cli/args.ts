@@ -260,6 +260,7 @@ export function usage(): string {
     ...lines,
     '',
     'The secret never goes on the command line: pipe it to --password-stdin, or set HARBOR_PASSWORD.',
+    "Without -r and -u, HARBOR_HOST + HARBOR_PROJECT and HARBOR_USERNAME (GitLab's Harbor integration).",
     '',
     'Examples:',
     '  harbor-push -r registry-oci.example.com/apim-trial --defaults-file apim.env -t',

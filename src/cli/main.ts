@@ -6,6 +6,7 @@ import { countLine, failureList } from '../push/results.js'
 import { loadSettings } from '../settings/load.js'
 import { type RawInputs, withoutFinalNewline } from '../settings/parse.js'
 import { type CliArgs, parseCommandLine, usage } from './args.js'
+import { withHarborVariables } from './harbor-variables.js'
 import { reportJson, reportTable } from './report.js'
 import { type OutStream, Terminal } from './terminal.js'
 
@@ -49,8 +50,10 @@ export async function runCli(
       return EXIT.badInput
     }
     const password = await readSecret(args, io, terminal)
-    const raw: RawInputs = { ...args.inputs, password }
-    checkCredentialsPaired(raw)
+    const raw = withHarborVariables({ ...args.inputs, password }, io.env, terminal.log, {
+      passwordStdin: args.passwordStdin
+    })
+    checkCredentialsPaired(raw, args.passwordStdin ? '--password-stdin' : 'HARBOR_PASSWORD')
     const settings = loadSettings(
       raw,
       message => terminal.log.warning(message),
@@ -116,12 +119,12 @@ async function readSecret(args: CliArgs, io: CliIo, terminal: Terminal): Promise
 }
 
 /** The command's words for a login half given (the action's name inputs the command has no flag for). */
-function checkCredentialsPaired(raw: RawInputs): void {
+function checkCredentialsPaired(raw: RawInputs, secretFrom: string): void {
   const username = (raw.username ?? '').trim()
   const password = (raw.password ?? '').trim()
   if (password && !username) {
     throw new InputError(
-      'a secret was given (--password-stdin or HARBOR_PASSWORD) but no -u/--username: give the Harbor user or the robot account (robot$<project>+<name>)'
+      `a secret was given (${secretFrom}) but no -u/--username and no HARBOR_USERNAME: give the Harbor user or the robot account (robot$<project>+<name>) with -u, or set HARBOR_USERNAME`
     )
   }
   if (username && !password) {
