@@ -53242,6 +53242,7 @@ function usage() {
         ...lines,
         '',
         'The secret never goes on the command line: pipe it to --password-stdin, or set HARBOR_PASSWORD.',
+        "Without -r and -u, HARBOR_HOST + HARBOR_PROJECT and HARBOR_USERNAME (GitLab's Harbor integration).",
         '',
         'Examples:',
         '  harbor-push -r registry-oci.example.com/apim-trial --defaults-file apim.env -t',
@@ -53296,6 +53297,88 @@ function describeParseError(error) {
         return 'unexpected argument: the command takes no bare words; images are given with -i (e.g. -i apim-le-cache), every other value with its flag, and the secret on stdin';
     }
     return message.replace(/\s*\n\s*/g, ' ').replace(/\. This command does not take.*$/, '');
+}
+
+;// CONCATENATED MODULE: ./src/cli/harbor-variables.ts
+/**
+ * GitLab's Harbor integration (Settings → Integrations → Harbor) gives every
+ * job HARBOR_HOST, HARBOR_PROJECT, HARBOR_USERNAME and HARBOR_PASSWORD; a
+ * Jenkins `withCredentials` block or any shell can set the same. The command
+ * reads them where no flag was given (DESIGN.md, "Command line").
+ */
+
+
+/** Where the variables come from, for the errors' fixes. */
+const WHERE = "GitLab's Harbor integration, or set them yourself";
+/**
+ * Fills `registry` and `username` from the Harbor variables where the
+ * command line left them empty; flags win. The secret is not read here:
+ * main.ts reads HARBOR_PASSWORD or --password-stdin (said by
+ * `passwordStdin`) and hands it in as `password`, only so that a user
+ * without a secret can be refused.
+ * Throws an InputError naming the variable and the fix when only some of
+ * them are set; notes on `log` what it took, so a run says where its
+ * registry and user came from.
+ */
+function withHarborVariables(inputs, env, log, { passwordStdin = false } = {}) {
+    const variable = (name) => (env[name] ?? '').trim();
+    const given = (name) => (inputs[name] ?? '').trim() !== '';
+    const result = { ...inputs };
+    const taken = [];
+    const host = variable('HARBOR_HOST');
+    const project = variable('HARBOR_PROJECT');
+    if (given('registry')) {
+        if (host || project) {
+            log.info('-r/--registry was given: HARBOR_HOST and HARBOR_PROJECT are not used');
+        }
+    }
+    else if (host || project) {
+        result.registry = registryFrom(host, project, log);
+        taken.push(`registry ${result.registry} (HARBOR_HOST, HARBOR_PROJECT)`);
+    }
+    const username = variable('HARBOR_USERNAME');
+    const secret = (inputs.password ?? '').trim();
+    if (given('username')) {
+        const flag = (inputs.username ?? '').trim();
+        // GitLab sets HARBOR_PASSWORD for HARBOR_USERNAME: paired with another user it is most likely the wrong secret.
+        if (username && username !== flag && secret && !passwordStdin) {
+            log.warning(`-u/--username "${flag}" is used with HARBOR_PASSWORD, which belongs to HARBOR_USERNAME "${username}"; if the login is rejected, pipe that user's secret to --password-stdin, or leave out -u`);
+        }
+    }
+    else if (username) {
+        if (!secret) {
+            throw new InputError(`HARBOR_USERNAME "${username}" is set but there is no secret: set HARBOR_PASSWORD too (${WHERE}), or pipe the secret to --password-stdin`);
+        }
+        result.username = username;
+        taken.push(`username ${username} (HARBOR_USERNAME)`);
+    }
+    if (taken.length > 0)
+        log.info(`From the Harbor variables: ${taken.join('; ')}`);
+    return result;
+}
+/**
+ * `host/project` from HARBOR_HOST and HARBOR_PROJECT. GitLab's HARBOR_HOST
+ * may be a URL (https://harbor.example.com): the host goes through the same
+ * check as the `registry` input, which drops a scheme or a trailing "/"
+ * with its warning, here said to be about HARBOR_HOST.
+ */
+function registryFrom(host, project, log) {
+    if (!host) {
+        throw new InputError(`HARBOR_PROJECT "${project}" is set but HARBOR_HOST is empty: set HARBOR_HOST to the Harbor host (e.g. registry-oci.example.com; ${WHERE}), or give the registry as -r <host>/${project}`);
+    }
+    if (!project) {
+        throw new InputError(`HARBOR_HOST "${host}" is set but HARBOR_PROJECT is empty: set HARBOR_PROJECT to the Harbor project to push to (${WHERE}), or give the registry as -r <host>/<project>`);
+    }
+    let target;
+    try {
+        target = parseRegistry(host, message => log.warning(`HARBOR_HOST: ${message}`));
+    }
+    catch (error) {
+        if (error instanceof InputError)
+            throw new InputError(`HARBOR_HOST: ${messageOf(error)}`);
+        throw error;
+    }
+    return `${target.prefix}/${project.replace(/^\/+|\/+$/g, '')}`;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/report.ts
@@ -53530,6 +53613,7 @@ function divertWrites(stream, sink) {
 
 
 
+
 /** Exit statuses of the command (DESIGN.md, "Command line"). */
 const EXIT = { ok: 0, failed: 1, badInput: 2 };
 /**
@@ -53552,8 +53636,10 @@ async function runCli(argv, io, hooks = {}) {
             return EXIT.badInput;
         }
         const password = await readSecret(args, io, terminal);
-        const raw = { ...args.inputs, password };
-        checkCredentialsPaired(raw);
+        const raw = withHarborVariables({ ...args.inputs, password }, io.env, terminal.log, {
+            passwordStdin: args.passwordStdin
+        });
+        checkCredentialsPaired(raw, args.passwordStdin ? '--password-stdin' : 'HARBOR_PASSWORD');
         const settings = loadSettings(raw, message => terminal.log.warning(message), message => terminal.log.info(message));
         // The auth files hold base64(user:password): hide that form too.
         if (settings.credentials)
@@ -53619,11 +53705,11 @@ async function readSecret(args, io, terminal) {
     return secret;
 }
 /** The command's words for a login half given (the action's name inputs the command has no flag for). */
-function checkCredentialsPaired(raw) {
+function checkCredentialsPaired(raw, secretFrom) {
     const username = (raw.username ?? '').trim();
     const password = (raw.password ?? '').trim();
     if (password && !username) {
-        throw new InputError('a secret was given (--password-stdin or HARBOR_PASSWORD) but no -u/--username: give the Harbor user or the robot account (robot$<project>+<name>)');
+        throw new InputError(`a secret was given (${secretFrom}) but no -u/--username and no HARBOR_USERNAME: give the Harbor user or the robot account (robot$<project>+<name>) with -u, or set HARBOR_USERNAME`);
     }
     if (username && !password) {
         throw new InputError(`-u/--username "${username}" was given without a secret: pipe the CLI secret to --password-stdin, or set HARBOR_PASSWORD`);
