@@ -190,6 +190,14 @@ export function imagesOutput(outputs: Record<string, string>): ImageOutput[] {
   return JSON.parse(outputs.images ?? '[]') as ImageOutput[]
 }
 
+/** The file a step leaves in RUNNER_TEMP on purpose: its `subject-checksums` output, for an attest step after it. */
+export const SUBJECT_CHECKSUMS_FILE = /^harbor-push-subject-checksums-[0-9a-f]{12}\.txt$/
+
+/** What a RUNNER_TEMP holds besides subject-checksums files: nothing, once a step has ended. */
+export function tempLeftovers(runnerTemp: string): string[] {
+  return fs.readdirSync(runnerTemp).filter(name => !SUBJECT_CHECKSUMS_FILE.test(name))
+}
+
 /** Every file below `dir` whose content contains one of `needles`. */
 export function filesContaining(dir: string, needles: string[]): string[] {
   const found: string[] = []

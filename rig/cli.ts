@@ -120,6 +120,7 @@ export interface JsonReport {
   images: { source: string; destination: string; digest: string; status: string }[]
   charts: unknown[]
   refs: string[]
+  subjectChecksums: string[]
   counts: Record<'pushed' | 'unchanged' | 'skipped' | 'failed', number>
   failures: { reference: string; error: string }[]
 }

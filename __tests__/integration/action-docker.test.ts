@@ -8,7 +8,13 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { RunnerJob, expectExit, filesContaining, imagesOutput } from '../../rig/action.js'
+import {
+  RunnerJob,
+  expectExit,
+  filesContaining,
+  imagesOutput,
+  tempLeftovers
+} from '../../rig/action.js'
 import { type Dockerd, startDockerd } from '../../rig/dockerd.js'
 import { type Harbor, startHarbor } from '../../rig/harbor.js'
 import { makeImage } from '../../rig/images.js'
@@ -128,7 +134,7 @@ describe('docker push with htpasswd auth', () => {
     }
     expect(filesContaining(runner.root, SECRET_FORMS)).toEqual([])
     expect(fs.readFileSync(userConfig, 'utf8')).toBe(stale)
-    expect(fs.readdirSync(runner.runnerTemp)).toEqual([])
+    expect(tempLeftovers(runner.runnerTemp)).toEqual([])
   })
 
   test('a re-run finds every tag holding the image (config digest = image ID): unchanged, nothing pushed', async () => {

@@ -7,7 +7,13 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { RunnerJob, expectExit, filesContaining, imagesOutput } from '../../rig/action.js'
+import {
+  RunnerJob,
+  expectExit,
+  filesContaining,
+  imagesOutput,
+  tempLeftovers
+} from '../../rig/action.js'
 import { makeImage, removeImage } from '../../rig/images.js'
 import { getManifest, listTags } from '../../rig/registry-api.js'
 import { type Registry, startRegistry } from '../../rig/registry.js'
@@ -114,7 +120,7 @@ describe('podman push over plain HTTP with htpasswd auth', () => {
     expect(result.summary).toContain('6 pushed, 0 unchanged, 0 skipped, 0 failed')
 
     // The private directory is gone once the step ends.
-    expect(fs.readdirSync(runner.runnerTemp)).toEqual([])
+    expect(tempLeftovers(runner.runnerTemp)).toEqual([])
     expect(runner.state().privateDir).toMatch(/harbor-push-/)
   })
 
@@ -212,7 +218,7 @@ describe('podman push over TLS with a self-signed certificate', () => {
     const [pushed] = imagesOutput(result.outputs)
     const manifest = await getManifest(tlsRegistry, `${PROJECT}/${image}`, 'v6.0.0', AUTH)
     expect(manifest?.digest).toBe(pushed.digest)
-    expect(fs.readdirSync(runner.runnerTemp)).toEqual([])
+    expect(tempLeftovers(runner.runnerTemp)).toEqual([])
   })
 })
 

@@ -10,7 +10,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { readChartArchive } from '../../src/charts/archive.js'
-import { RunnerJob, expectExit, filesContaining, imagesOutput } from '../../rig/action.js'
+import {
+  RunnerJob,
+  expectExit,
+  filesContaining,
+  imagesOutput,
+  tempLeftovers
+} from '../../rig/action.js'
 import {
   HELM_VERSIONS,
   type Mirror,
@@ -194,7 +200,7 @@ describe.each([3, 4] as const)('helm v%s from PATH', major => {
     expect(result.summary).toContain(`<code>chart app 1.2.3-rc.1+build.7</code>`)
     expect(result.summary).toContain(`oci://${prefix}/lib:2.3.4`)
     // Packaging happened in the private directory, which is gone; the chart folder is untouched.
-    expect(fs.readdirSync(runner.runnerTemp)).toEqual([])
+    expect(tempLeftovers(runner.runnerTemp)).toEqual([])
     expect(snapshot(app)).toEqual(before)
   })
 
@@ -212,7 +218,7 @@ describe.each([3, 4] as const)('helm v%s from PATH', major => {
     )
     const runner = job({ PATH: helmPath[major] })
     const result = await runner.main(inputs(tlsRegistry, project, { charts: app, ...settings }))
-    expect(fs.readdirSync(runner.runnerTemp)).toEqual([])
+    expect(tempLeftovers(runner.runnerTemp)).toEqual([])
     if (major === 3) {
       // helm 3 sends plain HTTP to loopback hosts whatever its TLS flags say (a bare
       // "400 Bad Request" from the registry): refused up front, with the fix.
@@ -387,7 +393,7 @@ describe('helm from the tool cache', () => {
     )
     expect(fs.readdirSync(toolCache)).toEqual([])
     expect(fs.existsSync(marker())).toBe(false)
-    expect(fs.readdirSync(runner.runnerTemp)).toEqual([])
+    expect(tempLeftovers(runner.runnerTemp)).toEqual([])
     expect(await listTags(registry, 'tampered/app', AUTH)).toEqual([])
   })
 })
@@ -582,7 +588,7 @@ describe('images and charts in one step', () => {
         expect(result.summary).not.toContain(secret)
       }
       // The private directory, with helm's registry config in it, is gone; nothing else holds the secret.
-      expect(fs.readdirSync(runner.runnerTemp)).toEqual([])
+      expect(tempLeftovers(runner.runnerTemp)).toEqual([])
       expect(filesContaining(runner.root, SECRET_FORMS)).toEqual([])
       expect(userFiles.map(file => fs.readFileSync(file, 'utf8'))).toEqual(before)
     } finally {

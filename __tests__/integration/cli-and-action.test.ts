@@ -89,7 +89,11 @@ test('the action and the command push the same, and say the same', async () => {
     `--${name}`,
     value
   ])
-  const result = await command.run([...flags, '--password-stdin', '--json'], { stdin: PASSWORD })
+  const subjectsFile = path.join(command.root, 'subjects.sha256')
+  const result = await command.run(
+    [...flags, '--password-stdin', '--json', '--subject-checksums', subjectsFile],
+    { stdin: PASSWORD }
+  )
   expectStatus(result, 0)
   const commandCalls = shims.calls().slice(callsBefore + actionCalls.length)
 
@@ -109,6 +113,15 @@ test('the action and the command push the same, and say the same', async () => {
     action.outputs.refs.split('\n')
   )
   expect(report.counts).toEqual({ pushed: 6, unchanged: 0, skipped: 0, failed: 0 })
+  // The same attestation subjects: --subject-checksums FILE holds what the action's file holds.
+  const actionSubjects = fs.readFileSync(action.outputs['subject-checksums'], 'utf8')
+  expect(actionSubjects.split('\n')).toHaveLength(4)
+  expect(fs.readFileSync(subjectsFile, 'utf8').split('same-command').join('same-action')).toBe(
+    actionSubjects
+  )
+  expect(report.subjectChecksums.map(line => `${line}\n`).join('')).toBe(
+    fs.readFileSync(subjectsFile, 'utf8')
+  )
 
   // And what they say is what the registry holds.
   for (const image of report.images) {

@@ -11,6 +11,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, test } from '@jest/globals'
 import { INPUT_NAMES } from '../../src/runner/inputs.js'
+import { tempLeftovers } from '../../rig/action.js'
 import { makeImage, removeImage } from '../../rig/images.js'
 import { getManifest } from '../../rig/registry-api.js'
 import { type Registry, startRegistry } from '../../rig/registry.js'
@@ -89,5 +90,5 @@ test('npm run local-action pushes with the inputs of a .env made from .env.examp
     expect(manifest?.digest).toBe(image.digest)
   }
   expect(stdout).not.toContain(PASSWORD)
-  expect(fs.readdirSync(runnerTemp)).toEqual([])
+  expect(tempLeftovers(runnerTemp)).toEqual([])
 })

@@ -205,6 +205,7 @@ describe('flags', () => {
       'no-tls-verify',
       'password-stdin',
       'json',
+      'subject-checksums',
       'help'
     ])
   })
@@ -244,6 +245,16 @@ describe('flags', () => {
       '-t with --tls-verify true',
       ['-t', '--tls-verify', 'true'],
       /-t \(do not verify TLS\) and --tls-verify true contradict/
+    ],
+    [
+      '--subject-checksums twice',
+      ['--subject-checksums', 'a', '--subject-checksums', 'b'],
+      /--subject-checksums was given 2 times; give it once/
+    ],
+    [
+      '--subject-checksums empty',
+      ['--subject-checksums', ' '],
+      /--subject-checksums needs a file name/
     ],
     ['an unknown flag', ['--registy', 'x'], /Unknown option '--registy'; see harbor-push -h/],
     ['a missing value', ['-r'], /Option '-r, --registry <value>' argument missing/],
@@ -298,6 +309,41 @@ describe('exit statuses and output', () => {
     expect(ran.stdout).toBe('1 pushed, 0 unchanged, 0 skipped, 0 failed\n')
   })
 
+  test("--subject-checksums FILE: the action's subject lines in FILE, also when a push failed", async () => {
+    harborPush.mockResolvedValue(report(['pushed', 'failed']))
+    const file = path.join(root, 'subjects.sha256')
+    fs.writeFileSync(file, 'left from an earlier run\n')
+    const ran = await cli([...base, '--subject-checksums', file, '-u', USERNAME], {
+      env: { HARBOR_PASSWORD: SECRET }
+    })
+    expect(ran.code).toBe(EXIT.failed)
+    expect(fs.readFileSync(file, 'utf8')).toBe(
+      `${'4f'.repeat(32)}  ${REGISTRY}/apim-le-cache${os.EOL}`
+    )
+
+    // Nothing in the registry: the file is emptied, not left holding an earlier run's lines.
+    harborPush.mockResolvedValue(report(['failed']))
+    expect((await cli([...base, '--subject-checksums', file])).code).toBe(EXIT.failed)
+    expect(fs.readFileSync(file, 'utf8')).toBe('')
+  })
+
+  test.each<[string, (dir: string) => string, RegExp]>([
+    [
+      'a folder that does not exist',
+      dir => path.join(dir, 'missing', 'subjects.sha256'),
+      /--subject-checksums ".*missing\/subjects\.sha256": the folder ".*missing" does not exist or may not be written/
+    ],
+    ['a folder', dir => dir, /--subject-checksums ".*" is a folder; name a file/]
+  ])(
+    '--subject-checksums naming %s is bad input: nothing is pushed',
+    async (_label, fileIn, message) => {
+      const ran = await cli([...base, '--subject-checksums', fileIn(root)])
+      expect(ran.code).toBe(EXIT.badInput)
+      expect(ran.stderr).toMatch(message)
+      expect(harborPush).not.toHaveBeenCalled()
+    }
+  )
+
   test('--json: the action outputs, refs as a list, counts and failures; nothing else on stdout', async () => {
     harborPush.mockResolvedValue(report(['pushed', 'failed']))
     const ran = await cli([...base, '--json', '-u', USERNAME], { env: { HARBOR_PASSWORD: SECRET } })
@@ -320,6 +366,7 @@ describe('exit statuses and output', () => {
       ],
       charts: [],
       refs: [`${REGISTRY}/apim-le-cache:v6.0.0@${DIGEST}`],
+      subjectChecksums: [`${'4f'.repeat(32)}  ${REGISTRY}/apim-le-cache`],
       counts: { pushed: 1, unchanged: 0, skipped: 0, failed: 1 },
       failures: [
         {

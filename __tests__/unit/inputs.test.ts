@@ -31,8 +31,10 @@ describe('action.yml', () => {
     expect(new Set(INPUT_NAMES).size).toBe(INPUT_NAMES.length)
   })
 
-  test('every output of the design contract is declared (images, charts, refs)', () => {
-    expect(keysOf('outputs')).toEqual(expect.arrayContaining(['images', 'charts', 'refs']))
+  test('every output of the design contract is declared (images, charts, refs, subject-checksums)', () => {
+    expect(keysOf('outputs')).toEqual(
+      expect.arrayContaining(['images', 'charts', 'refs', 'subject-checksums'])
+    )
   })
 
   test('only the registry input is required', () => {

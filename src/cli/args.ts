@@ -170,6 +170,11 @@ export const FLAGS: readonly Flag[] = [
     long: 'json',
     help: 'print the report as JSON on stdout'
   },
+  {
+    long: 'subject-checksums',
+    value: 'file',
+    help: 'write <sha256 hex>  <registry>/<repository> of what was pushed (attestation subjects)'
+  },
   { long: 'help', short: 'h', help: 'print this usage' }
 ]
 
@@ -179,10 +184,28 @@ export interface CliArgs {
   inputs: RawInputs
   passwordStdin: boolean
   json: boolean
+  /** `--subject-checksums FILE`: where to write the subject lines; undefined when not asked. */
+  subjectChecksums?: string
   help: boolean
 }
 
 const BOOLEAN_WORDS = ['true', 'True', 'TRUE', 'false', 'False', 'FALSE']
+
+/** `--subject-checksums FILE`, given once with a file name, as CliArgs' field. */
+function subjectChecksumsFile(given: string[] | boolean | undefined): {
+  subjectChecksums?: string
+} {
+  if (!Array.isArray(given)) return {}
+  if (given.length > 1) {
+    throw new InputError(`--subject-checksums was given ${given.length} times; give it once`)
+  }
+  if (!given[0].trim()) {
+    throw new InputError(
+      '--subject-checksums needs a file name, e.g. --subject-checksums subjects.sha256'
+    )
+  }
+  return { subjectChecksums: given[0] }
+}
 
 /**
  * Parses the command line (without node and the script) with node's own
@@ -234,6 +257,7 @@ export function parseCommandLine(argv: readonly string[]): CliArgs {
     inputs,
     passwordStdin: values['password-stdin'] === true,
     json: values.json === true,
+    ...subjectChecksumsFile(values['subject-checksums']),
     help: values.help === true
   }
 }

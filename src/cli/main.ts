@@ -1,8 +1,16 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { secretForms } from '../credentials/secrets.js'
 import { InputError, messageOf } from '../errors.js'
 import { type RunHooks, harborPush } from '../push/harbor-push.js'
 import { beingStopped, cleanUpOnSignals, trackLeftovers } from '../push/leftovers.js'
-import { countLine, failureList } from '../push/results.js'
+import {
+  type Report,
+  countLine,
+  failureList,
+  subjectChecksumsOf,
+  subjectChecksumsText
+} from '../push/results.js'
 import { loadSettings } from '../settings/load.js'
 import { type RawInputs, withoutFinalNewline } from '../settings/parse.js'
 import { type CliArgs, parseCommandLine, usage } from './args.js'
@@ -62,11 +70,14 @@ export async function runCli(
     // The auth files hold base64(user:password): hide that form too.
     if (settings.credentials) secretForms(settings.credentials).forEach(s => terminal.addSecret(s))
 
+    if (args.subjectChecksums) checkWritable(args.subjectChecksums)
+
     const report = await harborPush(settings, terminal.log, hooks)
     if (beingStopped()) return EXIT.failed
     if (args.json) terminal.print(reportJson(report))
     else if (settings.summary) terminal.print(reportTable(report, terminal))
     else terminal.print(countLine([...report.images, ...report.charts]))
+    if (args.subjectChecksums) writeSubjectChecksums(args.subjectChecksums, report)
     const failures = failureList(report)
     if (failures) {
       terminal.error(failures)
@@ -116,6 +127,37 @@ async function readSecret(args: CliArgs, io: CliIo, terminal: Terminal): Promise
     )
   }
   return secret
+}
+
+/**
+ * Bad input before anything is pushed: `--subject-checksums` names a file in
+ * a folder that exists and may be written, and not a folder itself.
+ */
+function checkWritable(file: string): void {
+  const folder = path.dirname(path.resolve(file))
+  try {
+    fs.accessSync(folder, fs.constants.W_OK)
+  } catch {
+    throw new InputError(
+      `--subject-checksums "${file}": the folder "${folder}" does not exist or may not be written; create it or name a file elsewhere`
+    )
+  }
+  if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new InputError(`--subject-checksums "${file}" is a folder; name a file`)
+  }
+}
+
+/**
+ * `--subject-checksums FILE`: the same lines as the action's
+ * `subject-checksums` file, written even when empty, so a file from an
+ * earlier run never passes for this one's.
+ */
+function writeSubjectChecksums(file: string, report: Report): void {
+  try {
+    fs.writeFileSync(file, subjectChecksumsText(subjectChecksumsOf(report)))
+  } catch (error) {
+    throw new Error(`--subject-checksums "${file}" could not be written: ${messageOf(error)}`)
+  }
 }
 
 /** The command's words for a login half given (the action's name inputs the command has no flag for). */

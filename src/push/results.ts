@@ -1,5 +1,7 @@
 /** What became of each thing the step was asked to push. */
 
+import os from 'node:os'
+
 export type Status = 'pushed' | 'unchanged' | 'skipped' | 'failed'
 
 /** One destination reference of an image: the `images` output's objects. */
@@ -70,13 +72,14 @@ export type ChartOutput = Pick<ChartResult, 'chart' | 'version' | 'reference' | 
 
 /**
  * The report as every front end publishes it: the action's `images`,
- * `charts` and `refs` outputs and the command's `--json` are made here, so
- * they cannot differ.
+ * `charts`, `refs` and `subject-checksums` outputs and the command's
+ * `--json` are made here, so they cannot differ.
  */
 export function outputsOf(report: Report): {
   images: ImageOutput[]
   charts: ChartOutput[]
   refs: string[]
+  subjectChecksums: string[]
 } {
   return {
     images: report.images.map(({ source, destination, digest, status, platforms }) => ({
@@ -93,7 +96,8 @@ export function outputsOf(report: Report): {
       digest,
       status
     })),
-    refs: refsOf(report)
+    refs: refsOf(report),
+    subjectChecksums: subjectChecksumsOf(report)
   }
 }
 
@@ -103,6 +107,38 @@ export function outputsOf(report: Report): {
  * without `oci://`, as signing tools expect.
  */
 export function refsOf(report: Report): string[] {
+  return nowInRegistry(report).map(result => `${result.ref}@${result.digest}`)
+}
+
+/**
+ * The `subject-checksums` lines: `<hex>  <registry>/<repository>`, one per
+ * repository and digest of everything now in the registry (several tags of
+ * one image are one subject). The format is what actions/attest (behind
+ * actions/attest-build-provenance) parses in src/subject.ts: the digest up
+ * to the first space, then one optional ' ' or '*' flag, then the name;
+ * 64 hex digits are sha256. With push-to-registry the name is an image name
+ * without tag or digest (`@sigstore/oci` attaches the attestation to
+ * `<name>@sha256:<hex>`). That parser also drops repeated name+digest pairs;
+ * doing it here keeps the file what `sha256sum` would write.
+ */
+export function subjectChecksumsOf(report: Report): string[] {
+  const lines = nowInRegistry(report).map(
+    result => `${result.digest.slice(result.digest.indexOf(':') + 1)}  ${withoutTag(result.ref)}`
+  )
+  return [...new Set(lines)]
+}
+
+/**
+ * The `subject-checksums` file's text: each line ending in os.EOL, the
+ * separator actions/attest splits the file on (and what `sha256sum -c`
+ * reads on Linux).
+ */
+export function subjectChecksumsText(lines: readonly string[]): string {
+  return lines.map(line => `${line}${os.EOL}`).join('')
+}
+
+/** What this step pushed or found already there, named without `oci://`. */
+function nowInRegistry(report: Report): { ref: string; digest: string }[] {
   return (
     [
       ...report.images.map(image => ({ ref: image.destination, ...image })),
@@ -112,6 +148,16 @@ export function refsOf(report: Report): string[] {
       .filter(
         result => result.digest && (result.status === 'pushed' || result.status === 'unchanged')
       )
-      .map(result => `${result.ref}@${result.digest}`)
+      .map(({ ref, digest }) => ({ ref, digest }))
   )
+}
+
+/**
+ * `host[:port]/repository` of `host[:port]/repository:tag`. The report keeps
+ * destinations as strings (push-images.ts and push-charts.ts make them from a
+ * host, a repository and a tag); a tag never holds '/' and a port always
+ * comes before one, so the tag is what follows the last ':' after the last '/'.
+ */
+function withoutTag(reference: string): string {
+  return reference.replace(/:[^/:]*$/, '')
 }
