@@ -39633,8 +39633,12 @@ async function harborPush(settings, log, hooks = {}) {
     }
 }
 
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
 ;// CONCATENATED MODULE: ./src/push/results.ts
 /** What became of each thing the step was asked to push. */
+
 /** `N pushed, N unchanged, N skipped, N failed`, images and charts together. */
 function countLine(results) {
     const count = (status) => results.filter(result => result.status === status).length;
@@ -39654,8 +39658,8 @@ function failureList(report) {
 }
 /**
  * The report as every front end publishes it: the action's `images`,
- * `charts` and `refs` outputs and the command's `--json` are made here, so
- * they cannot differ.
+ * `charts`, `refs` and `subject-checksums` outputs and the command's
+ * `--json` are made here, so they cannot differ.
  */
 function outputsOf(report) {
     return {
@@ -39673,7 +39677,8 @@ function outputsOf(report) {
             digest,
             status
         })),
-        refs: refsOf(report)
+        refs: refsOf(report),
+        subjectChecksums: subjectChecksumsOf(report)
     };
 }
 /**
@@ -39682,13 +39687,49 @@ function outputsOf(report) {
  * without `oci://`, as signing tools expect.
  */
 function refsOf(report) {
+    return nowInRegistry(report).map(result => `${result.ref}@${result.digest}`);
+}
+/**
+ * The `subject-checksums` lines: `<hex>  <registry>/<repository>`, one per
+ * repository and digest of everything now in the registry (several tags of
+ * one image are one subject). The format is what actions/attest (behind
+ * actions/attest-build-provenance) parses in src/subject.ts: the digest up
+ * to the first space, then one optional ' ' or '*' flag, then the name;
+ * 64 hex digits are sha256. With push-to-registry the name is an image name
+ * without tag or digest (`@sigstore/oci` attaches the attestation to
+ * `<name>@sha256:<hex>`). That parser also drops repeated name+digest pairs;
+ * doing it here keeps the file what `sha256sum` would write.
+ */
+function subjectChecksumsOf(report) {
+    const lines = nowInRegistry(report).map(result => `${result.digest.slice(result.digest.indexOf(':') + 1)}  ${withoutTag(result.ref)}`);
+    return [...new Set(lines)];
+}
+/**
+ * The `subject-checksums` file's text: each line ending in os.EOL, the
+ * separator actions/attest splits the file on (and what `sha256sum -c`
+ * reads on Linux).
+ */
+function subjectChecksumsText(lines) {
+    return lines.map(line => `${line}${(external_node_os_default()).EOL}`).join('');
+}
+/** What this step pushed or found already there, named without `oci://`. */
+function nowInRegistry(report) {
     return ([
         ...report.images.map(image => ({ ref: image.destination, ...image })),
         ...report.charts.map(chart => ({ ref: chart.reference.replace(/^oci:\/\//, ''), ...chart }))
     ]
         // Skipped tags hold someone else's content: nothing to sign as this step's work.
         .filter(result => result.digest && (result.status === 'pushed' || result.status === 'unchanged'))
-        .map(result => `${result.ref}@${result.digest}`));
+        .map(({ ref, digest }) => ({ ref, digest })));
+}
+/**
+ * `host[:port]/repository` of `host[:port]/repository:tag`. The report keeps
+ * destinations as strings (push-images.ts and push-charts.ts make them from a
+ * host, a repository and a tag); a tag never holds '/' and a port always
+ * comes before one, so the tag is what follows the last ':' after the last '/'.
+ */
+function withoutTag(reference) {
+    return reference.replace(/:[^/:]*$/, '');
 }
 
 ;// CONCATENATED MODULE: ./src/credentials/secrets.ts
@@ -40420,12 +40461,34 @@ function getSettings(log = plainLog) {
 
 
 
-/** Sets the `images`, `charts` and `refs` outputs of action.yml. */
+
+
+
+
+/** Sets the `images`, `charts`, `refs` and `subject-checksums` outputs of action.yml. */
 function setOutputs(report) {
-    const { images, charts, refs } = outputsOf(report);
+    const { images, charts, refs, subjectChecksums } = outputsOf(report);
     lib_core/* setOutput */.uH('images', JSON.stringify(images));
     lib_core/* setOutput */.uH('charts', JSON.stringify(charts));
     lib_core/* setOutput */.uH('refs', refs.join('\n'));
+    lib_core/* setOutput */.uH('subject-checksums', writeSubjectChecksums(subjectChecksums));
+}
+/**
+ * Writes the subject lines to a file of their own in RUNNER_TEMP and returns
+ * its path; '' when nothing was pushed or unchanged (no file: an attest step
+ * given '' says so, rather than attesting nothing). RUNNER_TEMP outlives the
+ * step for the attest step of the same job and is emptied after the job; the
+ * file holds names and digests only, never a credential, and sits outside
+ * the private login folder, which the step removes. A random name keeps two
+ * steps of one job (or two runs of the action in one step) apart.
+ */
+function writeSubjectChecksums(lines) {
+    if (lines.length === 0)
+        return '';
+    const root = process.env.RUNNER_TEMP || external_node_os_default().tmpdir();
+    const file = external_node_path_default().join(root, `harbor-push-subject-checksums-${external_node_crypto_default().randomBytes(6).toString('hex')}.txt`);
+    external_node_fs_default().writeFileSync(file, subjectChecksumsText(lines), { flag: 'wx' });
+    return file;
 }
 
 // EXTERNAL MODULE: ./src/push/leftovers.ts

@@ -52302,6 +52302,7 @@ async function harborPush(settings, log, hooks = {}) {
 
 ;// CONCATENATED MODULE: ./src/push/results.ts
 /** What became of each thing the step was asked to push. */
+
 /** `N pushed, N unchanged, N skipped, N failed`, images and charts together. */
 function countLine(results) {
     const count = (status) => results.filter(result => result.status === status).length;
@@ -52321,8 +52322,8 @@ function failureList(report) {
 }
 /**
  * The report as every front end publishes it: the action's `images`,
- * `charts` and `refs` outputs and the command's `--json` are made here, so
- * they cannot differ.
+ * `charts`, `refs` and `subject-checksums` outputs and the command's
+ * `--json` are made here, so they cannot differ.
  */
 function outputsOf(report) {
     return {
@@ -52340,7 +52341,8 @@ function outputsOf(report) {
             digest,
             status
         })),
-        refs: refsOf(report)
+        refs: refsOf(report),
+        subjectChecksums: subjectChecksumsOf(report)
     };
 }
 /**
@@ -52349,13 +52351,49 @@ function outputsOf(report) {
  * without `oci://`, as signing tools expect.
  */
 function refsOf(report) {
+    return nowInRegistry(report).map(result => `${result.ref}@${result.digest}`);
+}
+/**
+ * The `subject-checksums` lines: `<hex>  <registry>/<repository>`, one per
+ * repository and digest of everything now in the registry (several tags of
+ * one image are one subject). The format is what actions/attest (behind
+ * actions/attest-build-provenance) parses in src/subject.ts: the digest up
+ * to the first space, then one optional ' ' or '*' flag, then the name;
+ * 64 hex digits are sha256. With push-to-registry the name is an image name
+ * without tag or digest (`@sigstore/oci` attaches the attestation to
+ * `<name>@sha256:<hex>`). That parser also drops repeated name+digest pairs;
+ * doing it here keeps the file what `sha256sum` would write.
+ */
+function subjectChecksumsOf(report) {
+    const lines = nowInRegistry(report).map(result => `${result.digest.slice(result.digest.indexOf(':') + 1)}  ${withoutTag(result.ref)}`);
+    return [...new Set(lines)];
+}
+/**
+ * The `subject-checksums` file's text: each line ending in os.EOL, the
+ * separator actions/attest splits the file on (and what `sha256sum -c`
+ * reads on Linux).
+ */
+function subjectChecksumsText(lines) {
+    return lines.map(line => `${line}${(external_node_os_default()).EOL}`).join('');
+}
+/** What this step pushed or found already there, named without `oci://`. */
+function nowInRegistry(report) {
     return ([
         ...report.images.map(image => ({ ref: image.destination, ...image })),
         ...report.charts.map(chart => ({ ref: chart.reference.replace(/^oci:\/\//, ''), ...chart }))
     ]
         // Skipped tags hold someone else's content: nothing to sign as this step's work.
         .filter(result => result.digest && (result.status === 'pushed' || result.status === 'unchanged'))
-        .map(result => `${result.ref}@${result.digest}`));
+        .map(({ ref, digest }) => ({ ref, digest })));
+}
+/**
+ * `host[:port]/repository` of `host[:port]/repository:tag`. The report keeps
+ * destinations as strings (push-images.ts and push-charts.ts make them from a
+ * host, a repository and a tag); a tag never holds '/' and a port always
+ * comes before one, so the tag is what follows the last ':' after the last '/'.
+ */
+function withoutTag(reference) {
+    return reference.replace(/:[^/:]*$/, '');
 }
 
 ;// CONCATENATED MODULE: ./src/settings/defaults-file.ts
@@ -53166,9 +53204,26 @@ const FLAGS = [
         long: 'json',
         help: 'print the report as JSON on stdout'
     },
+    {
+        long: 'subject-checksums',
+        value: 'file',
+        help: 'write <sha256 hex>  <registry>/<repository> of what was pushed (attestation subjects)'
+    },
     { long: 'help', short: 'h', help: 'print this usage' }
 ];
 const BOOLEAN_WORDS = ['true', 'True', 'TRUE', 'false', 'False', 'FALSE'];
+/** `--subject-checksums FILE`, given once with a file name, as CliArgs' field. */
+function subjectChecksumsFile(given) {
+    if (!Array.isArray(given))
+        return {};
+    if (given.length > 1) {
+        throw new InputError(`--subject-checksums was given ${given.length} times; give it once`);
+    }
+    if (!given[0].trim()) {
+        throw new InputError('--subject-checksums needs a file name, e.g. --subject-checksums subjects.sha256');
+    }
+    return { subjectChecksums: given[0] };
+}
 /**
  * Parses the command line (without node and the script) with node's own
  * `util.parseArgs`. Throws an InputError for anything it cannot take,
@@ -53218,6 +53273,7 @@ function parseCommandLine(argv) {
         inputs,
         passwordStdin: values['password-stdin'] === true,
         json: values.json === true,
+        ...subjectChecksumsFile(values['subject-checksums']),
         help: values.help === true
     };
 }
@@ -53614,6 +53670,8 @@ function divertWrites(stream, sink) {
 
 
 
+
+
 /** Exit statuses of the command (DESIGN.md, "Command line"). */
 const EXIT = { ok: 0, failed: 1, badInput: 2 };
 /**
@@ -53644,6 +53702,8 @@ async function runCli(argv, io, hooks = {}) {
         // The auth files hold base64(user:password): hide that form too.
         if (settings.credentials)
             secretForms(settings.credentials).forEach(s => terminal.addSecret(s));
+        if (args.subjectChecksums)
+            checkWritable(args.subjectChecksums);
         const report = await harborPush(settings, terminal.log, hooks);
         if (beingStopped())
             return EXIT.failed;
@@ -53653,6 +53713,8 @@ async function runCli(argv, io, hooks = {}) {
             terminal.print(reportTable(report, terminal));
         else
             terminal.print(countLine([...report.images, ...report.charts]));
+        if (args.subjectChecksums)
+            writeSubjectChecksums(args.subjectChecksums, report);
         const failures = failureList(report);
         if (failures) {
             terminal.error(failures);
@@ -53703,6 +53765,35 @@ async function readSecret(args, io, terminal) {
         throw new InputError('--password-stdin: standard input was empty; pipe the CLI secret, e.g. printf %s "$HARBOR_CLI_SECRET" | harbor-push --password-stdin ...');
     }
     return secret;
+}
+/**
+ * Bad input before anything is pushed: `--subject-checksums` names a file in
+ * a folder that exists and may be written, and not a folder itself.
+ */
+function checkWritable(file) {
+    const folder = external_node_path_default().dirname(external_node_path_default().resolve(file));
+    try {
+        external_node_fs_default().accessSync(folder, (external_node_fs_default()).constants.W_OK);
+    }
+    catch {
+        throw new InputError(`--subject-checksums "${file}": the folder "${folder}" does not exist or may not be written; create it or name a file elsewhere`);
+    }
+    if (external_node_fs_default().statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new InputError(`--subject-checksums "${file}" is a folder; name a file`);
+    }
+}
+/**
+ * `--subject-checksums FILE`: the same lines as the action's
+ * `subject-checksums` file, written even when empty, so a file from an
+ * earlier run never passes for this one's.
+ */
+function writeSubjectChecksums(file, report) {
+    try {
+        external_node_fs_default().writeFileSync(file, subjectChecksumsText(subjectChecksumsOf(report)));
+    }
+    catch (error) {
+        throw new Error(`--subject-checksums "${file}" could not be written: ${messageOf(error)}`);
+    }
 }
 /** The command's words for a login half given (the action's name inputs the command has no flag for). */
 function checkCredentialsPaired(raw, secretFrom) {
