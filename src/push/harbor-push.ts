@@ -39,14 +39,14 @@ export async function harborPush(
   hooks.onPrivateDir?.(dir)
   const run = hooks.runner ?? runTool
   const paths = { dir, isolated: settings.credentials !== undefined }
+  const settingsTls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile }
   // A step with no local image (charts, archives) needs no container tool, so none is made or checked.
   const tool = settings.images.some(image => !image.archive)
     ? createContainerTool(settings, run, paths, hooks)
     : undefined
   const skopeo = settings.images.some(image => image.archive)
-    ? new Skopeo(run, paths, { tlsVerify: settings.tlsVerify, caFile: settings.caFile })
+    ? new Skopeo(run, paths, settingsTls)
     : undefined
-  const settingsTls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile }
   const pushingTools = [
     ...(settings.charts.length > 0 ? ['helm'] : []),
     ...(tool ? [tool.name] : []),
