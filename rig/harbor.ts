@@ -69,6 +69,10 @@ export interface HarborRequest {
   status: number
   /** The caller's name, '' when anonymous. */
   caller: string
+  /** Whether the request carried an Authorization header. */
+  authorized: boolean
+  /** The client's User-Agent: tells harbor-push's own requests from the tools'. */
+  agent: string
 }
 
 export interface Harbor {
@@ -80,7 +84,14 @@ export interface Harbor {
   /** The robot prefix in force, to build robot names. */
   robotPrefix: string
   /** Every token request: the name tried ('' anonymous), the scopes asked, what was granted, the token's subject. */
-  tokenRequests: { account: string; scopes: string[]; granted: string[]; subject: string }[]
+  tokenRequests: {
+    account: string
+    scopes: string[]
+    granted: string[]
+    subject: string
+    /** The client's User-Agent. */
+    agent: string
+  }[]
   /** Every failed login (`auth.Login` rejected the password): the name and the path it came on. */
   failedLogins: { name: string; path: string }[]
   /** Every request the front answered, in order. */
@@ -124,7 +135,14 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
     const method = request.method ?? 'GET'
     let caller = ''
     const log = (status: number): void => {
-      requests.push({ method, path: url.pathname, status, caller })
+      requests.push({
+        method,
+        path: url.pathname,
+        status,
+        caller,
+        authorized: request.headers.authorization !== undefined,
+        agent: request.headers['user-agent'] ?? ''
+      })
     }
     const send = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
       log(status)
@@ -161,7 +179,8 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
         account: basicCredentials(request.headers.authorization ?? '')?.username ?? '',
         scopes,
         granted: (issued?.access ?? []).map(entry => `${entry.name}:${entry.actions.join(',')}`),
-        subject: who.authenticated ? who.name : ''
+        subject: who.authenticated ? who.name : '',
+        agent: request.headers['user-agent'] ?? ''
       })
       // creator.go: an anonymous login check (no scope) is 401, with no body.
       if (!issued) return send(401)

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { RunnerJob, type StepResult, expectExit, imagesOutput } from '../../rig/action.js'
 import { CommandJob } from '../../rig/cli.js'
 import { type Harbor, startHarbor } from '../../rig/harbor.js'
-import { helmBinary, pathWithHelm, writeChart } from '../../rig/helm.js'
+import { helmBinary, helmPackage, pathWithHelm, writeChart } from '../../rig/helm.js'
 import { makeImage, removeImage } from '../../rig/images.js'
 import { getManifest } from '../../rig/registry-api.js'
 import { type Shims, makeShims } from '../../rig/shims.js'
@@ -334,5 +334,62 @@ describe('tag reads do not count as pulls', () => {
     const again = await step({ images: 'app:v1', 'destination-tag': tag })
     expect(again.stdout).toContain('0 pushed, 1 unchanged')
     expect(count(rerun, 'GET')).toBe(1)
+  })
+})
+
+describe('one registry session per run', () => {
+  /** harbor-push's own requests (undici's fetch), not podman's or helm's. */
+  const ours = (entry: { agent: string }): boolean => entry.agent === 'undici'
+
+  test('images and charts: the scheme probed once, one token for every repository, one login check', async () => {
+    // Packaged already, so that the re-run pushes the same .tgz files (unchanged).
+    const packaged = path.join(work, 'one-session/packaged')
+    const [web, db] = await Promise.all(
+      ['web', 'db'].map(name =>
+        helmPackage(
+          helmBinary(3),
+          writeChart(path.join(work, 'one-session', name), { name }),
+          packaged
+        )
+      )
+    )
+    const tag = `s${crypto.randomBytes(3).toString('hex')}`
+    const inputs = { images: 'app:v1', 'destination-tag': tag, charts: `${web}\n${db}` }
+    const count = { requests: harbor.requests.length, tokens: harbor.tokenRequests.length }
+    const result = await step(inputs)
+    expectExit(result, 0)
+    expect(result.stdout).toContain('3 pushed, 0 unchanged, 0 skipped, 0 failed')
+
+    const requests = harbor.requests.slice(count.requests).filter(ours)
+    const probes = requests.filter(
+      entry => entry.method === 'GET' && entry.path === '/v2/' && !entry.authorized
+    )
+    // The test Harbor speaks plain HTTP: the HTTPS probe never reaches it.
+    expect(probes).toHaveLength(1)
+    // The one token request is the login check; it carries every repository,
+    // and serves the rights, the tag reads and every read-back.
+    const tokens = harbor.tokenRequests.slice(count.tokens).filter(ours)
+    expect(tokens).toEqual([
+      expect.objectContaining({ account: DEV.username, subject: DEV.username })
+    ])
+    expect([...tokens[0].scopes].sort()).toEqual([
+      'repository:proj/app:pull,push',
+      'repository:proj/db:pull,push',
+      'repository:proj/web:pull,push'
+    ])
+    expect(result.stdout.match(/login accepted/g)).toHaveLength(1)
+
+    // A re-run: still one probe and one token, and everything is unchanged.
+    const rerun = { requests: harbor.requests.length, tokens: harbor.tokenRequests.length }
+    const again = await step(inputs)
+    expectExit(again, 0)
+    expect(again.stdout).toContain('0 pushed, 3 unchanged, 0 skipped, 0 failed')
+    expect(pushes(again.calls)).toEqual([])
+    const probedAgain = harbor.requests
+      .slice(rerun.requests)
+      .filter(ours)
+      .filter(entry => entry.method === 'GET' && entry.path === '/v2/' && !entry.authorized)
+    expect(probedAgain).toHaveLength(1)
+    expect(harbor.tokenRequests.slice(rerun.tokens).filter(ours)).toHaveLength(1)
   })
 })

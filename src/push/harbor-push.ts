@@ -6,9 +6,10 @@ import { createContainerTool } from '../tools/create.js'
 import { Skopeo } from '../tools/skopeo.js'
 import type { PlacedCaFile, TempTag } from '../tools/docker.js'
 import { type Runner, runTool } from '../tools/exec.js'
-import { prepareChartPush } from './push-charts.js'
+import { type ChartPush, findCharts } from './push-charts.js'
 import { prepareImagePush } from './push-images.js'
 import type { Report } from './results.js'
+import { RegistrySession } from './session.js'
 
 /** What a front end learns as the run goes, to clean up after a crash. */
 export interface RunHooks {
@@ -38,28 +39,70 @@ export async function harborPush(
   hooks.onPrivateDir?.(dir)
   const run = hooks.runner ?? runTool
   const paths = { dir, isolated: settings.credentials !== undefined }
+  const settingsTls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile }
   // A step with no local image (charts, archives) needs no container tool, so none is made or checked.
   const tool = settings.images.some(image => !image.archive)
     ? createContainerTool(settings, run, paths, hooks)
     : undefined
   const skopeo = settings.images.some(image => image.archive)
-    ? new Skopeo(run, paths, { tlsVerify: settings.tlsVerify, caFile: settings.caFile })
+    ? new Skopeo(run, paths, settingsTls)
     : undefined
+  const pushingTools = [
+    ...(settings.charts.length > 0 ? ['helm'] : []),
+    ...(tool ? [tool.name] : []),
+    ...(skopeo ? ['skopeo'] : [])
+  ]
+  let session: RegistrySession | undefined
   try {
-    // Nothing is pushed until everything was checked: the charts (read,
-    // packaged) and the images (in local storage), and the registry for both
-    // (login, permissions, what each tag holds now).
-    const charts =
-      settings.charts.length > 0 ? await prepareChartPush(settings, run, paths, log) : undefined
+    // Nothing is pushed until everything was checked, in this order: the
+    // charts (read, helm told the registry's scheme, packaged), the images
+    // (their tools; local storage read while the registry is asked), and the
+    // registry for both at once: one login check, one rights check, one
+    // token cache. The scheme is probed once: for helm when there are charts
+    // (it takes the TLS settings as given), else with the TLS the container
+    // tool really uses (a docker daemon may treat the registry as insecure).
+    let charts: ChartPush | undefined
+    if (settings.charts.length > 0) {
+      const found = await findCharts(settings, run, paths, log)
+      session = await RegistrySession.open(settings, settingsTls, pushingTools, log)
+      charts = await found.package(session.scheme)
+    }
     const images =
       settings.images.length > 0
         ? await prepareImagePush(settings, { container: tool, skopeo }, log)
         : undefined
+
+    const targets = [...(charts?.targets ?? []), ...(images?.targets ?? [])]
+    const expected = (images?.expected ?? Promise.resolve([])).then(fromImages => [
+      ...(charts?.targets ?? []),
+      ...fromImages
+    ])
+    const checking = (async () => {
+      session ??= await RegistrySession.open(
+        settings,
+        tool?.registryTls() ?? settingsTls,
+        pushingTools,
+        log
+      )
+      return session.check(targets, expected)
+    })()
+    // A missing image is reported first: it is bad input, whatever the registry says.
+    const [read, checked] = await Promise.allSettled([expected, checking])
+    if (read.status === 'rejected') throw read.reason
+    if (checked.status === 'rejected') throw checked.reason
+    const { client, states } = checked.value
+    const chartCount = charts?.targets.length ?? 0
+    const chartCheck = { client, states: states.slice(0, chartCount) }
+    const imageCheck = { client, states: states.slice(chartCount) }
+    charts?.refuseConflicts(chartCheck.states)
+    images?.refuseConflicts(imageCheck.states)
     return {
-      images: images ? await images.push() : [],
-      charts: charts ? await charts.push() : []
+      images: images ? await images.push(imageCheck) : [],
+      charts: charts ? await charts.push(chartCheck) : []
     }
   } finally {
+    // Cancelled upload probes of the rights check may still be on their way.
+    await session?.tidied()
     // Every tool has ended here, unless a failure cut a wait short: one still
     // running is stopped first, or it could write its login after the folder went.
     await stopStrayTools()

@@ -16,36 +16,48 @@ import type { Runner } from '../tools/exec.js'
 import { Helm } from '../tools/helm.js'
 import { type HelmLocation, locateHelm } from '../tools/helm-install.js'
 import type { RegistryClient } from '../registry/client.js'
-import { detectScheme } from '../registry/probe.js'
+import type { Scheme } from '../settings/tls.js'
 import { decide, heldBy, planLine, refuseConflicts, stateDigest } from './decide.js'
 import { landedAnyway, readBack } from './read-back.js'
 import { mapWithLimit } from '../pool.js'
-import { preflight } from './preflight.js'
+import type { RegistryCheck } from './session.js'
 import type { Expected, TagState, TagTarget } from './tag-state.js'
 import type { ChartResult } from './results.js'
 import { withRetries } from './retry.js'
 import { type FailureContext, lastLine, translateFailure } from './translate.js'
 
-/** Charts checked and packaged, helm ready: what is left is to push them. */
+/** Charts read and checked, helm found: nothing asked of the registry yet. */
+export interface FoundCharts {
+  /**
+   * Tells helm the registry's scheme (with the flags the TLS settings need:
+   * an InputError when they cannot be met) and packages the chart folders.
+   */
+  package(scheme: Scheme): Promise<ChartPush>
+}
+
+/** Charts checked and packaged, helm ready: what is left is the registry's word on each, then the push. */
 export interface ChartPush {
-  charts: PreparedChart[]
+  /** Where each chart goes, and its `.tgz` digest (what the tag holds once it is there). */
+  targets: (TagTarget & Expected)[]
+  /** `if-exists: fail`: throws, naming every chart whose tag holds other content (`states` in the order of `targets`). */
+  refuseConflicts(states: readonly TagState[]): void
   /** Logs in and pushes (in a dry run: logs in and says what it would push). */
-  push(options?: ChartPushOptions): Promise<ChartResult[]>
+  push(check: RegistryCheck): Promise<ChartResult[]>
 }
 
 /**
- * Everything about the charts that can fail without pushing anything: each
- * chart read and checked, helm found (or installed), the registry's scheme
- * and the flags it needs worked out, the chart folders packaged. Throws on
- * any problem; a front end calls this before it pushes images too.
+ * Everything about the charts that can fail without asking the registry:
+ * each chart read and checked, helm found (or installed). Then `package`,
+ * once the registry's scheme is known. Throws on any problem; a front end
+ * calls this before it checks the images and the registry.
  */
-export async function prepareChartPush(
+export async function findCharts(
   settings: Settings,
   run: Runner,
   paths: PrivatePaths,
   log: Log,
   locate: typeof locateHelm = locateHelm
-): Promise<ChartPush> {
+): Promise<FoundCharts> {
   const inspected = await inspectCharts(settings, log)
   const location = await locate(settings, path.join(paths.dir, 'helm-install'), log)
   const helm = new Helm(run, location.binary, paths, {
@@ -53,40 +65,39 @@ export async function prepareChartPush(
     caFile: settings.caFile
   })
   log.info(usingHelm((await helm.version()).text, location, settings.helmVersion))
-  const { scheme } = await detectScheme(settings.registry.host, {
-    tlsVerify: settings.tlsVerify,
-    caFile: settings.caFile
-  })
-  await helm.connect(settings.registry.host, settings.credentials !== undefined, scheme)
-  if (scheme === 'http') {
-    log.info(`${settings.registry.host} speaks plain HTTP: helm uses --plain-http`)
-  }
-  const charts = await packageCharts(inspected, helm, path.join(paths.dir, 'charts'), settings, log)
-
-  // What each chart's tag holds now: the same .tgz (its one layer) is not pushed again.
-  const targets = charts.map(chart => ({
-    repository: [settings.registry.path, chart.name].filter(Boolean).join('/'),
-    tag: ociTag(chart.version),
-    layerDigest: `sha256:${crypto.createHash('sha256').update(fs.readFileSync(chart.file)).digest('hex')}`
-  }))
-  const tls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile }
-  const check = await preflight(settings, tls, 'helm', targets, Promise.resolve(targets), log)
-  const states = check.states
-  refuseConflicts(
-    settings.ifExists,
-    charts.map((chart, index) => ({
-      reference: chartReference(settings.registry.prefix, chart),
-      state: states[index]
-    }))
-  )
-  const plan = { states, client: check.client, targets }
   return {
-    charts,
-    push: async options => {
-      try {
-        return await pushCharts(settings, helm, charts, log, { ...options, plan })
-      } finally {
-        await check.client?.tidied()
+    package: async scheme => {
+      await helm.connect(settings.registry.host, settings.credentials !== undefined, scheme)
+      if (scheme === 'http') {
+        log.info(`${settings.registry.host} speaks plain HTTP: helm uses --plain-http`)
+      }
+      const charts = await packageCharts(
+        inspected,
+        helm,
+        path.join(paths.dir, 'charts'),
+        settings,
+        log
+      )
+      // What each chart's tag holds now decides: the same .tgz (its one layer) is not pushed again.
+      const targets = charts.map(chart => ({
+        repository: [settings.registry.path, chart.name].filter(Boolean).join('/'),
+        tag: ociTag(chart.version),
+        layerDigest: `sha256:${crypto.createHash('sha256').update(fs.readFileSync(chart.file)).digest('hex')}`
+      }))
+      return {
+        targets,
+        refuseConflicts: states =>
+          refuseConflicts(
+            settings.ifExists,
+            charts.map((chart, index) => ({
+              reference: chartReference(settings.registry.prefix, chart),
+              state: states[index]
+            }))
+          ),
+        push: check =>
+          pushCharts(settings, helm, charts, log, {
+            plan: { states: check.states, client: check.client, targets }
+          })
       }
     }
   }

@@ -8,8 +8,8 @@ import { planImages, projectOf, repositoryAndTag } from './plan.js'
 import { mapAfter } from '../pool.js'
 import { decide, heldBy, planLine, refuseConflicts, stateDigest } from './decide.js'
 import { landedAnyway, readBack } from './read-back.js'
-import { preflight } from './preflight.js'
-import type { Expected, TagState } from './tag-state.js'
+import type { RegistryCheck } from './session.js'
+import type { Expected, TagState, TagTarget } from './tag-state.js'
 import type { ImageResult } from './results.js'
 import { withRetries } from './retry.js'
 import { type FailureContext, lastLine, translateFailure } from './translate.js'
@@ -38,18 +38,27 @@ export interface ImageTools {
   skopeo?: Skopeo
 }
 
-/** Images checked against local storage and the registry: what is left is to push them. */
+/** Images whose tools are ready and whose sources are being read: what is left is the registry's word on each, then the push. */
 export interface ImagePush {
+  /** Every destination tag, in order. */
+  targets: TagTarget[]
+  /**
+   * What each target holds once pushed, read from the sources; rejects when
+   * one is missing from local storage or unreadable (bad input, whatever the
+   * registry says).
+   */
+  expected: Promise<Expected[]>
+  /** `if-exists: fail`: throws, naming every destination holding other content (`states` in the order of `targets`). */
+  refuseConflicts(states: readonly TagState[]): void
   /** Logs in and pushes (in a dry run: logs in and prints the plan). */
-  push(): Promise<ImageResult[]>
+  push(check: RegistryCheck): Promise<ImageResult[]>
 }
 
 /**
- * Everything about the images that can fail without pushing anything: the
- * tool and every source image checked, the registry asked (login,
- * permissions, what each tag holds now), each tag decided (push, unchanged,
- * skip, or `if-exists: fail` before anything is pushed). Throws on any
- * problem; a front end calls this before it pushes charts too.
+ * Everything about the images that needs no registry: the tools checked,
+ * each destination planned, every source being read (from local storage,
+ * archives and layouts) while the registry is asked. Throws when a tool does
+ * not work; a missing source rejects `expected`.
  */
 export async function prepareImagePush(
   settings: Settings,
@@ -69,44 +78,31 @@ export async function prepareImagePush(
       ...repositoryAndTag(destination)
     }))
   )
-  // Local storage and the registry are asked at once. A missing image is
-  // reported first: it is bad input, whatever the registry says.
   const local = readSources(plans, tools)
   const expected = local.then(images =>
     destinations.map(target => expectedOf(images[target.image]))
   )
-  // The preflight may fail before it needs these; `local` itself reports why.
+  // Whoever awaits it hears why; a registry failure may come first.
   expected.catch(() => undefined)
-  const [images, check] = await Promise.allSettled([
-    local,
-    preflight(
-      settings,
-      tools.container?.registryTls() ?? { tlsVerify: settings.tlsVerify, caFile: settings.caFile },
-      tools.container?.name ?? 'skopeo',
-      destinations,
-      expected,
-      log
-    )
-  ])
-  if (images.status === 'rejected') throw images.reason
-  if (check.status === 'rejected') throw check.reason
-  const targets: Target[] = destinations.map(({ image, ...target }, index) => ({
-    ...target,
-    local: images.value[image],
-    state: check.value.states[index]
-  }))
-  refuseConflicts(
-    settings.ifExists,
-    targets.map(target => ({ reference: target.destination, state: target.state }))
-  )
-  const client = check.value.client
   return {
-    push: async () => {
-      try {
-        return await pushTargets(settings, tools, log, targets, client)
-      } finally {
-        await client?.tidied()
-      }
+    targets: destinations.map(({ repository, tag }) => ({ repository, tag })),
+    expected,
+    refuseConflicts: states =>
+      refuseConflicts(
+        settings.ifExists,
+        destinations.map((target, index) => ({
+          reference: target.destination,
+          state: states[index]
+        }))
+      ),
+    push: async check => {
+      const images = await local
+      const targets: Target[] = destinations.map(({ image, ...target }, index) => ({
+        ...target,
+        local: images[image],
+        state: check.states[index]
+      }))
+      return pushTargets(settings, tools, log, targets, check.client)
     }
   }
 }
