@@ -31705,7 +31705,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6237);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8025);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6003);
 /** The action's entry: main and post steps share one bundle; saved state tells them apart. */
@@ -31722,7 +31722,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6237:
+/***/ 8025:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37881,6 +37881,64 @@ function redacted(url) {
     return redactUserinfo(url);
 }
 
+;// CONCATENATED MODULE: ./src/push/decide.ts
+
+/**
+ * Identical content is never pushed again; different content follows
+ * `if-exists` (`fail` never gets here: refuseConflicts stops the step first).
+ */
+function decide(ifExists, state) {
+    if (state.kind === 'same')
+        return 'unchanged';
+    // A tag whose content a pull policy hides may hold anything: it counts as different.
+    if ((state.kind === 'different' || state.kind === 'unreadable') && ifExists === 'skip') {
+        return 'skip';
+    }
+    return 'push';
+}
+/** `if-exists: fail`: any tag holding different content stops the step before anything is pushed. */
+function refuseConflicts(ifExists, entries) {
+    if (ifExists !== 'fail')
+        return;
+    const conflicts = entries.filter(entry => entry.state.kind === 'different' || entry.state.kind === 'unreadable');
+    if (conflicts.length === 0)
+        return;
+    const list = conflicts
+        .map(entry => entry.state.kind === 'unreadable'
+        ? `"${entry.reference}" (${heldBy(entry.state)})`
+        : `"${entry.reference}" (holds ${stateDigest(entry.state)})`)
+        .join(', ');
+    throw new errors/* PushError */.Vc(`if-exists: fail: ${list} already ${conflicts.length === 1 ? 'holds' : 'hold'} ${conflicts.every(entry => entry.state.kind === 'different') ? 'different' : 'different or unreadable'} content; nothing was pushed. Push a new tag, or set if-exists: overwrite or skip`);
+}
+/** One line of a dry run's plan. */
+function planLine(ifExists, state) {
+    switch (decide(ifExists, state)) {
+        case 'unchanged':
+            return 'unchanged (already holds this content)';
+        case 'skip':
+            return `skip (${heldBy(state)}; if-exists: skip)`;
+        default:
+            if (state.kind === 'different')
+                return `would overwrite (holds ${state.digest})`;
+            if (state.kind === 'unreadable')
+                return `would overwrite (${heldBy(state)})`;
+            return state.kind === 'unknown'
+                ? 'would push (current content unknown)'
+                : 'would push (new tag)';
+    }
+}
+/** What a tag holds, in words: its digest, or why its content cannot be read. */
+function heldBy(state) {
+    if (state.kind === 'unreadable') {
+        return `exists, but a pull policy of the project keeps its content from being read (${state.policy})`;
+    }
+    return `holds other content (${stateDigest(state)})`;
+}
+/** The digest a tag holds now, or ''. */
+function stateDigest(state) {
+    return 'digest' in state ? state.digest : '';
+}
+
 ;// CONCATENATED MODULE: ./src/registry/errors.ts
 /** A registry answered with an error status; the body's `errors` kept for translation. */
 class RegistryError extends Error {
@@ -37920,45 +37978,51 @@ function errorDetail(body) {
     return body.trim().slice(0, 200);
 }
 
-;// CONCATENATED MODULE: ./src/pool.ts
+;// CONCATENATED MODULE: ./src/push/tag-state.ts
+
 /**
- * Maps `items` through `work` with at most `limit` running at once, keeping
- * the order of results. `work` must not throw: a failure is a result too.
+ * What a tag holds now: a HEAD first (a GET is a pull in Harbor's audit log
+ * and retention rules), and the manifest only where the tag exists and its
+ * content must be compared. A tag the account may not read is 'unknown'.
  */
-function mapWithLimit(items, limit, work) {
-    return mapAfter(items, limit, () => [], work);
+async function readTag(client, target) {
+    try {
+        const digest = await client.tagDigest(target.repository, target.tag);
+        if (typeof digest !== 'string')
+            return digest;
+        const held = await client.manifest(target.repository, target.tag);
+        if (!held || 'policy' in held || !held.children)
+            return held;
+        // An index: what each platform's manifest names as its config.
+        const children = await Promise.all(held.children.map(child => client.manifest(target.repository, child)));
+        const platformConfigs = children.map(child => child && 'configDigest' in child ? (child.configDigest ?? '') : '');
+        return { ...held, platformConfigs };
+    }
+    catch (error) {
+        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
+            return 'unknown';
+        }
+        throw error;
+    }
 }
-/**
- * mapWithLimit where item `i` starts only once every item of `after(i)` has
- * finished (all earlier than `i`, so nothing waits forever); a free slot goes
- * to the first item that may start.
- */
-function mapAfter(items, limit, after, work) {
-    return new Promise((resolve, reject) => {
-        const results = new Array(items.length);
-        const state = items.map(() => 'waiting');
-        let running = 0;
-        let finished = 0;
-        const startWhatMay = () => {
-            if (finished === items.length)
-                return resolve(results);
-            for (let index = 0; index < items.length && running < limit; index++) {
-                if (state[index] !== 'waiting' || after(index).some(other => state[other] !== 'done')) {
-                    continue;
-                }
-                state[index] = 'running';
-                running++;
-                work(items[index], index).then(result => {
-                    results[index] = result;
-                    state[index] = 'done';
-                    running--;
-                    finished++;
-                    startWhatMay();
-                }, reject);
-            }
-        };
-        startWhatMay();
-    });
+/** A tag compared with what would be pushed. */
+function tagState(held, expected) {
+    if (held === 'unknown')
+        return { kind: 'unknown' };
+    if (!held)
+        return { kind: 'absent' };
+    if ('policy' in held)
+        return { kind: 'unreadable', policy: held.policy };
+    const same = expected.manifestDigest
+        ? held.digest === expected.manifestDigest
+        : expected.platformIds
+            ? sameSet(held.platformConfigs ?? [], expected.platformIds)
+            : (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
+                (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
+    return { kind: same ? 'same' : 'different', digest: held.digest };
+}
+function sameSet(a, b) {
+    return a.length === b.length && [...a].sort().join() === [...b].sort().join();
 }
 
 // EXTERNAL MODULE: external "node:tls"
@@ -38244,6 +38308,748 @@ function asError(value) {
     return typeof value === 'object' && value !== null && 'message' in value
         ? value
         : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/push/translate.ts
+
+
+
+/** Harbor's roles that may push, and this product's group that has one. */
+const PUSH_ROLES = "Developer, Maintainer or Project Admin; e.g. the project's Edge-Manager group";
+const who = (context) => context.username ? `user "${context.username}"` : 'this account';
+const project = (context) => context.project ? `project "${context.project}"` : `registry "${context.host}"`;
+/** What to tell the user, by the kind of failure; shared by tool output and registry API answers. */
+const ADVICE = {
+    untrusted: (c) => `the TLS certificate of "${c.host}" is not trusted: set ca-file to the registry's CA bundle (PEM), or tls-verify: false`,
+    plainHttp: (c) => c.tool === 'docker'
+        ? `the registry "${c.host}" speaks plain HTTP: add it to "insecure-registries" in the docker daemon's daemon.json, or use container-tool: podman with tls-verify: false`
+        : `the registry "${c.host}" speaks plain HTTP: set tls-verify: false`,
+    immutable: (c) => `tag "${c.reference ?? ''}" is immutable in Harbor (a tag immutability rule of ${project(c)}): push a new tag instead of overwriting this one`,
+    quota: (c) => `the storage quota of ${project(c)} is exceeded: delete old artifacts or ask a Harbor administrator to raise the quota`,
+    readOnlyMode: (c) => `the registry "${c.host}" is in read-only mode (Harbor maintenance): push again when an administrator turns it off`,
+    proxyCache: (c) => `${project(c)} is a proxy-cache project, which only mirrors another registry and takes no pushes: push to a normal project`,
+    proxyRefused: (c) => `the proxy in HTTPS_PROXY / HTTP_PROXY refused the connection to "${c.host}": a 407 needs the proxy's credentials in the variable (http://user:password@proxy:port); otherwise check that the proxy allows the registry, or list the registry in NO_PROXY`,
+    htmlProxy: (c) => `something between here and "${c.host}" (a proxy or firewall) answered with an HTML page instead of the registry: check the proxy settings and that the registry is allowed`,
+    missingProject: (c) => `${project(c)} not found: Harbor does not create projects on push; check the registry path or ask for the project to be created`,
+    missingOrHidden: (c) => `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path, or ask a project admin for a role that may push (${PUSH_ROLES})`,
+    noRole: (c) => `${who(c)} has no role in ${project(c)}: ask a project admin for a role that may push (${PUSH_ROLES}); a robot account must be one of this project's, with push permission`,
+    noProject: (c) => `Harbor keeps every repository in a project: "${c.reference ?? ''}" names none; give the project in registry ("${c.host}/<project>"), so that it is pushed as "<project>/${c.reference ?? ''}". Nothing was pushed.`,
+    pullPolicy: (c) => `a pull policy of ${project(c)} (content trust or vulnerability prevention) refuses to read "${c.reference ?? ''}", and ${c.tool} reads a tag that exists before it pushes over it: push a new tag, or ask a project admin to sign the artifact or exempt it`,
+    loginRejected: (c) => `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$ (Harbor's default prefix; an administrator may set another) and name their project: robot$<project>+<name>`,
+    pushDenied: (c) => pushDenied(c),
+    unreachable: (c) => `"${c.host}" could not be reached or failed temporarily`
+};
+/**
+ * Tool output and registry error patterns, most specific first. They match
+ * what docker, podman, helm and Harbor print; the registry's own error codes
+ * (DENIED, NAME_UNKNOWN...) appear inside that output.
+ */
+const RULES = [
+    {
+        test: /x509:|certificate signed by unknown authority|certificate is not valid|tls: failed to verify|SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_/i,
+        advice: ADVICE.untrusted
+    },
+    { test: /server gave HTTP response to HTTPS client/i, advice: ADVICE.plainHttp },
+    {
+        // helm with no login for the registry: v3 "no basic auth credentials", v4 "basic credential not found".
+        test: /no basic auth credentials|basic credential not found/i,
+        advice: c => c.username
+            ? `helm holds no login for "${c.host}" although it logged in as "${c.username}": check that the registry is given as host[:port][/project] (the login is stored for the host)`
+            : `helm holds no login for "${c.host}": no username/password were given, so the helm login already on this machine was used, and it has none for this registry; set username and password`
+    },
+    {
+        // Flags are chosen by helm version; this is the fallback when a helm reports one it lacks.
+        test: /unknown flag: --/i,
+        advice: c => `this ${c.tool} is too old for a flag the registry settings need: put a newer ${c.tool} on PATH, or take it off PATH so that helm-version is installed`
+    },
+    // Harbor's pull policies answer 412 too, on reads: never an immutable tag.
+    {
+        test: /PROJECTPOLICYVIOLATION|is not signed by|cannot be pulled due to configured policy|(HEAD|GET) request to \S+\/manifests\/\S+: 412/i,
+        advice: ADVICE.pullPolicy
+    },
+    { test: /\b412\b|precondition failed|immutable/i, advice: ADVICE.immutable },
+    { test: /invalid repository name/i, advice: ADVICE.noProject },
+    { test: /quota|exceed the configured upper limit/i, advice: ADVICE.quota },
+    { test: /read[- ]only mode|registry is in read[- ]only|READ_ONLY/i, advice: ADVICE.readOnlyMode },
+    { test: /proxy[- ]cache|proxy project/i, advice: ADVICE.proxyCache },
+    {
+        test: /project .{0,80}not found|project .{0,40}does not exist/i,
+        advice: ADVICE.missingProject
+    },
+    // undici's tunnel through HTTPS_PROXY refused by the proxy (407 wants credentials, 403 a rule).
+    {
+        test: /Proxy response \(\d+\) !== 200 when HTTP Tunneling|Proxy Authentication Required/i,
+        advice: ADVICE.proxyRefused
+    },
+    // A corporate proxy or firewall answering with its own HTML page, not the registry.
+    // (A 5xx page is left to the transient rule below: gateways recover.)
+    {
+        test: /error parsing HTTP [1-4]\d\d response body|HTTP [1-4]\d\d from .*<html>/i,
+        advice: ADVICE.htmlProxy
+    },
+    {
+        test: /unauthorized|invalid username\/password|incorrect username or password|authentication required|\b401\b/i,
+        advice: c => (c.action === 'login' ? ADVICE.loginRejected(c) : ADVICE.pushDenied(c))
+    },
+    { test: /denied|insufficient_scope|forbidden|\b403\b/i, advice: ADVICE.pushDenied },
+    {
+        test: /connection refused|deadline exceeded|connection reset|no route to host|i\/o timeout|timed out|timeout|TLS handshake|unexpected EOF|\bEOF\b|too many requests|\b429\b|\b50[0-4]\b|service unavailable|bad gateway|gateway time|ECONNREFUSED|ECONNRESET|ETIMEDOUT|UND_ERR|socket hang up|fetch failed/i,
+        transient: true,
+        advice: ADVICE.unreachable
+    }
+];
+function pushDenied(c) {
+    if (!c.username) {
+        return `the registry refused the push to ${project(c)}: no username/password were given, so the ${c.tool} login already on this machine was used; set username and password`;
+    }
+    return `user "${c.username}" may pull but not push to ${project(c)}: it needs a role that may push (${PUSH_ROLES})`;
+}
+/**
+ * Turns a failure (a tool's output, a registry's error answer, a network
+ * error) into a PushError whose message says what to do, with the original
+ * words kept as the cause. Unknown failures pass through whole.
+ */
+function translateFailure(error, context) {
+    if (error instanceof errors/* PushError */.Vc)
+        return error;
+    const text = failureText(error);
+    const rule = RULES.find(candidate => candidate.test.test(text));
+    if (!rule)
+        return new errors/* PushError */.Vc(error instanceof errors/* ToolError */.v4 ? error.message : text);
+    return new errors/* PushError */.Vc(`${rule.advice(context)} (${translate_lastLine(text)})`, rule.transient);
+}
+function failureText(error) {
+    if (error instanceof errors/* ToolError */.v4)
+        return error.stderr;
+    if (error instanceof RegistryError)
+        return error.message;
+    // Duck-typed: fetch errors may come from another realm, where instanceof fails.
+    const { name, message } = (error ?? {});
+    if (message === 'fetch failed')
+        return networkCause(error);
+    if (name === 'TimeoutError')
+        return `timeout: ${String(message)}`;
+    return (0,errors/* messageOf */.bD)(error);
+}
+/** The last non-empty line of a tool's output: usually the one that says what went wrong. */
+function translate_lastLine(text) {
+    const lines = text
+        .trim()
+        .split('\n')
+        .filter(line => line.trim() !== '');
+    return (lines.at(-1) ?? '').replace(/^(Error: |error: )/, '').trim();
+}
+
+;// CONCATENATED MODULE: ./src/push/read-back.ts
+
+
+
+/**
+ * Reads a pushed tag's digest back (a HEAD: no pull in Harbor's books) and
+ * checks that it is what the tool says it pushed. Returns a note when a pull
+ * policy of the project refuses to say (Harbor's content trust or
+ * vulnerability prevention answer 412 to reading a manifest): the push landed,
+ * and the digest is the one the push reported. Throws when the tag holds
+ * something else (another push raced this one) or nothing.
+ */
+async function readBack(client, target, pushed, context) {
+    const held = await client.tagDigest(target.repository, target.tag).catch((error) => {
+        throw translateFailure(error, context);
+    });
+    if (held !== undefined && typeof held !== 'string') {
+        return `pushed; the project's pull policy keeps it from being read back (${held.policy}), so the digest is the one the push reported`;
+    }
+    if (held !== pushed) {
+        throw new errors/* PushError */.Vc(`the push of "${context.reference ?? ''}" reported ${pushed}, but the registry holds ${held ?? 'nothing'} for that tag: another push may have raced this one; check the tag`);
+    }
+    return undefined;
+}
+/**
+ * After a tool reported a failure: whether the tag holds what was to be
+ * pushed all the same (a tool may fail after the registry took the push, for
+ * example writing its digest file on a full disk). Its digest when it does;
+ * undefined when it does not, or when the registry cannot tell.
+ */
+async function landedAnyway(client, target, expected) {
+    const held = await readTag(client, target).catch(() => 'unknown');
+    const state = tagState(held, expected);
+    return state.kind === 'same' ? state.digest : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/pool.ts
+/**
+ * Maps `items` through `work` with at most `limit` running at once, keeping
+ * the order of results. `work` must not throw: a failure is a result too.
+ */
+function mapWithLimit(items, limit, work) {
+    return mapAfter(items, limit, () => [], work);
+}
+/**
+ * mapWithLimit where item `i` starts only once every item of `after(i)` has
+ * finished (all earlier than `i`, so nothing waits forever); a free slot goes
+ * to the first item that may start.
+ */
+function mapAfter(items, limit, after, work) {
+    return new Promise((resolve, reject) => {
+        const results = new Array(items.length);
+        const state = items.map(() => 'waiting');
+        let running = 0;
+        let finished = 0;
+        const startWhatMay = () => {
+            if (finished === items.length)
+                return resolve(results);
+            for (let index = 0; index < items.length && running < limit; index++) {
+                if (state[index] !== 'waiting' || after(index).some(other => state[other] !== 'done')) {
+                    continue;
+                }
+                state[index] = 'running';
+                running++;
+                work(items[index], index).then(result => {
+                    results[index] = result;
+                    state[index] = 'done';
+                    running--;
+                    finished++;
+                    startWhatMay();
+                }, reject);
+            }
+        };
+        startWhatMay();
+    });
+}
+
+;// CONCATENATED MODULE: ./src/push/retry.ts
+
+
+/**
+ * Runs `attempt` until it succeeds, fails for good, or runs out of retries.
+ * Only transient failures (network, 5xx, 429, timeouts) are retried: another
+ * try cannot fix a wrong secret or an immutable tag, it only hides them.
+ */
+async function withRetries(attempt, translate, options) {
+    const base = options.baseDelayMs ?? 1000;
+    for (let number = 1;; number++) {
+        try {
+            return await attempt();
+        }
+        catch (error) {
+            const failure = translate(error);
+            if (!failure.transient)
+                throw failure;
+            if (number > options.retries) {
+                throw new errors/* PushError */.Vc(number > 1 ? `gave up after ${number} attempts: ${failure.message}` : failure.message, true);
+            }
+            const delay = backoffDelay(number, base);
+            options.onRetry?.(number, failure, delay);
+            await sleep(delay);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/push/push-charts.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Everything about the charts that can fail without asking the registry:
+ * each chart read and checked, helm found (or installed). Then `package`,
+ * once the registry's scheme is known. Throws on any problem; a front end
+ * calls this before it checks the images and the registry.
+ */
+async function findCharts(settings, run, paths, log, locate = locateHelm) {
+    const inspected = await inspectCharts(settings, log);
+    const location = await locate(settings, external_node_path_default().join(paths.dir, 'helm-install'), log);
+    const helm = new Helm(run, location.binary, paths, {
+        tlsVerify: settings.tlsVerify,
+        caFile: settings.caFile
+    });
+    log.info(usingHelm((await helm.version()).text, location, settings.helmVersion));
+    return {
+        package: async (scheme) => {
+            await helm.connect(settings.registry.host, settings.credentials !== undefined, scheme);
+            if (scheme === 'http') {
+                log.info(`${settings.registry.host} speaks plain HTTP: helm uses --plain-http`);
+            }
+            const charts = await packageCharts(inspected, helm, external_node_path_default().join(paths.dir, 'charts'), settings, log);
+            // What each chart's tag holds now decides: the same .tgz (its one layer) is not pushed again.
+            const targets = charts.map(chart => ({
+                repository: [settings.registry.path, chart.name].filter(Boolean).join('/'),
+                tag: ociTag(chart.version),
+                layerDigest: `sha256:${external_node_crypto_default().createHash('sha256').update(external_node_fs_default().readFileSync(chart.file)).digest('hex')}`
+            }));
+            return {
+                targets,
+                refuseConflicts: states => refuseConflicts(settings.ifExists, charts.map((chart, index) => ({
+                    reference: chartReference(settings.registry.prefix, chart),
+                    state: states[index]
+                }))),
+                push: check => pushCharts(settings, helm, charts, log, {
+                    plan: { states: check.states, client: check.client, targets }
+                })
+            };
+        }
+    };
+}
+function usingHelm(version, location, wanted) {
+    if (location.from === 'PATH') {
+        return `Using helm ${version} from PATH (${location.binary}); helm-version ${wanted} is installed only when helm is not on PATH`;
+    }
+    return `Using helm ${version} (${location.from === 'download' ? 'downloaded, checked against its sha256 and cached' : 'from the tool cache'}: ${location.binary})`;
+}
+/** A dry run: everything was checked and packaged; say what would be pushed, push nothing. */
+function dryRunCharts(settings, charts, states, log) {
+    const references = charts.map(chart => chartReference(settings.registry.prefix, chart));
+    log.group(`Dry run: the plan for ${charts.length} ${charts.length === 1 ? 'chart' : 'charts'}; nothing is pushed`, charts.map((chart, index) => `${references[index]}: ${chart.name} ${chart.version} ${planLine(settings.ifExists, states[index])}`));
+    return charts.map((chart, index) => {
+        const decision = decide(settings.ifExists, states[index]);
+        return {
+            chart: chart.name,
+            version: chart.version,
+            reference: references[index],
+            digest: stateDigest(states[index]),
+            status: decision === 'unchanged' ? 'unchanged' : 'skipped',
+            ...(decision === 'push' ? { error: 'dry run: would push' } : {}),
+            seconds: 0
+        };
+    });
+}
+/**
+ * Logs helm in (when credentials are given: in a dry run too, as the check
+ * that the secret works) and pushes every prepared chart
+ * to `oci://<registry>` with bounded parallelism and retries. The charts were
+ * checked and packaged before anything was pushed; a failed push is a result,
+ * so the others go on. A rejected login throws.
+ */
+async function pushCharts(settings, helm, charts, log, options = {}) {
+    const { host, prefix } = settings.registry;
+    const context = {
+        action: 'login',
+        tool: 'helm',
+        host,
+        project: settings.registry.path.split('/')[0],
+        username: settings.credentials?.username
+    };
+    const retry = { retries: settings.retries, baseDelayMs: options.retryBaseDelayMs };
+    if (settings.credentials) {
+        const credentials = settings.credentials;
+        await withRetries(() => helm.login(host, credentials), error => translateFailure(error, context), {
+            ...retry,
+            onRetry: (attempt, error, delay) => log.warning(`helm login attempt ${attempt} failed, retrying in ${delay} ms: ${error.message}`)
+        });
+        log.info(`Logged in to ${host} as ${credentials.username} (helm, private registry config)`);
+    }
+    else {
+        log.info(`No username/password given: relying on the existing helm login for ${host}`);
+    }
+    const states = options.plan?.states ?? charts.map(() => ({ kind: 'unknown' }));
+    if (settings.dryRun)
+        return dryRunCharts(settings, charts, states, log);
+    const progress = {
+        done: 0,
+        total: states.filter(state => decide(settings.ifExists, state) === 'push').length
+    };
+    return mapWithLimit(charts, settings.parallel, async (chart, index) => {
+        const reference = chartReference(prefix, chart);
+        const state = states[index];
+        const decision = decide(settings.ifExists, state);
+        if (decision !== 'push') {
+            log.info(decision === 'unchanged'
+                ? `Unchanged: ${reference} already holds ${chart.name} ${chart.version} (${stateDigest(state)})`
+                : `Skipped: ${reference} ${heldBy(state)}; if-exists: skip`);
+            const status = decision === 'unchanged' ? 'unchanged' : 'skipped';
+            return {
+                chart: chart.name,
+                version: chart.version,
+                reference,
+                digest: stateDigest(state),
+                status,
+                seconds: 0
+            };
+        }
+        if (state.kind === 'different' || state.kind === 'unreadable') {
+            log.warning(`Overwriting ${reference}: it ${heldBy(state)}; if-exists: overwrite`);
+        }
+        log.info(`Pushing chart ${chart.name} ${chart.version} -> ${reference}`);
+        const started = Date.now();
+        const notes = [];
+        const pushContext = {
+            ...context,
+            action: 'push',
+            project: context.project,
+            reference
+        };
+        let result;
+        try {
+            const pushed = await withRetries(() => helm.push(chart.file, prefix), error => translateFailure(error, pushContext), {
+                ...retry,
+                onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
+            });
+            if (`oci://${pushed.pushed}` !== reference) {
+                notes.push(`helm reported ${pushed.pushed}, not ${reference.slice('oci://'.length)}`);
+            }
+            const client = options.plan?.client;
+            const target = options.plan?.targets[index];
+            const note = client && target && (await readBack(client, target, pushed.digest, pushContext));
+            if (note)
+                notes.push(note);
+            result = {
+                chart: chart.name,
+                version: chart.version,
+                reference: `oci://${pushed.pushed}`,
+                digest: pushed.digest,
+                status: 'pushed',
+                ...(note ? { note } : {}),
+                seconds: since(started)
+            };
+        }
+        catch (error) {
+            // helm may fail after the registry took the push: say what the registry holds.
+            const client = options.plan?.client;
+            const target = options.plan?.targets[index];
+            const landed = client && target && (await landedAnyway(client, target, target));
+            const note = `helm reported a failure after the push landed (${translate_lastLine((0,errors/* messageOf */.bD)(error))}); the registry holds this chart`;
+            result = {
+                chart: chart.name,
+                version: chart.version,
+                reference,
+                ...(landed
+                    ? { digest: landed, status: 'pushed', note }
+                    : { digest: '', status: 'failed', error: (0,errors/* messageOf */.bD)(error) }),
+                seconds: since(started)
+            };
+            if (landed)
+                notes.push(note);
+        }
+        progress.done++;
+        log.group(`${result.status} chart ${result.reference} (${progress.done}/${progress.total}, ${result.seconds}s)`, [
+            `chart:       ${chart.name} ${chart.version}`,
+            `file:        ${chart.file}`,
+            `reference:   ${result.reference}`,
+            result.digest ? `digest:      ${result.digest}` : `error:       ${result.error ?? ''}`,
+            ...notes
+        ]);
+        return result;
+    });
+}
+function since(started) {
+    return Math.round((Date.now() - started) / 100) / 10;
+}
+
+;// CONCATENATED MODULE: ./src/push/plan.ts
+/** Resolves the settings into the pushes to make; pure, so it is cheap to test. */
+function planImages(settings) {
+    const prefix = settings.sourcePath ? `${settings.sourcePath}/` : '';
+    return settings.images.map(image => {
+        const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag];
+        return {
+            source: image.archive
+                ? `${image.archive.transport}:${image.archive.path}${image.archive.ref ? `:${image.archive.ref}` : ''}`
+                : `${prefix}${image.name}:${image.tag}`,
+            ...(image.archive ? { archive: image.archive } : {}),
+            destinations: tags.map(tag => `${settings.registry.prefix}/${image.name}:${tag}`)
+        };
+    });
+}
+/** The Harbor project a destination lands in: the first path segment after the host. */
+function projectOf(destination) {
+    const parts = destination.split('/');
+    return parts.length > 2 ? parts[1] : '';
+}
+/** `host/repo/sitory:tag` split into the repository (without the host) and the tag. */
+function repositoryAndTag(reference) {
+    const slash = reference.indexOf('/');
+    const colon = reference.lastIndexOf(':');
+    return { repository: reference.slice(slash + 1, colon), tag: reference.slice(colon + 1) };
+}
+
+;// CONCATENATED MODULE: ./src/push/push-images.ts
+
+
+
+
+
+
+
+/** How often a long push says it is still going. */
+const HEARTBEAT_MS = 20_000;
+/**
+ * Everything about the images that needs no registry: the tools checked,
+ * each destination planned, every source being read (from local storage,
+ * archives and layouts) while the registry is asked. Throws when a tool does
+ * not work; a missing source rejects `expected`.
+ */
+async function prepareImagePush(settings, tools, log) {
+    if (tools.container)
+        log.info(`Using ${await tools.container.prepare(settings.registry.host)}`);
+    if (tools.skopeo)
+        log.info(`Using ${await tools.skopeo.prepare()} for archives and layouts`);
+    const plans = planImages(settings);
+    const destinations = plans.flatMap((plan, index) => plan.destinations.map(destination => ({
+        source: plan.source,
+        ...(plan.archive ? { archive: plan.archive } : {}),
+        image: index,
+        destination,
+        ...repositoryAndTag(destination)
+    })));
+    const local = readSources(plans, tools);
+    const expected = local.then(images => destinations.map(target => expectedOf(images[target.image])));
+    // Whoever awaits it hears why; a registry failure may come first.
+    expected.catch(() => undefined);
+    return {
+        targets: destinations.map(({ repository, tag }) => ({ repository, tag })),
+        expected,
+        refuseConflicts: states => refuseConflicts(settings.ifExists, destinations.map((target, index) => ({
+            reference: target.destination,
+            state: states[index]
+        }))),
+        push: async (check) => {
+            const images = await local;
+            const targets = destinations.map(({ image, ...target }, index) => ({
+                ...target,
+                local: images[image],
+                state: check.states[index]
+            }));
+            return pushTargets(settings, tools, log, targets, check.client);
+        }
+    };
+}
+/**
+ * Logs the tool in (when there is anything to push, or in a dry run as the
+ * check that the secret works) and pushes every target that needs it with
+ * bounded parallelism and retries, reading each digest back.
+ */
+async function pushTargets(settings, tools, log, targets, client) {
+    const { host } = settings.registry;
+    const context = (tool) => ({
+        action: 'login',
+        tool,
+        host,
+        project: settings.registry.path.split('/')[0],
+        username: settings.credentials?.username
+    });
+    const retry = { retries: settings.retries };
+    const toPush = targets.filter(target => decide(settings.ifExists, target.state) === 'push');
+    // Each tool that will push logs in: docker or podman for local images, skopeo for archives.
+    const loggingIn = [];
+    const needs = (archive) => (settings.dryRun ? targets : toPush).some(target => (target.archive !== undefined) === archive);
+    if (tools.container && needs(false))
+        loggingIn.push(tools.container);
+    if (tools.skopeo && needs(true))
+        loggingIn.push({ name: 'skopeo', login: (h, c) => tools.skopeo.login(h, c) });
+    for (const tool of loggingIn) {
+        if (!settings.credentials) {
+            log.info(`No username/password given: relying on the existing ${tool.name} login for ${host}`);
+            continue;
+        }
+        const credentials = settings.credentials;
+        await withRetries(() => tool.login(host, credentials), error => translateFailure(error, context(tool.name)), {
+            ...retry,
+            onRetry: (attempt, error, delay) => log.warning(`login attempt ${attempt} failed, retrying in ${delay} ms: ${error.message}`)
+        });
+        log.info(`Logged in to ${host} as ${credentials.username} (${tool.name}, private credentials)`);
+    }
+    if (settings.dryRun)
+        return dryRunResults(settings, targets, log);
+    // Parallel across images, in order across the tags of one image: the first
+    // push uploads the layers, the next tags of that image only add a manifest,
+    // and two uploads of the same layers never race each other.
+    const bySource = new Map();
+    for (const target of targets) {
+        bySource.set(target.source, [...(bySource.get(target.source) ?? []), target]);
+    }
+    const groups = [...bySource.values()];
+    const after = uploadOrder(groups, target => toPush.includes(target));
+    if (after.some(earlier => earlier.length > 0)) {
+        log.info('Images that share layers with an earlier one start once it is pushed: each shared layer is uploaded once, then mounted');
+    }
+    const progress = { done: 0, total: toPush.length };
+    const run = { settings, tools, log, context, retry, progress, client };
+    const perImage = await mapAfter(groups, settings.parallel, index => after[index], async (group) => {
+        const results = [];
+        for (const target of group)
+            results.push(await handleTarget(target, run));
+        return results;
+    });
+    return perImage.flat();
+}
+/**
+ * For each image (a group of targets with one source), the earlier images it
+ * must wait for: those that upload first a layer it shares. Parallel pushes
+ * of images with a common base would each upload the base at once (none can
+ * mount what is not there yet); one after the other, the first uploads it
+ * and the rest mount it. Images with nothing to push wait for nobody and
+ * upload nothing.
+ */
+function uploadOrder(groups, pushes) {
+    const uploader = new Map();
+    return groups.map((group, index) => {
+        if (!group.some(pushes))
+            return [];
+        const after = new Set();
+        for (const layer of group[0].local.layers) {
+            const first = uploader.get(layer);
+            if (first === undefined)
+                uploader.set(layer, index);
+            else if (first !== index)
+                after.add(first);
+        }
+        return [...after];
+    });
+}
+/** The plan, printed; nothing pushed. Tags that would be pushed are reported as skipped. */
+function dryRunResults(settings, targets, log) {
+    log.group(`Dry run: the plan for ${targets.length} destinations; nothing is pushed`, targets.map(target => `${target.destination}: ${planLine(settings.ifExists, target.state)}`));
+    return targets.map(target => {
+        const decision = decide(settings.ifExists, target.state);
+        return {
+            source: target.source,
+            destination: target.destination,
+            digest: stateDigest(target.state),
+            status: decision === 'unchanged' ? 'unchanged' : 'skipped',
+            ...(decision === 'push' ? { error: 'dry run: would push' } : {}),
+            seconds: 0
+        };
+    });
+}
+/** One destination: unchanged, skipped, or pushed with retries and read back; never throws. */
+async function handleTarget(target, run) {
+    const { source, destination } = target;
+    const platforms = target.local.platforms?.map(image => image.platform);
+    const decision = decide(run.settings.ifExists, target.state);
+    if (decision !== 'push') {
+        const digest = stateDigest(target.state);
+        run.log.info(decision === 'unchanged'
+            ? `Unchanged: ${destination} already holds ${source} (${digest})`
+            : `Skipped: ${destination} ${heldBy(target.state)}; if-exists: skip`);
+        return {
+            source,
+            destination,
+            digest,
+            status: decision === 'unchanged' ? 'unchanged' : 'skipped',
+            ...(platforms && decision === 'unchanged' ? { platforms } : {}),
+            seconds: 0
+        };
+    }
+    if (target.state.kind === 'different' || target.state.kind === 'unreadable') {
+        run.log.warning(`Overwriting ${destination}: it ${heldBy(target.state)}; if-exists: overwrite`);
+    }
+    run.log.info(`Pushing ${source} -> ${destination}`);
+    const started = Date.now();
+    // Big images take minutes: say now and then that the push is alive.
+    const heartbeat = setInterval(() => {
+        run.log.info(`... still pushing ${destination} (${push_images_since(started)}s; ${run.progress.done}/${run.progress.total} done)`);
+    }, HEARTBEAT_MS);
+    const notes = [];
+    const toolName = target.archive ? 'skopeo' : (run.tools.container?.name ?? '');
+    const pushContext = {
+        ...run.context(toolName),
+        action: 'push',
+        project: projectOf(destination),
+        reference: destination
+    };
+    let result;
+    try {
+        const digest = await withRetries(() => pushOne(run.tools, target), error => translateFailure(error, pushContext), {
+            ...run.retry,
+            onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
+        });
+        const note = run.client && (await readBack(run.client, target, digest, pushContext));
+        if (note)
+            notes.push(note);
+        result = {
+            source,
+            destination,
+            digest,
+            status: 'pushed',
+            ...(note ? { note } : {}),
+            seconds: push_images_since(started)
+        };
+    }
+    catch (error) {
+        // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
+        const landed = run.client && (await landedAnyway(run.client, target, expectedOf(target.local)));
+        const note = `${toolName} reported a failure after the push landed (${translate_lastLine((0,errors/* messageOf */.bD)(error))}); the registry holds this image`;
+        result = landed
+            ? { source, destination, digest: landed, status: 'pushed', note, seconds: push_images_since(started) }
+            : {
+                source,
+                destination,
+                digest: '',
+                status: 'failed',
+                error: (0,errors/* messageOf */.bD)(error),
+                seconds: push_images_since(started)
+            };
+        if (landed)
+            notes.push(note);
+    }
+    clearInterval(heartbeat);
+    if (platforms && result.status === 'pushed')
+        result.platforms = platforms;
+    run.progress.done++;
+    run.log.group(`${result.status} ${destination} (${run.progress.done}/${run.progress.total}, ${result.seconds}s)`, [
+        `source:      ${source}`,
+        `destination: ${destination}`,
+        result.digest ? `digest:      ${result.digest}` : `error:       ${result.error ?? ''}`,
+        ...(result.platforms ? [`platforms:   ${result.platforms.join(', ')}`] : []),
+        ...notes
+    ]);
+    return result;
+}
+/** What a tag holds once this image is in it: its ID, or each platform's for a multi-platform image. */
+function expectedOf(image) {
+    if (image.digest)
+        return { manifestDigest: image.digest };
+    return image.platforms
+        ? { platformIds: image.platforms.map(platform => platform.id) }
+        : { configDigest: image.id };
+}
+/** Pushes one target with the tool its source needs; returns the digest the tool reported. */
+function pushOne(tools, target) {
+    if (target.archive) {
+        if (!tools.skopeo)
+            throw new Error('an archive source without skopeo');
+        return tools.skopeo.push(target.archive, target.destination);
+    }
+    if (!tools.container)
+        throw new Error('a local source without a container tool');
+    return tools.container.push(target.source, target.destination, target.local);
+}
+/**
+ * Every source, in order: local storage asked once for all of its images,
+ * archives and layouts read alongside. Every missing local image is named
+ * at once, and an unreadable archive is an input error, before anything is
+ * pushed.
+ */
+async function readSources(plans, tools) {
+    const local = plans.filter(plan => !plan.archive).map(plan => plan.source);
+    const [stored, archives] = await Promise.all([
+        local.length > 0 && tools.container ? tools.container.localImages(local) : [],
+        Promise.all(plans.map(async (plan) => plan.archive && tools.skopeo ? tools.skopeo.inspect(plan.archive) : undefined))
+    ]);
+    const missing = local.filter((_, index) => stored[index] === undefined);
+    if (missing.length > 0 && tools.container) {
+        const tool = tools.container.name;
+        const names = missing.map(source => `"${source}"`).join(', ');
+        throw new errors/* InputError */.dz(`${names} not in local ${tool} storage; check the source tag / path (\`${tool} images\`). Nothing was pushed.`);
+    }
+    let next = 0;
+    return plans.map((plan, index) => {
+        const image = plan.archive ? archives[index] : stored[next++];
+        if (!image)
+            throw new Error(`no image read for "${plan.source}"`);
+        return image;
+    });
+}
+function push_images_since(started) {
+    return Math.round((Date.now() - started) / 100) / 10;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/client.ts
@@ -38648,278 +39454,7 @@ async function answer(url, tls, retry, signal) {
     return { body, challenge: challengeOf(response.status, response.headers.get('www-authenticate')) };
 }
 
-;// CONCATENATED MODULE: ./src/push/decide.ts
-
-/**
- * Identical content is never pushed again; different content follows
- * `if-exists` (`fail` never gets here: refuseConflicts stops the step first).
- */
-function decide(ifExists, state) {
-    if (state.kind === 'same')
-        return 'unchanged';
-    // A tag whose content a pull policy hides may hold anything: it counts as different.
-    if ((state.kind === 'different' || state.kind === 'unreadable') && ifExists === 'skip') {
-        return 'skip';
-    }
-    return 'push';
-}
-/** `if-exists: fail`: any tag holding different content stops the step before anything is pushed. */
-function refuseConflicts(ifExists, entries) {
-    if (ifExists !== 'fail')
-        return;
-    const conflicts = entries.filter(entry => entry.state.kind === 'different' || entry.state.kind === 'unreadable');
-    if (conflicts.length === 0)
-        return;
-    const list = conflicts
-        .map(entry => entry.state.kind === 'unreadable'
-        ? `"${entry.reference}" (${heldBy(entry.state)})`
-        : `"${entry.reference}" (holds ${stateDigest(entry.state)})`)
-        .join(', ');
-    throw new errors/* PushError */.Vc(`if-exists: fail: ${list} already ${conflicts.length === 1 ? 'holds' : 'hold'} ${conflicts.every(entry => entry.state.kind === 'different') ? 'different' : 'different or unreadable'} content; nothing was pushed. Push a new tag, or set if-exists: overwrite or skip`);
-}
-/** One line of a dry run's plan. */
-function planLine(ifExists, state) {
-    switch (decide(ifExists, state)) {
-        case 'unchanged':
-            return 'unchanged (already holds this content)';
-        case 'skip':
-            return `skip (${heldBy(state)}; if-exists: skip)`;
-        default:
-            if (state.kind === 'different')
-                return `would overwrite (holds ${state.digest})`;
-            if (state.kind === 'unreadable')
-                return `would overwrite (${heldBy(state)})`;
-            return state.kind === 'unknown'
-                ? 'would push (current content unknown)'
-                : 'would push (new tag)';
-    }
-}
-/** What a tag holds, in words: its digest, or why its content cannot be read. */
-function heldBy(state) {
-    if (state.kind === 'unreadable') {
-        return `exists, but a pull policy of the project keeps its content from being read (${state.policy})`;
-    }
-    return `holds other content (${stateDigest(state)})`;
-}
-/** The digest a tag holds now, or ''. */
-function stateDigest(state) {
-    return 'digest' in state ? state.digest : '';
-}
-
-;// CONCATENATED MODULE: ./src/push/tag-state.ts
-
-/**
- * What a tag holds now: a HEAD first (a GET is a pull in Harbor's audit log
- * and retention rules), and the manifest only where the tag exists and its
- * content must be compared. A tag the account may not read is 'unknown'.
- */
-async function readTag(client, target) {
-    try {
-        const digest = await client.tagDigest(target.repository, target.tag);
-        if (typeof digest !== 'string')
-            return digest;
-        const held = await client.manifest(target.repository, target.tag);
-        if (!held || 'policy' in held || !held.children)
-            return held;
-        // An index: what each platform's manifest names as its config.
-        const children = await Promise.all(held.children.map(child => client.manifest(target.repository, child)));
-        const platformConfigs = children.map(child => child && 'configDigest' in child ? (child.configDigest ?? '') : '');
-        return { ...held, platformConfigs };
-    }
-    catch (error) {
-        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
-            return 'unknown';
-        }
-        throw error;
-    }
-}
-/** A tag compared with what would be pushed. */
-function tagState(held, expected) {
-    if (held === 'unknown')
-        return { kind: 'unknown' };
-    if (!held)
-        return { kind: 'absent' };
-    if ('policy' in held)
-        return { kind: 'unreadable', policy: held.policy };
-    const same = expected.manifestDigest
-        ? held.digest === expected.manifestDigest
-        : expected.platformIds
-            ? sameSet(held.platformConfigs ?? [], expected.platformIds)
-            : (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
-                (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
-    return { kind: same ? 'same' : 'different', digest: held.digest };
-}
-function sameSet(a, b) {
-    return a.length === b.length && [...a].sort().join() === [...b].sort().join();
-}
-
-;// CONCATENATED MODULE: ./src/push/translate.ts
-
-
-
-/** Harbor's roles that may push, and this product's group that has one. */
-const PUSH_ROLES = "Developer, Maintainer or Project Admin; e.g. the project's Edge-Manager group";
-const who = (context) => context.username ? `user "${context.username}"` : 'this account';
-const project = (context) => context.project ? `project "${context.project}"` : `registry "${context.host}"`;
-/** What to tell the user, by the kind of failure; shared by tool output and registry API answers. */
-const ADVICE = {
-    untrusted: (c) => `the TLS certificate of "${c.host}" is not trusted: set ca-file to the registry's CA bundle (PEM), or tls-verify: false`,
-    plainHttp: (c) => c.tool === 'docker'
-        ? `the registry "${c.host}" speaks plain HTTP: add it to "insecure-registries" in the docker daemon's daemon.json, or use container-tool: podman with tls-verify: false`
-        : `the registry "${c.host}" speaks plain HTTP: set tls-verify: false`,
-    immutable: (c) => `tag "${c.reference ?? ''}" is immutable in Harbor (a tag immutability rule of ${project(c)}): push a new tag instead of overwriting this one`,
-    quota: (c) => `the storage quota of ${project(c)} is exceeded: delete old artifacts or ask a Harbor administrator to raise the quota`,
-    readOnlyMode: (c) => `the registry "${c.host}" is in read-only mode (Harbor maintenance): push again when an administrator turns it off`,
-    proxyCache: (c) => `${project(c)} is a proxy-cache project, which only mirrors another registry and takes no pushes: push to a normal project`,
-    proxyRefused: (c) => `the proxy in HTTPS_PROXY / HTTP_PROXY refused the connection to "${c.host}": a 407 needs the proxy's credentials in the variable (http://user:password@proxy:port); otherwise check that the proxy allows the registry, or list the registry in NO_PROXY`,
-    htmlProxy: (c) => `something between here and "${c.host}" (a proxy or firewall) answered with an HTML page instead of the registry: check the proxy settings and that the registry is allowed`,
-    missingProject: (c) => `${project(c)} not found: Harbor does not create projects on push; check the registry path or ask for the project to be created`,
-    missingOrHidden: (c) => `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path, or ask a project admin for a role that may push (${PUSH_ROLES})`,
-    noRole: (c) => `${who(c)} has no role in ${project(c)}: ask a project admin for a role that may push (${PUSH_ROLES}); a robot account must be one of this project's, with push permission`,
-    noProject: (c) => `Harbor keeps every repository in a project: "${c.reference ?? ''}" names none; give the project in registry ("${c.host}/<project>"), so that it is pushed as "<project>/${c.reference ?? ''}". Nothing was pushed.`,
-    pullPolicy: (c) => `a pull policy of ${project(c)} (content trust or vulnerability prevention) refuses to read "${c.reference ?? ''}", and ${c.tool} reads a tag that exists before it pushes over it: push a new tag, or ask a project admin to sign the artifact or exempt it`,
-    loginRejected: (c) => `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$ (Harbor's default prefix; an administrator may set another) and name their project: robot$<project>+<name>`,
-    pushDenied: (c) => pushDenied(c),
-    unreachable: (c) => `"${c.host}" could not be reached or failed temporarily`
-};
-/**
- * Tool output and registry error patterns, most specific first. They match
- * what docker, podman, helm and Harbor print; the registry's own error codes
- * (DENIED, NAME_UNKNOWN...) appear inside that output.
- */
-const RULES = [
-    {
-        test: /x509:|certificate signed by unknown authority|certificate is not valid|tls: failed to verify|SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_/i,
-        advice: ADVICE.untrusted
-    },
-    { test: /server gave HTTP response to HTTPS client/i, advice: ADVICE.plainHttp },
-    {
-        // helm with no login for the registry: v3 "no basic auth credentials", v4 "basic credential not found".
-        test: /no basic auth credentials|basic credential not found/i,
-        advice: c => c.username
-            ? `helm holds no login for "${c.host}" although it logged in as "${c.username}": check that the registry is given as host[:port][/project] (the login is stored for the host)`
-            : `helm holds no login for "${c.host}": no username/password were given, so the helm login already on this machine was used, and it has none for this registry; set username and password`
-    },
-    {
-        // Flags are chosen by helm version; this is the fallback when a helm reports one it lacks.
-        test: /unknown flag: --/i,
-        advice: c => `this ${c.tool} is too old for a flag the registry settings need: put a newer ${c.tool} on PATH, or take it off PATH so that helm-version is installed`
-    },
-    // Harbor's pull policies answer 412 too, on reads: never an immutable tag.
-    {
-        test: /PROJECTPOLICYVIOLATION|is not signed by|cannot be pulled due to configured policy|(HEAD|GET) request to \S+\/manifests\/\S+: 412/i,
-        advice: ADVICE.pullPolicy
-    },
-    { test: /\b412\b|precondition failed|immutable/i, advice: ADVICE.immutable },
-    { test: /invalid repository name/i, advice: ADVICE.noProject },
-    { test: /quota|exceed the configured upper limit/i, advice: ADVICE.quota },
-    { test: /read[- ]only mode|registry is in read[- ]only|READ_ONLY/i, advice: ADVICE.readOnlyMode },
-    { test: /proxy[- ]cache|proxy project/i, advice: ADVICE.proxyCache },
-    {
-        test: /project .{0,80}not found|project .{0,40}does not exist/i,
-        advice: ADVICE.missingProject
-    },
-    // undici's tunnel through HTTPS_PROXY refused by the proxy (407 wants credentials, 403 a rule).
-    {
-        test: /Proxy response \(\d+\) !== 200 when HTTP Tunneling|Proxy Authentication Required/i,
-        advice: ADVICE.proxyRefused
-    },
-    // A corporate proxy or firewall answering with its own HTML page, not the registry.
-    // (A 5xx page is left to the transient rule below: gateways recover.)
-    {
-        test: /error parsing HTTP [1-4]\d\d response body|HTTP [1-4]\d\d from .*<html>/i,
-        advice: ADVICE.htmlProxy
-    },
-    {
-        test: /unauthorized|invalid username\/password|incorrect username or password|authentication required|\b401\b/i,
-        advice: c => (c.action === 'login' ? ADVICE.loginRejected(c) : ADVICE.pushDenied(c))
-    },
-    { test: /denied|insufficient_scope|forbidden|\b403\b/i, advice: ADVICE.pushDenied },
-    {
-        test: /connection refused|deadline exceeded|connection reset|no route to host|i\/o timeout|timed out|timeout|TLS handshake|unexpected EOF|\bEOF\b|too many requests|\b429\b|\b50[0-4]\b|service unavailable|bad gateway|gateway time|ECONNREFUSED|ECONNRESET|ETIMEDOUT|UND_ERR|socket hang up|fetch failed/i,
-        transient: true,
-        advice: ADVICE.unreachable
-    }
-];
-function pushDenied(c) {
-    if (!c.username) {
-        return `the registry refused the push to ${project(c)}: no username/password were given, so the ${c.tool} login already on this machine was used; set username and password`;
-    }
-    return `user "${c.username}" may pull but not push to ${project(c)}: it needs a role that may push (${PUSH_ROLES})`;
-}
-/**
- * Turns a failure (a tool's output, a registry's error answer, a network
- * error) into a PushError whose message says what to do, with the original
- * words kept as the cause. Unknown failures pass through whole.
- */
-function translateFailure(error, context) {
-    if (error instanceof errors/* PushError */.Vc)
-        return error;
-    const text = failureText(error);
-    const rule = RULES.find(candidate => candidate.test.test(text));
-    if (!rule)
-        return new errors/* PushError */.Vc(error instanceof errors/* ToolError */.v4 ? error.message : text);
-    return new errors/* PushError */.Vc(`${rule.advice(context)} (${translate_lastLine(text)})`, rule.transient);
-}
-function failureText(error) {
-    if (error instanceof errors/* ToolError */.v4)
-        return error.stderr;
-    if (error instanceof RegistryError)
-        return error.message;
-    // Duck-typed: fetch errors may come from another realm, where instanceof fails.
-    const { name, message } = (error ?? {});
-    if (message === 'fetch failed')
-        return networkCause(error);
-    if (name === 'TimeoutError')
-        return `timeout: ${String(message)}`;
-    return (0,errors/* messageOf */.bD)(error);
-}
-/** The last non-empty line of a tool's output: usually the one that says what went wrong. */
-function translate_lastLine(text) {
-    const lines = text
-        .trim()
-        .split('\n')
-        .filter(line => line.trim() !== '');
-    return (lines.at(-1) ?? '').replace(/^(Error: |error: )/, '').trim();
-}
-
-;// CONCATENATED MODULE: ./src/push/read-back.ts
-
-
-
-/**
- * Reads a pushed tag's digest back (a HEAD: no pull in Harbor's books) and
- * checks that it is what the tool says it pushed. Returns a note when a pull
- * policy of the project refuses to say (Harbor's content trust or
- * vulnerability prevention answer 412 to reading a manifest): the push landed,
- * and the digest is the one the push reported. Throws when the tag holds
- * something else (another push raced this one) or nothing.
- */
-async function readBack(client, target, pushed, context) {
-    const held = await client.tagDigest(target.repository, target.tag).catch((error) => {
-        throw translateFailure(error, context);
-    });
-    if (held !== undefined && typeof held !== 'string') {
-        return `pushed; the project's pull policy keeps it from being read back (${held.policy}), so the digest is the one the push reported`;
-    }
-    if (held !== pushed) {
-        throw new errors/* PushError */.Vc(`the push of "${context.reference ?? ''}" reported ${pushed}, but the registry holds ${held ?? 'nothing'} for that tag: another push may have raced this one; check the tag`);
-    }
-    return undefined;
-}
-/**
- * After a tool reported a failure: whether the tag holds what was to be
- * pushed all the same (a tool may fail after the registry took the push, for
- * example writing its digest file on a full disk). Its digest when it does;
- * undefined when it does not, or when the registry cannot tell.
- */
-async function landedAnyway(client, target, expected) {
-    const held = await readTag(client, target).catch(() => 'unknown');
-    const state = tagState(held, expected);
-    return state.kind === 'same' ? state.digest : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/push/preflight.ts
+;// CONCATENATED MODULE: ./src/push/session.ts
 
 
 
@@ -38931,662 +39466,149 @@ async function landedAnyway(client, target, expected) {
 /** The `service` of Harbor's token realm: how a Harbor is told from other registries. */
 const HARBOR_SERVICE = 'harbor-registry';
 /**
- * Asks the registry, before anything is pushed, what a push would run into:
- * TLS and plain HTTP, whether the login is accepted, what each target tag
- * holds now compared with `expected` (which may still be being read from
- * local storage), and whether the account may push to every repository that
- * will be pushed to (and if not, why: a read-only role, a project that does
- * not exist or is not visible). A re-run where every tag is unchanged needs
- * no push rights. Throws a PushError with the advice of DESIGN.md's error
- * table; every repository's problem is named at once.
+ * The run's one conversation with the registry's API, for the images and the
+ * charts together: the scheme probed once (and told to helm), one client
+ * with one token cache, one login check and one rights check over every
+ * repository. A wrong secret then costs one failed login per run (accounts
+ * get locked after a few), and nothing is asked twice.
  */
-async function preflight(settings, tls, toolName, targets, expected, log) {
-    const { host } = settings.registry;
-    const credentials = settings.credentials;
-    const context = {
-        action: 'login',
-        tool: toolName,
-        host,
-        project: settings.registry.path.split('/')[0],
-        username: credentials?.username
-    };
-    const fail = (error) => {
-        const failure = translateFailure(error, context);
-        // Registry requests were retried already (see RetryPolicy below).
-        if (failure.transient && settings.retries > 0) {
-            throw new errors/* PushError */.Vc(`gave up after ${settings.retries + 1} attempts: ${failure.message}`, true);
-        }
-        throw failure;
-    };
-    const compare = async (held) => {
-        const wanted = await expected;
-        return held.map((tag, index) => tagState(tag, wanted[index]));
-    };
-    const retry = {
-        retries: settings.retries,
-        onRetry: (attempt, cause, delay) => log.warning(`registry check attempt ${attempt} failed (${cause}); retrying in ${delay} ms`)
-    };
-    const probe = await detectScheme(host, tls, retry).catch(fail);
-    if (probe.scheme === 'http' && tls.tlsVerify)
-        throw new errors/* PushError */.Vc(ADVICE.plainHttp(context));
-    const baseUrl = `${probe.scheme}://${host}`;
-    const client = new RegistryClient(baseUrl, tls, credentials, retry, probe.challenge);
-    const challenge = await client.ping().catch(fail);
-    // Harbor keeps every repository in a project (its artifactinfo middleware
-    // answers 400 to a one-segment name): bad input, said before any login.
-    const bare = targets.filter(target => !target.repository.includes('/'));
-    if (challenge.service === HARBOR_SERVICE && bare.length > 0) {
-        throw new errors/* InputError */.dz(ADVICE.noProject({ ...context, reference: bare[0].repository }));
+class RegistrySession {
+    settings;
+    tls;
+    tools;
+    context;
+    log;
+    probe;
+    client;
+    constructor(settings, tls, tools, context, log, probe, retry) {
+        this.settings = settings;
+        this.tls = tls;
+        this.tools = tools;
+        this.context = context;
+        this.log = log;
+        this.probe = probe;
+        const baseUrl = `${probe.scheme}://${settings.registry.host}`;
+        this.client = new RegistryClient(baseUrl, tls, settings.credentials, retry, probe.challenge);
     }
-    if (!credentials) {
-        if (challenge.scheme !== 'none') {
-            log.info(`No username/password: the registry API cannot be asked about permissions or existing tags; the push relies on the ${toolName} login on this machine`);
-            return { states: await compare(targets.map(() => 'unknown')) };
-        }
-        return { client, states: await compare(await readTags(client, targets).catch(fail)) };
+    /**
+     * Probes whether the registry answers over HTTPS or plain HTTP, without
+     * credentials. `tools` are the tools that will push; `tls` is what the
+     * first of them really uses (helm takes the settings as given; a docker
+     * daemon may treat the registry as insecure), and it words the advice on
+     * failures.
+     */
+    static async open(settings, tls, tools, log) {
+        const context = {
+            action: 'login',
+            tool: tools[0],
+            host: settings.registry.host,
+            project: settings.registry.path.split('/')[0],
+            username: settings.credentials?.username
+        };
+        const retry = {
+            retries: settings.retries,
+            onRetry: (attempt, cause, delay) => log.warning(`registry check attempt ${attempt} failed (${cause}); retrying in ${delay} ms`)
+        };
+        const probe = await detectScheme(settings.registry.host, tls, retry).catch((error) => registryFailure(error, context, settings.retries));
+        return new RegistrySession(settings, tls, tools, context, log, probe, retry);
     }
-    // The credentials go out once first: a wrong secret must count as one
-    // failed login (accounts get locked after a few). With a token, the same
-    // request asks for every repository, and the token serves every read.
-    const repositories = [...new Set(targets.map(target => target.repository))];
-    await client.checkLogin(repositories).catch((error) => {
-        if (error instanceof RegistryError && error.status === 401) {
-            throw new errors/* PushError */.Vc(`${ADVICE.loginRejected(context)} (${error.detail || 'HTTP 401'})`);
+    /** What the registry answers on: helm must be told (`--plain-http`). */
+    get scheme() {
+        return this.probe.scheme;
+    }
+    /**
+     * Asks the registry, before anything is pushed, what a push would run
+     * into: plain HTTP, whether the login is accepted, what each target tag
+     * holds now compared with `expected` (which may still be being read from
+     * local storage), and whether the account may push to every repository
+     * that will be pushed to (and if not, why: a read-only role, a project
+     * that does not exist or is not visible). A re-run where every tag is
+     * unchanged needs no push rights. Throws a PushError with the advice of
+     * DESIGN.md's error table; every repository's problem is named at once.
+     */
+    async check(targets, expected) {
+        const { settings, context, client, log } = this;
+        const credentials = settings.credentials;
+        const fail = (error) => registryFailure(error, context, settings.retries);
+        const compare = async (held) => {
+            const wanted = await expected;
+            return held.map((tag, index) => tagState(tag, wanted[index]));
+        };
+        if (this.scheme === 'http' && this.tls.tlsVerify)
+            throw new errors/* PushError */.Vc(ADVICE.plainHttp(context));
+        const challenge = await client.ping().catch(fail);
+        // Harbor keeps every repository in a project (its artifactinfo middleware
+        // answers 400 to a one-segment name): bad input, said before any login.
+        const bare = targets.filter(target => !target.repository.includes('/'));
+        if (challenge.service === HARBOR_SERVICE && bare.length > 0) {
+            throw new errors/* InputError */.dz(ADVICE.noProject({ ...context, reference: bare[0].repository }));
         }
-        fail(error);
-    });
-    const states = await compare(await readTags(client, targets).catch(fail));
-    const toPush = [
-        ...new Set(targets
-            .filter((_, index) => decide(settings.ifExists, states[index]) === 'push')
-            .map(target => target.repository))
-    ];
-    const granted = await client.grantedActions(toPush).catch(fail);
-    const denied = toPush.filter(repository => !granted.get(repository)?.has('push'));
-    const problems = await Promise.all([...new Set(denied.map(repository => repository.split('/')[0]))].map(async (project) => {
-        const projectContext = { ...context, action: 'push', project };
-        const mayPull = denied.some(repository => repository.split('/')[0] === project && granted.get(repository)?.has('pull'));
-        // Harbor grants pull to a read-only role (and on a public project) and
-        // nothing where the project is missing or the account has no role in
-        // it; only the existence check tells those two apart.
-        if (mayPull)
-            return ADVICE.pushDenied(projectContext);
-        const exists = await client.harborProjectExists(project).catch(() => 'unknown');
-        if (exists === 'missing')
-            return ADVICE.missingProject(projectContext);
-        if (exists === 'exists')
-            return ADVICE.noRole(projectContext);
-        return ADVICE.missingOrHidden(projectContext);
-    }));
-    if (problems.length > 0)
-        throw new errors/* PushError */.Vc(`${problems.join('; ')}. Nothing was pushed.`);
-    log.info(`Registry ${baseUrl}: login accepted, ${toPush.length > 0 ? `push allowed to ${toPush.length} repositories` : 'nothing to push'}`);
-    return { client, states };
+        if (!credentials) {
+            if (challenge.scheme !== 'none') {
+                log.info(`No username/password: the registry API cannot be asked about permissions or existing tags; the push relies on the ${this.tools.join(' and ')} login${this.tools.length > 1 ? 's' : ''} on this machine`);
+                return { states: await compare(targets.map(() => 'unknown')) };
+            }
+            return { client, states: await compare(await readTags(client, targets).catch(fail)) };
+        }
+        // The credentials go out once first: a wrong secret must count as one
+        // failed login. With a token, the same request asks for every
+        // repository, and the token serves every read.
+        const repositories = [...new Set(targets.map(target => target.repository))];
+        await client.checkLogin(repositories).catch((error) => {
+            if (error instanceof RegistryError && error.status === 401) {
+                throw new errors/* PushError */.Vc(`${ADVICE.loginRejected(context)} (${error.detail || 'HTTP 401'})`);
+            }
+            fail(error);
+        });
+        const states = await compare(await readTags(client, targets).catch(fail));
+        const toPush = [
+            ...new Set(targets
+                .filter((_, index) => decide(settings.ifExists, states[index]) === 'push')
+                .map(target => target.repository))
+        ];
+        const granted = await client.grantedActions(toPush).catch(fail);
+        const denied = toPush.filter(repository => !granted.get(repository)?.has('push'));
+        const problems = await Promise.all([...new Set(denied.map(repository => repository.split('/')[0]))].map(async (project) => {
+            const projectContext = { ...context, action: 'push', project };
+            const mayPull = denied.some(repository => repository.split('/')[0] === project && granted.get(repository)?.has('pull'));
+            // Harbor grants pull to a read-only role (and on a public project) and
+            // nothing where the project is missing or the account has no role in
+            // it; only the existence check tells those two apart.
+            if (mayPull)
+                return ADVICE.pushDenied(projectContext);
+            const exists = await client.harborProjectExists(project).catch(() => 'unknown');
+            if (exists === 'missing')
+                return ADVICE.missingProject(projectContext);
+            if (exists === 'exists')
+                return ADVICE.noRole(projectContext);
+            return ADVICE.missingOrHidden(projectContext);
+        }));
+        if (problems.length > 0)
+            throw new errors/* PushError */.Vc(`${problems.join('; ')}. Nothing was pushed.`);
+        log.info(`Registry ${client.baseUrl}: login accepted, ${toPush.length > 0 ? `push allowed to ${toPush.length} repositories` : 'nothing to push'}`);
+        return { client, states };
+    }
+    /** Waits for the requests that tidy up after the checks (cancelled upload probes). */
+    tidied() {
+        return this.client.tidied();
+    }
+}
+/** A registry failure in the words of DESIGN.md's error table. */
+function registryFailure(error, context, retries) {
+    const failure = translateFailure(error, context);
+    // Registry requests were retried already (see the RetryPolicy in open).
+    if (failure.transient && retries > 0) {
+        throw new errors/* PushError */.Vc(`gave up after ${retries + 1} attempts: ${failure.message}`, true);
+    }
+    throw failure;
 }
 /** What each target tag holds now, read from the registry; the push rights check says why where 'unknown'. */
 function readTags(client, targets) {
     return mapWithLimit(targets, 8, target => readTag(client, target));
 }
 
-;// CONCATENATED MODULE: ./src/push/retry.ts
-
-
-/**
- * Runs `attempt` until it succeeds, fails for good, or runs out of retries.
- * Only transient failures (network, 5xx, 429, timeouts) are retried: another
- * try cannot fix a wrong secret or an immutable tag, it only hides them.
- */
-async function withRetries(attempt, translate, options) {
-    const base = options.baseDelayMs ?? 1000;
-    for (let number = 1;; number++) {
-        try {
-            return await attempt();
-        }
-        catch (error) {
-            const failure = translate(error);
-            if (!failure.transient)
-                throw failure;
-            if (number > options.retries) {
-                throw new errors/* PushError */.Vc(number > 1 ? `gave up after ${number} attempts: ${failure.message}` : failure.message, true);
-            }
-            const delay = backoffDelay(number, base);
-            options.onRetry?.(number, failure, delay);
-            await sleep(delay);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/push/push-charts.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/**
- * Everything about the charts that can fail without pushing anything: each
- * chart read and checked, helm found (or installed), the registry's scheme
- * and the flags it needs worked out, the chart folders packaged. Throws on
- * any problem; a front end calls this before it pushes images too.
- */
-async function prepareChartPush(settings, run, paths, log, locate = locateHelm) {
-    const inspected = await inspectCharts(settings, log);
-    const location = await locate(settings, external_node_path_default().join(paths.dir, 'helm-install'), log);
-    const helm = new Helm(run, location.binary, paths, {
-        tlsVerify: settings.tlsVerify,
-        caFile: settings.caFile
-    });
-    log.info(usingHelm((await helm.version()).text, location, settings.helmVersion));
-    const { scheme } = await detectScheme(settings.registry.host, {
-        tlsVerify: settings.tlsVerify,
-        caFile: settings.caFile
-    });
-    await helm.connect(settings.registry.host, settings.credentials !== undefined, scheme);
-    if (scheme === 'http') {
-        log.info(`${settings.registry.host} speaks plain HTTP: helm uses --plain-http`);
-    }
-    const charts = await packageCharts(inspected, helm, external_node_path_default().join(paths.dir, 'charts'), settings, log);
-    // What each chart's tag holds now: the same .tgz (its one layer) is not pushed again.
-    const targets = charts.map(chart => ({
-        repository: [settings.registry.path, chart.name].filter(Boolean).join('/'),
-        tag: ociTag(chart.version),
-        layerDigest: `sha256:${external_node_crypto_default().createHash('sha256').update(external_node_fs_default().readFileSync(chart.file)).digest('hex')}`
-    }));
-    const tls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile };
-    const check = await preflight(settings, tls, 'helm', targets, Promise.resolve(targets), log);
-    const states = check.states;
-    refuseConflicts(settings.ifExists, charts.map((chart, index) => ({
-        reference: chartReference(settings.registry.prefix, chart),
-        state: states[index]
-    })));
-    const plan = { states, client: check.client, targets };
-    return {
-        charts,
-        push: async (options) => {
-            try {
-                return await pushCharts(settings, helm, charts, log, { ...options, plan });
-            }
-            finally {
-                await check.client?.tidied();
-            }
-        }
-    };
-}
-function usingHelm(version, location, wanted) {
-    if (location.from === 'PATH') {
-        return `Using helm ${version} from PATH (${location.binary}); helm-version ${wanted} is installed only when helm is not on PATH`;
-    }
-    return `Using helm ${version} (${location.from === 'download' ? 'downloaded, checked against its sha256 and cached' : 'from the tool cache'}: ${location.binary})`;
-}
-/** A dry run: everything was checked and packaged; say what would be pushed, push nothing. */
-function dryRunCharts(settings, charts, states, log) {
-    const references = charts.map(chart => chartReference(settings.registry.prefix, chart));
-    log.group(`Dry run: the plan for ${charts.length} ${charts.length === 1 ? 'chart' : 'charts'}; nothing is pushed`, charts.map((chart, index) => `${references[index]}: ${chart.name} ${chart.version} ${planLine(settings.ifExists, states[index])}`));
-    return charts.map((chart, index) => {
-        const decision = decide(settings.ifExists, states[index]);
-        return {
-            chart: chart.name,
-            version: chart.version,
-            reference: references[index],
-            digest: stateDigest(states[index]),
-            status: decision === 'unchanged' ? 'unchanged' : 'skipped',
-            ...(decision === 'push' ? { error: 'dry run: would push' } : {}),
-            seconds: 0
-        };
-    });
-}
-/**
- * Logs helm in (when credentials are given: in a dry run too, as the check
- * that the secret works) and pushes every prepared chart
- * to `oci://<registry>` with bounded parallelism and retries. The charts were
- * checked and packaged before anything was pushed; a failed push is a result,
- * so the others go on. A rejected login throws.
- */
-async function pushCharts(settings, helm, charts, log, options = {}) {
-    const { host, prefix } = settings.registry;
-    const context = {
-        action: 'login',
-        tool: 'helm',
-        host,
-        project: settings.registry.path.split('/')[0],
-        username: settings.credentials?.username
-    };
-    const retry = { retries: settings.retries, baseDelayMs: options.retryBaseDelayMs };
-    if (settings.credentials) {
-        const credentials = settings.credentials;
-        await withRetries(() => helm.login(host, credentials), error => translateFailure(error, context), {
-            ...retry,
-            onRetry: (attempt, error, delay) => log.warning(`helm login attempt ${attempt} failed, retrying in ${delay} ms: ${error.message}`)
-        });
-        log.info(`Logged in to ${host} as ${credentials.username} (helm, private registry config)`);
-    }
-    else {
-        log.info(`No username/password given: relying on the existing helm login for ${host}`);
-    }
-    const states = options.plan?.states ?? charts.map(() => ({ kind: 'unknown' }));
-    if (settings.dryRun)
-        return dryRunCharts(settings, charts, states, log);
-    const progress = {
-        done: 0,
-        total: states.filter(state => decide(settings.ifExists, state) === 'push').length
-    };
-    return mapWithLimit(charts, settings.parallel, async (chart, index) => {
-        const reference = chartReference(prefix, chart);
-        const state = states[index];
-        const decision = decide(settings.ifExists, state);
-        if (decision !== 'push') {
-            log.info(decision === 'unchanged'
-                ? `Unchanged: ${reference} already holds ${chart.name} ${chart.version} (${stateDigest(state)})`
-                : `Skipped: ${reference} ${heldBy(state)}; if-exists: skip`);
-            const status = decision === 'unchanged' ? 'unchanged' : 'skipped';
-            return {
-                chart: chart.name,
-                version: chart.version,
-                reference,
-                digest: stateDigest(state),
-                status,
-                seconds: 0
-            };
-        }
-        if (state.kind === 'different' || state.kind === 'unreadable') {
-            log.warning(`Overwriting ${reference}: it ${heldBy(state)}; if-exists: overwrite`);
-        }
-        log.info(`Pushing chart ${chart.name} ${chart.version} -> ${reference}`);
-        const started = Date.now();
-        const notes = [];
-        const pushContext = {
-            ...context,
-            action: 'push',
-            project: context.project,
-            reference
-        };
-        let result;
-        try {
-            const pushed = await withRetries(() => helm.push(chart.file, prefix), error => translateFailure(error, pushContext), {
-                ...retry,
-                onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
-            });
-            if (`oci://${pushed.pushed}` !== reference) {
-                notes.push(`helm reported ${pushed.pushed}, not ${reference.slice('oci://'.length)}`);
-            }
-            const client = options.plan?.client;
-            const target = options.plan?.targets[index];
-            const note = client && target && (await readBack(client, target, pushed.digest, pushContext));
-            if (note)
-                notes.push(note);
-            result = {
-                chart: chart.name,
-                version: chart.version,
-                reference: `oci://${pushed.pushed}`,
-                digest: pushed.digest,
-                status: 'pushed',
-                ...(note ? { note } : {}),
-                seconds: since(started)
-            };
-        }
-        catch (error) {
-            // helm may fail after the registry took the push: say what the registry holds.
-            const client = options.plan?.client;
-            const target = options.plan?.targets[index];
-            const landed = client && target && (await landedAnyway(client, target, target));
-            const note = `helm reported a failure after the push landed (${translate_lastLine((0,errors/* messageOf */.bD)(error))}); the registry holds this chart`;
-            result = {
-                chart: chart.name,
-                version: chart.version,
-                reference,
-                ...(landed
-                    ? { digest: landed, status: 'pushed', note }
-                    : { digest: '', status: 'failed', error: (0,errors/* messageOf */.bD)(error) }),
-                seconds: since(started)
-            };
-            if (landed)
-                notes.push(note);
-        }
-        progress.done++;
-        log.group(`${result.status} chart ${result.reference} (${progress.done}/${progress.total}, ${result.seconds}s)`, [
-            `chart:       ${chart.name} ${chart.version}`,
-            `file:        ${chart.file}`,
-            `reference:   ${result.reference}`,
-            result.digest ? `digest:      ${result.digest}` : `error:       ${result.error ?? ''}`,
-            ...notes
-        ]);
-        return result;
-    });
-}
-function since(started) {
-    return Math.round((Date.now() - started) / 100) / 10;
-}
-
-;// CONCATENATED MODULE: ./src/push/plan.ts
-/** Resolves the settings into the pushes to make; pure, so it is cheap to test. */
-function planImages(settings) {
-    const prefix = settings.sourcePath ? `${settings.sourcePath}/` : '';
-    return settings.images.map(image => {
-        const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag];
-        return {
-            source: image.archive
-                ? `${image.archive.transport}:${image.archive.path}${image.archive.ref ? `:${image.archive.ref}` : ''}`
-                : `${prefix}${image.name}:${image.tag}`,
-            ...(image.archive ? { archive: image.archive } : {}),
-            destinations: tags.map(tag => `${settings.registry.prefix}/${image.name}:${tag}`)
-        };
-    });
-}
-/** The Harbor project a destination lands in: the first path segment after the host. */
-function projectOf(destination) {
-    const parts = destination.split('/');
-    return parts.length > 2 ? parts[1] : '';
-}
-/** `host/repo/sitory:tag` split into the repository (without the host) and the tag. */
-function repositoryAndTag(reference) {
-    const slash = reference.indexOf('/');
-    const colon = reference.lastIndexOf(':');
-    return { repository: reference.slice(slash + 1, colon), tag: reference.slice(colon + 1) };
-}
-
-;// CONCATENATED MODULE: ./src/push/push-images.ts
-
-
-
-
-
-
-
-
-/** How often a long push says it is still going. */
-const HEARTBEAT_MS = 20_000;
-/**
- * Everything about the images that can fail without pushing anything: the
- * tool and every source image checked, the registry asked (login,
- * permissions, what each tag holds now), each tag decided (push, unchanged,
- * skip, or `if-exists: fail` before anything is pushed). Throws on any
- * problem; a front end calls this before it pushes charts too.
- */
-async function prepareImagePush(settings, tools, log) {
-    if (tools.container)
-        log.info(`Using ${await tools.container.prepare(settings.registry.host)}`);
-    if (tools.skopeo)
-        log.info(`Using ${await tools.skopeo.prepare()} for archives and layouts`);
-    const plans = planImages(settings);
-    const destinations = plans.flatMap((plan, index) => plan.destinations.map(destination => ({
-        source: plan.source,
-        ...(plan.archive ? { archive: plan.archive } : {}),
-        image: index,
-        destination,
-        ...repositoryAndTag(destination)
-    })));
-    // Local storage and the registry are asked at once. A missing image is
-    // reported first: it is bad input, whatever the registry says.
-    const local = readSources(plans, tools);
-    const expected = local.then(images => destinations.map(target => expectedOf(images[target.image])));
-    // The preflight may fail before it needs these; `local` itself reports why.
-    expected.catch(() => undefined);
-    const [images, check] = await Promise.allSettled([
-        local,
-        preflight(settings, tools.container?.registryTls() ?? { tlsVerify: settings.tlsVerify, caFile: settings.caFile }, tools.container?.name ?? 'skopeo', destinations, expected, log)
-    ]);
-    if (images.status === 'rejected')
-        throw images.reason;
-    if (check.status === 'rejected')
-        throw check.reason;
-    const targets = destinations.map(({ image, ...target }, index) => ({
-        ...target,
-        local: images.value[image],
-        state: check.value.states[index]
-    }));
-    refuseConflicts(settings.ifExists, targets.map(target => ({ reference: target.destination, state: target.state })));
-    const client = check.value.client;
-    return {
-        push: async () => {
-            try {
-                return await pushTargets(settings, tools, log, targets, client);
-            }
-            finally {
-                await client?.tidied();
-            }
-        }
-    };
-}
-/**
- * Logs the tool in (when there is anything to push, or in a dry run as the
- * check that the secret works) and pushes every target that needs it with
- * bounded parallelism and retries, reading each digest back.
- */
-async function pushTargets(settings, tools, log, targets, client) {
-    const { host } = settings.registry;
-    const context = (tool) => ({
-        action: 'login',
-        tool,
-        host,
-        project: settings.registry.path.split('/')[0],
-        username: settings.credentials?.username
-    });
-    const retry = { retries: settings.retries };
-    const toPush = targets.filter(target => decide(settings.ifExists, target.state) === 'push');
-    // Each tool that will push logs in: docker or podman for local images, skopeo for archives.
-    const loggingIn = [];
-    const needs = (archive) => (settings.dryRun ? targets : toPush).some(target => (target.archive !== undefined) === archive);
-    if (tools.container && needs(false))
-        loggingIn.push(tools.container);
-    if (tools.skopeo && needs(true))
-        loggingIn.push({ name: 'skopeo', login: (h, c) => tools.skopeo.login(h, c) });
-    for (const tool of loggingIn) {
-        if (!settings.credentials) {
-            log.info(`No username/password given: relying on the existing ${tool.name} login for ${host}`);
-            continue;
-        }
-        const credentials = settings.credentials;
-        await withRetries(() => tool.login(host, credentials), error => translateFailure(error, context(tool.name)), {
-            ...retry,
-            onRetry: (attempt, error, delay) => log.warning(`login attempt ${attempt} failed, retrying in ${delay} ms: ${error.message}`)
-        });
-        log.info(`Logged in to ${host} as ${credentials.username} (${tool.name}, private credentials)`);
-    }
-    if (settings.dryRun)
-        return dryRunResults(settings, targets, log);
-    // Parallel across images, in order across the tags of one image: the first
-    // push uploads the layers, the next tags of that image only add a manifest,
-    // and two uploads of the same layers never race each other.
-    const bySource = new Map();
-    for (const target of targets) {
-        bySource.set(target.source, [...(bySource.get(target.source) ?? []), target]);
-    }
-    const groups = [...bySource.values()];
-    const after = uploadOrder(groups, target => toPush.includes(target));
-    if (after.some(earlier => earlier.length > 0)) {
-        log.info('Images that share layers with an earlier one start once it is pushed: each shared layer is uploaded once, then mounted');
-    }
-    const progress = { done: 0, total: toPush.length };
-    const run = { settings, tools, log, context, retry, progress, client };
-    const perImage = await mapAfter(groups, settings.parallel, index => after[index], async (group) => {
-        const results = [];
-        for (const target of group)
-            results.push(await handleTarget(target, run));
-        return results;
-    });
-    return perImage.flat();
-}
-/**
- * For each image (a group of targets with one source), the earlier images it
- * must wait for: those that upload first a layer it shares. Parallel pushes
- * of images with a common base would each upload the base at once (none can
- * mount what is not there yet); one after the other, the first uploads it
- * and the rest mount it. Images with nothing to push wait for nobody and
- * upload nothing.
- */
-function uploadOrder(groups, pushes) {
-    const uploader = new Map();
-    return groups.map((group, index) => {
-        if (!group.some(pushes))
-            return [];
-        const after = new Set();
-        for (const layer of group[0].local.layers) {
-            const first = uploader.get(layer);
-            if (first === undefined)
-                uploader.set(layer, index);
-            else if (first !== index)
-                after.add(first);
-        }
-        return [...after];
-    });
-}
-/** The plan, printed; nothing pushed. Tags that would be pushed are reported as skipped. */
-function dryRunResults(settings, targets, log) {
-    log.group(`Dry run: the plan for ${targets.length} destinations; nothing is pushed`, targets.map(target => `${target.destination}: ${planLine(settings.ifExists, target.state)}`));
-    return targets.map(target => {
-        const decision = decide(settings.ifExists, target.state);
-        return {
-            source: target.source,
-            destination: target.destination,
-            digest: stateDigest(target.state),
-            status: decision === 'unchanged' ? 'unchanged' : 'skipped',
-            ...(decision === 'push' ? { error: 'dry run: would push' } : {}),
-            seconds: 0
-        };
-    });
-}
-/** One destination: unchanged, skipped, or pushed with retries and read back; never throws. */
-async function handleTarget(target, run) {
-    const { source, destination } = target;
-    const platforms = target.local.platforms?.map(image => image.platform);
-    const decision = decide(run.settings.ifExists, target.state);
-    if (decision !== 'push') {
-        const digest = stateDigest(target.state);
-        run.log.info(decision === 'unchanged'
-            ? `Unchanged: ${destination} already holds ${source} (${digest})`
-            : `Skipped: ${destination} ${heldBy(target.state)}; if-exists: skip`);
-        return {
-            source,
-            destination,
-            digest,
-            status: decision === 'unchanged' ? 'unchanged' : 'skipped',
-            ...(platforms && decision === 'unchanged' ? { platforms } : {}),
-            seconds: 0
-        };
-    }
-    if (target.state.kind === 'different' || target.state.kind === 'unreadable') {
-        run.log.warning(`Overwriting ${destination}: it ${heldBy(target.state)}; if-exists: overwrite`);
-    }
-    run.log.info(`Pushing ${source} -> ${destination}`);
-    const started = Date.now();
-    // Big images take minutes: say now and then that the push is alive.
-    const heartbeat = setInterval(() => {
-        run.log.info(`... still pushing ${destination} (${push_images_since(started)}s; ${run.progress.done}/${run.progress.total} done)`);
-    }, HEARTBEAT_MS);
-    const notes = [];
-    const toolName = target.archive ? 'skopeo' : (run.tools.container?.name ?? '');
-    const pushContext = {
-        ...run.context(toolName),
-        action: 'push',
-        project: projectOf(destination),
-        reference: destination
-    };
-    let result;
-    try {
-        const digest = await withRetries(() => pushOne(run.tools, target), error => translateFailure(error, pushContext), {
-            ...run.retry,
-            onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
-        });
-        const note = run.client && (await readBack(run.client, target, digest, pushContext));
-        if (note)
-            notes.push(note);
-        result = {
-            source,
-            destination,
-            digest,
-            status: 'pushed',
-            ...(note ? { note } : {}),
-            seconds: push_images_since(started)
-        };
-    }
-    catch (error) {
-        // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
-        const landed = run.client && (await landedAnyway(run.client, target, expectedOf(target.local)));
-        const note = `${toolName} reported a failure after the push landed (${translate_lastLine((0,errors/* messageOf */.bD)(error))}); the registry holds this image`;
-        result = landed
-            ? { source, destination, digest: landed, status: 'pushed', note, seconds: push_images_since(started) }
-            : {
-                source,
-                destination,
-                digest: '',
-                status: 'failed',
-                error: (0,errors/* messageOf */.bD)(error),
-                seconds: push_images_since(started)
-            };
-        if (landed)
-            notes.push(note);
-    }
-    clearInterval(heartbeat);
-    if (platforms && result.status === 'pushed')
-        result.platforms = platforms;
-    run.progress.done++;
-    run.log.group(`${result.status} ${destination} (${run.progress.done}/${run.progress.total}, ${result.seconds}s)`, [
-        `source:      ${source}`,
-        `destination: ${destination}`,
-        result.digest ? `digest:      ${result.digest}` : `error:       ${result.error ?? ''}`,
-        ...(result.platforms ? [`platforms:   ${result.platforms.join(', ')}`] : []),
-        ...notes
-    ]);
-    return result;
-}
-/** What a tag holds once this image is in it: its ID, or each platform's for a multi-platform image. */
-function expectedOf(image) {
-    if (image.digest)
-        return { manifestDigest: image.digest };
-    return image.platforms
-        ? { platformIds: image.platforms.map(platform => platform.id) }
-        : { configDigest: image.id };
-}
-/** Pushes one target with the tool its source needs; returns the digest the tool reported. */
-function pushOne(tools, target) {
-    if (target.archive) {
-        if (!tools.skopeo)
-            throw new Error('an archive source without skopeo');
-        return tools.skopeo.push(target.archive, target.destination);
-    }
-    if (!tools.container)
-        throw new Error('a local source without a container tool');
-    return tools.container.push(target.source, target.destination, target.local);
-}
-/**
- * Every source, in order: local storage asked once for all of its images,
- * archives and layouts read alongside. Every missing local image is named
- * at once, and an unreadable archive is an input error, before anything is
- * pushed.
- */
-async function readSources(plans, tools) {
-    const local = plans.filter(plan => !plan.archive).map(plan => plan.source);
-    const [stored, archives] = await Promise.all([
-        local.length > 0 && tools.container ? tools.container.localImages(local) : [],
-        Promise.all(plans.map(async (plan) => plan.archive && tools.skopeo ? tools.skopeo.inspect(plan.archive) : undefined))
-    ]);
-    const missing = local.filter((_, index) => stored[index] === undefined);
-    if (missing.length > 0 && tools.container) {
-        const tool = tools.container.name;
-        const names = missing.map(source => `"${source}"`).join(', ');
-        throw new errors/* InputError */.dz(`${names} not in local ${tool} storage; check the source tag / path (\`${tool} images\`). Nothing was pushed.`);
-    }
-    let next = 0;
-    return plans.map((plan, index) => {
-        const image = plan.archive ? archives[index] : stored[next++];
-        if (!image)
-            throw new Error(`no image read for "${plan.source}"`);
-        return image;
-    });
-}
-function push_images_since(started) {
-    return Math.round((Date.now() - started) / 100) / 10;
-}
-
 ;// CONCATENATED MODULE: ./src/push/harbor-push.ts
+
 
 
 
@@ -39604,27 +39626,66 @@ async function harborPush(settings, log, hooks = {}) {
     hooks.onPrivateDir?.(dir);
     const run = hooks.runner ?? tools_exec/* runTool */.qI;
     const paths = { dir, isolated: settings.credentials !== undefined };
+    const settingsTls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile };
     // A step with no local image (charts, archives) needs no container tool, so none is made or checked.
     const tool = settings.images.some(image => !image.archive)
         ? createContainerTool(settings, run, paths, hooks)
         : undefined;
     const skopeo = settings.images.some(image => image.archive)
-        ? new Skopeo(run, paths, { tlsVerify: settings.tlsVerify, caFile: settings.caFile })
+        ? new Skopeo(run, paths, settingsTls)
         : undefined;
+    const pushingTools = [
+        ...(settings.charts.length > 0 ? ['helm'] : []),
+        ...(tool ? [tool.name] : []),
+        ...(skopeo ? ['skopeo'] : [])
+    ];
+    let session;
     try {
-        // Nothing is pushed until everything was checked: the charts (read,
-        // packaged) and the images (in local storage), and the registry for both
-        // (login, permissions, what each tag holds now).
-        const charts = settings.charts.length > 0 ? await prepareChartPush(settings, run, paths, log) : undefined;
+        // Nothing is pushed until everything was checked, in this order: the
+        // charts (read, helm told the registry's scheme, packaged), the images
+        // (their tools; local storage read while the registry is asked), and the
+        // registry for both at once: one login check, one rights check, one
+        // token cache. The scheme is probed once: for helm when there are charts
+        // (it takes the TLS settings as given), else with the TLS the container
+        // tool really uses (a docker daemon may treat the registry as insecure).
+        let charts;
+        if (settings.charts.length > 0) {
+            const found = await findCharts(settings, run, paths, log);
+            session = await RegistrySession.open(settings, settingsTls, pushingTools, log);
+            charts = await found.package(session.scheme);
+        }
         const images = settings.images.length > 0
             ? await prepareImagePush(settings, { container: tool, skopeo }, log)
             : undefined;
+        const targets = [...(charts?.targets ?? []), ...(images?.targets ?? [])];
+        const expected = (images?.expected ?? Promise.resolve([])).then(fromImages => [
+            ...(charts?.targets ?? []),
+            ...fromImages
+        ]);
+        const checking = (async () => {
+            session ??= await RegistrySession.open(settings, tool?.registryTls() ?? settingsTls, pushingTools, log);
+            return session.check(targets, expected);
+        })();
+        // A missing image is reported first: it is bad input, whatever the registry says.
+        const [read, checked] = await Promise.allSettled([expected, checking]);
+        if (read.status === 'rejected')
+            throw read.reason;
+        if (checked.status === 'rejected')
+            throw checked.reason;
+        const { client, states } = checked.value;
+        const chartCount = charts?.targets.length ?? 0;
+        const chartCheck = { client, states: states.slice(0, chartCount) };
+        const imageCheck = { client, states: states.slice(chartCount) };
+        charts?.refuseConflicts(chartCheck.states);
+        images?.refuseConflicts(imageCheck.states);
         return {
-            images: images ? await images.push() : [],
-            charts: charts ? await charts.push() : []
+            images: images ? await images.push(imageCheck) : [],
+            charts: charts ? await charts.push(chartCheck) : []
         };
     }
     finally {
+        // Cancelled upload probes of the rights check may still be on their way.
+        await session?.tidied();
         // Every tool has ended here, unless a failure cut a wait short: one still
         // running is stopped first, or it could write its login after the folder went.
         await (0,children/* stopStrayTools */.LT)();
