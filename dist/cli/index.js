@@ -51454,11 +51454,19 @@ const HEARTBEAT_MS = 20_000;
  * not work; a missing source rejects `expected`.
  */
 async function prepareImagePush(settings, tools, log) {
-    if (tools.container)
-        log.info(`Using ${await tools.container.prepare(settings.registry.host)}`);
-    if (tools.skopeo)
-        log.info(`Using ${await tools.skopeo.prepare()} for archives and layouts`);
     const plans = planImages(settings);
+    // Local storage is read while the tools are checked (each is a tool start
+    // of its own); a tool that does not work is still the error reported first.
+    const local = readSources(plans, tools);
+    local.catch(() => undefined);
+    const [container, skopeo] = await Promise.all([
+        tools.container?.prepare(settings.registry.host),
+        tools.skopeo?.prepare()
+    ]);
+    if (container)
+        log.info(`Using ${container}`);
+    if (skopeo)
+        log.info(`Using ${skopeo} for archives and layouts`);
     const destinations = plans.flatMap((plan, index) => plan.destinations.map(destination => ({
         source: plan.source,
         ...(plan.archive ? { archive: plan.archive } : {}),
@@ -51466,7 +51474,6 @@ async function prepareImagePush(settings, tools, log) {
         destination,
         ...repositoryAndTag(destination)
     })));
-    const local = readSources(plans, tools);
     const expected = local.then(images => destinations.map(target => expectedOf(images[target.image])));
     // Whoever awaits it hears why; a registry failure may come first.
     expected.catch(() => undefined);
