@@ -31705,7 +31705,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8025);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8285);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6003);
 /** The action's entry: main and post steps share one bundle; saved state tells them apart. */
@@ -31722,7 +31722,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8025:
+/***/ 8285:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31882,9 +31882,7 @@ class Podman {
             .map(line => line.trim())
             .filter(Boolean);
         return instances.map((instance, index) => ({
-            platform: [instance.platform?.os, instance.platform?.architecture, instance.platform?.variant]
-                .filter(Boolean)
-                .join('/'),
+            platform: (0,container_tool/* platformName */.$r)(instance.platform),
             id: (0,container_tool/* normaliseImageId */.rS)(ids[index] ?? '')
         }));
     }
@@ -31965,6 +31963,13 @@ function createContainerTool(settings, run, paths, hooks) {
         : new Podman(run, paths, tls);
 }
 
+;// CONCATENATED MODULE: ./src/settings/settings.ts
+/** The typed, validated settings every module works from. */
+/** How the containers tools (skopeo) and the report name an archive source: `<transport>:<path>[:<ref>]`. */
+function archiveReference(source) {
+    return `${source.transport}:${source.path}${source.ref ? `:${source.ref}` : ''}`;
+}
+
 ;// CONCATENATED MODULE: ./src/tools/skopeo.ts
 
 
@@ -31972,10 +31977,7 @@ function createContainerTool(settings, run, paths, hooks) {
 
 
 
-/** What skopeo names an archive or layout source: `<transport>:<path>[:<ref>]`. */
-function archiveReference(source) {
-    return `${source.transport}:${source.path}${source.ref ? `:${source.ref}` : ''}`;
-}
+
 /**
  * skopeo: copies images from archives and layouts (`docker save`, `podman
  * save`, `buildx --output type=oci`) to a registry with no container engine,
@@ -32037,9 +32039,7 @@ class Skopeo {
             return { id, layers: [] };
         }
         const platforms = manifest.manifests?.map(entry => ({
-            platform: [entry.platform?.os, entry.platform?.architecture, entry.platform?.variant]
-                .filter(Boolean)
-                .join('/'),
+            platform: (0,container_tool/* platformName */.$r)(entry.platform),
             id: entry.digest ?? ''
         }));
         return {
@@ -38744,6 +38744,7 @@ function since(started) {
 }
 
 ;// CONCATENATED MODULE: ./src/push/plan.ts
+
 /** Resolves the settings into the pushes to make; pure, so it is cheap to test. */
 function planImages(settings) {
     const prefix = settings.sourcePath ? `${settings.sourcePath}/` : '';
@@ -38751,7 +38752,7 @@ function planImages(settings) {
         const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag];
         return {
             source: image.archive
-                ? `${image.archive.transport}:${image.archive.path}${image.archive.ref ? `:${image.archive.ref}` : ''}`
+                ? archiveReference(image.archive)
                 : `${prefix}${image.name}:${image.tag}`,
             ...(image.archive ? { archive: image.archive } : {}),
             destinations: tags.map(tag => `${settings.registry.prefix}/${image.name}:${tag}`)
@@ -41123,6 +41124,7 @@ function liveGroups(groups) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $r: () => (/* binding */ platformName),
 /* harmony export */   Dh: () => (/* binding */ DIGEST),
 /* harmony export */   ei: () => (/* binding */ parseLocalImage),
 /* harmony export */   mc: () => (/* binding */ LOCAL_IMAGE_FORMAT),
@@ -41137,6 +41139,10 @@ const DIGEST = /sha256:[a-f0-9]{64}/;
 function normaliseImageId(id) {
     const trimmed = id.trim();
     return trimmed.startsWith('sha256:') ? trimmed : `sha256:${trimmed}`;
+}
+/** `os/architecture[/variant]` of an OCI index entry's `platform`. */
+function platformName(platform) {
+    return [platform?.os, platform?.architecture, platform?.variant].filter(Boolean).join('/');
 }
 /** `<tool> image inspect --format` for a LocalImage, one line per image. */
 const LOCAL_IMAGE_FORMAT = '{{.Id}} {{.RootFS.Layers}}';

@@ -40797,6 +40797,10 @@ function normaliseImageId(id) {
     const trimmed = id.trim();
     return trimmed.startsWith('sha256:') ? trimmed : `sha256:${trimmed}`;
 }
+/** `os/architecture[/variant]` of an OCI index entry's `platform`. */
+function platformName(platform) {
+    return [platform?.os, platform?.architecture, platform?.variant].filter(Boolean).join('/');
+}
 /** `<tool> image inspect --format` for a LocalImage, one line per image. */
 const LOCAL_IMAGE_FORMAT = '{{.Id}} {{.RootFS.Layers}}';
 /** One line of LOCAL_IMAGE_FORMAT: `<id> [sha256:... sha256:...]`. */
@@ -41624,9 +41628,7 @@ class Podman {
             .map(line => line.trim())
             .filter(Boolean);
         return instances.map((instance, index) => ({
-            platform: [instance.platform?.os, instance.platform?.architecture, instance.platform?.variant]
-                .filter(Boolean)
-                .join('/'),
+            platform: platformName(instance.platform),
             id: normaliseImageId(ids[index] ?? '')
         }));
     }
@@ -41710,6 +41712,13 @@ function createContainerTool(settings, run, paths, hooks) {
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 var external_node_crypto_default = /*#__PURE__*/__nccwpck_require__.n(external_node_crypto_);
+;// CONCATENATED MODULE: ./src/settings/settings.ts
+/** The typed, validated settings every module works from. */
+/** How the containers tools (skopeo) and the report name an archive source: `<transport>:<path>[:<ref>]`. */
+function archiveReference(source) {
+    return `${source.transport}:${source.path}${source.ref ? `:${source.ref}` : ''}`;
+}
+
 ;// CONCATENATED MODULE: ./src/tools/skopeo.ts
 
 
@@ -41717,10 +41726,7 @@ var external_node_crypto_default = /*#__PURE__*/__nccwpck_require__.n(external_n
 
 
 
-/** What skopeo names an archive or layout source: `<transport>:<path>[:<ref>]`. */
-function archiveReference(source) {
-    return `${source.transport}:${source.path}${source.ref ? `:${source.ref}` : ''}`;
-}
+
 /**
  * skopeo: copies images from archives and layouts (`docker save`, `podman
  * save`, `buildx --output type=oci`) to a registry with no container engine,
@@ -41782,9 +41788,7 @@ class Skopeo {
             return { id, layers: [] };
         }
         const platforms = manifest.manifests?.map(entry => ({
-            platform: [entry.platform?.os, entry.platform?.architecture, entry.platform?.variant]
-                .filter(Boolean)
-                .join('/'),
+            platform: platformName(entry.platform),
             id: entry.digest ?? ''
         }));
         return {
@@ -51411,6 +51415,7 @@ function since(started) {
 }
 
 ;// CONCATENATED MODULE: ./src/push/plan.ts
+
 /** Resolves the settings into the pushes to make; pure, so it is cheap to test. */
 function planImages(settings) {
     const prefix = settings.sourcePath ? `${settings.sourcePath}/` : '';
@@ -51418,7 +51423,7 @@ function planImages(settings) {
         const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag];
         return {
             source: image.archive
-                ? `${image.archive.transport}:${image.archive.path}${image.archive.ref ? `:${image.archive.ref}` : ''}`
+                ? archiveReference(image.archive)
                 : `${prefix}${image.name}:${image.tag}`,
             ...(image.archive ? { archive: image.archive } : {}),
             destinations: tags.map(tag => `${settings.registry.prefix}/${image.name}:${tag}`)

@@ -1,4 +1,4 @@
-import type { ArchiveSource, Settings } from '../settings/settings.js'
+import { type ArchiveSource, type Settings, archiveReference } from '../settings/settings.js'
 
 /** One image and every reference it is to be pushed as. */
 export interface ImagePlan {
@@ -17,7 +17,7 @@ export function planImages(settings: Settings): ImagePlan[] {
     const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag]
     return {
       source: image.archive
-        ? `${image.archive.transport}:${image.archive.path}${image.archive.ref ? `:${image.archive.ref}` : ''}`
+        ? archiveReference(image.archive)
         : `${prefix}${image.name}:${image.tag}`,
       ...(image.archive ? { archive: image.archive } : {}),
       destinations: tags.map(tag => `${settings.registry.prefix}/${image.name}:${tag}`)

@@ -35,6 +35,11 @@ export interface ArchiveSource {
   ref: string
 }
 
+/** How the containers tools (skopeo) and the report name an archive source: `<transport>:<path>[:<ref>]`. */
+export function archiveReference(source: ArchiveSource): string {
+  return `${source.transport}:${source.path}${source.ref ? `:${source.ref}` : ''}`
+}
+
 export interface Credentials {
   username: string
   password: string

@@ -11,6 +11,7 @@ import {
   LOCAL_IMAGE_FORMAT,
   type PlatformImage,
   normaliseImageId,
+  platformName,
   inspectLocalImages,
   parseLocalImage
 } from './container-tool.js'
@@ -139,9 +140,7 @@ export class Podman implements ContainerTool {
       .map(line => line.trim())
       .filter(Boolean)
     return instances.map((instance, index) => ({
-      platform: [instance.platform?.os, instance.platform?.architecture, instance.platform?.variant]
-        .filter(Boolean)
-        .join('/'),
+      platform: platformName(instance.platform),
       id: normaliseImageId(ids[index] ?? '')
     }))
   }

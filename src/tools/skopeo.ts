@@ -2,16 +2,11 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { InputError, PushError, ToolError, messageOf } from '../errors.js'
-import type { ArchiveSource, Credentials } from '../settings/settings.js'
+import { type ArchiveSource, type Credentials, archiveReference } from '../settings/settings.js'
 import type { TlsOptions } from '../settings/tls.js'
-import { DIGEST, type LocalImage, type PrivatePaths } from './container-tool.js'
+import { DIGEST, type LocalImage, type PrivatePaths, platformName } from './container-tool.js'
 import type { Runner } from './exec.js'
 import { pushStallMs } from './stall-watch.js'
-
-/** What skopeo names an archive or layout source: `<transport>:<path>[:<ref>]`. */
-export function archiveReference(source: ArchiveSource): string {
-  return `${source.transport}:${source.path}${source.ref ? `:${source.ref}` : ''}`
-}
 
 interface RawManifest {
   mediaType?: string
@@ -86,9 +81,7 @@ export class Skopeo {
       return { id, layers: [] }
     }
     const platforms = manifest.manifests?.map(entry => ({
-      platform: [entry.platform?.os, entry.platform?.architecture, entry.platform?.variant]
-        .filter(Boolean)
-        .join('/'),
+      platform: platformName(entry.platform),
       id: entry.digest ?? ''
     }))
     return {
