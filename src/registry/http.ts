@@ -87,7 +87,12 @@ export interface RetryPolicy {
 export interface RegistryRequest {
   method?: string
   headers?: Record<string, string>
-  body?: string | Uint8Array
+  /**
+   * A stream (an upload) is sent once: it cannot be read again, so it is
+   * never retried here; its caller starts the upload over instead.
+   */
+  body?: string | Uint8Array | AsyncIterable<Uint8Array>
+  /** Infinity: no overall limit (an upload, whose caller watches it for stalls). */
   timeoutMs?: number
   retry?: RetryPolicy
   /** Gives up the request and any retry still to come. */
@@ -116,7 +121,8 @@ export async function registryFetch(
   tls: TlsOptions,
   request: RegistryRequest = {}
 ): ReturnType<typeof fetch> {
-  const retries = request.retry?.retries ?? 0
+  const streamed = request.body !== undefined && isStream(request.body)
+  const retries = streamed ? 0 : (request.retry?.retries ?? 0)
   const base = request.retry?.baseDelayMs ?? 1000
   for (let attempt = 1; ; attempt++) {
     let cause: string
@@ -126,6 +132,8 @@ export async function registryFetch(
         method: request.method ?? 'GET',
         headers: request.headers,
         body: request.body,
+        // A streamed body is sent as it is read (fetch's "half duplex").
+        ...(streamed ? { duplex: 'half' as const } : {}),
         redirect: 'follow',
         dispatcher: dispatcherFor(tls),
         signal: withTimeout(request.signal, request.timeoutMs ?? REQUEST_TIMEOUT_MS)
@@ -149,7 +157,18 @@ export async function registryFetch(
   }
 }
 
-function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
+/** Whether a request that threw `error` may succeed another time (a network failure registryFetch would retry). */
+export function isTransientNetworkFailure(error: unknown): boolean {
+  if (error instanceof Error && error.name === 'TimeoutError') return true
+  return TRANSIENT_NETWORK.test(networkCause(error))
+}
+
+function isStream(body: NonNullable<RegistryRequest['body']>): body is AsyncIterable<Uint8Array> {
+  return typeof body !== 'string' && !(body instanceof Uint8Array)
+}
+
+function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal | undefined {
+  if (ms === Infinity) return signal
   const timeout = AbortSignal.timeout(ms)
   return signal ? AbortSignal.any([signal, timeout]) : timeout
 }
