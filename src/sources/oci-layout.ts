@@ -15,7 +15,8 @@ import {
   type ContentSource,
   type Descriptor,
   type StoredManifest,
-  checkedBytes
+  checkedBytes,
+  sha256Digest
 } from '../registry/content.js'
 
 /** The files of a layout, wherever they lie. */
@@ -110,6 +111,12 @@ export class LayoutSource implements ContentSource {
     }
     const bytes = await this.files.read(this.blobPath(descriptor), MAX_MANIFEST_BYTES)
     if (!bytes) throw this.missing(descriptor)
+    const actual = sha256Digest(bytes)
+    if (actual !== descriptor.digest) {
+      throw new ContentError(
+        `${this.label}: manifest "${descriptor.digest}" has the sha256 "${actual}": its bytes are not what its name says, the source is corrupt`
+      )
+    }
     let mediaType = descriptor.mediaType
     try {
       mediaType =
