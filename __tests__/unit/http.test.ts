@@ -140,7 +140,11 @@ describe('registryFetch with a streamed body (an upload)', () => {
     const address = sink.address()
     const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/upload`
     async function* chunks(): AsyncIterable<Uint8Array> {
-      for (let index = 0; index < 16; index++) yield Buffer.alloc(64 * 1024, index)
+      for (let index = 0; index < 16; index++) {
+        // Each chunk comes later, as from a file.
+        await new Promise(resolve => setImmediate(resolve))
+        yield Buffer.alloc(64 * 1024, index)
+      }
     }
     const upload = (): ReturnType<typeof registryFetch> =>
       registryFetch(url, TLS, {
