@@ -134,6 +134,7 @@ async function main(): Promise<void> {
       baselines.push(await pushWithOwnClient(gnuTime, node, '127.0.0.1:9', password, [], 1))
     }
     const baseline = {
+      node: (await run(node, ['--version'])).stdout.trim(),
       seconds: median(baselines.map(b => b.seconds)),
       peakMiB: median(baselines.map(b => b.peakMiB))
     }
@@ -335,7 +336,7 @@ function report(
   config: BenchConfig,
   samples: Sample[],
   archiveBytes: number,
-  baseline: { seconds: number; peakMiB: number }
+  baseline: { node: string; seconds: number; peakMiB: number }
 ): string {
   const rows: string[] = []
   const cell = (mover: Mover, kind: SourceKind, link: LinkName, phase: Phase): Sample[] =>
@@ -369,6 +370,8 @@ function report(
     const rate = median(list.map(s => ((s.upBytes ?? 0) * 8) / s.seconds))
     return `${Math.round((100 * rate) / config.rateBitsPerSecond)} %`
   }
+  const sentUp = (mover: Mover): string =>
+    `${Math.round(median(shapedFirst.filter(s => s.mover === mover).map(s => s.upBytes ?? 0)) / 1e6)} MB`
   const lines = [
     MOVERS_START,
     '## Archives and layouts: own client vs skopeo',
@@ -381,11 +384,11 @@ function report(
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    `The own client's process with nothing to copy (node ${process.versions.node}, the client, the copier and the sources loaded) takes ${baseline.seconds.toFixed(2)} s and ${Math.round(baseline.peakMiB)} MiB: its peak RSS above that is what moving the bytes costs; skopeo's processes come on top of the action's own node process, which runs either way.`,
+    `The own client's process with nothing to copy (node ${baseline.node}, the client, the copier and the sources loaded) takes ${baseline.seconds.toFixed(2)} s and ${Math.round(baseline.peakMiB)} MiB: its peak RSS above that is what moving the bytes costs; skopeo's processes come on top of the action's own node process, which runs either way.`,
     '',
     ...(shapedFirst.length > 0
       ? [
-          `Shaped link, first push, utilisation of the cap: archives skopeo ${utilisation('skopeo', 'oci-archive')}, own ${utilisation('own', 'oci-archive')}; layouts skopeo ${utilisation('skopeo', 'oci')}, own ${utilisation('own', 'oci')}.`,
+          `Shaped link, first push, utilisation of the cap: archives skopeo ${utilisation('skopeo', 'oci-archive')}, own ${utilisation('own', 'oci-archive')}; layouts skopeo ${utilisation('skopeo', 'oci')}, own ${utilisation('own', 'oci')}. Bytes sent up the link for the seven images: skopeo ${sentUp('skopeo')}, own ${sentUp('own')} (the shared base layer once: the copies of one run mount what another has sent).`,
           ''
         ]
       : []),
