@@ -16,6 +16,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { parse } from 'yaml'
 import {
   RunnerJob,
   type StepResult,
@@ -348,16 +349,62 @@ function expectNoSecretShown(result: StepResult, callsBefore: number): void {
 
 const refsOf = (result: StepResult): string[] => result.outputs.refs.split('\n').filter(Boolean)
 
+/**
+ * The README's signing recipe (examples/workflows/sign.yml), its own script
+ * run as a runner runs a `run:` step (bash -e -o pipefail), with the step's
+ * `refs` output in REFS and the job's exported variables. cosign cannot be
+ * installed here: a stand-in records each call and reads the ref it was
+ * given with skopeo, through the kept login, checking the manifest's digest.
+ */
+async function runSignRecipe(refs: string, vars: Record<string, string>): Promise<string[]> {
+  const workflow = parse(
+    fs.readFileSync(path.join(import.meta.dirname, '../../examples/workflows/sign.yml'), 'utf8')
+  ) as { jobs: Record<string, { steps: { run?: string; env?: Record<string, string> }[] }> }
+  const steps = Object.values(workflow.jobs).flatMap(job => job.steps)
+  const sign = steps.find(step => step.run?.includes('cosign sign'))
+  if (!sign?.run) throw new Error('sign.yml has no cosign sign step')
+  expect(sign.env).toEqual({ REFS: '${{ steps.push.outputs.refs }}' })
+  const bin = fs.mkdtempSync(path.join(work, 'cosign-'))
+  const calls = path.join(bin, 'calls.log')
+  fs.writeFileSync(calls, '')
+  fs.writeFileSync(
+    path.join(bin, 'cosign'),
+    [
+      '#!/bin/bash',
+      'set -euo pipefail',
+      `printf '%s\\n' "$*" >> '${calls}'`,
+      'ref="${@: -1}"',
+      'hex=$(skopeo inspect --raw --tls-verify=false "docker://$ref" | sha256sum | cut -d" " -f1)',
+      '[ "sha256:$hex" = "${ref##*@}" ] || { echo "cosign stand-in: $ref serves sha256:$hex" >&2; exit 1; }',
+      ''
+    ].join('\n'),
+    { mode: 0o755 }
+  )
+  const result = await client(
+    'bash',
+    ['--noprofile', '--norc', '-eo', 'pipefail', '-c', sign.run],
+    {
+      ...vars,
+      REFS: refs,
+      PATH: `${bin}:${helpers}:${process.env.PATH ?? ''}`
+    }
+  )
+  expect(result).toMatchObject({ code: 0, stderr: '' })
+  return fs.readFileSync(calls, 'utf8').split('\n').filter(Boolean)
+}
+
 describe('keep-login: true', () => {
   test('registry with htpasswd: the pushed image and chart are read by skopeo, podman, helm 3 and 4 and docker between the steps; after the post step the login is gone', async () => {
     const job = newJob()
     const calls = shims.calls().length
     const main = await job.main({
       ...inputs(registry.host, { username: USER, password: PASSWORD }),
+      // Two tags, one per line: what docker/metadata-action's tag-names output hands on.
+      'destination-tag': 'v1\nstable',
       'keep-login': 'true'
     })
     expectExit(main, 0)
-    expect(main.stdout).toContain('2 pushed, 0 unchanged, 0 skipped, 0 failed')
+    expect(main.stdout).toContain('3 pushed, 0 unchanged, 0 skipped, 0 failed')
     expect(main.stdout).toMatch(
       new RegExp(
         `keep-login: the login to ${registry.host.replace(/\./g, '\\.')} is kept for the later steps of this job`
@@ -367,8 +414,18 @@ describe('keep-login: true', () => {
     const vars = { ...job.exported }
     const dir = expectKeptFolder(job, vars)
     const refs = refsOf(main)
-    expect(refs).toHaveLength(2)
+    expect(refs.map(ref => ref.replace(/@.*/, '')).sort()).toEqual(
+      [`app:stable`, `app:v1`, `${CHART.name}:${CHART.version}`].map(
+        name => `${registry.host}/proj/${name}`
+      )
+    )
     await expectClientsRead(registry.host, refs, vars, { username: USER })
+    // The signing recipe signs each digest once, by digest, and each one reads with the kept login.
+    const signed = await runSignRecipe(main.outputs.refs, vars)
+    expect(signed.sort()).toEqual(
+      [...new Set(refs.map(digestOnly))].sort().map(ref => `sign --yes ${ref}`)
+    )
+    expect(signed).toHaveLength(2)
 
     const post = await job.post()
     expectExit(post, 0)
