@@ -3,7 +3,7 @@
 # podman, buildah, skopeo (archive and layout sources), a docker engine, the
 # CNCF distribution registry, htpasswd, openssl,
 # squid (a real forward proxy for the proxy tests), jq (the README's matrix
-# recipe runs it),
+# recipe runs it), GNU time (peak RSS in bench/movers.ts),
 # the npm packages, a Node 24 (what `runs.using: node24` means) to run the
 # bundle under, and helm v3 and v4 for the chart tests. Safe to run again: it
 # installs only what is missing.
