@@ -5,9 +5,15 @@ import { afterAll, describe, expect, test } from '@jest/globals'
 import type { PreparedChart } from '../../src/charts/prepare.js'
 import { InputError, PushError } from '../../src/errors.js'
 import type { Log } from '../../src/log.js'
-import { findCharts, pushCharts } from '../../src/push/push-charts.js'
+import { chartBatch } from '../../src/push/adapters/chart.js'
+import {
+  type PipelineOptions,
+  type PipelineSettings,
+  preparePush
+} from '../../src/push/pipeline.js'
+import { findCharts } from '../../src/push/push-charts.js'
 import type { Credentials, Settings } from '../../src/settings/settings.js'
-import type { HelmPushResult } from '../../src/tools/helm.js'
+import type { Helm, HelmPushResult } from '../../src/tools/helm.js'
 import type { HelmLocation } from '../../src/tools/helm-install.js'
 import { makeChartFolder } from './chart-fixtures.js'
 import { FakeRunner, toolError } from './fake-runner.js'
@@ -33,7 +39,25 @@ function collectingLog(): Log & { lines: string[]; warnings: string[] } {
   }
 }
 
-type PushSettings = Parameters<typeof pushCharts>[0]
+type PushSettings = PipelineSettings
+
+/** The charts through the push pipeline, with nothing known of their tags (as without registry access). */
+async function pushCharts(
+  settings: PushSettings,
+  helm: Pick<Helm, 'login' | 'push'>,
+  charts: PreparedChart[],
+  log: Log,
+  options: PipelineOptions = {}
+) {
+  const push = await preparePush(
+    [chartBatch(charts, settings.registry, helm)],
+    settings,
+    log,
+    options
+  )
+  const report = await push.push({ states: charts.map(() => ({ kind: 'unknown' })) })
+  return report.charts
+}
 
 function settings(extra: Partial<PushSettings> = {}): PushSettings {
   return {
@@ -47,13 +71,16 @@ function settings(extra: Partial<PushSettings> = {}): PushSettings {
   }
 }
 
+/** A packaged chart: its .tgz exists (the pipeline reads its digest), with made-up bytes. */
 function chart(name: string, version: string): PreparedChart {
+  const file = path.join(root, `${name}-${version}.tgz`)
+  fs.writeFileSync(file, `${name} ${version}`)
   return {
     name,
     version,
-    file: `/work/${name}-${version}.tgz`,
+    file,
     dependencies: 'none',
-    source: { kind: 'tgz', path: `/work/${name}-${version}.tgz`, entry: '*.tgz' }
+    source: { kind: 'tgz', path: file, entry: '*.tgz' }
   }
 }
 
@@ -121,7 +148,7 @@ describe('pushCharts', () => {
     const helm = fakeHelm(file => pushedAs(file, 1))
     const log = collectingLog()
     await pushCharts(settings({ credentials: undefined }), helm, [chart('a', '1.0.0')], log)
-    expect(helm.calls).toEqual([`push /work/a-1.0.0.tgz ${PREFIX}`])
+    expect(helm.calls).toEqual([`push ${root}/a-1.0.0.tgz ${PREFIX}`])
     expect(log.lines).toContain(
       `No username/password given: relying on the existing helm login for ${HOST}`
     )
