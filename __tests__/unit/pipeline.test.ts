@@ -98,32 +98,20 @@ function fakeAdapter(tool: string, options: FakeOptions = {}) {
       calls.push(`label ${target.destination.tag}`)
       return { reference: target.destination.reference, source: target.source.name, noun: '' }
     },
-    result: (target, _content, outcome) => {
+    result: target => {
       calls.push(`result ${target.destination.tag}`)
-      const { status, digest, error, seconds } = outcome
       return options.kind === 'chart'
         ? {
             kind: 'chart',
-            result: {
+            fields: {
               chart: target.source.name,
               version: target.destination.tag,
-              reference: `oci://${target.destination.reference}`,
-              digest,
-              status,
-              ...(error ? { error } : {}),
-              seconds
+              reference: `oci://${target.destination.reference}`
             }
           }
         : {
             kind: 'image',
-            result: {
-              source: target.source.name,
-              destination: target.destination.reference,
-              digest,
-              status,
-              ...(error ? { error } : {}),
-              seconds
-            }
+            fields: { source: target.source.name, destination: target.destination.reference }
           }
     },
     describe: (target: Target<FakeSource>, _content, outcome) => [

@@ -69,7 +69,7 @@ export async function harborPush(
       charts = await found.package(session.scheme)
     }
     const push = await preparePush(
-      [...imageBatches(settings, { container: tool, skopeo }), ...(charts ? [charts] : [])],
+      [...imageBatches(settings, tool, skopeo), ...(charts ? [charts] : [])],
       settings,
       log
     )

@@ -68,9 +68,10 @@ export interface Outcome {
   seconds: number
 }
 
-/** A result of the report, under its kind. */
+/** What only one kind's results hold; the pipeline adds the digest, status, error, note and seconds. */
 export type KindResult =
-  { kind: 'image'; result: ImageResult } | { kind: 'chart'; result: ChartResult }
+  | { kind: 'image'; fields: Pick<ImageResult, 'source' | 'destination' | 'platforms'> }
+  | { kind: 'chart'; fields: Pick<ChartResult, 'chart' | 'version' | 'reference'> }
 
 /**
  * One kind of source (a local image, an archive or layout, a chart): what
@@ -109,7 +110,7 @@ export interface Adapter<S, C extends Content = Content> {
   /** Pushes one target (`client`: the session's, when the registry can be asked); throws what the tool said. */
   push(target: Target<S>, content: C, client: RegistryClient | undefined): Promise<Pushed>
   label(target: Target<S>): Label
-  /** The result object of the report. */
+  /** The result's own fields (`source`, `destination`: the `images` output; `chart`...: `charts`). */
   result(target: Target<S>, content: C, outcome: Outcome): KindResult
   /** The lines of the result's log group (the pipeline adds the notes); `digestLine` gives the digest's or error's. */
   describe(target: Target<S>, content: C, outcome: Outcome): string[]
@@ -149,8 +150,8 @@ interface Planned {
   adapter: Adapter<unknown>
   target: Target<unknown>
   label: Label
-  /** Which batch and source: the targets of one source are pushed in order. */
-  group: string
+  /** The source and its destinations, as the batch gave them. */
+  entry: object
 }
 
 interface Decided extends Planned {
@@ -173,51 +174,63 @@ export async function preparePush(
   // One read and one tool check per kind, however many batches it has: local
   // storage is asked once for all of its images.
   const adapters = [...new Set(batches.map(batch => batch.adapter))]
-  const sourcesOf = (adapter: Adapter<unknown>): unknown[] =>
-    batches
-      .filter(batch => batch.adapter === adapter)
-      .flatMap(batch => batch.entries.map(entry => entry.source))
-  const read = Promise.all(adapters.map(adapter => adapter.read(sourcesOf(adapter))))
+  const read = Promise.all(
+    adapters.map(async adapter => {
+      const entries = batches.filter(batch => batch.adapter === adapter).flatMap(b => b.entries)
+      const contents = await adapter.read(entries.map(entry => entry.source))
+      return entries.map((entry, index) => [entry, contents[index]] as const)
+    })
+  ).then(pairs => new Map<object, Content>(pairs.flat()))
   // Whoever awaits it hears why; a tool or registry failure may come first.
   read.catch(() => undefined)
   const ready = await Promise.all(adapters.map(async adapter => adapter.prepare?.()))
   for (const line of ready) if (line) log.info(line)
 
-  const nextOf = new Map(adapters.map(adapter => [adapter, 0]))
-  const planned: (Planned & { at: number })[] = batches.flatMap((batch, b) =>
-    batch.entries.flatMap((entry, e) => {
-      // Where this source is in its kind's read.
-      const at = nextOf.get(batch.adapter) ?? 0
-      nextOf.set(batch.adapter, at + 1)
-      return entry.destinations.map(destination => {
+  // The targets of one source, in order: they are pushed one after the other.
+  const groups: Planned[][] = batches.flatMap(({ adapter, entries }) =>
+    entries.map(entry =>
+      entry.destinations.map(destination => {
         const target = { source: entry.source, destination }
-        const label = batch.adapter.label(target)
-        return { adapter: batch.adapter, target, label, group: `${b}/${e}`, at }
+        return { adapter, entry, target, label: adapter.label(target) }
       })
-    })
+    )
   )
-  const contents = read.then(all =>
-    planned.map(({ adapter, at }) => all[adapters.indexOf(adapter)][at])
-  )
+  const planned = groups.flat()
+  const contents = read.then(held => planned.map(({ entry }) => held.get(entry)!))
   const expected = contents.then(all => all.map(content => content.expected))
   expected.catch(() => undefined)
   return {
     targets: planned.map(({ target }) => target.destination),
     expected,
-    refuseConflicts: states =>
-      refuseConflicts(
-        settings.ifExists,
-        planned.map(({ label }, index) => ({ reference: label.reference, state: states[index] }))
-      ),
+    // One message per kind, the charts' first (as the step always said it).
+    refuseConflicts: states => {
+      const entries = planned.map(({ adapter, label }, index) => ({
+        kind: adapter.kind,
+        reference: label.reference,
+        state: states[index]
+      }))
+      for (const kind of ['chart', 'image']) {
+        refuseConflicts(
+          settings.ifExists,
+          entries.filter(entry => entry.kind === kind)
+        )
+      }
+    },
     push: async check => {
       const read = await contents
+      let index = 0
       // The decision is made here, once per target; every later step reads it.
-      const decided = planned.map((planned, index) => ({
-        ...planned,
-        content: read[index],
-        state: check.states[index],
-        decision: decide(settings.ifExists, check.states[index])
-      }))
+      const decided = groups.map(group =>
+        group.map(planned => {
+          const state = check.states[index]
+          return {
+            ...planned,
+            content: read[index++],
+            state,
+            decision: decide(settings.ifExists, state)
+          }
+        })
+      )
       return runPipeline(decided, check.client, settings, log, options)
     }
   }
@@ -230,7 +243,7 @@ export async function preparePush(
  * a failed push is a result, and the others go on.
  */
 async function runPipeline(
-  targets: Decided[],
+  groups: Decided[][],
   client: RegistryClient | undefined,
   settings: PipelineSettings,
   log: Log,
@@ -238,49 +251,116 @@ async function runPipeline(
 ): Promise<Report> {
   const { host } = settings.registry
   const retry = { retries: settings.retries, baseDelayMs: options.retryBaseDelayMs }
-  const loginContext = (tool: string): FailureContext => ({
+  const context = (tool: string): FailureContext => ({
     action: 'login',
     tool,
     host,
     project: settings.registry.path.split('/')[0],
     username: settings.credentials?.username
   })
+  const targets = groups.flat()
   const pushing = targets.filter(target => target.decision === 'push')
-  const loggingIn = new Set((settings.dryRun ? targets : pushing).map(target => target.adapter))
-  for (const adapter of loggingIn) {
-    if (!adapter.login) continue
+  for (const adapter of new Set(
+    (settings.dryRun ? targets : pushing).map(target => target.adapter)
+  )) {
+    const { tool, loginKept } = adapter
     const credentials = settings.credentials
+    if (!adapter.login) continue
     if (!credentials) {
-      log.info(
-        `No username/password given: relying on the existing ${adapter.tool} login for ${host}`
-      )
+      log.info(`No username/password given: relying on the existing ${tool} login for ${host}`)
       continue
     }
     await withRetries(
       () => adapter.login!(host, credentials),
-      error => translateFailure(error, loginContext(adapter.tool)),
+      error => translateFailure(error, context(tool)),
       {
         ...retry,
         onRetry: (attempt, error, delay) =>
           log.warning(
-            `${adapter.tool} login attempt ${attempt} failed, retrying in ${delay} ms: ${error.message}`
+            `${tool} login attempt ${attempt} failed, retrying in ${delay} ms: ${error.message}`
           )
       }
     )
     log.info(
-      `Logged in to ${host} as ${credentials.username} (${adapter.tool}, ${adapter.loginKept ?? 'private credentials'})`
+      `Logged in to ${host} as ${credentials.username} (${tool}, ${loginKept ?? 'private credentials'})`
     )
   }
   if (settings.dryRun) return reportOf(dryRun(targets, settings, log))
 
+  const progress = { done: 0, total: pushing.length }
+  /** One target: unchanged, skipped, or pushed with retries and read back; never throws. */
+  const handle = async (planned: Decided): Promise<Finished> => {
+    const { adapter, target, content, label, state, decision } = planned
+    if (decision !== 'push') {
+      log.info(
+        decision === 'unchanged'
+          ? `Unchanged: ${label.reference} already holds ${label.source} (${stateDigest(state)})`
+          : `Skipped: ${label.reference} ${heldBy(state)}; if-exists: skip`
+      )
+      return finished(planned, standing(planned))
+    }
+    if (state.kind === 'different' || state.kind === 'unreadable') {
+      log.warning(`Overwriting ${label.reference}: it ${heldBy(state)}; if-exists: overwrite`)
+    }
+    log.info(`Pushing ${label.noun}${label.source} -> ${label.reference}`)
+    const started = Date.now()
+    // Big images and charts take minutes: say now and then that the push is alive.
+    const heartbeat = setInterval(() => {
+      log.info(
+        `... still pushing ${label.reference} (${since(started)}s; ${progress.done}/${progress.total} done)`
+      )
+    }, options.heartbeatMs ?? HEARTBEAT_MS)
+    const notes: string[] = []
+    const pushContext: FailureContext = {
+      ...context(adapter.tool),
+      action: 'push',
+      project: projectOf(target.destination),
+      reference: label.reference
+    }
+    let outcome: Outcome
+    try {
+      const pushed = await withRetries(
+        () => adapter.push(target, content, client),
+        error => translateFailure(error, pushContext),
+        {
+          ...retry,
+          onRetry: (attempt, error, delay) =>
+            notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
+        }
+      )
+      notes.push(...(pushed.notes ?? []))
+      const note =
+        client && (await readBack(client, target.destination, pushed.digest, pushContext))
+      if (note) notes.push(note)
+      outcome = {
+        digest: pushed.digest,
+        status: 'pushed',
+        ...(pushed.reference ? { reference: pushed.reference } : {}),
+        ...(note ? { note } : {}),
+        seconds: since(started)
+      }
+    } catch (error) {
+      // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
+      const landed = client && (await landedAnyway(client, target.destination, content.expected))
+      const note = `${adapter.tool} reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this ${adapter.kind}`
+      outcome = landed
+        ? { digest: landed, status: 'pushed', note, seconds: since(started) }
+        : { digest: '', status: 'failed', error: messageOf(error), seconds: since(started) }
+      if (landed) notes.push(note)
+    } finally {
+      clearInterval(heartbeat)
+    }
+    progress.done++
+    log.group(
+      `${outcome.status} ${label.noun}${outcome.reference ?? label.reference} (${progress.done}/${progress.total}, ${outcome.seconds}s)`,
+      [...adapter.describe(target, content, outcome), ...notes]
+    )
+    return finished(planned, outcome)
+  }
+
   // Parallel across sources, in order across the tags of one source: the
   // first push uploads the layers, the next tags only add a manifest, and two
   // uploads of the same layers never race each other.
-  const bySource = new Map<string, Decided[]>()
-  for (const target of targets) {
-    bySource.set(target.group, [...(bySource.get(target.group) ?? []), target])
-  }
-  const groups = [...bySource.values()]
   const after = uploadOrder(
     groups,
     target => target.decision === 'push',
@@ -291,21 +371,13 @@ async function runPipeline(
       'Images that share layers with an earlier one start once it is pushed: each shared layer is uploaded once, then mounted'
     )
   }
-  const run: Run = {
-    log,
-    client,
-    retry,
-    loginContext,
-    heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS,
-    progress: { done: 0, total: pushing.length }
-  }
   const perSource = await mapAfter(
     groups,
     settings.parallel,
     index => after[index],
     async group => {
-      const results: KindResult[] = []
-      for (const target of group) results.push(await handleTarget(target, run))
+      const results: Finished[] = []
+      for (const target of group) results.push(await handle(target))
       return results
     }
   )
@@ -339,10 +411,10 @@ export function uploadOrder<T>(
 }
 
 /** The plan, printed per kind; nothing pushed. Targets that would be pushed are reported as skipped. */
-function dryRun(targets: Decided[], settings: PipelineSettings, log: Log): KindResult[] {
-  const titles: Record<KindResult['kind'], (count: number) => string> = {
-    image: count => `${count} destinations`,
-    chart: count => `${count} ${count === 1 ? 'chart' : 'charts'}`
+function dryRun(targets: Decided[], settings: PipelineSettings, log: Log): Finished[] {
+  const titles = {
+    image: (count: number) => `${count} destinations`,
+    chart: (count: number) => `${count} ${count === 1 ? 'chart' : 'charts'}`
   }
   for (const kind of ['image', 'chart'] as const) {
     const ofKind = targets.filter(target => target.adapter.kind === kind)
@@ -355,95 +427,18 @@ function dryRun(targets: Decided[], settings: PipelineSettings, log: Log): KindR
       )
     )
   }
-  return targets.map(({ adapter, target, content, state, decision }) =>
-    adapter.result(target, content, {
-      digest: stateDigest(state),
-      status: decision === 'unchanged' ? 'unchanged' : 'skipped',
-      ...(decision === 'push' ? { error: 'dry run: would push' } : {}),
-      seconds: 0
+  return targets.map(target =>
+    finished(target, {
+      ...standing(target),
+      ...(target.decision === 'push' ? { error: 'dry run: would push' } : {})
     })
   )
 }
 
-interface Run {
-  log: Log
-  client?: RegistryClient
-  retry: { retries: number; baseDelayMs?: number }
-  loginContext: (tool: string) => FailureContext
-  heartbeatMs: number
-  progress: { done: number; total: number }
-}
-
-/** One target: unchanged, skipped, or pushed with retries and read back; never throws. */
-async function handleTarget(planned: Decided, run: Run): Promise<KindResult> {
-  const { adapter, target, content, label, state, decision } = planned
-  const { log, client, progress } = run
-  if (decision !== 'push') {
-    const digest = stateDigest(state)
-    log.info(
-      decision === 'unchanged'
-        ? `Unchanged: ${label.reference} already holds ${label.source} (${digest})`
-        : `Skipped: ${label.reference} ${heldBy(state)}; if-exists: skip`
-    )
-    const status = decision === 'unchanged' ? 'unchanged' : 'skipped'
-    return adapter.result(target, content, { status, digest, seconds: 0 })
-  }
-  if (state.kind === 'different' || state.kind === 'unreadable') {
-    log.warning(`Overwriting ${label.reference}: it ${heldBy(state)}; if-exists: overwrite`)
-  }
-  log.info(`Pushing ${label.noun}${label.source} -> ${label.reference}`)
-  const started = Date.now()
-  // Big images and charts take minutes: say now and then that the push is alive.
-  const heartbeat = setInterval(() => {
-    log.info(
-      `... still pushing ${label.reference} (${since(started)}s; ${progress.done}/${progress.total} done)`
-    )
-  }, run.heartbeatMs)
-  const notes: string[] = []
-  const context: FailureContext = {
-    ...run.loginContext(adapter.tool),
-    action: 'push',
-    project: projectOf(target.destination),
-    reference: label.reference
-  }
-  let outcome: Outcome
-  try {
-    const pushed = await withRetries(
-      () => adapter.push(target, content, client),
-      error => translateFailure(error, context),
-      {
-        ...run.retry,
-        onRetry: (attempt, error, delay) =>
-          notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
-      }
-    )
-    notes.push(...(pushed.notes ?? []))
-    const note = client && (await readBack(client, target.destination, pushed.digest, context))
-    if (note) notes.push(note)
-    outcome = {
-      digest: pushed.digest,
-      status: 'pushed',
-      ...(pushed.reference ? { reference: pushed.reference } : {}),
-      ...(note ? { note } : {}),
-      seconds: since(started)
-    }
-  } catch (error) {
-    // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
-    const landed = client && (await landedAnyway(client, target.destination, content.expected))
-    const note = `${adapter.tool} reported a failure after the push landed (${lastLine(messageOf(error))}); the registry holds this ${adapter.kind}`
-    outcome = landed
-      ? { digest: landed, status: 'pushed', note, seconds: since(started) }
-      : { digest: '', status: 'failed', error: messageOf(error), seconds: since(started) }
-    if (landed) notes.push(note)
-  } finally {
-    clearInterval(heartbeat)
-  }
-  progress.done++
-  log.group(
-    `${outcome.status} ${label.noun}${outcome.reference ?? label.reference} (${progress.done}/${progress.total}, ${outcome.seconds}s)`,
-    [...adapter.describe(target, content, outcome), ...notes]
-  )
-  return adapter.result(target, content, outcome)
+/** A target left as it stands: unchanged, or skipped (and, in a dry run, not pushed). */
+function standing({ state, decision }: Decided): Outcome {
+  const status = decision === 'unchanged' ? 'unchanged' : 'skipped'
+  return { digest: stateDigest(state), status, seconds: 0 }
 }
 
 /** The result group's digest line, or its error line when the push failed. */
@@ -451,11 +446,32 @@ export function digestLine(outcome: Outcome): string {
   return outcome.digest ? `digest:      ${outcome.digest}` : `error:       ${outcome.error ?? ''}`
 }
 
-function reportOf(results: KindResult[]): Report {
+/** A target's outcome, and its kind's fields of the result. */
+interface Finished {
+  own: KindResult
+  outcome: Outcome
+}
+
+function finished(
+  { adapter, target, content }: Planned & { content: Content },
+  outcome: Outcome
+): Finished {
+  return { own: adapter.result(target, content, outcome), outcome }
+}
+
+function reportOf(results: Finished[]): Report {
   const report: Report = { images: [], charts: [] }
-  for (const entry of results) {
-    if (entry.kind === 'image') report.images.push(entry.result)
-    else report.charts.push(entry.result)
+  for (const { own, outcome } of results) {
+    const { digest, status, error, note, seconds } = outcome
+    const common = {
+      digest,
+      status,
+      ...(error ? { error } : {}),
+      ...(note ? { note } : {}),
+      seconds
+    }
+    if (own.kind === 'image') report.images.push({ ...own.fields, ...common })
+    else report.charts.push({ ...own.fields, ...common })
   }
   return report
 }

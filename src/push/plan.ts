@@ -31,18 +31,18 @@ export function planImages(settings: Settings): ImagePlan[] {
   })
 }
 
-/** What pushes images: docker or podman for local storage, skopeo for archives and layouts. */
-export interface ImageTools {
-  /** When any image is in local storage. */
-  container?: ContainerTool
-  /** When any image is in an archive or layout. */
+/**
+ * Every image as a batch of the pipeline, in the order given (each kind is
+ * still read at once): local ones pushed by `container` (docker or podman),
+ * archives and layouts by skopeo.
+ */
+export function imageBatches(
+  settings: Settings,
+  container?: ContainerTool,
   skopeo?: Skopeo
-}
-
-/** Every image as a batch of the pipeline, in the order given (each kind is still read at once). */
-export function imageBatches(settings: Settings, tools: ImageTools): Batch[] {
-  const local = tools.container && localImageAdapter(tools.container, settings.registry.host)
-  const archives = tools.skopeo && archiveAdapter(tools.skopeo)
+): Batch[] {
+  const local = container && localImageAdapter(container, settings.registry.host)
+  const archives = skopeo && archiveAdapter(skopeo)
   return planImages(settings).map(({ source, archive, destinations }): Batch => {
     if (archive) {
       if (!archives) throw new Error('an archive source without skopeo')

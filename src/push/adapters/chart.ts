@@ -7,10 +7,7 @@ import type { Helm } from '../../tools/helm.js'
 import { destinationOf } from '../destination.js'
 import { type Adapter, type Batch, type Content, type Target, digestLine } from '../pipeline.js'
 
-export function chartAdapter(
-  helm: Pick<Helm, 'login' | 'push'>,
-  prefix: string
-): Adapter<PreparedChart> {
+function chartAdapter(helm: Pick<Helm, 'login' | 'push'>, prefix: string): Adapter<PreparedChart> {
   const reference = ({ destination }: Target<PreparedChart>): string =>
     `oci://${destination.reference}`
   return {
@@ -51,15 +48,10 @@ export function chartAdapter(
     },
     result: (target, _content, outcome) => ({
       kind: 'chart',
-      result: {
+      fields: {
         chart: target.source.name,
         version: target.source.version,
-        reference: outcome.reference ?? reference(target),
-        digest: outcome.digest,
-        status: outcome.status,
-        ...(outcome.error ? { error: outcome.error } : {}),
-        ...(outcome.note ? { note: outcome.note } : {}),
-        seconds: outcome.seconds
+        reference: outcome.reference ?? reference(target)
       }
     }),
     describe: (target, _content, outcome) => [

@@ -46,17 +46,13 @@ export const imageLabels: Pick<
   }),
   result: (target, content, outcome): KindResult => {
     const platforms = platformsOf(content, outcome)
+    const { source, destination } = target
     return {
       kind: 'image',
-      result: {
-        source: target.source.reference,
-        destination: target.destination.reference,
-        digest: outcome.digest,
-        status: outcome.status,
-        ...(outcome.error ? { error: outcome.error } : {}),
-        ...(outcome.note ? { note: outcome.note } : {}),
-        ...(platforms ? { platforms } : {}),
-        seconds: outcome.seconds
+      fields: {
+        source: source.reference,
+        destination: destination.reference,
+        ...(platforms ? { platforms } : {})
       }
     }
   },
