@@ -1,5 +1,4 @@
 import { describe, expect, test } from '@jest/globals'
-import type { Log } from '../../src/log.js'
 import { destinationOf } from '../../src/push/destination.js'
 import {
   type Adapter,
@@ -11,24 +10,13 @@ import {
 } from '../../src/push/pipeline.js'
 import type { RegistryClient } from '../../src/registry/client.js'
 import type { TagState } from '../../src/push/tag-state.js'
+import { collectingLog } from './collecting-log.js'
 import { toolError } from './fake-runner.js'
 
 const HOST = 'registry-oci.example.com'
 const PROJECT = 'catalog-apps-org-proj'
 const REGISTRY = { host: HOST, path: PROJECT, prefix: `${HOST}/${PROJECT}` }
 const digest = (n: number): string => `sha256:${String(n).repeat(64).slice(0, 64)}`
-
-function collectingLog(): Log & { lines: string[]; warnings: string[] } {
-  const lines: string[] = []
-  const warnings: string[] = []
-  return {
-    lines,
-    warnings,
-    info: message => lines.push(message),
-    warning: message => warnings.push(message),
-    group: (title, groupLines) => lines.push(title, ...groupLines.map(line => `  ${line}`))
-  }
-}
 
 function settings(extra: Partial<PipelineSettings> = {}): PipelineSettings {
   return {
@@ -226,9 +214,7 @@ describe('the push pipeline', () => {
     expect(report.images.map(result => result.status)).toEqual(['pushed', 'failed', 'pushed'])
     expect(report.images[1]).toMatchObject({
       digest: '',
-      error: expect.stringMatching(
-        /^user "robot\$proj\+ci" may pull but not push to project "catalog-apps-org-proj"/
-      )
+      error: expect.stringContaining('may pull but not push')
     })
     // Denied is not transient: one attempt.
     expect(fake.calls.filter(call => call.includes('/denied:'))).toHaveLength(1)

@@ -16,6 +16,7 @@ import type { Credentials, Settings } from '../../src/settings/settings.js'
 import type { Helm, HelmPushResult } from '../../src/tools/helm.js'
 import type { HelmLocation } from '../../src/tools/helm-install.js'
 import { makeChartFolder } from './chart-fixtures.js'
+import { collectingLog } from './collecting-log.js'
 import { FakeRunner, toolError } from './fake-runner.js'
 
 const HOST = 'registry-oci.example.com'
@@ -26,18 +27,6 @@ const digest = (n: number): string => `sha256:${String(n).repeat(64).slice(0, 64
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-push-charts-'))
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
-
-function collectingLog(): Log & { lines: string[]; warnings: string[] } {
-  const lines: string[] = []
-  const warnings: string[] = []
-  return {
-    lines,
-    warnings,
-    info: message => lines.push(message),
-    warning: message => warnings.push(message),
-    group: (title, groupLines) => lines.push(title, ...groupLines.map(line => `  ${line}`))
-  }
-}
 
 type PushSettings = PipelineSettings
 
