@@ -62,6 +62,7 @@ export async function harborPush(
     // token cache. The scheme is probed once: for helm when there are charts
     // (it takes the TLS settings as given), else with the TLS the container
     // tool really uses (a docker daemon may treat the registry as insecure).
+    // Then one pipeline (push/pipeline.ts) pushes images and charts alike.
     let charts: Batch | undefined
     if (settings.charts.length > 0) {
       const found = await findCharts(settings, run, paths, log)

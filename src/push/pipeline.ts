@@ -412,15 +412,12 @@ export function uploadOrder<T>(
 
 /** The plan, printed per kind; nothing pushed. Targets that would be pushed are reported as skipped. */
 function dryRun(targets: Decided[], settings: PipelineSettings, log: Log): Finished[] {
-  const titles = {
-    image: (count: number) => `${count} destinations`,
-    chart: (count: number) => `${count} ${count === 1 ? 'chart' : 'charts'}`
-  }
   for (const kind of ['image', 'chart'] as const) {
     const ofKind = targets.filter(target => target.adapter.kind === kind)
-    if (ofKind.length === 0) continue
+    const count = ofKind.length
+    if (count === 0) continue
     log.group(
-      `Dry run: the plan for ${titles[kind](ofKind.length)}; nothing is pushed`,
+      `Dry run: the plan for ${count} ${kind === 'image' ? 'destinations' : count === 1 ? 'chart' : 'charts'}; nothing is pushed`,
       ofKind.map(
         ({ label, state }) =>
           `${label.reference}: ${label.plan ?? ''}${planLine(settings.ifExists, state)}`
