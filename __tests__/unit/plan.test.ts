@@ -1,7 +1,8 @@
 import { describe, expect, test } from '@jest/globals'
 import { destinationOf, projectOf } from '../../src/push/destination.js'
-import { planImages as planTyped } from '../../src/push/plan.js'
+import { imageBatches, needsSkopeo, planImages as planTyped } from '../../src/push/plan.js'
 import type { ImageRequest, Settings } from '../../src/settings/settings.js'
+import type { Skopeo } from '../../src/tools/skopeo.js'
 
 function settings(prefix: string, images: ImageRequest[], extra: Partial<Settings> = {}): Settings {
   const slash = prefix.indexOf('/')
@@ -115,5 +116,28 @@ describe('destinationOf and projectOf', () => {
     expect(destination.reference).toBe(`${[host, path, name].filter(Boolean).join('/')}:v1`)
     expect(destination).toMatchObject({ host, tag: 'v1' })
     expect(projectOf(destination)).toBe(project)
+  })
+})
+
+describe('who copies an archive or layout', () => {
+  const login = { credentials: { username: 'ci', password: 'x' } }
+  const entry = (transport: 'oci' | 'oci-archive' | 'docker-archive'): ImageRequest => ({
+    name: 'app',
+    tag: 'v1',
+    archive: { transport, path: '/tmp/app', ref: 'v1' }
+  })
+  test.each([
+    ['oci', login, 'registry client'],
+    ['oci-archive', login, 'registry client'],
+    ['docker-archive', login, 'skopeo'],
+    ['oci', {}, 'skopeo'],
+    ['oci-archive', {}, 'skopeo']
+  ] as const)('%s with %j: %s', (transport, extra, tool) => {
+    const fakeSkopeo = {} as Skopeo
+    const [batch] = imageBatches(settings('h/p', [entry(transport)], extra), undefined, fakeSkopeo)
+    expect(batch.adapter.tool).toBe(tool)
+    expect(needsSkopeo(settings('h/p', [], extra), entry(transport).archive!)).toBe(
+      tool === 'skopeo'
+    )
   })
 })

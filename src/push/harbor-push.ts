@@ -7,7 +7,7 @@ import { Skopeo } from '../tools/skopeo.js'
 import type { PlacedCaFile, TempTag } from '../tools/docker.js'
 import { type Runner, runTool } from '../tools/exec.js'
 import { type Batch, preparePush } from './pipeline.js'
-import { imageBatches } from './plan.js'
+import { imageBatches, needsSkopeo } from './plan.js'
 import { findCharts } from './push-charts.js'
 import type { Report } from './results.js'
 import { RegistrySession } from './session.js'
@@ -45,7 +45,9 @@ export async function harborPush(
   const tool = settings.images.some(image => !image.archive)
     ? createContainerTool(settings, run, paths, hooks)
     : undefined
-  const skopeo = settings.images.some(image => image.archive)
+  const skopeo = settings.images.some(
+    image => image.archive && needsSkopeo(settings, image.archive)
+  )
     ? new Skopeo(run, paths, settingsTls)
     : undefined
   const pushingTools = [

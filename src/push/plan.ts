@@ -2,6 +2,7 @@ import { type ArchiveSource, type Settings, archiveReference } from '../settings
 import type { ContainerTool } from '../tools/container-tool.js'
 import type { Skopeo } from '../tools/skopeo.js'
 import { archiveAdapter } from './adapters/archive.js'
+import { isLayout, layoutAdapter } from './adapters/layout.js'
 import { localImageAdapter } from './adapters/local-image.js'
 import { type Destination, destinationOf } from './destination.js'
 import type { Batch } from './pipeline.js'
@@ -32,9 +33,22 @@ export function planImages(settings: Settings): ImagePlan[] {
 }
 
 /**
+ * Whether skopeo copies an archive or layout: a docker archive (its manifest
+ * is made anew), and any of them when no username/password is given (then
+ * the skopeo login already on this machine is what pushes). OCI layouts and
+ * archives are otherwise copied by the project's own registry client, with
+ * the session's login (measured faster, with no temporary copy: README, "How
+ * archives and layouts are pushed").
+ */
+export function needsSkopeo(settings: Settings, archive: ArchiveSource): boolean {
+  return !isLayout(archive) || settings.credentials === undefined
+}
+
+/**
  * Every image as a batch of the pipeline, in the order given (each kind is
  * still read at once): local ones pushed by `container` (docker or podman),
- * archives and layouts by skopeo.
+ * OCI layouts and archives by the own registry client, docker archives (and
+ * every archive when no login is given) by skopeo.
  */
 export function imageBatches(
   settings: Settings,
@@ -43,7 +57,14 @@ export function imageBatches(
 ): Batch[] {
   const local = container && localImageAdapter(container, settings.registry.host)
   const archives = skopeo && archiveAdapter(skopeo)
+  const layouts = layoutAdapter({ retries: settings.retries })
   return planImages(settings).map(({ source, archive, destinations }): Batch => {
+    if (archive && !needsSkopeo(settings, archive)) {
+      return {
+        adapter: layouts,
+        entries: [{ source: { reference: source, archive }, destinations }]
+      }
+    }
     if (archive) {
       if (!archives) throw new Error('an archive source without skopeo')
       return {
