@@ -256,6 +256,8 @@ export class RegistryClient {
       accept?: number[]
       /** A request nothing depends on: one try, a short wait. */
       tidyUp?: boolean
+      /** The body is streamed (a blob): only the wait for the headers is bounded. */
+      streamBody?: boolean
     } = {}
   ): Promise<Awaited<ReturnType<typeof registryFetch>>> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`
@@ -271,7 +273,8 @@ export class RegistryClient {
       return registryFetch(url, this.tls, {
         method,
         headers,
-        ...(options.tidyUp ? { timeoutMs: TIDY_UP_TIMEOUT_MS } : { retry: this.retry })
+        ...(options.tidyUp ? { timeoutMs: TIDY_UP_TIMEOUT_MS } : { retry: this.retry }),
+        ...(options.streamBody ? { streamBody: true } : {})
       })
     }
     let response = await send()

@@ -89,6 +89,12 @@ export interface RegistryRequest {
   headers?: Record<string, string>
   body?: string | Uint8Array
   timeoutMs?: number
+  /**
+   * The body is streamed (a blob of any size): `timeoutMs` bounds the wait
+   * for the answer's headers only, and the connection pool's idle timeout
+   * (REQUEST_TIMEOUT_MS without a byte) guards the body, however long it is.
+   */
+  streamBody?: boolean
   retry?: RetryPolicy
   /** Gives up the request and any retry still to come. */
   signal?: AbortSignal
@@ -121,15 +127,21 @@ export async function registryFetch(
   for (let attempt = 1; ; attempt++) {
     let cause: string
     let delay: number
+    const timeout: { signal: AbortSignal; clear?: () => void } = request.streamBody
+      ? headersTimeout(request.signal, request.timeoutMs ?? REQUEST_TIMEOUT_MS)
+      : { signal: withTimeout(request.signal, request.timeoutMs ?? REQUEST_TIMEOUT_MS) }
     try {
+      // A redirect (a blob served from object storage) is followed; fetch
+      // drops the Authorization header when it leads to another origin, so
+      // the registry's credentials never reach the storage host.
       const response = await fetch(url, {
         method: request.method ?? 'GET',
         headers: request.headers,
         body: request.body,
         redirect: 'follow',
         dispatcher: dispatcherFor(tls),
-        signal: withTimeout(request.signal, request.timeoutMs ?? REQUEST_TIMEOUT_MS)
-      })
+        signal: timeout.signal
+      }).finally(() => timeout.clear?.())
       if (!TRANSIENT_STATUS.has(response.status) || attempt > retries) return response
       cause = `HTTP ${response.status}`
       delay = retryAfterMs(response.headers.get('retry-after')) ?? backoffDelay(attempt, base)
@@ -146,6 +158,22 @@ export async function registryFetch(
     }
     request.retry?.onRetry?.(attempt, `${cause} from ${url}`, delay)
     await sleep(delay, request.signal)
+  }
+}
+
+/** A signal that gives up when the headers take longer than `ms`; `clear` once they came. */
+function headersTimeout(
+  signal: AbortSignal | undefined,
+  ms: number
+): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController()
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')),
+    ms
+  )
+  return {
+    signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
+    clear: () => clearTimeout(timer)
   }
 }
 
