@@ -34,7 +34,12 @@ interface Storage {
 }
 
 async function startStorage(): Promise<Storage> {
-  const storage: Storage = { url: '', seen: [], corrupt: false, close: async () => undefined }
+  const storage: Storage = {
+    url: '',
+    seen: [],
+    corrupt: false,
+    close: () => Promise.resolve()
+  }
   const server = http.createServer((req, res) => {
     storage.seen.push({ path: req.url ?? '', authorization: req.headers.authorization })
     // A presigned URL carries its own right to read: the registry's login is not needed here.
