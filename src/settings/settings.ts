@@ -104,7 +104,10 @@ export interface Settings {
  * `source-password` when given; else, on the destination registry itself
  * (a promotion), the destination's login; else none (anonymous).
  */
-export function sourceCredentialsFor(settings: Settings, host: string): Credentials | undefined {
+export function sourceCredentialsFor(
+  settings: Pick<Settings, 'registry' | 'credentials' | 'sourceCredentials'>,
+  host: string
+): Credentials | undefined {
   if (settings.sourceCredentials) return settings.sourceCredentials
   return host.toLowerCase() === settings.registry.host.toLowerCase()
     ? settings.credentials
