@@ -4,7 +4,7 @@
  * and its manifests byte for byte (their sha256 is their digest), blobs
  * streamed and checked, a blob served from "object storage" through a
  * redirect (the storage host never sees the registry's Authorization), and
- * a storage that corrupts a blob is caught.
+ * a storage that corrupts a blob is caught before its last bytes go on.
  */
 import crypto from 'node:crypto'
 import http from 'node:http'
@@ -186,9 +186,7 @@ describe('a registry source read with our own client', () => {
         const source = sourceOn(front.host, { tag: 'v1' })
         const layer = await firstLayer(source)
         await expect(bytesOf((await source.blob(layer)).body)).rejects.toThrow(
-          new RegExp(
-            `blob ${layer.digest}: the registry sent content whose sha256 is sha256:[0-9a-f]{64}, not ${layer.digest}`
-          )
+          `blob "${layer.digest}" has the sha256`
         )
       } finally {
         storage.corrupt = false

@@ -241,10 +241,18 @@ export class RegistryClient {
     return 'unknown'
   }
 
+  /** `host[:port]` of the registry, as references name it. */
+  get host(): string {
+    return new URL(this.baseUrl).host
+  }
+
   /**
    * One authenticated request. `repository` names the scope of the token
-   * ('' for none); `push` asks for push as well as pull. Statuses outside
-   * `accept` (default 2xx) throw a RegistryError with the body's words.
+   * ('' for none); `push` asks for push as well as pull, `mountFrom` for pull
+   * on a second repository in the same token (a cross-repository mount
+   * needs both: distribution's token spec allows several scopes in one
+   * request). Statuses outside `accept` (default 2xx) throw a RegistryError
+   * with the body's words.
    */
   async request(
     method: string,
@@ -252,7 +260,11 @@ export class RegistryClient {
     repository: string,
     options: {
       push?: boolean
+      mountFrom?: string
       headers?: Record<string, string>
+      /** A stream is sent once, with no overall time limit: the caller watches it and starts over. */
+      body?: string | Uint8Array | AsyncIterable<Uint8Array>
+      signal?: AbortSignal
       accept?: number[]
       /** A request nothing depends on: one try, a short wait. */
       tidyUp?: boolean
@@ -262,10 +274,22 @@ export class RegistryClient {
   ): Promise<Awaited<ReturnType<typeof registryFetch>>> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`
     const challenge = await this.ping()
-    const scope = repository
-      ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}`
-      : ''
+    const scope = [
+      repository ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}` : '',
+      options.mountFrom ? `repository:${options.mountFrom}:pull` : ''
+    ]
+      .filter(Boolean)
+      .join(' ')
+    const streamed =
+      options.body !== undefined &&
+      typeof options.body === 'object' &&
+      !(options.body instanceof Uint8Array)
     let token = challenge.scheme === 'bearer' ? await this.token(scope) : undefined
+    if (token && streamed && Date.now() >= token.staleAt) {
+      // A stream cannot be sent a second time after a 401: renew first.
+      this.tokens.delete(scope)
+      token = await this.token(scope)
+    }
     const send = (): ReturnType<typeof registryFetch> => {
       const headers: Record<string, string> = { ...options.headers }
       if (challenge.scheme === 'basic') Object.assign(headers, this.basicHeader())
@@ -273,12 +297,19 @@ export class RegistryClient {
       return registryFetch(url, this.tls, {
         method,
         headers,
-        ...(options.tidyUp ? { timeoutMs: TIDY_UP_TIMEOUT_MS } : { retry: this.retry }),
-        ...(options.streamBody ? { streamBody: true } : {})
+        body: options.body,
+        signal: options.signal,
+        ...(options.tidyUp
+          ? { timeoutMs: TIDY_UP_TIMEOUT_MS }
+          : {
+              retry: this.retry,
+              // No overall limit on a stream either way: the pool's idle timeouts guard it.
+              ...(streamed || options.streamBody ? { timeoutMs: Infinity } : {})
+            })
       })
     }
     let response = await send()
-    if (response.status === 401 && token && Date.now() >= token.staleAt) {
+    if (response.status === 401 && token && !streamed && Date.now() >= token.staleAt) {
       // Tokens expire (Harbor's after 30 minutes) and a long push outlives
       // one: the digest read back afterwards asks once for a new token. A
       // fresh token refused means no access, and is not asked again.
@@ -300,9 +331,9 @@ export class RegistryClient {
     return { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` }
   }
 
-  /** A bearer token for `scope` ('' for a login check), fetched once per scope. */
+  /** A bearer token for `scope` ('' for a login check; several scopes space-separated), fetched once per scope. */
   private token(scope: string): Promise<Token> {
-    return this.tokens.get(scope) ?? this.cacheToken([scope], this.fetchToken([scope]))
+    return this.tokens.get(scope) ?? this.cacheToken([scope], this.fetchToken(scope.split(' ')))
   }
 
   /**

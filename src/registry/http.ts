@@ -87,14 +87,13 @@ export interface RetryPolicy {
 export interface RegistryRequest {
   method?: string
   headers?: Record<string, string>
-  body?: string | Uint8Array
-  timeoutMs?: number
   /**
-   * The body is streamed (a blob of any size): `timeoutMs` bounds the wait
-   * for the answer's headers only, and the connection pool's idle timeout
-   * (REQUEST_TIMEOUT_MS without a byte) guards the body, however long it is.
+   * A stream (an upload) is sent once: it cannot be read again, so it is
+   * never retried here; its caller starts the upload over instead.
    */
-  streamBody?: boolean
+  body?: string | Uint8Array | AsyncIterable<Uint8Array>
+  /** Infinity: no overall limit (an upload, whose caller watches it for stalls). */
+  timeoutMs?: number
   retry?: RetryPolicy
   /** Gives up the request and any retry still to come. */
   signal?: AbortSignal
@@ -122,26 +121,23 @@ export async function registryFetch(
   tls: TlsOptions,
   request: RegistryRequest = {}
 ): ReturnType<typeof fetch> {
-  const retries = request.retry?.retries ?? 0
+  const streamed = request.body !== undefined && isStream(request.body)
+  const retries = streamed ? 0 : (request.retry?.retries ?? 0)
   const base = request.retry?.baseDelayMs ?? 1000
   for (let attempt = 1; ; attempt++) {
     let cause: string
     let delay: number
-    const timeout: { signal: AbortSignal; clear?: () => void } = request.streamBody
-      ? headersTimeout(request.signal, request.timeoutMs ?? REQUEST_TIMEOUT_MS)
-      : { signal: withTimeout(request.signal, request.timeoutMs ?? REQUEST_TIMEOUT_MS) }
     try {
-      // A redirect (a blob served from object storage) is followed; fetch
-      // drops the Authorization header when it leads to another origin, so
-      // the registry's credentials never reach the storage host.
       const response = await fetch(url, {
         method: request.method ?? 'GET',
         headers: request.headers,
         body: request.body,
+        // A streamed body is sent as it is read (fetch's "half duplex").
+        ...(streamed ? { duplex: 'half' as const } : {}),
         redirect: 'follow',
         dispatcher: dispatcherFor(tls),
-        signal: timeout.signal
-      }).finally(() => timeout.clear?.())
+        signal: withTimeout(request.signal, request.timeoutMs ?? REQUEST_TIMEOUT_MS)
+      })
       if (!TRANSIENT_STATUS.has(response.status) || attempt > retries) return response
       cause = `HTTP ${response.status}`
       delay = retryAfterMs(response.headers.get('retry-after')) ?? backoffDelay(attempt, base)
@@ -161,23 +157,18 @@ export async function registryFetch(
   }
 }
 
-/** A signal that gives up when the headers take longer than `ms`; `clear` once they came. */
-function headersTimeout(
-  signal: AbortSignal | undefined,
-  ms: number
-): { signal: AbortSignal; clear: () => void } {
-  const controller = new AbortController()
-  const timer = setTimeout(
-    () => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')),
-    ms
-  )
-  return {
-    signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
-    clear: () => clearTimeout(timer)
-  }
+/** Whether a request that threw `error` may succeed another time (a network failure registryFetch would retry). */
+export function isTransientNetworkFailure(error: unknown): boolean {
+  if (error instanceof Error && error.name === 'TimeoutError') return true
+  return TRANSIENT_NETWORK.test(networkCause(error))
 }
 
-function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
+function isStream(body: NonNullable<RegistryRequest['body']>): body is AsyncIterable<Uint8Array> {
+  return typeof body !== 'string' && !(body instanceof Uint8Array)
+}
+
+function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal | undefined {
+  if (ms === Infinity) return signal
   const timeout = AbortSignal.timeout(ms)
   return signal ? AbortSignal.any([signal, timeout]) : timeout
 }

@@ -4,10 +4,17 @@
  * them (checked against their sha256), blobs streamed through. Within one
  * registry the copier mounts the blobs instead (`mountFrom`).
  */
-import crypto from 'node:crypto'
 import { type RegistrySource, registryReference } from '../settings/settings.js'
 import { MANIFEST_ACCEPT, type RegistryClient } from './client.js'
-import type { BlobBody, ContentSource, Descriptor, StoredManifest } from './content.js'
+import {
+  type BlobBody,
+  ContentError,
+  type ContentSource,
+  type Descriptor,
+  type StoredManifest,
+  checkedBytes,
+  sha256Digest
+} from './content.js'
 
 /** Distribution refuses manifests over 4 MiB; one bigger than that is no manifest. */
 const MANIFEST_MAX_BYTES = 4 * 1024 * 1024
@@ -18,16 +25,6 @@ export type Resolved =
   | { kind: 'missing' }
   /** A pull policy (Harbor's content trust or vulnerability prevention) refuses to hand it out. */
   | { kind: 'refused'; policy: string }
-
-/** A source's bytes did not match the digest they are named by. */
-export class DigestMismatch extends Error {
-  constructor(what: string, expected: string, actual: string) {
-    super(
-      `${what}: the registry sent content whose sha256 is ${actual}, not ${expected}; nothing was written from it (a broken proxy or storage; try again)`
-    )
-    this.name = 'DigestMismatch'
-  }
-}
 
 export class RegistryContentSource implements ContentSource {
   readonly label: string
@@ -41,7 +38,8 @@ export class RegistryContentSource implements ContentSource {
     readonly source: RegistrySource
   ) {
     this.label = registryReference(source)
-    this.mountFrom = { host: source.host, repository: source.repository }
+    // The copier compares it with its client's host, which URL parsing lower-cases.
+    this.mountFrom = { host: source.host.toLowerCase(), repository: source.repository }
     this.digest = source.digest
   }
 
@@ -56,7 +54,9 @@ export class RegistryContentSource implements ContentSource {
     if (held === undefined) return { kind: 'missing' }
     if (typeof held !== 'string') return { kind: 'refused', policy: held.policy }
     if (this.source.digest && held && held !== this.source.digest) {
-      throw new DigestMismatch(this.label, this.source.digest, held)
+      throw new ContentError(
+        `${this.label}: the registry says this digest names "${held}": a broken registry or proxy`
+      )
     }
     this.digest = held || (await this.read(this.reference())).digest
     return { kind: 'found', digest: this.digest }
@@ -79,10 +79,12 @@ export class RegistryContentSource implements ContentSource {
       repository,
       { streamBody: true }
     )
-    if (!response.body) throw new Error(`${this.label}: blob ${descriptor.digest} came with no body`)
+    if (!response.body)
+      throw new Error(`${this.label}: blob ${descriptor.digest} came with no body`)
     return {
       size: descriptor.size,
-      body: checked(response.body, descriptor, `${this.label}: blob ${descriptor.digest}`)
+      // Checked as it streams: a corrupt blob ends in a ContentError before its last bytes go on.
+      body: checkedBytes(response.body, descriptor, this.label)
     }
   }
 
@@ -112,42 +114,17 @@ export class RegistryContentSource implements ContentSource {
       )
     }
     const bytes = Buffer.from(await response.arrayBuffer())
-    const digest = `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`
+    const digest = sha256Digest(bytes)
     const said = response.headers.get('docker-content-digest') ?? ''
     const wanted = expected || said
-    if (wanted && wanted !== digest) throw new DigestMismatch(`${this.label}`, wanted, digest)
+    if (wanted && wanted !== digest) {
+      throw new ContentError(
+        `${this.label}: manifest "${wanted}" came with the sha256 ${digest}: its bytes are not what its name says (a broken registry or proxy)`
+      )
+    }
     const parsed = JSON.parse(bytes.toString('utf8')) as { mediaType?: string }
     const mediaType =
       parsed.mediaType ?? (response.headers.get('content-type') ?? '').split(';')[0].trim()
     return { digest, mediaType, bytes }
   }
-}
-
-/**
- * The body as it streams through, hashed and counted on the way: it ends in
- * an error, not quietly, when what came is not what the descriptor names
- * (the destination's own digest check would catch it too, but only after
- * the upload).
- */
-async function* checked(
-  body: AsyncIterable<Uint8Array>,
-  descriptor: Descriptor,
-  what: string
-): AsyncIterable<Uint8Array> {
-  const algorithm = descriptor.digest.split(':')[0]
-  const hash = crypto.createHash(algorithm === 'sha512' ? 'sha512' : 'sha256')
-  let size = 0
-  for await (const chunk of body) {
-    hash.update(chunk)
-    size += chunk.byteLength
-    if (size > descriptor.size) {
-      throw new Error(`${what}: the registry sent more than the ${descriptor.size} bytes named`)
-    }
-    yield chunk
-  }
-  if (size !== descriptor.size) {
-    throw new Error(`${what}: the registry sent ${size} bytes, not the ${descriptor.size} named`)
-  }
-  const digest = `${algorithm === 'sha512' ? 'sha512' : 'sha256'}:${hash.digest('hex')}`
-  if (digest !== descriptor.digest) throw new DigestMismatch(what, descriptor.digest, digest)
 }
