@@ -31649,6 +31649,25 @@ function removePrivateDir(dir) {
 
 /***/ }),
 
+/***/ 5515:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ secretForms)
+/* harmony export */ });
+/**
+ * Every form of the secret that may appear anywhere: the password itself and
+ * the base64 `user:password` that docker, podman and helm auth files hold
+ * (and that an error dump of such a file would show).
+ */
+function secretForms(credentials) {
+    const { username, password } = credentials;
+    return [password, Buffer.from(`${username}:${password}`).toString('base64')];
+}
+
+
+/***/ }),
+
 /***/ 3916:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -31705,7 +31724,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8285);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3027);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6003);
 /** The action's entry: main and post steps share one bundle; saved state tells them apart. */
@@ -31722,7 +31741,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8285:
+/***/ 3027:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38017,9 +38036,21 @@ function tagState(held, expected) {
         ? held.digest === expected.manifestDigest
         : expected.platformIds
             ? sameSet(held.platformConfigs ?? [], expected.platformIds)
-            : (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
+            : (expected.configDigest !== undefined && sameImage(held, expected.configDigest)) ||
                 (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
     return { kind: same ? 'same' : 'different', digest: held.digest };
+}
+/**
+ * Whether a tag holds the local image with this ID. The classic docker store
+ * and podman give the config digest as the ID; docker's containerd image
+ * store (the default of fresh Docker 29 installs) gives the digest of the
+ * image's target, the manifest or index it pushes byte for byte (moby/moby
+ * #51779, #52937; its `docker push` writes an index even for one platform,
+ * #51532). A config digest can never equal a manifest digest (different
+ * bytes), so either match is the same image.
+ */
+function sameImage(held, id) {
+    return held.configDigest === id || held.digest === id;
 }
 function sameSet(a, b) {
     return a.length === b.length && [...a].sort().join() === [...b].sort().join();
@@ -39801,17 +39832,8 @@ function withoutTag(reference) {
     return reference.replace(/:[^/:]*$/, '');
 }
 
-;// CONCATENATED MODULE: ./src/credentials/secrets.ts
-/**
- * Every form of the secret that may appear anywhere: the password itself and
- * the base64 `user:password` that docker, podman and helm auth files hold
- * (and that an error dump of such a file would show).
- */
-function secretForms(credentials) {
-    const { username, password } = credentials;
-    return [password, Buffer.from(`${username}:${password}`).toString('base64')];
-}
-
+// EXTERNAL MODULE: ./src/credentials/secrets.ts
+var secrets = __nccwpck_require__(5515);
 ;// CONCATENATED MODULE: ./src/settings/defaults-file.ts
 
 
@@ -40492,8 +40514,15 @@ const INPUT_NAMES = [
     'retries',
     'dry-run',
     'defaults-file',
-    'summary'
+    'summary',
+    'keep-login'
 ];
+/**
+ * Inputs of the action alone, with no flag in the command: `keep-login`
+ * hands the login to later steps of a job and needs the post step that
+ * removes it; the command has neither.
+ */
+const ACTION_ONLY_INPUTS = (/* unused pure expression or super */ null && (['keep-login']));
 const plainLog = {
     info: message => lib_core/* info */.pq(message),
     warning: message => lib_core/* warning */.$e(message)
@@ -40522,10 +40551,16 @@ function getSettings(log = plainLog) {
     const settings = loadSettings(raw, message => log.warning(message), message => log.info(message));
     // The auth files hold base64(user:password); mask that form too.
     if (settings.credentials)
-        lib_core/* setSecret */.Pq(secretForms(settings.credentials)[1]);
+        lib_core/* setSecret */.Pq((0,secrets/* secretForms */.e)(settings.credentials)[1]);
     return settings;
 }
+/** The `keep-login` input (action only): whether the login outlives the step. An input error if not a boolean. */
+function getKeepLogin() {
+    return parseBoolean('keep-login', lib_core/* getInput */.V4('keep-login'), false);
+}
 
+// EXTERNAL MODULE: ./src/runner/keep-login.ts + 1 modules
+var keep_login = __nccwpck_require__(9664);
 ;// CONCATENATED MODULE: ./src/runner/outputs.ts
 
 
@@ -40630,6 +40665,7 @@ function summary_escape(text) {
 
 
 
+
 /**
  * The runner's log, with groups. The one place the action prints what the
  * core reports, so the one place that keeps outside text from being read as
@@ -40664,14 +40700,19 @@ async function run() {
     });
     try {
         const settings = getSettings(actionLog);
+        const keep = getKeepLogin();
         const report = await harborPush(settings, actionLog, leftovers.hooks);
         if ((0,push_leftovers/* beingStopped */.VE)())
             return;
         setOutputs(report);
+        const failures = failureList(report);
+        // Only a step that succeeded hands its login on: a failed one keeps nothing.
+        if (keep && !failures) {
+            (0,keep_login/* keepLogin */.L)(settings, actionLog, dir => leftovers.hooks.onPrivateDir?.(dir));
+        }
         if (settings.summary)
             await writeSummary(settings.registry.prefix, report);
         lib_core/* info */.pq(countLine([...report.images, ...report.charts]));
-        const failures = failureList(report);
         if (failures)
             lib_core/* setFailed */.C1(redactUserinfo(failures));
     }
@@ -40696,21 +40737,32 @@ async function run() {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6058);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
 /* harmony import */ var _push_leftovers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(108);
-/* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6003);
+/* harmony import */ var _runner_keep_login_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9664);
+/* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6003);
+
 
 
 
 
 /**
  * The post step: the main step removes its credentials itself; this catches
- * the case where it was killed (timeout, cancel, OOM) before it could. The
+ * the case where it was killed (timeout, cancel, OOM) before it could, and
+ * removes the login a `keep-login` step kept for the later steps of the job
+ * (runs even when the job failed or was cancelled: `post-if: always()`). The
  * tools it started may outlive it (the runner kills only the step's own
  * process): they are stopped and waited for first, so no login they were
  * still doing writes its auth file after the folder was removed.
  */
 async function post() {
     try {
-        await (0,_push_leftovers_js__WEBPACK_IMPORTED_MODULE_2__/* .cleanUpLeftovers */ .PN)((0,_runner_state_js__WEBPACK_IMPORTED_MODULE_3__/* .savedLeftovers */ .CO)(), message => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`harbor-push cleanup: ${message}`));
+        await (0,_push_leftovers_js__WEBPACK_IMPORTED_MODULE_2__/* .cleanUpLeftovers */ .PN)((0,_runner_state_js__WEBPACK_IMPORTED_MODULE_4__/* .savedLeftovers */ .CO)(), message => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`harbor-push cleanup: ${message}`));
+    }
+    catch (error) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`harbor-push cleanup: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .messageOf */ .bD)(error)}`);
+    }
+    // After the folder went: the variables of a kept login name nothing now.
+    try {
+        (0,_runner_keep_login_js__WEBPACK_IMPORTED_MODULE_3__/* .restoreKeptLoginVariables */ .$)();
     }
     catch (error) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`harbor-push cleanup: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .messageOf */ .bD)(error)}`);
@@ -40821,6 +40873,179 @@ function cleanUpOnSignals(current, warn, stopped) {
                 .finally(() => stopped(signal, status));
         });
     }
+}
+
+
+/***/ }),
+
+/***/ 9664:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  L: () => (/* binding */ keepLogin),
+  $: () => (/* binding */ restoreKeptLoginVariables)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 8 modules
+var core = __nccwpck_require__(6058);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./src/credentials/secrets.ts
+var secrets = __nccwpck_require__(5515);
+;// CONCATENATED MODULE: ./src/credentials/kept-login.ts
+/**
+ * The login a step keeps for the later steps of its job (`keep-login`):
+ * one auth file per tool family, each in the docker config format, in a
+ * private folder, and the variables that point each family at its file.
+ *
+ * Written by harbor-push itself, not by a tool's login, so it is there
+ * whatever the step did: everything unchanged (no tool logged in), charts
+ * only, archives only. Who reads which file, checked in their sources:
+ *
+ * - docker, and cosign / crane (go-containerregistry `authn.DefaultKeychain`
+ *   loads docker/cli's `config.Load(os.Getenv("DOCKER_CONFIG"))`) and oras
+ *   (oras-go `credentials.NewStoreFromDocker`: `$DOCKER_CONFIG/config.json`):
+ *   `DOCKER_CONFIG` names the folder that holds `config.json`.
+ * - podman, skopeo, buildah (containers/image `pkg/docker/config`, see
+ *   containers-auth.json(5)): `REGISTRY_AUTH_FILE` names the file, whose
+ *   `auths` entries hold `auth` = base64 `user:password`.
+ * - helm 3.14+ and 4 (`pkg/registry/client.go`: oras-go
+ *   `credentials.NewStore(registryConfig)`, falling back to docker's):
+ *   `HELM_REGISTRY_CONFIG` names the file.
+ *
+ * Credential helpers: none of these tools hands a login it reads from such a
+ * file to a helper. docker/cli (`LoadDefaultConfigFile`) and oras-go
+ * (`NewStore` with `DetectDefaultNativeStore`) look for a default helper
+ * (`docker-credential-pass`, `-secretservice`) only when the config holds no
+ * auth at all (`ContainsAuth` / `IsAuthConfigured`); this one holds the
+ * registry's entry, so the file itself is used. No `credHelpers` pin is
+ * written (unlike the tools' own configs during the step,
+ * tools/credential-helpers.ts): containers/image runs
+ * `docker-credential-<name>` for a `credHelpers` entry even when the name is
+ * empty, and fails, so a pin would break podman and skopeo.
+ */
+
+
+
+/** The variables a kept login is exported as, each naming a path inside the private folder. */
+const KEPT_LOGIN_VARIABLES = [
+    'DOCKER_CONFIG',
+    'REGISTRY_AUTH_FILE',
+    'HELM_REGISTRY_CONFIG'
+];
+/**
+ * The docker config that logs `host` in: `{"auths":{"<host>":{"auth":"<base64 user:password>"}}}`.
+ * `host` is `host[:port]`, the key docker, containers/image and oras-go look a registry up by.
+ */
+function keptAuthConfig(host, credentials) {
+    const auth = (0,secrets/* secretForms */.e)(credentials)[1];
+    return `${JSON.stringify({ auths: { [host]: { auth } } }, null, 2)}\n`;
+}
+/**
+ * Writes the kept login into `dir` (the private 0700 folder): a folder per
+ * tool family (0700), a file each (0600), so that a later login by one tool
+ * (`podman login` rewrites its whole file) cannot spoil another's. Returns
+ * the value of each variable.
+ */
+function writeKeptLogin(dir, host, credentials) {
+    const config = keptAuthConfig(host, credentials);
+    const paths = {
+        DOCKER_CONFIG: {
+            file: external_node_path_default().join(dir, 'docker', 'config.json'),
+            value: external_node_path_default().join(dir, 'docker')
+        },
+        REGISTRY_AUTH_FILE: {
+            file: external_node_path_default().join(dir, 'containers', 'auth.json'),
+            value: external_node_path_default().join(dir, 'containers', 'auth.json')
+        },
+        HELM_REGISTRY_CONFIG: {
+            file: external_node_path_default().join(dir, 'helm', 'registry', 'config.json'),
+            value: external_node_path_default().join(dir, 'helm', 'registry', 'config.json')
+        }
+    };
+    for (const { file } of Object.values(paths)) {
+        external_node_fs_default().mkdirSync(external_node_path_default().dirname(file), { recursive: true, mode: 0o700 });
+        // wx: a file already there (a path reused by mistake) is an error, never overwritten in place.
+        external_node_fs_default().writeFileSync(file, config, { mode: 0o600, flag: 'wx' });
+    }
+    return {
+        DOCKER_CONFIG: paths.DOCKER_CONFIG.value,
+        REGISTRY_AUTH_FILE: paths.REGISTRY_AUTH_FILE.value,
+        HELM_REGISTRY_CONFIG: paths.HELM_REGISTRY_CONFIG.value
+    };
+}
+
+// EXTERNAL MODULE: ./src/credentials/private-dir.ts
+var private_dir = __nccwpck_require__(1655);
+;// CONCATENATED MODULE: ./src/runner/keep-login.ts
+
+
+
+/** Saved state: what each variable held before the main step exported its own (JSON, null for unset). */
+const PREVIOUS_KEY = 'keptLoginPrevious';
+/**
+ * `keep-login: true`, after a main step that succeeded: writes the login into
+ * a private folder of its own (0700, files 0600) and exports
+ * `DOCKER_CONFIG`, `REGISTRY_AUTH_FILE` and `HELM_REGISTRY_CONFIG` for the
+ * later steps of the job. Only the login outlives the step: the tools' own
+ * auth files, digest files and CA copies went with the step's folder as
+ * always. `onPrivateDir` is told the folder before anything is written into
+ * it (the saved state), so the post step removes it, also when the job
+ * failed or was cancelled; the post step then puts the variables back
+ * (`restoreKeptLoginVariables`).
+ */
+function keepLogin(settings, log, onPrivateDir) {
+    if (!settings.credentials) {
+        log.warning('keep-login: this step did not log in (username and password are empty), so there is no login to keep; later steps use whatever login the machine has');
+        return;
+    }
+    const previous = Object.fromEntries(KEPT_LOGIN_VARIABLES.map(name => [name, process.env[name] ?? null]));
+    const overridden = KEPT_LOGIN_VARIABLES.filter(name => previous[name]);
+    if (overridden.length > 0) {
+        // Not refused: an earlier step's export (a setup step isolating docker)
+        // is common and works. Said loudly, because a job- or workflow-level
+        // `env:` of the same name wins over any export, and logins made before
+        // this step are hidden from later steps until the post step.
+        log.warning(`keep-login: ${overridden.map(name => `${name} was "${previous[name]}"`).join(', ')}; later steps of this job now read the kept login instead, until the post step of harbor-push puts the old value back. A workflow or job env: that sets ${overridden.join(' / ')} wins over this, and then later steps do not see the kept login`);
+    }
+    core/* saveState */.LZ(PREVIOUS_KEY, JSON.stringify(previous));
+    const dir = (0,private_dir/* createPrivateDir */.b)();
+    onPrivateDir(dir);
+    let values;
+    try {
+        values = writeKeptLogin(dir, settings.registry.host, settings.credentials);
+    }
+    catch (error) {
+        (0,private_dir/* removePrivateDir */.V)(dir);
+        throw error;
+    }
+    for (const name of KEPT_LOGIN_VARIABLES)
+        core/* exportVariable */.dN(name, values[name]);
+    log.info(`keep-login: the login to ${settings.registry.host} is kept for the later steps of this job until the post step of harbor-push removes it: ${KEPT_LOGIN_VARIABLES.map(name => `${name}=${values[name]}`).join(', ')}. docker, podman, skopeo, helm, cosign, crane and oras read it; logins made before this step (in ~/.docker, podman's or helm's own files) are hidden from them until then`);
+}
+/**
+ * The post step, after the kept folder was removed: gives each variable the
+ * value it had before the main step, for the post steps of actions that ran
+ * earlier (docker/login-action logs out in its post step, through
+ * `DOCKER_CONFIG`). A variable that was unset is set empty, the runner
+ * having no way to unset one: docker/cli (`config.Dir`), containers/image
+ * (`REGISTRY_AUTH_FILE`) and oras-go read an empty value as unset, and helm
+ * gives an empty `HELM_REGISTRY_CONFIG` to its registry client, which then
+ * takes its default file (`pkg/registry/client.go`, `NewClient`).
+ */
+function restoreKeptLoginVariables() {
+    const saved = core/* getState */.Gu(PREVIOUS_KEY);
+    if (!saved)
+        return;
+    const previous = JSON.parse(saved);
+    for (const name of KEPT_LOGIN_VARIABLES)
+        core/* exportVariable */.dN(name, previous[name] ?? '');
 }
 
 
@@ -50691,6 +50916,7 @@ exports.visitAsync = visitAsync;
 __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ core_debug),
   N4: () => (/* binding */ endGroup),
+  dN: () => (/* binding */ exportVariable),
   V4: () => (/* binding */ getInput),
   Gu: () => (/* binding */ getState),
   pq: () => (/* binding */ info),
@@ -50704,7 +50930,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, error, exportVariable, getBooleanInput, getIDToken, getMultilineInput, group, markdownSummary, notice, platform, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, error, getBooleanInput, getIDToken, getMultilineInput, group, markdownSummary, notice, platform, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -50715,7 +50941,7 @@ var external_os_ = __nccwpck_require__(857);
  * Sanitizes an input into a string so it can be passed into issueCommand safely
  * @param input input to sanitize into a string
  */
-function utils_toCommandValue(input) {
+function toCommandValue(input) {
     if (input === null || input === undefined) {
         return '';
     }
@@ -50822,13 +51048,13 @@ class Command {
     }
 }
 function escapeData(s) {
-    return utils_toCommandValue(s)
+    return toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A');
 }
 function escapeProperty(s) {
-    return utils_toCommandValue(s)
+    return toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A')
@@ -50856,13 +51082,13 @@ function file_command_issueFileCommand(command, message) {
     if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
-function file_command_prepareKeyValueMessage(key, value) {
+function prepareKeyValueMessage(key, value) {
     const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
+    const convertedValue = toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
     // the delimiter.
@@ -51455,9 +51681,9 @@ function exportVariable(name, val) {
     process.env[name] = convertedVal;
     const filePath = process.env['GITHUB_ENV'] || '';
     if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+        return file_command_issueFileCommand('ENV', prepareKeyValueMessage(name, val));
     }
-    issueCommand('set-env', { name }, convertedVal);
+    command_issueCommand('set-env', { name }, convertedVal);
 }
 /**
  * Registers a secret which will get masked from logs
@@ -51572,10 +51798,10 @@ function getBooleanInput(name, options) {
 function setOutput(name, value) {
     const filePath = process.env['GITHUB_OUTPUT'] || '';
     if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
     }
     process.stdout.write(external_os_.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+    command_issueCommand('set-output', { name }, toCommandValue(value));
 }
 /**
  * Enables or disables the echoing of commands into stdout for the rest of the step.
@@ -51694,9 +51920,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', prepareKeyValueMessage(name, value));
     }
-    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
+    command_issueCommand('save-state', { name }, toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
