@@ -184,6 +184,20 @@ describe('promotion within one registry (staging -> release of the test Harbor)'
     expect([...again.mounted, ...again.uploads, ...again.manifestPuts]).toEqual([])
   })
 
+  test('dry run: the source is checked and the plan printed; nothing is mounted, uploaded or tagged', async () => {
+    const run = await watched(() =>
+      promote({
+        images: `docker://${harbor.host}/staging/app:v1`,
+        'destination-tag': 'dry',
+        'dry-run': 'true'
+      })
+    )
+    expectExit(run.result, 0)
+    expect(run.result.stdout).toMatch(/release\/app:dry: would push \(new tag\)/)
+    expect(imagesOutput(run.result.outputs)[0]).toMatchObject({ status: 'skipped' })
+    expect([...run.mounted, ...run.uploads, ...run.manifestPuts]).toEqual([])
+  })
+
   test('by digest, to two tags: the same digest under both', async () => {
     const result = await promote({
       images: `web=docker://${harbor.host}/staging/app@${sourceDigest.staging}`,
