@@ -215,6 +215,58 @@ describe('copier against a real registry', () => {
   })
 })
 
+/** An OCI layout of one image: its own config and layer, and `shared` as its first layer. */
+function craftLayout(folder: string, shared: Buffer): void {
+  const blobs = path.join(folder, 'blobs/sha256')
+  fs.mkdirSync(blobs, { recursive: true })
+  const put = (bytes: Buffer, mediaType: string) => {
+    const hex = crypto.createHash('sha256').update(bytes).digest('hex')
+    fs.writeFileSync(path.join(blobs, hex), bytes)
+    return { mediaType, digest: `sha256:${hex}`, size: bytes.length }
+  }
+  const layer = 'application/vnd.oci.image.layer.v1.tar'
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: put(
+        Buffer.from(JSON.stringify({ os: 'linux', folder })),
+        'application/vnd.oci.image.config.v1+json'
+      ),
+      layers: [put(shared, layer), put(crypto.randomBytes(4096), layer)]
+    })
+  )
+  const entry = put(manifest, 'application/vnd.oci.image.manifest.v1+json')
+  fs.writeFileSync(
+    path.join(folder, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [entry] })
+  )
+}
+
+describe('copies of one run share their blobs', () => {
+  test('two images with a common layer, copied at once to two repositories: it is sent once and mounted', async () => {
+    const shared = crypto.randomBytes(1 << 20)
+    craftLayout(path.join(dir, 'one'), shared)
+    craftLayout(path.join(dir, 'two'), shared)
+    const client = frontClient()
+    const before = blobPuts()
+    const results = await Promise.all(
+      ['one', 'two'].map(name =>
+        copyImage(client, ociLayoutSource(path.join(dir, name), ''), {
+          repository: `shared/${name}`,
+          tags: ['v1']
+        })
+      )
+    )
+    const sum = (key: 'blobsUploaded' | 'blobsMounted' | 'bytesUploaded') =>
+      results.reduce((total, result) => total + result[key], 0)
+    expect(sum('blobsUploaded')).toBe(5)
+    expect(sum('blobsMounted')).toBe(1)
+    expect(sum('bytesUploaded')).toBeLessThan(2 * shared.length)
+    expect(blobPuts() - before).toBe(5)
+  })
+})
+
 describe('copier against the test Harbor (token auth)', () => {
   test('an archive pushed to one project, then promoted to another by mounts in one token', async () => {
     const client = new RegistryClient(harbor.url, TLS, DEV, RETRY)

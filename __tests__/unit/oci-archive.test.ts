@@ -221,6 +221,41 @@ describe('an OCI archive read in place', () => {
   })
 })
 
+describe('inspect: what an archive holds, checked before anything is pushed', () => {
+  test('the digest, the config digest and every blob, without reading a layer', async () => {
+    const { entries, manifest, layer } = image()
+    const held = await ociArchiveSource(archiveOf(tarOf(entries)), 'v1').inspect()
+    expect(held.digest).toBe(digestOf(manifest))
+    expect(held.configDigest).toMatch(/^sha256:/)
+    expect(held.platforms).toBeUndefined()
+    expect(held.blobs.map(blob => blob.digest)).toEqual([held.configDigest, digestOf(layer)])
+  })
+
+  test.each([
+    [
+      'a layer left out',
+      (entries: CraftedEntry[], layer: string) => entries.filter(entry => entry.name !== layer),
+      /blob "sha256:[0-9a-f]+" is missing from the layout/
+    ],
+    [
+      'a layer cut short',
+      (entries: CraftedEntry[], layer: string) =>
+        entries.map(entry =>
+          entry.name === layer ? { ...entry, body: Buffer.from('short') } : entry
+        ),
+      /is 5 bytes where its descriptor says 3000: the source is corrupt/
+    ]
+  ])('%s: an input error naming the archive', async (_what, change, words) => {
+    const { entries, layer } = image()
+    const file = archiveOf(tarOf(change(entries, blobName(digestOf(layer)))))
+    const inspected = ociArchiveSource(file, 'v1').inspect()
+    await expect(inspected).rejects.toThrow(InputError)
+    await expect(inspected).rejects.toThrow(words)
+    await expect(inspected).rejects.toThrow(`oci-archive:${file}:v1`)
+    await expect(inspected).rejects.toThrow('Nothing was pushed.')
+  })
+})
+
 describe('an OCI layout folder', () => {
   test('read in place; a folder without index.json is an input error', async () => {
     const { entries, manifest } = image()

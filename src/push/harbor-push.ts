@@ -7,7 +7,7 @@ import { Skopeo } from '../tools/skopeo.js'
 import type { PlacedCaFile, TempTag } from '../tools/docker.js'
 import { type Runner, runTool } from '../tools/exec.js'
 import { type Batch, preparePush } from './pipeline.js'
-import { imageBatches } from './plan.js'
+import { imageBatches, needsSkopeo } from './plan.js'
 import { findCharts } from './push-charts.js'
 import type { Report } from './results.js'
 import { RegistrySession } from './session.js'
@@ -45,14 +45,16 @@ export async function harborPush(
   const tool = settings.images.some(image => !image.archive && !image.registry)
     ? createContainerTool(settings, run, paths, hooks)
     : undefined
-  const skopeo = settings.images.some(image => image.archive)
+  const skopeo = settings.images.some(
+    image => image.archive && needsSkopeo(settings, image.archive)
+  )
     ? new Skopeo(run, paths, settingsTls)
     : undefined
   const pushingTools = [
     ...(settings.charts.length > 0 ? ['helm'] : []),
     ...(tool ? [tool.name] : []),
     ...(skopeo ? ['skopeo'] : []),
-    ...(settings.images.some(image => image.registry) ? ['harbor-push'] : [])
+    ...(settings.images.some(image => image.registry) ? ['registry client'] : [])
   ]
   let session: RegistrySession | undefined
   try {
@@ -71,7 +73,7 @@ export async function harborPush(
       charts = await found.package(session.scheme)
     }
     const push = await preparePush(
-      [...imageBatches(settings, log, tool, skopeo), ...(charts ? [charts] : [])],
+      [...imageBatches(settings, tool, skopeo, log), ...(charts ? [charts] : [])],
       settings,
       log
     )

@@ -9,6 +9,7 @@ import {
 import type { ContainerTool } from '../tools/container-tool.js'
 import type { Skopeo } from '../tools/skopeo.js'
 import { archiveAdapter } from './adapters/archive.js'
+import { isLayout, layoutAdapter } from './adapters/layout.js'
 import { localImageAdapter } from './adapters/local-image.js'
 import { registryAdapter } from './adapters/registry.js'
 import { type Destination, destinationOf } from './destination.js'
@@ -45,19 +46,33 @@ export function planImages(settings: Settings): ImagePlan[] {
 }
 
 /**
+ * Whether skopeo copies an archive or layout: a docker archive (its manifest
+ * is made anew), and any of them when no username/password is given (then
+ * the skopeo login already on this machine is what pushes). OCI layouts and
+ * archives are otherwise copied by the project's own registry client, with
+ * the session's login (measured faster, with no temporary copy: README, "How
+ * archives and layouts are pushed").
+ */
+export function needsSkopeo(settings: Settings, archive: ArchiveSource): boolean {
+  return !isLayout(archive) || settings.credentials === undefined
+}
+
+/**
  * Every image as a batch of the pipeline, in the order given (each kind is
  * still read at once): local ones pushed by `container` (docker or podman),
- * archives and layouts by skopeo, registry sources (`docker://`) by the
- * project's own client, which needs no tool.
+ * OCI layouts and archives by the own registry client, docker archives (and
+ * every archive when no login is given) by skopeo, registry sources
+ * (`docker://`) by the own registry client too, with no tool at all.
  */
 export function imageBatches(
   settings: Settings,
-  log: Log,
-  container?: ContainerTool,
-  skopeo?: Skopeo
+  container: ContainerTool | undefined,
+  skopeo: Skopeo | undefined,
+  log: Log
 ): Batch[] {
   const local = container && localImageAdapter(container, settings.registry.host)
   const archives = skopeo && archiveAdapter(skopeo)
+  const layouts = layoutAdapter({ retries: settings.retries })
   const registries = settings.images.some(image => image.registry)
     ? registryAdapter(settings, log)
     : undefined
@@ -66,6 +81,12 @@ export function imageBatches(
       return {
         adapter: registries,
         entries: [{ source: { reference: source, registry }, destinations }]
+      }
+    }
+    if (archive && !needsSkopeo(settings, archive)) {
+      return {
+        adapter: layouts,
+        entries: [{ source: { reference: source, archive }, destinations }]
       }
     }
     if (archive) {

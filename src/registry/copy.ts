@@ -103,15 +103,25 @@ export async function copyImage(
       ? source.mountFrom.repository
       : undefined
   const stop = new AbortController()
+  const ledger = ledgerOf(client)
   let failure: Error | undefined
   await mapWithLimit([...blobs.values()], options.parallel ?? DEFAULT_PARALLEL, async blob => {
     if (failure) return
+    // Another copy of this run is sending the same blob to another repository
+    // of this registry: wait for it, then mount from there (what skopeo and
+    // podman do with their blob-info cache) rather than send it twice.
+    const elsewhere = ledger.get(blob.digest)
+    const landed = new Deferred<string | undefined>()
+    if (!elsewhere) ledger.set(blob.digest, landed.promise)
     try {
+      const there = elsewhere && (await elsewhere)
+      const from = mountFrom ?? (there !== destination.repository ? there : undefined)
       const how = await withBlobRetries(
-        () => copyBlob(client, source, destination.repository, blob, mountFrom, stop.signal),
+        () => copyBlob(client, source, destination.repository, blob, from, stop.signal),
         options.retry,
         stop.signal
       )
+      landed.resolve(destination.repository)
       if (how === 'skipped') counts.blobsSkipped++
       else if (how === 'mounted') counts.blobsMounted++
       else {
@@ -119,6 +129,11 @@ export async function copyImage(
         counts.bytesUploaded += blob.size
       }
     } catch (error) {
+      if (!elsewhere) {
+        // Others waiting for it send it themselves.
+        ledger.delete(blob.digest)
+        landed.resolve(undefined)
+      }
       // The first failure ends the copy: the uploads still running are cancelled.
       failure ??= error instanceof Error ? error : new Error(String(error))
       stop.abort(failure)
@@ -145,6 +160,24 @@ export async function copyImage(
     ...(platforms ? { platforms } : {}),
     ...counts
   }
+}
+
+/**
+ * Blobs each registry session has in flight or has copied, by digest: the
+ * repository they go to. A run copying many images that share layers sends
+ * each shared layer once and mounts it everywhere else.
+ */
+const ledgers = new WeakMap<RegistryClient, Map<string, Promise<string | undefined>>>()
+
+function ledgerOf(client: RegistryClient): Map<string, Promise<string | undefined>> {
+  let ledger = ledgers.get(client)
+  if (!ledger) ledgers.set(client, (ledger = new Map<string, Promise<string | undefined>>()))
+  return ledger
+}
+
+class Deferred<T> {
+  resolve!: (value: T) => void
+  readonly promise = new Promise<T>(resolve => (this.resolve = resolve))
 }
 
 /**

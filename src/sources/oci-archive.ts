@@ -46,7 +46,8 @@ export function ociArchiveSource(file: string, ref: string): LayoutSource {
           ? emptyBody()
           : fs.createReadStream(file, { start: entry.offset, end: entry.offset + entry.size - 1 })
       return { size: entry.size, body }
-    }
+    },
+    size: name => entries().get(name)?.size
   }
   return new LayoutSource(files, ref, label)
 }

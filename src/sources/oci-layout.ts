@@ -25,6 +25,21 @@ export interface LayoutFiles {
   read(name: string, maxBytes: number): Promise<Buffer | undefined>
   /** A file's size and bytes, streamed; undefined when there is none. */
   open(name: string): Promise<BlobBody | undefined> | BlobBody | undefined
+  /** A file's size, without reading it; undefined when there is none. */
+  size(name: string): Promise<number | undefined> | number | undefined
+}
+
+/** What an image of a layout holds, read and checked before anything is pushed. */
+export interface LayoutImage {
+  /** The digest of the manifest or index: what the registry will hold, byte for byte. */
+  digest: string
+  mediaType: string
+  /** An image manifest's config digest (its image ID). */
+  configDigest?: string
+  /** An index: each manifest it lists, with its `os/architecture[/variant]`. */
+  platforms?: { platform: string; digest: string }[]
+  /** Every blob, once (configs and layers of every platform). */
+  blobs: Descriptor[]
 }
 
 /** The annotation that names an image of a layout (image-spec, annotations.md). */
@@ -99,6 +114,66 @@ export class LayoutSource implements ContentSource {
     return entry
   }
 
+  /**
+   * What the image holds, checked without reading a layer: every manifest
+   * readable and matching its digest, every blob present with its size. A
+   * problem is an input error naming the source: nothing is pushed of it.
+   */
+  async inspect(): Promise<LayoutImage> {
+    try {
+      const root = await this.root()
+      const blobs = new Map<string, Descriptor>()
+      const parsed = parseManifest(root, this.label)
+      const children = parsed.manifests ?? []
+      for (const manifest of [
+        parsed,
+        ...(await Promise.all(
+          children.map(async entry => parseManifest(await this.manifest(entry), this.label))
+        ))
+      ]) {
+        for (const blob of [
+          ...(manifest.config ? [manifest.config] : []),
+          ...(manifest.layers ?? [])
+        ]) {
+          blobs.set(blob.digest, blob)
+        }
+      }
+      for (const blob of blobs.values()) {
+        const size = await this.files.size(this.blobPath(blob))
+        if (size === undefined) throw this.missing(blob)
+        if (size !== blob.size) {
+          throw new ContentError(
+            `${this.label}: blob "${blob.digest}" is ${size} bytes where its descriptor says ${blob.size}: the source is corrupt`
+          )
+        }
+      }
+      return {
+        digest: root.digest,
+        mediaType: root.mediaType,
+        ...(parsed.config ? { configDigest: parsed.config.digest } : {}),
+        ...(parsed.manifests
+          ? {
+              platforms: children.map(entry => ({
+                platform: [
+                  entry.platform?.os,
+                  entry.platform?.architecture,
+                  entry.platform?.variant
+                ]
+                  .filter(Boolean)
+                  .join('/'),
+                digest: entry.digest
+              }))
+            }
+          : {}),
+        blobs: [...blobs.values()]
+      }
+    } catch (error) {
+      if (error instanceof ContentError)
+        throw new InputError(`${error.message}. Nothing was pushed.`)
+      throw error
+    }
+  }
+
   async root(): Promise<StoredManifest> {
     return this.manifest(await this.entry())
   }
@@ -153,6 +228,22 @@ export class LayoutSource implements ContentSource {
   }
 }
 
+interface ParsedManifest {
+  config?: Descriptor
+  layers?: Descriptor[]
+  manifests?: (Descriptor & {
+    platform?: { os?: string; architecture?: string; variant?: string }
+  })[]
+}
+
+function parseManifest(manifest: StoredManifest, label: string): ParsedManifest {
+  try {
+    return JSON.parse(manifest.bytes.toString('utf8')) as ParsedManifest
+  } catch {
+    throw new ContentError(`${label}: manifest "${manifest.digest}" is not JSON`)
+  }
+}
+
 /** An image of the OCI layout folder `dir`, read in place. */
 export function ociLayoutSource(dir: string, ref: string): LayoutSource {
   const label = `oci:${dir}${ref ? `:${ref}` : ''}`
@@ -169,7 +260,8 @@ export function ociLayoutSource(dir: string, ref: string): LayoutSource {
       const size = await sizeOf(file)
       if (size === undefined) return undefined
       return { size, body: fs.createReadStream(file) }
-    }
+    },
+    size: name => sizeOf(path.join(dir, name))
   }
   return new LayoutSource(files, ref, label)
 }

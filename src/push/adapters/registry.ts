@@ -37,7 +37,7 @@ export function registryAdapter(
 ): Adapter<RegistryImageSource, RegistryImageContent> {
   return {
     kind: 'image',
-    tool: 'harbor-push',
+    tool: 'registry client',
     // Every source checked before anything is pushed: it exists, and the account may pull it.
     read: async sources => {
       const checked = await checkRegistrySources(
