@@ -423,3 +423,71 @@ describe('the command', () => {
     expect([...run.mounted, ...run.uploads, ...run.manifestPuts]).toEqual([])
   })
 })
+
+describe('tls-verify and ca-file apply to the source registry too', () => {
+  let secureHarbor: Harbor
+  let secureSource: Registry
+  const bundles = { both: '', harborOnly: '' }
+  let dir: string
+
+  beforeAll(async () => {
+    ;[secureHarbor, secureSource] = await Promise.all([
+      startHarbor({
+        tls: true,
+        users: { [CI.username]: { password: CI.password, roles: { release: 'developer' } } },
+        projects: { release: {} }
+      }),
+      startRegistry({ users: { [PULLER.username]: PULLER.password }, tls: true })
+    ])
+    await pushManifestList(`${secureSource.host}/build/app:v1`, ARCHES, PULLER)
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-promote-ca-'))
+    const pem = (file?: string): string => fs.readFileSync(file ?? '', 'utf8')
+    bundles.both = path.join(dir, 'both.pem')
+    bundles.harborOnly = path.join(dir, 'harbor.pem')
+    fs.writeFileSync(bundles.both, `${pem(secureHarbor.caFile)}\n${pem(secureSource.caFile)}`)
+    fs.writeFileSync(bundles.harborOnly, pem(secureHarbor.caFile))
+  })
+
+  afterAll(async () => {
+    await Promise.all([secureHarbor?.stop(), secureSource?.stop()])
+    if (dir) fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  function secureStep(caFile: string) {
+    const job = action()
+    return job.main({
+      registry: `${secureHarbor.host}/release`,
+      ...CI,
+      'ca-file': caFile,
+      images: `docker://${secureSource.host}/build/app:v1`,
+      'destination-tag': 'tls',
+      'source-username': PULLER.username,
+      'source-password': PULLER.password
+    })
+  }
+
+  test('one ca-file with both CAs: both registries verified, the index copied with its digest', async () => {
+    const result = await secureStep(bundles.both)
+    expectExit(result, 0)
+    const source = await getManifest(secureSource, 'build/app', 'v1', PULLER)
+    expect(imagesOutput(result.outputs)[0]).toMatchObject({
+      status: 'pushed',
+      digest: source?.digest
+    })
+    expect((await getManifest(secureHarbor.registry, 'release/app', 'tls'))?.digest).toBe(
+      source?.digest
+    )
+  })
+
+  test("a ca-file without the source's CA: the source is named untrusted, and nothing is pushed", async () => {
+    const before = secureHarbor.registryRequests.length
+    const result = await secureStep(bundles.harborOnly)
+    expectExit(result, 1)
+    expect(result.stdout).toMatch(
+      /::error::source "docker:\/\/127\.0\.0\.1:\d+\/build\/app:v1": the TLS certificate of "127\.0\.0\.1:\d+" is not trusted: set ca-file/
+    )
+    expect(
+      secureHarbor.registryRequests.slice(before).filter(line => !/^(HEAD|GET) /.test(line))
+    ).toEqual([])
+  })
+})
