@@ -3,6 +3,7 @@ import { destinationOf, projectOf } from '../../src/push/destination.js'
 import { imageBatches, needsSkopeo, planImages as planTyped } from '../../src/push/plan.js'
 import type { ImageRequest, Settings } from '../../src/settings/settings.js'
 import type { Skopeo } from '../../src/tools/skopeo.js'
+import { collectingLog } from './collecting-log.js'
 
 function settings(prefix: string, images: ImageRequest[], extra: Partial<Settings> = {}): Settings {
   const slash = prefix.indexOf('/')
@@ -134,10 +135,35 @@ describe('who copies an archive or layout', () => {
     ['oci-archive', {}, 'skopeo']
   ] as const)('%s with %j: %s', (transport, extra, tool) => {
     const fakeSkopeo = {} as Skopeo
-    const [batch] = imageBatches(settings('h/p', [entry(transport)], extra), undefined, fakeSkopeo)
+    const [batch] = imageBatches(
+      settings('h/p', [entry(transport)], extra),
+      undefined,
+      fakeSkopeo,
+      collectingLog()
+    )
     expect(batch.adapter.tool).toBe(tool)
     expect(needsSkopeo(settings('h/p', [], extra), entry(transport).archive!)).toBe(
       tool === 'skopeo'
     )
+  })
+})
+
+describe('registry sources (docker://)', () => {
+  const registry = { host: 'staging.example.com', repository: 's/app', tag: 'v1', digest: '' }
+
+  test('named docker://host/repo:tag, copied by the registry client with no tool at all', () => {
+    const images = [{ name: 'app', tag: 'v1', registry }]
+    expect(planImages(settings('h/p', images, { destinationTags: ['r1'] }))).toEqual([
+      {
+        source: 'docker://staging.example.com/s/app:v1',
+        registry,
+        destinations: ['h/p/app:r1']
+      }
+    ])
+    const [batch] = imageBatches(settings('h/p', images), undefined, undefined, collectingLog())
+    expect(batch.adapter.tool).toBe('registry client')
+    // No tool to check and no login of its own: it copies with the session's client.
+    expect('login' in batch.adapter).toBe(false)
+    expect('prepare' in batch.adapter).toBe(false)
   })
 })

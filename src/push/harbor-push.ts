@@ -42,7 +42,7 @@ export async function harborPush(
   const paths = { dir, isolated: settings.credentials !== undefined }
   const settingsTls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile }
   // A step with no local image (charts, archives) needs no container tool, so none is made or checked.
-  const tool = settings.images.some(image => !image.archive)
+  const tool = settings.images.some(image => !image.archive && !image.registry)
     ? createContainerTool(settings, run, paths, hooks)
     : undefined
   const skopeo = settings.images.some(
@@ -53,7 +53,8 @@ export async function harborPush(
   const pushingTools = [
     ...(settings.charts.length > 0 ? ['helm'] : []),
     ...(tool ? [tool.name] : []),
-    ...(skopeo ? ['skopeo'] : [])
+    ...(skopeo ? ['skopeo'] : []),
+    ...(settings.images.some(image => image.registry) ? ['registry client'] : [])
   ]
   let session: RegistrySession | undefined
   try {
@@ -72,7 +73,7 @@ export async function harborPush(
       charts = await found.package(session.scheme)
     }
     const push = await preparePush(
-      [...imageBatches(settings, tool, skopeo), ...(charts ? [charts] : [])],
+      [...imageBatches(settings, tool, skopeo, log), ...(charts ? [charts] : [])],
       settings,
       log
     )

@@ -268,6 +268,8 @@ export class RegistryClient {
       accept?: number[]
       /** A request nothing depends on: one try, a short wait. */
       tidyUp?: boolean
+      /** The body is streamed (a blob): only the wait for the headers is bounded. */
+      streamBody?: boolean
     } = {}
   ): Promise<Awaited<ReturnType<typeof registryFetch>>> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`
@@ -299,7 +301,11 @@ export class RegistryClient {
         signal: options.signal,
         ...(options.tidyUp
           ? { timeoutMs: TIDY_UP_TIMEOUT_MS }
-          : { retry: this.retry, ...(streamed ? { timeoutMs: Infinity } : {}) })
+          : {
+              retry: this.retry,
+              // No overall limit on a stream either way: the pool's idle timeouts guard it.
+              ...(streamed || options.streamBody ? { timeoutMs: Infinity } : {})
+            })
       })
     }
     let response = await send()
@@ -353,8 +359,39 @@ export class RegistryClient {
     return token
   }
 
+  /**
+   * A token from the realm. The first request that carries a login goes
+   * alone, for every client of this process with the same realm and login
+   * (a promotion reads the source with the destination's login, through a
+   * client of its own): the others wait for its answer, and a rejected
+   * login fails them too, unsent. A wrong secret costs one failed login,
+   * which is what locks accounts.
+   */
   private async fetchToken(scopes: string[]): Promise<Token> {
     const challenge = await this.ping()
+    if (!this.credentials) return this.askToken(challenge, scopes)
+    const key = JSON.stringify([
+      challenge.realm,
+      this.credentials.username,
+      this.credentials.password
+    ])
+    const first = firstLogins.get(key)
+    if (!first) {
+      const asked = this.askToken(challenge, scopes)
+      firstLogins.set(key, asked)
+      // Only a rejection is shared; a network failure leaves the next one free to try.
+      asked.catch((error: unknown) => {
+        if (!(error instanceof RegistryError && error.status === 401)) firstLogins.delete(key)
+      })
+      return asked
+    }
+    await first.catch((error: unknown) => {
+      if (error instanceof RegistryError && error.status === 401) throw error
+    })
+    return this.askToken(challenge, scopes)
+  }
+
+  private async askToken(challenge: Challenge, scopes: string[]): Promise<Token> {
     const url = new URL(challenge.realm ?? '')
     if (challenge.service) url.searchParams.set('service', challenge.service)
     for (const scope of scopes) if (scope) url.searchParams.append('scope', scope)
@@ -390,6 +427,9 @@ export class RegistryClient {
     }
   }
 }
+
+/** The first token request of each realm and login, and how it ended (see fetchToken). */
+const firstLogins = new Map<string, Promise<Token>>()
 
 /**
  * Scopes asked in one token request. They travel in the URL, and the proxy in
