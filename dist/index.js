@@ -31724,7 +31724,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2968);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6648);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6003);
 /** The action's entry: main and post steps share one bundle; saved state tells them apart. */
@@ -31741,7 +31741,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2968:
+/***/ 6648:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31987,6 +31987,23 @@ function createContainerTool(settings, run, paths, hooks) {
 /** How the containers tools (skopeo) and the report name an archive source: `<transport>:<path>[:<ref>]`. */
 function archiveReference(source) {
     return `${source.transport}:${source.path}${source.ref ? `:${source.ref}` : ''}`;
+}
+/** How logs, errors and the report name a registry source: `docker://host/repo:tag` or `@digest`. */
+function registryReference(source) {
+    const reference = source.digest ? `@${source.digest}` : `:${source.tag}`;
+    return `docker://${source.host}/${source.repository}${reference}`;
+}
+/**
+ * The login for reading a `docker://` source on `host`: `source-username` /
+ * `source-password` when given; else, on the destination registry itself
+ * (a promotion), the destination's login; else none (anonymous).
+ */
+function sourceCredentialsFor(settings, host) {
+    if (settings.sourceCredentials)
+        return settings.sourceCredentials;
+    return host.toLowerCase() === settings.registry.host.toLowerCase()
+        ? settings.credentials
+        : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/tools/skopeo.ts
@@ -33012,9 +33029,10 @@ async function runPipeline(groups, client, settings, log, options) {
                 onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
             });
             notes.push(...(pushed.notes ?? []));
-            const note = client && (await readBack(client, target.destination, pushed.digest, pushContext));
-            if (note)
-                notes.push(note);
+            const readNote = client && (await readBack(client, target.destination, pushed.digest, pushContext));
+            if (readNote)
+                notes.push(readNote);
+            const note = [pushed.note, readNote].filter(Boolean).join('; ');
             outcome = {
                 digest: pushed.digest,
                 status: 'pushed',
@@ -34123,7 +34141,777 @@ function localImageAdapter(tool, host) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/registry/client.ts
+
+
+
+/** Every manifest kind a tag may hold: OCI and Docker, images and indexes. */
+const MANIFEST_ACCEPT = [
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json'
+].join(', ');
+/** How long the end of a run waits for a request that only tidies up (a cancelled upload probe). */
+const TIDY_UP_TIMEOUT_MS = 5_000;
+/** A token's lifetime when the realm does not say (the token spec's default). */
+const DEFAULT_TOKEN_SECONDS = 60;
+/**
+ * A small client of the OCI distribution API: enough to check a login, the
+ * actions an account may take on a repository, and what a tag holds. Bearer
+ * tokens are fetched from the realm with the account's credentials and
+ * cached per scope. Credentials are never put in a message.
+ */
+class RegistryClient {
+    baseUrl;
+    tls;
+    credentials;
+    retry;
+    challenge;
+    tokens = new Map();
+    /** Cancelled upload probes still on their way: nothing needs to wait for them but the end of the run. */
+    tidying = [];
+    constructor(
+    /** `https://host[:port]` or `http://host[:port]` */
+    baseUrl, tls, credentials, 
+    /** Transient failures (network, 429, 5xx) are retried as this allows. */
+    retry, 
+    /** `/v2/`'s answer when the caller has it already (the scheme probe asks the same). */
+    challenge) {
+        this.baseUrl = baseUrl;
+        this.tls = tls;
+        this.credentials = credentials;
+        this.retry = retry;
+        this.challenge = challenge;
+    }
+    /** `/v2/` without credentials: what auth the registry asks for. */
+    async ping() {
+        if (this.challenge)
+            return this.challenge;
+        const url = `${this.baseUrl}/v2/`;
+        const response = await registryFetch(url, this.tls, { retry: this.retry });
+        await response.arrayBuffer();
+        const challenge = challengeOf(response.status, response.headers.get('www-authenticate'));
+        if (!challenge)
+            throw new RegistryError(response.status, '', url);
+        return (this.challenge = challenge);
+    }
+    /**
+     * Checks the credentials, with one request that carries them: `/v2/` with
+     * basic auth, or a token from the realm, asked for push and pull on
+     * `repositories` (none: the way `docker login` asks) so that the same
+     * token then serves every request on them. Throws a RegistryError with
+     * status 401 when they are rejected.
+     */
+    async checkLogin(repositories = []) {
+        const challenge = await this.ping();
+        if (challenge.scheme === 'bearer') {
+            // Many repositories take a few tokens: the first checks the secret
+            // alone, then the rest are asked at once.
+            const [first = [], ...rest] = chunks(repositories, SCOPES_PER_TOKEN);
+            await this.tokenForAll(first);
+            await Promise.all(rest.map(chunk => this.tokenForAll(chunk)));
+        }
+        else if (challenge.scheme === 'basic') {
+            const response = await this.request('GET', '/v2/', '');
+            await response.arrayBuffer();
+        }
+    }
+    /**
+     * The actions (`pull`, `push`) the account may take on each repository.
+     * With Harbor-style tokens one token asked for all of them says it in its
+     * `access` claim (and serves every later request); otherwise a blob upload
+     * is started and cancelled per repository, which is what a push would do
+     * first.
+     */
+    async grantedActions(repositories) {
+        if (repositories.length === 0)
+            return new Map();
+        const challenge = await this.ping();
+        if (challenge.scheme === 'bearer') {
+            const tokens = await Promise.all(repositories.map(name => this.token(`repository:${name}:pull,push`)));
+            if (tokens.every(token => token.access)) {
+                return new Map(repositories.map((name, index) => [name, tokens[index].access?.get(name) ?? new Set()]));
+            }
+        }
+        const granted = await mapWithLimit(repositories, 8, name => this.probeUpload(name));
+        return new Map(repositories.map((name, index) => [name, granted[index]]));
+    }
+    /** Starts a blob upload and cancels it: `push` and `pull` when allowed, else `pull` only. */
+    async probeUpload(repository) {
+        const response = await this.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
+            push: true,
+            accept: [202, 401, 403]
+        });
+        await response.arrayBuffer();
+        if (response.status !== 202)
+            return new Set(['pull']);
+        const location = response.headers.get('location');
+        if (location) {
+            // The answer is known now; the cancel goes on while the checks do. A
+            // lost one only leaves an empty upload that the registry purges.
+            this.tidying.push(this.request('DELETE', location, repository, {
+                push: true,
+                accept: [204, 404],
+                tidyUp: true
+            })
+                .then(cancel => cancel.arrayBuffer())
+                .then(() => undefined, () => undefined));
+        }
+        return new Set(['pull', 'push']);
+    }
+    /** Waits for the requests that tidy up after the checks (cancelled upload probes). */
+    async tidied() {
+        await Promise.all(this.tidying);
+    }
+    /**
+     * What `repository:tag` holds (a GET: Harbor counts it as a pull), or
+     * undefined when there is no such tag. A pull policy that refuses to hand it
+     * out is `{ policy }`, with the registry's words.
+     */
+    async manifest(repository, reference) {
+        const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] });
+        const body = await response.text();
+        if (response.status === 404)
+            return undefined;
+        if (response.status === 412)
+            return { policy: errorDetail(body) };
+        const parsed = JSON.parse(body);
+        return {
+            digest: response.headers.get('docker-content-digest') ?? '',
+            mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
+            configDigest: parsed.config?.digest,
+            layers: (parsed.layers ?? []).map(layer => layer.digest ?? ''),
+            ...(parsed.manifests ? { children: parsed.manifests.map(entry => entry.digest ?? '') } : {})
+        };
+    }
+    /**
+     * The digest `repository:tag` holds, from a HEAD (not a pull in Harbor's
+     * audit log, pull time or retention rules), or undefined when there is no
+     * such tag. A pull policy answers a HEAD with a bare 412: the words are then
+     * read from a GET, which the policy refuses too (a refused GET is no pull).
+     */
+    async tagDigest(repository, reference) {
+        const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] });
+        await response.arrayBuffer();
+        if (response.status === 404)
+            return undefined;
+        if (response.status === 412) {
+            const held = await this.manifest(repository, reference);
+            return held && 'policy' in held ? held : { policy: 'HTTP 412 Precondition Failed' };
+        }
+        return response.headers.get('docker-content-digest') ?? '';
+    }
+    /**
+     * Whether a Harbor project exists, from `HEAD /api/v2.0/projects?project_name=`,
+     * which answers any signed-in account whether or not it is a member
+     * (Harbor's `HeadProject`; the project itself answers 403 to a non-member
+     * for a missing project too). 'unknown' when the registry is not a Harbor
+     * or the credentials are not taken there (an OIDC user's CLI secret).
+     */
+    async harborProjectExists(name) {
+        const url = `${this.baseUrl}/api/v2.0/projects?project_name=${encodeURIComponent(name)}`;
+        const response = await registryFetch(url, this.tls, {
+            method: 'HEAD',
+            headers: { Accept: 'application/json', ...this.basicHeader() },
+            retry: this.retry
+        });
+        await response.arrayBuffer();
+        if (response.status === 200)
+            return 'exists';
+        const isJson = (response.headers.get('content-type') ?? '').includes('json');
+        if (response.status === 404 && isJson)
+            return 'missing';
+        return 'unknown';
+    }
+    /** `host[:port]` of the registry, as references name it. */
+    get host() {
+        return new URL(this.baseUrl).host;
+    }
+    /**
+     * One authenticated request. `repository` names the scope of the token
+     * ('' for none); `push` asks for push as well as pull, `mountFrom` for pull
+     * on a second repository in the same token (a cross-repository mount
+     * needs both: distribution's token spec allows several scopes in one
+     * request). Statuses outside `accept` (default 2xx) throw a RegistryError
+     * with the body's words.
+     */
+    async request(method, pathOrUrl, repository, options = {}) {
+        const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
+        const challenge = await this.ping();
+        const scope = [
+            repository ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}` : '',
+            options.mountFrom ? `repository:${options.mountFrom}:pull` : ''
+        ]
+            .filter(Boolean)
+            .join(' ');
+        const streamed = options.body !== undefined &&
+            typeof options.body === 'object' &&
+            !(options.body instanceof Uint8Array);
+        let token = challenge.scheme === 'bearer' ? await this.token(scope) : undefined;
+        if (token && streamed && Date.now() >= token.staleAt) {
+            // A stream cannot be sent a second time after a 401: renew first.
+            this.tokens.delete(scope);
+            token = await this.token(scope);
+        }
+        const send = () => {
+            const headers = { ...options.headers };
+            if (challenge.scheme === 'basic')
+                Object.assign(headers, this.basicHeader());
+            if (token)
+                headers.Authorization = `Bearer ${token.value}`;
+            return registryFetch(url, this.tls, {
+                method,
+                headers,
+                body: options.body,
+                signal: options.signal,
+                ...(options.tidyUp
+                    ? { timeoutMs: TIDY_UP_TIMEOUT_MS }
+                    : {
+                        retry: this.retry,
+                        // No overall limit on a stream either way: the pool's idle timeouts guard it.
+                        ...(streamed || options.streamBody ? { timeoutMs: Infinity } : {})
+                    })
+            });
+        };
+        let response = await send();
+        if (response.status === 401 && token && !streamed && Date.now() >= token.staleAt) {
+            // Tokens expire (Harbor's after 30 minutes) and a long push outlives
+            // one: the digest read back afterwards asks once for a new token. A
+            // fresh token refused means no access, and is not asked again.
+            await response.arrayBuffer();
+            this.tokens.delete(scope);
+            token = await this.token(scope);
+            response = await send();
+        }
+        const accepted = options.accept ?? [];
+        if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
+            return response;
+        }
+        throw new RegistryError(response.status, errorDetail(await response.text()), url);
+    }
+    basicHeader() {
+        if (!this.credentials)
+            return {};
+        const { username, password } = this.credentials;
+        return { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+    }
+    /** A bearer token for `scope` ('' for a login check; several scopes space-separated), fetched once per scope. */
+    token(scope) {
+        return this.tokens.get(scope) ?? this.cacheToken([scope], this.fetchToken(scope.split(' ')));
+    }
+    /**
+     * One token for push and pull on every repository (the token spec allows
+     * many scopes in one request): one round trip instead of one per
+     * repository, remembered for each of them. At most SCOPES_PER_TOKEN.
+     */
+    tokenForAll(repositories) {
+        if (repositories.length === 0)
+            return this.token('');
+        const scopes = repositories.map(name => `repository:${name}:pull,push`);
+        return this.cacheToken([...scopes, ...repositories.map(name => `repository:${name}:pull`)], this.fetchToken(scopes));
+    }
+    /** Remembers `token` for `scopes`; a failed fetch is forgotten, so the next call tries again. */
+    cacheToken(scopes, token) {
+        for (const scope of scopes)
+            this.tokens.set(scope, token);
+        token.catch(() => {
+            for (const scope of scopes)
+                if (this.tokens.get(scope) === token)
+                    this.tokens.delete(scope);
+        });
+        return token;
+    }
+    /**
+     * A token from the realm. The first request that carries a login goes
+     * alone, for every client of this process with the same realm and login
+     * (a promotion reads the source with the destination's login, through a
+     * client of its own): the others wait for its answer, and a rejected
+     * login fails them too, unsent. A wrong secret costs one failed login,
+     * which is what locks accounts.
+     */
+    async fetchToken(scopes) {
+        const challenge = await this.ping();
+        if (!this.credentials)
+            return this.askToken(challenge, scopes);
+        const key = JSON.stringify([
+            challenge.realm,
+            this.credentials.username,
+            this.credentials.password
+        ]);
+        const first = firstLogins.get(key);
+        if (!first) {
+            const asked = this.askToken(challenge, scopes);
+            firstLogins.set(key, asked);
+            // Only a rejection is shared; a network failure leaves the next one free to try.
+            asked.catch((error) => {
+                if (!(error instanceof RegistryError && error.status === 401))
+                    firstLogins.delete(key);
+            });
+            return asked;
+        }
+        await first.catch((error) => {
+            if (error instanceof RegistryError && error.status === 401)
+                throw error;
+        });
+        return this.askToken(challenge, scopes);
+    }
+    async askToken(challenge, scopes) {
+        const url = new URL(challenge.realm ?? '');
+        if (challenge.service)
+            url.searchParams.set('service', challenge.service);
+        for (const scope of scopes)
+            if (scope)
+                url.searchParams.append('scope', scope);
+        const response = await registryFetch(url.toString(), this.tls, {
+            headers: this.basicHeader(),
+            retry: this.retry
+        });
+        const body = await response.text();
+        if (response.status !== 200)
+            throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname);
+        const parsed = JSON.parse(body);
+        const value = parsed.token ?? parsed.access_token ?? '';
+        const claims = tokenClaims(value);
+        if (this.credentials && claims?.access && !claims.sub) {
+            // Harbor answers wrong credentials with an anonymous token (no
+            // subject) whenever a scope is asked, and 401 only without one
+            // (core/service/token/creator.go): for us that is a rejected login.
+            throw new RegistryError(401, 'the token service answered with an anonymous token: the username or secret was not accepted', url.origin + url.pathname);
+        }
+        const seconds = parsed.expires_in ?? DEFAULT_TOKEN_SECONDS;
+        return {
+            value,
+            access: claims?.access && accessOf(claims.access),
+            staleAt: Date.now() + (seconds * 1000) / 2
+        };
+    }
+}
+/** The first token request of each realm and login, and how it ended (see fetchToken). */
+const firstLogins = new Map();
+/**
+ * Scopes asked in one token request. They travel in the URL, and the proxy in
+ * front of a Harbor refuses request lines of over ~8 KiB (nginx's default);
+ * 40 scopes of long Harbor names stay well under it.
+ */
+const SCOPES_PER_TOKEN = 40;
+function chunks(items, size) {
+    return Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
+}
+/** What `/v2/`'s status and WWW-Authenticate say about auth; undefined when it is no registry's answer. */
+function challengeOf(status, authenticate) {
+    if (status === 200)
+        return { scheme: 'none' };
+    if (status === 401)
+        return parseChallenge(authenticate ?? '');
+    return undefined;
+}
+/** `Bearer realm="...",service="...",scope="..."` or `Basic realm="..."`. */
+function parseChallenge(header) {
+    const scheme = header.split(' ')[0].toLowerCase();
+    const params = {};
+    for (const match of header.matchAll(/(\w+)="([^"]*)"/g))
+        params[match[1]] = match[2];
+    if (scheme === 'bearer')
+        return { scheme: 'bearer', realm: params.realm, service: params.service };
+    return { scheme: 'basic', realm: params.realm };
+}
+/** The claims of a JWT; undefined for an opaque token. */
+function tokenClaims(token) {
+    const payload = token.split('.')[1];
+    if (!payload)
+        return undefined;
+    try {
+        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+        return typeof claims === 'object' && claims !== null ? claims : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The granted actions per repository of a token's `access` claim. */
+function accessOf(access) {
+    if (!Array.isArray(access))
+        return undefined;
+    const granted = new Map();
+    for (const entry of access) {
+        if (entry.type === 'repository' && entry.name) {
+            granted.set(entry.name, new Set(entry.actions ?? []));
+        }
+    }
+    return granted;
+}
+
+;// CONCATENATED MODULE: ./src/registry/probe.ts
+
+
+
+const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i;
+/**
+ * Whether `host` answers over HTTPS or only over plain HTTP: tools need to be
+ * told (helm `--plain-http`), and a user asking for TLS deserves to hear that
+ * the registry has none. Both are asked at once (no credentials go with
+ * either), so a plain-HTTP registry costs no extra round trip. Throws when
+ * neither answers, or when the registry is still failing (5xx, 429) after
+ * the retries.
+ */
+async function detectScheme(host, tls, retry) {
+    // Plain HTTP is asked alongside and given up as soon as it is not needed:
+    // a closed or filtered port 80 must not keep the step waiting.
+    const stopHttp = new AbortController();
+    const overHttp = answer(`http://${host}/v2/`, tls, retry, stopHttp.signal);
+    overHttp.catch(() => undefined);
+    try {
+        let httpsFailure;
+        try {
+            const { challenge } = await answer(`https://${host}/v2/`, tls, retry);
+            return { scheme: 'https', challenge };
+        }
+        catch (error) {
+            if (error instanceof RegistryError)
+                throw error;
+            httpsFailure = networkCause(error);
+            // It speaks TLS, with a certificate this step does not trust.
+            if (CERTIFICATE_ERROR.test(httpsFailure))
+                return { scheme: 'https' };
+        }
+        let http;
+        try {
+            http = await overHttp;
+        }
+        catch (error) {
+            if (error instanceof RegistryError)
+                throw error;
+            // Neither: report the HTTPS failure, the one a user expects to work.
+        }
+        // A TLS server answers a plain-HTTP request with a 400 of its own.
+        if (http && !/HTTP request to an HTTPS server/i.test(http.body)) {
+            return { scheme: 'http', challenge: http.challenge };
+        }
+        throw new Error(`"${host}" could not be reached over HTTPS or HTTP: ${httpsFailure}`);
+    }
+    finally {
+        stopHttp.abort();
+    }
+}
+/** `/v2/`'s answer; a RegistryError when the registry is still failing after the retries. */
+async function answer(url, tls, retry, signal) {
+    const response = await registryFetch(url, tls, { timeoutMs: 10_000, retry, signal });
+    const body = await response.text();
+    if (TRANSIENT_STATUS.has(response.status)) {
+        throw new RegistryError(response.status, errorDetail(body), url);
+    }
+    return { body, challenge: challengeOf(response.status, response.headers.get('www-authenticate')) };
+}
+
+;// CONCATENATED MODULE: ./src/registry/registry-source.ts
+/**
+ * A `docker://` source: an image (or a multi-platform index) read from a
+ * registry with the project's own client, manifests as the registry stores
+ * them (checked against their sha256), blobs streamed through. Within one
+ * registry the copier mounts the blobs instead (`mountFrom`).
+ */
+
+
+
+/** Distribution refuses manifests over 4 MiB; one bigger than that is no manifest. */
+const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
+class RegistryContentSource {
+    client;
+    source;
+    label;
+    mountFrom;
+    /** The digest `resolve()` found: `root()` reads that, even if the tag moves meanwhile. */
+    digest;
+    constructor(
+    /** A client of the source's registry, with the source's login. */
+    client, source) {
+        this.client = client;
+        this.source = source;
+        this.label = registryReference(source);
+        // The copier compares it with its client's host, which URL parsing lower-cases.
+        this.mountFrom = { host: source.host.toLowerCase(), repository: source.repository };
+        this.digest = source.digest;
+    }
+    /**
+     * What the reference names now: a HEAD (no pull in Harbor's audit log or
+     * retention rules), a GET only when the registry gives no digest with it.
+     * Registry failures (401, 403, network) are thrown as they came.
+     */
+    async resolve() {
+        const { repository } = this.source;
+        const held = await this.client.tagDigest(repository, this.reference());
+        if (held === undefined)
+            return { kind: 'missing' };
+        if (typeof held !== 'string')
+            return { kind: 'refused', policy: held.policy };
+        if (this.source.digest && held && held !== this.source.digest) {
+            throw new ContentError(`${this.label}: the registry says this digest names "${held}": a broken registry or proxy`);
+        }
+        this.digest = held || (await this.read(this.reference())).digest;
+        return { kind: 'found', digest: this.digest };
+    }
+    async root() {
+        if (!this.digest)
+            await this.resolve();
+        return this.read(this.digest || this.reference(), this.digest);
+    }
+    manifest(descriptor) {
+        return this.read(descriptor.digest, descriptor.digest);
+    }
+    async blob(descriptor) {
+        const { repository } = this.source;
+        const response = await this.client.request('GET', `/v2/${repository}/blobs/${descriptor.digest}`, repository, { streamBody: true });
+        if (!response.body)
+            throw new Error(`${this.label}: blob ${descriptor.digest} came with no body`);
+        return {
+            size: descriptor.size,
+            // Checked as it streams: a corrupt blob ends in a ContentError before its last bytes go on.
+            body: checkedBytes(response.body, descriptor, this.label)
+        };
+    }
+    /** `:tag` or `@digest` as the API's path takes it. */
+    reference() {
+        return this.source.digest || this.source.tag;
+    }
+    /**
+     * A manifest or index as stored, by tag or digest, checked: its sha256
+     * must be `expected` (when read by digest) and the digest the registry
+     * says it is.
+     */
+    async read(reference, expected = '') {
+        const { repository } = this.source;
+        const response = await this.client.request('GET', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT } });
+        const declared = Number(response.headers.get('content-length') ?? '0');
+        if (declared > MANIFEST_MAX_BYTES) {
+            await response.body?.cancel();
+            throw new Error(`${this.label}: the manifest "${reference}" is ${declared} bytes, more than any registry takes (4 MiB)`);
+        }
+        const bytes = Buffer.from(await response.arrayBuffer());
+        const digest = sha256Digest(bytes);
+        const said = response.headers.get('docker-content-digest') ?? '';
+        const wanted = expected || said;
+        if (wanted && wanted !== digest) {
+            throw new ContentError(`${this.label}: manifest "${wanted}" came with the sha256 ${digest}: its bytes are not what its name says (a broken registry or proxy)`);
+        }
+        const parsed = JSON.parse(bytes.toString('utf8'));
+        const mediaType = parsed.mediaType ?? (response.headers.get('content-type') ?? '').split(';')[0].trim();
+        return { digest, mediaType, bytes };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/push/registry-sources.ts
+/**
+ * The preflight of `docker://` sources, before anything is pushed: each
+ * source registry reached (the scheme probed as the destination's is, with
+ * the same TLS settings), its login accepted, and every source resolved to
+ * the digest it names now, which shows that it exists and that the account
+ * may pull it. Problems are named all at once, each with its fix.
+ */
+
+
+
+
+
+
+
+/** Why a source cannot be read: bad input (it does not exist) or a refusal of the registry. */
+class SourceProblem extends Error {
+    missing;
+    constructor(message, missing = false) {
+        super(message);
+        this.missing = missing;
+    }
+}
+/**
+ * Checks every source (in order) and returns each with its digest; throws
+ * an InputError when sources do not exist, a PushError when a registry
+ * refuses (login, pull rights, a pull policy) or cannot be reached, naming
+ * each source and the fix. Nothing is pushed or pulled: HEAD requests only.
+ */
+async function checkRegistrySources(sources, settings, log) {
+    const tls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile };
+    const retry = {
+        retries: settings.retries,
+        onRetry: (attempt, cause, delay) => log.warning(`source registry check attempt ${attempt} failed (${cause}); retrying in ${delay} ms`)
+    };
+    // One client per registry: one scheme probe, one login check, one token cache.
+    const clients = new Map();
+    const clientFor = (source) => {
+        const key = source.host.toLowerCase();
+        let client = clients.get(key);
+        if (!client) {
+            client = openClient(source, settings, tls, retry);
+            clients.set(key, client);
+        }
+        return client;
+    };
+    const checked = await Promise.allSettled(sources.map(async (source) => {
+        const client = await clientFor(source);
+        return checkOne(new RegistryContentSource(client, source), settings);
+    }));
+    const problems = checked.flatMap(outcome => outcome.status === 'rejected' ? [outcome.reason] : []);
+    if (problems.length > 0) {
+        // A login rejected is said once per registry, however many sources it holds.
+        const words = [...new Set(problems.map(problem => problem.message))];
+        const allMissing = problems.every(problem => problem instanceof SourceProblem && problem.missing);
+        const message = `${words.join('; ')}. Nothing was pushed.`;
+        throw allMissing ? new errors/* InputError */.dz(message) : new errors/* PushError */.Vc(message);
+    }
+    const found = checked.flatMap(outcome => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    for (const { source, digest } of found)
+        log.info(`Source ${source.label}: ${digest}`);
+    return found;
+}
+/** A client of the source's registry, its scheme probed and its login (if any) checked. */
+async function openClient(source, settings, tls, retry) {
+    const credentials = sourceCredentialsFor(settings, source.host);
+    const context = contextOf(source, credentials);
+    const probe = await detectScheme(source.host, tls, retry).catch((error) => {
+        throw translated(error, context);
+    });
+    if (probe.scheme === 'http' && tls.tlsVerify) {
+        throw new SourceProblem(`source "${registryReference(source)}": ${ADVICE.plainHttp(context)}`);
+    }
+    const client = new RegistryClient(`${probe.scheme}://${source.host}`, tls, credentials, retry, probe.challenge);
+    if (credentials) {
+        await client.checkLogin().catch((error) => {
+            if (error instanceof RegistryError && error.status === 401) {
+                throw new SourceProblem(loginRejected(source, settings, credentials));
+            }
+            throw translated(error, context);
+        });
+    }
+    return client;
+}
+/** One source resolved: its digest, or why it cannot be read. */
+async function checkOne(source, settings) {
+    const credentials = sourceCredentialsFor(settings, source.source.host);
+    const resolved = await source.resolve().catch((error) => {
+        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
+            throw new SourceProblem(pullDenied(source.source, settings, credentials));
+        }
+        throw translated(error, contextOf(source.source, credentials));
+    });
+    if (resolved.kind === 'missing') {
+        const what = source.source.digest ? 'digest' : 'tag';
+        throw new SourceProblem(`source "${source.label}" not found: the registry has no such ${what} in "${source.source.repository}"; check the ${what} and the repository (and that the image was pushed there)`, true);
+    }
+    if (resolved.kind === 'refused') {
+        throw new SourceProblem(`source "${source.label}": a pull policy of its project refuses to hand it out (${resolved.policy}); sign the image, or ask a project admin to exempt it`);
+    }
+    return { source, digest: resolved.digest };
+}
+function contextOf(source, credentials) {
+    return {
+        action: 'login',
+        tool: 'harbor-push',
+        host: source.host,
+        project: source.repository.split('/')[0],
+        username: credentials?.username,
+        reference: registryReference(source)
+    };
+}
+/** Where the source's login came from, for the fix. */
+function whose(settings) {
+    return settings.sourceCredentials
+        ? 'check "source-username" and "source-password"'
+        : 'it is the destination\'s login (source-username is empty): give "source-username" and "source-password" for the source registry, or check "username" and "password"';
+}
+function loginRejected(source, settings, credentials) {
+    return `login to the source registry "${source.host}" rejected for user "${credentials.username}" (reading "${registryReference(source)}"): ${whose(settings)}; for Harbor, the CLI secret from the user profile or a robot's secret (robot$<project>+<name>)`;
+}
+function pullDenied(source, settings, credentials) {
+    const reference = registryReference(source);
+    const project = source.repository.split('/')[0];
+    if (!credentials) {
+        return `source "${reference}" may not be pulled anonymously: give "source-username" and "source-password" of an account that may pull it`;
+    }
+    return `user "${credentials.username}" may not pull "${reference}" (or its project "${project}" does not exist): it needs pull on "${source.repository}" (in Harbor any role in project "${project}", or a robot with pull); ${whose(settings)}`;
+}
+/** A failure of the source's registry in the words of translate.ts, naming the source. */
+function translated(error, context) {
+    const failure = translateFailure(error, context);
+    return new SourceProblem(`source "${context.reference ?? context.host}": ${failure.message}`);
+}
+
+;// CONCATENATED MODULE: ./src/push/adapters/registry.ts
+
+
+
+function registryAdapter(settings, log) {
+    return {
+        kind: 'image',
+        tool: 'registry client',
+        // Every source checked before anything is pushed: it exists, and the account may pull it.
+        read: async (sources) => {
+            const checked = await checkRegistrySources(sources.map(source => source.registry), settings, log);
+            return checked.map(({ source, digest }) => ({
+                source,
+                // Byte for byte: the destination holds the source's own digest once copied.
+                expected: { manifestDigest: digest }
+            }));
+        },
+        push: async ({ destination }, content, client) => {
+            if (!client) {
+                throw new Error(`a docker:// source is copied by harbor-push's own registry client, which needs "username" and "password" for "${destination.host}"`);
+            }
+            const copied = await copyImage(client, content.source, { repository: destination.repository, tags: [destination.tag] }, {
+                parallel: settings.parallel,
+                retry: {
+                    retries: settings.retries,
+                    onRetry: (attempt, cause, delay) => log.warning(`${destination.reference}: blob copy attempt ${attempt} failed (${cause}); retrying in ${delay} ms`)
+                }
+            });
+            content.copied = copied;
+            const moved = bytesMoved(copied);
+            return { digest: copied.digest, notes: [moved], note: moved };
+        },
+        label: ({ source, destination }) => ({
+            reference: destination.reference,
+            source: source.reference,
+            noun: ''
+        }),
+        result: (target, content, outcome) => {
+            const platforms = registry_platformsOf(content, outcome);
+            return {
+                kind: 'image',
+                fields: {
+                    source: target.source.reference,
+                    destination: target.destination.reference,
+                    ...(platforms ? { platforms } : {})
+                }
+            };
+        },
+        describe: (target, content, outcome) => {
+            const platforms = registry_platformsOf(content, outcome);
+            return [
+                `source:      ${target.source.reference}`,
+                `destination: ${target.destination.reference}`,
+                digestLine(outcome),
+                ...(platforms ? [`platforms:   ${platforms.join(', ')}`] : [])
+            ];
+        }
+    };
+}
+/** What a copy moved, in words: `3 blobs mounted, 0 bytes uploaded`. */
+function bytesMoved(copied) {
+    const parts = [
+        ...(copied.blobsMounted > 0 ? [`${copied.blobsMounted} blobs mounted`] : []),
+        ...(copied.blobsSkipped > 0 ? [`${copied.blobsSkipped} blobs already there`] : []),
+        `${copied.bytesUploaded} bytes uploaded${copied.blobsUploaded > 0 ? ` (${copied.blobsUploaded} blobs)` : ''}`
+    ];
+    return parts.join(', ');
+}
+/** The platforms of a multi-platform index this step copied. */
+function registry_platformsOf(content, outcome) {
+    if (outcome.status !== 'pushed')
+        return undefined;
+    return content.copied?.platforms;
+}
+
 ;// CONCATENATED MODULE: ./src/push/plan.ts
+
 
 
 
@@ -34137,8 +34925,11 @@ function planImages(settings) {
         return {
             source: image.archive
                 ? archiveReference(image.archive)
-                : `${prefix}${image.name}:${image.tag}`,
+                : image.registry
+                    ? registryReference(image.registry)
+                    : `${prefix}${image.name}:${image.tag}`,
             ...(image.archive ? { archive: image.archive } : {}),
+            ...(image.registry ? { registry: image.registry } : {}),
             destinations: tags.map(tag => destinationOf(settings.registry, image.name, tag))
         };
     });
@@ -34158,13 +34949,23 @@ function needsSkopeo(settings, archive) {
  * Every image as a batch of the pipeline, in the order given (each kind is
  * still read at once): local ones pushed by `container` (docker or podman),
  * OCI layouts and archives by the own registry client, docker archives (and
- * every archive when no login is given) by skopeo.
+ * every archive when no login is given) by skopeo, registry sources
+ * (`docker://`) by the own registry client too, with no tool at all.
  */
-function imageBatches(settings, container, skopeo) {
+function imageBatches(settings, container, skopeo, log) {
     const local = container && localImageAdapter(container, settings.registry.host);
     const archives = skopeo && archiveAdapter(skopeo);
     const layouts = layoutAdapter({ retries: settings.retries });
-    return planImages(settings).map(({ source, archive, destinations }) => {
+    const registries = settings.images.some(image => image.registry)
+        ? registryAdapter(settings, log)
+        : undefined;
+    return planImages(settings).map(({ source, archive, registry, destinations }) => {
+        if (registry && registries) {
+            return {
+                adapter: registries,
+                entries: [{ source: { reference: source, registry }, destinations }]
+            };
+        }
         if (archive && !needsSkopeo(settings, archive)) {
             return {
                 adapter: layouts,
@@ -39898,430 +40699,6 @@ function usingHelm(version, location, wanted) {
     return `Using helm ${version} (${location.from === 'download' ? 'downloaded, checked against its sha256 and cached' : 'from the tool cache'}: ${location.binary})`;
 }
 
-;// CONCATENATED MODULE: ./src/registry/client.ts
-
-
-
-/** Every manifest kind a tag may hold: OCI and Docker, images and indexes. */
-const MANIFEST_ACCEPT = [
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.v2+json',
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json'
-].join(', ');
-/** How long the end of a run waits for a request that only tidies up (a cancelled upload probe). */
-const TIDY_UP_TIMEOUT_MS = 5_000;
-/** A token's lifetime when the realm does not say (the token spec's default). */
-const DEFAULT_TOKEN_SECONDS = 60;
-/**
- * A small client of the OCI distribution API: enough to check a login, the
- * actions an account may take on a repository, and what a tag holds. Bearer
- * tokens are fetched from the realm with the account's credentials and
- * cached per scope. Credentials are never put in a message.
- */
-class RegistryClient {
-    baseUrl;
-    tls;
-    credentials;
-    retry;
-    challenge;
-    tokens = new Map();
-    /** Cancelled upload probes still on their way: nothing needs to wait for them but the end of the run. */
-    tidying = [];
-    constructor(
-    /** `https://host[:port]` or `http://host[:port]` */
-    baseUrl, tls, credentials, 
-    /** Transient failures (network, 429, 5xx) are retried as this allows. */
-    retry, 
-    /** `/v2/`'s answer when the caller has it already (the scheme probe asks the same). */
-    challenge) {
-        this.baseUrl = baseUrl;
-        this.tls = tls;
-        this.credentials = credentials;
-        this.retry = retry;
-        this.challenge = challenge;
-    }
-    /** `/v2/` without credentials: what auth the registry asks for. */
-    async ping() {
-        if (this.challenge)
-            return this.challenge;
-        const url = `${this.baseUrl}/v2/`;
-        const response = await registryFetch(url, this.tls, { retry: this.retry });
-        await response.arrayBuffer();
-        const challenge = challengeOf(response.status, response.headers.get('www-authenticate'));
-        if (!challenge)
-            throw new RegistryError(response.status, '', url);
-        return (this.challenge = challenge);
-    }
-    /**
-     * Checks the credentials, with one request that carries them: `/v2/` with
-     * basic auth, or a token from the realm, asked for push and pull on
-     * `repositories` (none: the way `docker login` asks) so that the same
-     * token then serves every request on them. Throws a RegistryError with
-     * status 401 when they are rejected.
-     */
-    async checkLogin(repositories = []) {
-        const challenge = await this.ping();
-        if (challenge.scheme === 'bearer') {
-            // Many repositories take a few tokens: the first checks the secret
-            // alone, then the rest are asked at once.
-            const [first = [], ...rest] = chunks(repositories, SCOPES_PER_TOKEN);
-            await this.tokenForAll(first);
-            await Promise.all(rest.map(chunk => this.tokenForAll(chunk)));
-        }
-        else if (challenge.scheme === 'basic') {
-            const response = await this.request('GET', '/v2/', '');
-            await response.arrayBuffer();
-        }
-    }
-    /**
-     * The actions (`pull`, `push`) the account may take on each repository.
-     * With Harbor-style tokens one token asked for all of them says it in its
-     * `access` claim (and serves every later request); otherwise a blob upload
-     * is started and cancelled per repository, which is what a push would do
-     * first.
-     */
-    async grantedActions(repositories) {
-        if (repositories.length === 0)
-            return new Map();
-        const challenge = await this.ping();
-        if (challenge.scheme === 'bearer') {
-            const tokens = await Promise.all(repositories.map(name => this.token(`repository:${name}:pull,push`)));
-            if (tokens.every(token => token.access)) {
-                return new Map(repositories.map((name, index) => [name, tokens[index].access?.get(name) ?? new Set()]));
-            }
-        }
-        const granted = await mapWithLimit(repositories, 8, name => this.probeUpload(name));
-        return new Map(repositories.map((name, index) => [name, granted[index]]));
-    }
-    /** Starts a blob upload and cancels it: `push` and `pull` when allowed, else `pull` only. */
-    async probeUpload(repository) {
-        const response = await this.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
-            push: true,
-            accept: [202, 401, 403]
-        });
-        await response.arrayBuffer();
-        if (response.status !== 202)
-            return new Set(['pull']);
-        const location = response.headers.get('location');
-        if (location) {
-            // The answer is known now; the cancel goes on while the checks do. A
-            // lost one only leaves an empty upload that the registry purges.
-            this.tidying.push(this.request('DELETE', location, repository, {
-                push: true,
-                accept: [204, 404],
-                tidyUp: true
-            })
-                .then(cancel => cancel.arrayBuffer())
-                .then(() => undefined, () => undefined));
-        }
-        return new Set(['pull', 'push']);
-    }
-    /** Waits for the requests that tidy up after the checks (cancelled upload probes). */
-    async tidied() {
-        await Promise.all(this.tidying);
-    }
-    /**
-     * What `repository:tag` holds (a GET: Harbor counts it as a pull), or
-     * undefined when there is no such tag. A pull policy that refuses to hand it
-     * out is `{ policy }`, with the registry's words.
-     */
-    async manifest(repository, reference) {
-        const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] });
-        const body = await response.text();
-        if (response.status === 404)
-            return undefined;
-        if (response.status === 412)
-            return { policy: errorDetail(body) };
-        const parsed = JSON.parse(body);
-        return {
-            digest: response.headers.get('docker-content-digest') ?? '',
-            mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
-            configDigest: parsed.config?.digest,
-            layers: (parsed.layers ?? []).map(layer => layer.digest ?? ''),
-            ...(parsed.manifests ? { children: parsed.manifests.map(entry => entry.digest ?? '') } : {})
-        };
-    }
-    /**
-     * The digest `repository:tag` holds, from a HEAD (not a pull in Harbor's
-     * audit log, pull time or retention rules), or undefined when there is no
-     * such tag. A pull policy answers a HEAD with a bare 412: the words are then
-     * read from a GET, which the policy refuses too (a refused GET is no pull).
-     */
-    async tagDigest(repository, reference) {
-        const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] });
-        await response.arrayBuffer();
-        if (response.status === 404)
-            return undefined;
-        if (response.status === 412) {
-            const held = await this.manifest(repository, reference);
-            return held && 'policy' in held ? held : { policy: 'HTTP 412 Precondition Failed' };
-        }
-        return response.headers.get('docker-content-digest') ?? '';
-    }
-    /**
-     * Whether a Harbor project exists, from `HEAD /api/v2.0/projects?project_name=`,
-     * which answers any signed-in account whether or not it is a member
-     * (Harbor's `HeadProject`; the project itself answers 403 to a non-member
-     * for a missing project too). 'unknown' when the registry is not a Harbor
-     * or the credentials are not taken there (an OIDC user's CLI secret).
-     */
-    async harborProjectExists(name) {
-        const url = `${this.baseUrl}/api/v2.0/projects?project_name=${encodeURIComponent(name)}`;
-        const response = await registryFetch(url, this.tls, {
-            method: 'HEAD',
-            headers: { Accept: 'application/json', ...this.basicHeader() },
-            retry: this.retry
-        });
-        await response.arrayBuffer();
-        if (response.status === 200)
-            return 'exists';
-        const isJson = (response.headers.get('content-type') ?? '').includes('json');
-        if (response.status === 404 && isJson)
-            return 'missing';
-        return 'unknown';
-    }
-    /** `host[:port]` of the registry, as references name it. */
-    get host() {
-        return new URL(this.baseUrl).host;
-    }
-    /**
-     * One authenticated request. `repository` names the scope of the token
-     * ('' for none); `push` asks for push as well as pull, `mountFrom` for pull
-     * on a second repository in the same token (a cross-repository mount
-     * needs both: distribution's token spec allows several scopes in one
-     * request). Statuses outside `accept` (default 2xx) throw a RegistryError
-     * with the body's words.
-     */
-    async request(method, pathOrUrl, repository, options = {}) {
-        const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
-        const challenge = await this.ping();
-        const scope = [
-            repository ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}` : '',
-            options.mountFrom ? `repository:${options.mountFrom}:pull` : ''
-        ]
-            .filter(Boolean)
-            .join(' ');
-        const streamed = options.body !== undefined &&
-            typeof options.body === 'object' &&
-            !(options.body instanceof Uint8Array);
-        let token = challenge.scheme === 'bearer' ? await this.token(scope) : undefined;
-        if (token && streamed && Date.now() >= token.staleAt) {
-            // A stream cannot be sent a second time after a 401: renew first.
-            this.tokens.delete(scope);
-            token = await this.token(scope);
-        }
-        const send = () => {
-            const headers = { ...options.headers };
-            if (challenge.scheme === 'basic')
-                Object.assign(headers, this.basicHeader());
-            if (token)
-                headers.Authorization = `Bearer ${token.value}`;
-            return registryFetch(url, this.tls, {
-                method,
-                headers,
-                body: options.body,
-                signal: options.signal,
-                ...(options.tidyUp
-                    ? { timeoutMs: TIDY_UP_TIMEOUT_MS }
-                    : { retry: this.retry, ...(streamed ? { timeoutMs: Infinity } : {}) })
-            });
-        };
-        let response = await send();
-        if (response.status === 401 && token && !streamed && Date.now() >= token.staleAt) {
-            // Tokens expire (Harbor's after 30 minutes) and a long push outlives
-            // one: the digest read back afterwards asks once for a new token. A
-            // fresh token refused means no access, and is not asked again.
-            await response.arrayBuffer();
-            this.tokens.delete(scope);
-            token = await this.token(scope);
-            response = await send();
-        }
-        const accepted = options.accept ?? [];
-        if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
-            return response;
-        }
-        throw new RegistryError(response.status, errorDetail(await response.text()), url);
-    }
-    basicHeader() {
-        if (!this.credentials)
-            return {};
-        const { username, password } = this.credentials;
-        return { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
-    }
-    /** A bearer token for `scope` ('' for a login check; several scopes space-separated), fetched once per scope. */
-    token(scope) {
-        return this.tokens.get(scope) ?? this.cacheToken([scope], this.fetchToken(scope.split(' ')));
-    }
-    /**
-     * One token for push and pull on every repository (the token spec allows
-     * many scopes in one request): one round trip instead of one per
-     * repository, remembered for each of them. At most SCOPES_PER_TOKEN.
-     */
-    tokenForAll(repositories) {
-        if (repositories.length === 0)
-            return this.token('');
-        const scopes = repositories.map(name => `repository:${name}:pull,push`);
-        return this.cacheToken([...scopes, ...repositories.map(name => `repository:${name}:pull`)], this.fetchToken(scopes));
-    }
-    /** Remembers `token` for `scopes`; a failed fetch is forgotten, so the next call tries again. */
-    cacheToken(scopes, token) {
-        for (const scope of scopes)
-            this.tokens.set(scope, token);
-        token.catch(() => {
-            for (const scope of scopes)
-                if (this.tokens.get(scope) === token)
-                    this.tokens.delete(scope);
-        });
-        return token;
-    }
-    async fetchToken(scopes) {
-        const challenge = await this.ping();
-        const url = new URL(challenge.realm ?? '');
-        if (challenge.service)
-            url.searchParams.set('service', challenge.service);
-        for (const scope of scopes)
-            if (scope)
-                url.searchParams.append('scope', scope);
-        const response = await registryFetch(url.toString(), this.tls, {
-            headers: this.basicHeader(),
-            retry: this.retry
-        });
-        const body = await response.text();
-        if (response.status !== 200)
-            throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname);
-        const parsed = JSON.parse(body);
-        const value = parsed.token ?? parsed.access_token ?? '';
-        const claims = tokenClaims(value);
-        if (this.credentials && claims?.access && !claims.sub) {
-            // Harbor answers wrong credentials with an anonymous token (no
-            // subject) whenever a scope is asked, and 401 only without one
-            // (core/service/token/creator.go): for us that is a rejected login.
-            throw new RegistryError(401, 'the token service answered with an anonymous token: the username or secret was not accepted', url.origin + url.pathname);
-        }
-        const seconds = parsed.expires_in ?? DEFAULT_TOKEN_SECONDS;
-        return {
-            value,
-            access: claims?.access && accessOf(claims.access),
-            staleAt: Date.now() + (seconds * 1000) / 2
-        };
-    }
-}
-/**
- * Scopes asked in one token request. They travel in the URL, and the proxy in
- * front of a Harbor refuses request lines of over ~8 KiB (nginx's default);
- * 40 scopes of long Harbor names stay well under it.
- */
-const SCOPES_PER_TOKEN = 40;
-function chunks(items, size) {
-    return Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
-}
-/** What `/v2/`'s status and WWW-Authenticate say about auth; undefined when it is no registry's answer. */
-function challengeOf(status, authenticate) {
-    if (status === 200)
-        return { scheme: 'none' };
-    if (status === 401)
-        return parseChallenge(authenticate ?? '');
-    return undefined;
-}
-/** `Bearer realm="...",service="...",scope="..."` or `Basic realm="..."`. */
-function parseChallenge(header) {
-    const scheme = header.split(' ')[0].toLowerCase();
-    const params = {};
-    for (const match of header.matchAll(/(\w+)="([^"]*)"/g))
-        params[match[1]] = match[2];
-    if (scheme === 'bearer')
-        return { scheme: 'bearer', realm: params.realm, service: params.service };
-    return { scheme: 'basic', realm: params.realm };
-}
-/** The claims of a JWT; undefined for an opaque token. */
-function tokenClaims(token) {
-    const payload = token.split('.')[1];
-    if (!payload)
-        return undefined;
-    try {
-        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-        return typeof claims === 'object' && claims !== null ? claims : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The granted actions per repository of a token's `access` claim. */
-function accessOf(access) {
-    if (!Array.isArray(access))
-        return undefined;
-    const granted = new Map();
-    for (const entry of access) {
-        if (entry.type === 'repository' && entry.name) {
-            granted.set(entry.name, new Set(entry.actions ?? []));
-        }
-    }
-    return granted;
-}
-
-;// CONCATENATED MODULE: ./src/registry/probe.ts
-
-
-
-const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i;
-/**
- * Whether `host` answers over HTTPS or only over plain HTTP: tools need to be
- * told (helm `--plain-http`), and a user asking for TLS deserves to hear that
- * the registry has none. Both are asked at once (no credentials go with
- * either), so a plain-HTTP registry costs no extra round trip. Throws when
- * neither answers, or when the registry is still failing (5xx, 429) after
- * the retries.
- */
-async function detectScheme(host, tls, retry) {
-    // Plain HTTP is asked alongside and given up as soon as it is not needed:
-    // a closed or filtered port 80 must not keep the step waiting.
-    const stopHttp = new AbortController();
-    const overHttp = answer(`http://${host}/v2/`, tls, retry, stopHttp.signal);
-    overHttp.catch(() => undefined);
-    try {
-        let httpsFailure;
-        try {
-            const { challenge } = await answer(`https://${host}/v2/`, tls, retry);
-            return { scheme: 'https', challenge };
-        }
-        catch (error) {
-            if (error instanceof RegistryError)
-                throw error;
-            httpsFailure = networkCause(error);
-            // It speaks TLS, with a certificate this step does not trust.
-            if (CERTIFICATE_ERROR.test(httpsFailure))
-                return { scheme: 'https' };
-        }
-        let http;
-        try {
-            http = await overHttp;
-        }
-        catch (error) {
-            if (error instanceof RegistryError)
-                throw error;
-            // Neither: report the HTTPS failure, the one a user expects to work.
-        }
-        // A TLS server answers a plain-HTTP request with a 400 of its own.
-        if (http && !/HTTP request to an HTTPS server/i.test(http.body)) {
-            return { scheme: 'http', challenge: http.challenge };
-        }
-        throw new Error(`"${host}" could not be reached over HTTPS or HTTP: ${httpsFailure}`);
-    }
-    finally {
-        stopHttp.abort();
-    }
-}
-/** `/v2/`'s answer; a RegistryError when the registry is still failing after the retries. */
-async function answer(url, tls, retry, signal) {
-    const response = await registryFetch(url, tls, { timeoutMs: 10_000, retry, signal });
-    const body = await response.text();
-    if (TRANSIENT_STATUS.has(response.status)) {
-        throw new RegistryError(response.status, errorDetail(body), url);
-    }
-    return { body, challenge: challengeOf(response.status, response.headers.get('www-authenticate')) };
-}
-
 ;// CONCATENATED MODULE: ./src/push/session.ts
 
 
@@ -40497,7 +40874,7 @@ async function harborPush(settings, log, hooks = {}) {
     const paths = { dir, isolated: settings.credentials !== undefined };
     const settingsTls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile };
     // A step with no local image (charts, archives) needs no container tool, so none is made or checked.
-    const tool = settings.images.some(image => !image.archive)
+    const tool = settings.images.some(image => !image.archive && !image.registry)
         ? createContainerTool(settings, run, paths, hooks)
         : undefined;
     const skopeo = settings.images.some(image => image.archive && needsSkopeo(settings, image.archive))
@@ -40506,7 +40883,8 @@ async function harborPush(settings, log, hooks = {}) {
     const pushingTools = [
         ...(settings.charts.length > 0 ? ['helm'] : []),
         ...(tool ? [tool.name] : []),
-        ...(skopeo ? ['skopeo'] : [])
+        ...(skopeo ? ['skopeo'] : []),
+        ...(settings.images.some(image => image.registry) ? ['registry client'] : [])
     ];
     let session;
     try {
@@ -40524,7 +40902,7 @@ async function harborPush(settings, log, hooks = {}) {
             session = await RegistrySession.open(settings, settingsTls, pushingTools, log);
             charts = await found.package(session.scheme);
         }
-        const push = await preparePush([...imageBatches(settings, tool, skopeo), ...(charts ? [charts] : [])], settings, log);
+        const push = await preparePush([...imageBatches(settings, tool, skopeo, log), ...(charts ? [charts] : [])], settings, log);
         const checking = (async () => {
             session ??= await RegistrySession.open(settings, tool?.registryTls() ?? settingsTls, pushingTools, log);
             return session.check(push.targets, push.expected);
@@ -40923,7 +41301,80 @@ class DefaultsParser {
     }
 }
 
+;// CONCATENATED MODULE: ./src/settings/registry-entry.ts
+/**
+ * `[name=]docker://HOST[:PORT]/REPO[:TAG|@DIGEST]`: an image in a registry,
+ * read with the project's own registry client (no container engine, no
+ * tool). The name defaults to the last segment of REPO.
+ */
+
+
+const ENTRY = /^(?:([^=]+)=)?docker:\/\/(.*)$/i;
+/** The only digests the client verifies what it reads against. */
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+/** The entry as a registry source, or undefined when it is no `docker://` entry. */
+function parseRegistryEntry(entry) {
+    const match = ENTRY.exec(entry);
+    if (!match)
+        return undefined;
+    const given = match[1];
+    const rest = match[2];
+    const example = 'e.g. docker://registry.example.com/staging/app:v1';
+    // A login in the entry would sit unmasked in the workflow file: refused, and
+    // never echoed (the value is shown with *** in its place).
+    const userinfo = /^[^/]*@/.exec(rest);
+    if (userinfo) {
+        const shown = `${given ? `${given}=` : ''}docker://***@${rest.slice(userinfo[0].length)}`;
+        throw new errors/* InputError */.dz(`image "${shown}" carries a user name and password: write docker://HOST/REPO:TAG and give the login as "source-username" and "source-password" (from a secret store); if that password is written in the workflow, change it`);
+    }
+    const slash = rest.indexOf('/');
+    const host = slash === -1 ? rest : rest.slice(0, slash);
+    const path = slash === -1 ? '' : rest.slice(slash + 1);
+    const domain = DOMAIN.exec(host);
+    const port = domain?.[1] === undefined ? undefined : Number(domain[1]);
+    if (!host || !domain || (port !== undefined && (port < 1 || port > 65535))) {
+        throw new errors/* InputError */.dz(`image "${entry}": "${host}" is not a valid registry host[:port]; write docker://HOST[:PORT]/REPO:TAG, ${example}`);
+    }
+    if (!path) {
+        throw new errors/* InputError */.dz(`image "${entry}" names no repository on "${host}"; write docker://${host}/REPO:TAG, ${example}`);
+    }
+    const at = path.indexOf('@');
+    const digest = at === -1 ? '' : path.slice(at + 1);
+    const named = at === -1 ? path : path.slice(0, at);
+    const colon = named.lastIndexOf(':');
+    const repository = colon === -1 ? named : named.slice(0, colon);
+    const tag = colon === -1 ? '' : named.slice(colon + 1);
+    if (tag && digest) {
+        throw new errors/* InputError */.dz(`image "${entry}" names both a tag ("${tag}") and a digest; give one: docker://${host}/${repository}:${tag} or docker://${host}/${repository}@${digest}`);
+    }
+    if (at !== -1 && !SHA256.test(digest)) {
+        throw new errors/* InputError */.dz(`image "${entry}": "${digest}" is not a sha256 digest; write @sha256: and 64 lower-case hex digits (the digest the registry shows), or name a tag with :TAG`);
+    }
+    if (!tag && !digest) {
+        throw new errors/* InputError */.dz(`image "${entry}" names no tag or digest (there is no implicit "latest"); write docker://${host}/${repository}:TAG or @sha256:<digest>`);
+    }
+    if (tag) {
+        const problem = tagProblem(tag);
+        if (problem) {
+            throw new errors/* InputError */.dz(`image "${entry}": tag "${tag}" is not a valid tag: ${problem}; e.g. "v6.0.0" or "6.0.0-rc.1"`);
+        }
+    }
+    if (!REPOSITORY_PATH.test(repository)) {
+        throw new errors/* InputError */.dz(`image "${entry}": "${repository}" is not a valid repository; use lower-case letters, digits and "._-", with "/" between parts`);
+    }
+    if (`${host}/${repository}`.length > NAME_MAX) {
+        throw new errors/* InputError */.dz(`image "${entry}": the source name "${host}/${repository}" is longer than ${NAME_MAX} characters, which no registry accepts; check the entry`);
+    }
+    const name = given ?? repository.slice(repository.lastIndexOf('/') + 1);
+    if (!REPOSITORY_PATH.test(name)) {
+        throw new errors/* InputError */.dz(`image "${entry}": "${name}" is not a valid image name; write "<name>=docker://..." with lower-case letters, digits and "._-"`);
+    }
+    return { name, tag, registry: { host, repository, tag, digest } };
+}
+
 ;// CONCATENATED MODULE: ./src/settings/parse.ts
+
+
 
 
 
@@ -40957,6 +41408,7 @@ function parseSettings(raw, warn) {
     const settings = {
         registry,
         credentials: parseCredentials(input('username'), secretInput(raw.password ?? '')),
+        ...sourceCredentials(input('source-username'), secretInput(raw['source-password'] ?? '', 'source-password'), images, warn),
         containerTool: parseContainerTool(input('container-tool')),
         images,
         sourcePath: parseSourcePath(input('source-path')),
@@ -41054,6 +41506,15 @@ function parseImages(value, sourceTag) {
     const images = [];
     const seen = new Set();
     for (const entry of splitList(value)) {
+        const fromRegistry = parseRegistryEntry(entry);
+        if (fromRegistry?.registry) {
+            const key = `${fromRegistry.name}=${registryReference(fromRegistry.registry)}`;
+            if (seen.has(key))
+                throw new errors/* InputError */.dz(`image "${entry}" is listed twice in "images"`);
+            seen.add(key);
+            images.push(fromRegistry);
+            continue;
+        }
         const archive = parseArchiveEntry(entry);
         if (archive) {
             if (seen.has(`${archive.name}=${archive.archive?.path ?? ''}`)) {
@@ -41147,12 +41608,12 @@ function checkTag(what, tag) {
  * counts as not given. A line break inside would be cut by the tools (and
  * masked in pieces by the runner): refused, without printing it.
  */
-function secretInput(value) {
+function secretInput(value, name = 'password') {
     const secret = withoutFinalNewline(value);
     if (secret.trim() === '')
         return '';
     if (/[\r\n]/.test(secret)) {
-        throw new errors/* InputError */.dz(`"password" holds a line break inside it (a multi-line value, or two values pasted together); a registry secret is one line: check the secret's value (it is not printed here)`);
+        throw new errors/* InputError */.dz(`"${name}" holds a line break inside it (a multi-line value, or two values pasted together); a registry secret is one line: check the secret's value (it is not printed here)`);
     }
     return secret;
 }
@@ -41173,6 +41634,28 @@ function parseCredentials(username, password) {
         throw new errors/* InputError */.dz(`username "${username}" contains white space; check the value`);
     }
     return { username, password };
+}
+/**
+ * `source-username` / `source-password`: the login for `docker://` sources,
+ * paired like the destination's. Given for a run with no such source, they
+ * are not used, and that is said.
+ */
+function sourceCredentials(username, password, images, warn) {
+    if (!username && !password)
+        return {};
+    if (!password) {
+        throw new errors/* InputError */.dz(`"source-username" is set but "source-password" is empty: pass the secret of the source registry's account as "source-password", e.g. \${{ secrets.STAGING_REGISTRY_SECRET }}`);
+    }
+    if (!username) {
+        throw new errors/* InputError */.dz(`"source-password" is set but "source-username" is empty: set the user or robot account of the source registry as "source-username"`);
+    }
+    if (/\s/.test(username)) {
+        throw new errors/* InputError */.dz(`source-username "${username}" contains white space; check the value`);
+    }
+    if (!images.some(image => image.registry)) {
+        warn('source-username and source-password are set, but no "images" entry is a docker:// source: they are not used');
+    }
+    return { sourceCredentials: { username, password } };
 }
 function parseContainerTool(value) {
     return parseChoice('container-tool', value || 'docker', ['docker', 'podman']);
@@ -41226,6 +41709,9 @@ function parseInteger(name, value, fallback, min, max) {
 function checkDestinationsDistinct(settings) {
     const owner = new Map();
     for (const image of settings.images) {
+        if (!image.tag && settings.destinationTags.length === 0 && image.registry) {
+            throw new errors/* InputError */.dz(`image "${image.name}" from "${registryReference(image.registry)}" names a digest and no tag: set "destination-tag" to say where it goes`);
+        }
         if (!image.tag && settings.destinationTags.length === 0) {
             throw new errors/* InputError */.dz(`image "${image.name}" from ${image.archive?.transport ?? 'an archive'} "${image.archive?.path ?? ''}" has no tag: set "destination-tag", or name the image inside with ":<tag>" (there is no implicit "latest")`);
         }
@@ -41249,7 +41735,9 @@ function checkNameLengths(settings) {
     for (const image of settings.images) {
         const names = [
             ['destination', `${settings.registry.prefix}/${image.name}`],
-            ['source', settings.sourcePath ? `${settings.sourcePath}/${image.name}` : image.name]
+            ...(image.registry
+                ? []
+                : [['source', settings.sourcePath ? `${settings.sourcePath}/${image.name}` : image.name]])
         ];
         for (const [which, name] of names) {
             if (name.length > NAME_MAX) {
@@ -41331,8 +41819,12 @@ const INPUT_NAMES = [
     'dry-run',
     'defaults-file',
     'summary',
-    'keep-login'
+    'keep-login',
+    'source-username',
+    'source-password'
 ];
+/** The inputs that hold a secret: read untrimmed and masked before anything else runs. */
+const SECRET_INPUTS = ['password', 'source-password'];
 /**
  * Inputs of the action alone, with no flag in the command: `keep-login`
  * hands the login to later steps of a job and needs the post step that
@@ -41351,14 +41843,16 @@ function getSettings(log = plainLog) {
     const raw = {};
     for (const name of INPUT_NAMES)
         raw[name] = lib_core/* getInput */.V4(name);
-    // Spaces at either end belong to the secret: not trimmed (settings drop a final newline only).
-    raw.password = lib_core/* getInput */.V4('password', { trimWhitespace: false });
-    // Mask before anything can print it, even an input error; each line of a
-    // multi-line value too (refused, but the runner masks whole values only).
-    const secret = withoutFinalNewline(raw.password);
-    for (const form of new Set([secret, secret.trim(), ...secret.split(/\r?\n/)])) {
-        if (form.trim())
-            lib_core/* setSecret */.Pq(form);
+    for (const name of SECRET_INPUTS) {
+        // Spaces at either end belong to the secret: not trimmed (settings drop a final newline only).
+        raw[name] = lib_core/* getInput */.V4(name, { trimWhitespace: false });
+        // Mask before anything can print it, even an input error; each line of a
+        // multi-line value too (refused, but the runner masks whole values only).
+        const secret = withoutFinalNewline(raw[name]);
+        for (const form of new Set([secret, secret.trim(), ...secret.split(/\r?\n/)])) {
+            if (form.trim())
+                lib_core/* setSecret */.Pq(form);
+        }
     }
     // A login written into a URL (registry, helm-download-url) is refused or
     // moved to a header, never printed; masked anyway, for what prints it raw.
@@ -41368,6 +41862,9 @@ function getSettings(log = plainLog) {
     // The auth files hold base64(user:password); mask that form too.
     if (settings.credentials)
         lib_core/* setSecret */.Pq((0,secrets/* secretForms */.e)(settings.credentials)[1]);
+    // The source login travels as a Basic header (and in token requests): the same form.
+    if (settings.sourceCredentials)
+        lib_core/* setSecret */.Pq((0,secrets/* secretForms */.e)(settings.sourceCredentials)[1]);
     return settings;
 }
 /** The `keep-login` input (action only): whether the login outlives the step. An input error if not a boolean. */
