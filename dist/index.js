@@ -34053,94 +34053,6 @@ function cleanName(name, label) {
 }
 async function* emptyBody() { }
 
-;// CONCATENATED MODULE: ./src/push/adapters/layout.ts
-/**
- * Images in OCI layouts and OCI archives (`oci:`, `oci-archive:`), copied by
- * the project's own registry client (registry/copy.ts) with the session's
- * client and login: no tool, no temporary copy of an archive, every digest
- * byte for byte, an index whole, blobs that copies of this run share sent
- * once. Chosen over skopeo by measurement (bench/REPORT.md, "Archives and
- * layouts: own client vs skopeo").
- */
-
-
-
-
-/** Blobs of one image copied at once. */
-const BLOBS_AT_ONCE = 4;
-/** The transports this adapter reads; `docker-archive:` is skopeo's (its manifest is made anew). */
-function isLayout(archive) {
-    return archive.transport === 'oci' || archive.transport === 'oci-archive';
-}
-function layoutAdapter(retry) {
-    return {
-        ...imageLabels,
-        tool: 'registry client',
-        // A missing, unreadable or corrupt layout is an input error, before anything is pushed.
-        read: sources => Promise.all(sources.map(async ({ archive }) => {
-            const layout = archive.transport === 'oci'
-                ? ociLayoutSource(archive.path, archive.ref)
-                : ociArchiveSource(archive.path, archive.ref);
-            const held = await layout.inspect();
-            const platforms = held.platforms?.map(({ platform, digest }) => ({
-                platform,
-                id: digest
-            }));
-            return {
-                ...imageContent({
-                    id: held.configDigest ?? held.digest,
-                    layers: [],
-                    digest: held.digest,
-                    ...(platforms ? { platforms } : {})
-                }),
-                layout
-            };
-        })),
-        push: async ({ destination }, { layout }, client) => {
-            if (!client) {
-                // The session has a client whenever credentials are given or the registry asks for none.
-                throw new Error(`the registry API cannot be used for "${layout.label}": give username and password`);
-            }
-            const copied = await copyImage(client, layout, { repository: destination.repository, tags: [destination.tag] }, { parallel: BLOBS_AT_ONCE, retry });
-            const mb = (copied.bytesUploaded / 1e6).toFixed(1);
-            return {
-                digest: copied.digest,
-                notes: [
-                    `blobs:       ${copied.blobsUploaded} uploaded (${mb} MB), ${copied.blobsMounted} mounted, ${copied.blobsSkipped} already there`
-                ]
-            };
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/push/adapters/local-image.ts
-/** Images in local docker or podman storage, pushed by that tool. */
-
-
-function localImageAdapter(tool, host) {
-    return {
-        ...imageLabels,
-        tool: tool.name,
-        prepare: async () => `Using ${await tool.prepare(host)}`,
-        login: (host, credentials) => tool.login(host, credentials),
-        loginKept: 'private credentials',
-        // Local storage is asked once for all of its images, and every missing one is named at once.
-        read: async (sources) => {
-            const references = sources.map(source => source.reference);
-            const stored = await tool.localImages(references);
-            const missing = references.filter((_, index) => stored[index] === undefined);
-            if (missing.length > 0) {
-                const names = missing.map(source => `"${source}"`).join(', ');
-                throw new errors/* InputError */.dz(`${names} not in local ${tool.name} storage; check the source tag / path (\`${tool.name} images\`). Nothing was pushed.`);
-            }
-            return stored.map(image => imageContent(image));
-        },
-        push: async ({ source, destination }, { image }) => ({
-            digest: await tool.push(source.reference, destination.reference, image)
-        })
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/registry/client.ts
 
 
@@ -34841,15 +34753,15 @@ function translated(error, context) {
 
 function registryAdapter(settings, log) {
     return {
-        kind: 'image',
+        ...imageLabels,
         tool: 'registry client',
         // Every source checked before anything is pushed: it exists, and the account may pull it.
         read: async (sources) => {
             const checked = await checkRegistrySources(sources.map(source => source.registry), settings, log);
+            // Byte for byte: the destination holds the source's own digest once copied.
             return checked.map(({ source, digest }) => ({
-                source,
-                // Byte for byte: the destination holds the source's own digest once copied.
-                expected: { manifestDigest: digest }
+                ...imageContent({ id: digest, digest, layers: [] }),
+                source
             }));
         },
         push: async ({ destination }, content, client) => {
@@ -34863,51 +34775,114 @@ function registryAdapter(settings, log) {
                     onRetry: (attempt, cause, delay) => log.warning(`${destination.reference}: blob copy attempt ${attempt} failed (${cause}); retrying in ${delay} ms`)
                 }
             });
-            content.copied = copied;
-            const moved = bytesMoved(copied);
-            return { digest: copied.digest, notes: [moved], note: moved };
-        },
-        label: ({ source, destination }) => ({
-            reference: destination.reference,
-            source: source.reference,
-            noun: ''
-        }),
-        result: (target, content, outcome) => {
-            const platforms = registry_platformsOf(content, outcome);
-            return {
-                kind: 'image',
-                fields: {
-                    source: target.source.reference,
-                    destination: target.destination.reference,
-                    ...(platforms ? { platforms } : {})
-                }
-            };
-        },
-        describe: (target, content, outcome) => {
-            const platforms = registry_platformsOf(content, outcome);
-            return [
-                `source:      ${target.source.reference}`,
-                `destination: ${target.destination.reference}`,
-                digestLine(outcome),
-                ...(platforms ? [`platforms:   ${platforms.join(', ')}`] : [])
-            ];
+            // An index's platforms are known once it was read for the copy.
+            if (copied.platforms) {
+                content.image.platforms = copied.platforms.map(platform => ({ platform, id: '' }));
+            }
+            return copiedResult(copied);
         }
     };
+}
+/** A copy's result for the pipeline: the digest, and what moved in words for the log and the summary. */
+function copiedResult(copied) {
+    const moved = bytesMoved(copied);
+    return { digest: copied.digest, notes: [moved], note: moved };
 }
 /** What a copy moved, in words: `3 blobs mounted, 0 bytes uploaded`. */
 function bytesMoved(copied) {
     const parts = [
         ...(copied.blobsMounted > 0 ? [`${copied.blobsMounted} blobs mounted`] : []),
         ...(copied.blobsSkipped > 0 ? [`${copied.blobsSkipped} blobs already there`] : []),
-        `${copied.bytesUploaded} bytes uploaded${copied.blobsUploaded > 0 ? ` (${copied.blobsUploaded} blobs)` : ''}`
+        `${size(copied.bytesUploaded)} uploaded${copied.blobsUploaded > 0 ? ` (${copied.blobsUploaded} blobs)` : ''}`
     ];
     return parts.join(', ');
 }
-/** The platforms of a multi-platform index this step copied. */
-function registry_platformsOf(content, outcome) {
-    if (outcome.status !== 'pushed')
-        return undefined;
-    return content.copied?.platforms;
+/** Bytes as a person reads them at a glance: exact below a megabyte, else in MB. */
+function size(bytes) {
+    return bytes < 1e6 ? `${bytes} bytes` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+;// CONCATENATED MODULE: ./src/push/adapters/layout.ts
+/**
+ * Images in OCI layouts and OCI archives (`oci:`, `oci-archive:`), copied by
+ * the project's own registry client (registry/copy.ts) with the session's
+ * client and login: no tool, no temporary copy of an archive, every digest
+ * byte for byte, an index whole, blobs that copies of this run share sent
+ * once. Chosen over skopeo by measurement (bench/REPORT.md, "Archives and
+ * layouts: own client vs skopeo").
+ */
+
+
+
+
+
+/** Blobs of one image copied at once. */
+const BLOBS_AT_ONCE = 4;
+/** The transports this adapter reads; `docker-archive:` is skopeo's (its manifest is made anew). */
+function isLayout(archive) {
+    return archive.transport === 'oci' || archive.transport === 'oci-archive';
+}
+function layoutAdapter(retry) {
+    return {
+        ...imageLabels,
+        tool: 'registry client',
+        // A missing, unreadable or corrupt layout is an input error, before anything is pushed.
+        read: sources => Promise.all(sources.map(async ({ archive }) => {
+            const layout = archive.transport === 'oci'
+                ? ociLayoutSource(archive.path, archive.ref)
+                : ociArchiveSource(archive.path, archive.ref);
+            const held = await layout.inspect();
+            const platforms = held.platforms?.map(({ platform, digest }) => ({
+                platform,
+                id: digest
+            }));
+            return {
+                ...imageContent({
+                    id: held.configDigest ?? held.digest,
+                    layers: [],
+                    digest: held.digest,
+                    ...(platforms ? { platforms } : {})
+                }),
+                layout
+            };
+        })),
+        push: async ({ destination }, { layout }, client) => {
+            if (!client) {
+                // The session has a client whenever credentials are given or the registry asks for none.
+                throw new Error(`the registry API cannot be used for "${layout.label}": give username and password`);
+            }
+            const copied = await copyImage(client, layout, { repository: destination.repository, tags: [destination.tag] }, { parallel: BLOBS_AT_ONCE, retry });
+            return copiedResult(copied);
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/push/adapters/local-image.ts
+/** Images in local docker or podman storage, pushed by that tool. */
+
+
+function localImageAdapter(tool, host) {
+    return {
+        ...imageLabels,
+        tool: tool.name,
+        prepare: async () => `Using ${await tool.prepare(host)}`,
+        login: (host, credentials) => tool.login(host, credentials),
+        loginKept: 'private credentials',
+        // Local storage is asked once for all of its images, and every missing one is named at once.
+        read: async (sources) => {
+            const references = sources.map(source => source.reference);
+            const stored = await tool.localImages(references);
+            const missing = references.filter((_, index) => stored[index] === undefined);
+            if (missing.length > 0) {
+                const names = missing.map(source => `"${source}"`).join(', ');
+                throw new errors/* InputError */.dz(`${names} not in local ${tool.name} storage; check the source tag / path (\`${tool.name} images\`). Nothing was pushed.`);
+            }
+            return stored.map(image => imageContent(image));
+        },
+        push: async ({ source, destination }, { image }) => ({
+            digest: await tool.push(source.reference, destination.reference, image)
+        })
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/push/plan.ts

@@ -14,6 +14,7 @@ import { type LayoutSource, ociLayoutSource } from '../../sources/oci-layout.js'
 import type { Adapter } from '../pipeline.js'
 import type { ArchiveImageSource } from './archive.js'
 import { type ImageContent, imageContent, imageLabels } from './image.js'
+import { copiedResult } from './registry.js'
 
 /** What reading a layout tells: the image, and the source the copy reads it from. */
 export interface LayoutContent extends ImageContent {
@@ -69,13 +70,7 @@ export function layoutAdapter(retry: RetryPolicy): Adapter<ArchiveImageSource, L
         { repository: destination.repository, tags: [destination.tag] },
         { parallel: BLOBS_AT_ONCE, retry }
       )
-      const mb = (copied.bytesUploaded / 1e6).toFixed(1)
-      return {
-        digest: copied.digest,
-        notes: [
-          `blobs:       ${copied.blobsUploaded} uploaded (${mb} MB), ${copied.blobsMounted} mounted, ${copied.blobsSkipped} already there`
-        ]
-      }
+      return copiedResult(copied)
     }
   }
 }

@@ -10,8 +10,8 @@ import type { Log } from '../../log.js'
 import { type CopyResult, copyImage } from '../../registry/copy.js'
 import type { RegistryContentSource } from '../../registry/registry-source.js'
 import type { RegistrySource, Settings } from '../../settings/settings.js'
-import type { Adapter, Content, KindResult, Outcome, Target } from '../pipeline.js'
-import { digestLine } from '../pipeline.js'
+import type { Adapter, Pushed } from '../pipeline.js'
+import { type ImageContent, imageContent, imageLabels } from './image.js'
 import { checkRegistrySources } from '../registry-sources.js'
 
 export interface RegistryImageSource {
@@ -20,10 +20,8 @@ export interface RegistryImageSource {
   registry: RegistrySource
 }
 
-export interface RegistryImageContent extends Content {
+export interface RegistryImageContent extends ImageContent {
   source: RegistryContentSource
-  /** What the last copy of it moved: bytes, blobs mounted (none yet: unchanged, or not pushed). */
-  copied?: CopyResult
 }
 
 type AdapterSettings = Pick<
@@ -36,7 +34,7 @@ export function registryAdapter(
   log: Log
 ): Adapter<RegistryImageSource, RegistryImageContent> {
   return {
-    kind: 'image',
+    ...imageLabels,
     tool: 'registry client',
     // Every source checked before anything is pushed: it exists, and the account may pull it.
     read: async sources => {
@@ -45,10 +43,10 @@ export function registryAdapter(
         settings,
         log
       )
+      // Byte for byte: the destination holds the source's own digest once copied.
       return checked.map(({ source, digest }) => ({
-        source,
-        // Byte for byte: the destination holds the source's own digest once copied.
-        expected: { manifestDigest: digest }
+        ...imageContent({ id: digest, digest, layers: [] }),
+        source
       }))
     },
     push: async ({ destination }, content, client) => {
@@ -72,50 +70,32 @@ export function registryAdapter(
           }
         }
       )
-      content.copied = copied
-      const moved = bytesMoved(copied)
-      return { digest: copied.digest, notes: [moved], note: moved }
-    },
-    label: ({ source, destination }) => ({
-      reference: destination.reference,
-      source: source.reference,
-      noun: ''
-    }),
-    result: (target, content, outcome): KindResult => {
-      const platforms = platformsOf(content, outcome)
-      return {
-        kind: 'image',
-        fields: {
-          source: target.source.reference,
-          destination: target.destination.reference,
-          ...(platforms ? { platforms } : {})
-        }
+      // An index's platforms are known once it was read for the copy.
+      if (copied.platforms) {
+        content.image.platforms = copied.platforms.map(platform => ({ platform, id: '' }))
       }
-    },
-    describe: (target: Target<RegistryImageSource>, content, outcome) => {
-      const platforms = platformsOf(content, outcome)
-      return [
-        `source:      ${target.source.reference}`,
-        `destination: ${target.destination.reference}`,
-        digestLine(outcome),
-        ...(platforms ? [`platforms:   ${platforms.join(', ')}`] : [])
-      ]
+      return copiedResult(copied)
     }
   }
 }
 
+/** A copy's result for the pipeline: the digest, and what moved in words for the log and the summary. */
+export function copiedResult(copied: CopyResult): Pushed {
+  const moved = bytesMoved(copied)
+  return { digest: copied.digest, notes: [moved], note: moved }
+}
+
 /** What a copy moved, in words: `3 blobs mounted, 0 bytes uploaded`. */
-export function bytesMoved(copied: CopyResult): string {
+function bytesMoved(copied: CopyResult): string {
   const parts = [
     ...(copied.blobsMounted > 0 ? [`${copied.blobsMounted} blobs mounted`] : []),
     ...(copied.blobsSkipped > 0 ? [`${copied.blobsSkipped} blobs already there`] : []),
-    `${copied.bytesUploaded} bytes uploaded${copied.blobsUploaded > 0 ? ` (${copied.blobsUploaded} blobs)` : ''}`
+    `${size(copied.bytesUploaded)} uploaded${copied.blobsUploaded > 0 ? ` (${copied.blobsUploaded} blobs)` : ''}`
   ]
   return parts.join(', ')
 }
 
-/** The platforms of a multi-platform index this step copied. */
-function platformsOf(content: RegistryImageContent, outcome: Outcome): string[] | undefined {
-  if (outcome.status !== 'pushed') return undefined
-  return content.copied?.platforms
+/** Bytes as a person reads them at a glance: exact below a megabyte, else in MB. */
+function size(bytes: number): string {
+  return bytes < 1e6 ? `${bytes} bytes` : `${(bytes / 1e6).toFixed(1)} MB`
 }
