@@ -41994,12 +41994,13 @@ async function run() {
             return;
         setOutputs(report);
         const failures = failureList(report);
-        // Only a step that succeeded hands its login on: a failed one keeps nothing.
+        if (settings.summary)
+            await writeSummary(settings.registry.prefix, report);
+        // Only a step that succeeded hands its login on: a failed one keeps
+        // nothing. So it comes last, after everything that can still fail the step.
         if (keep && !failures) {
             (0,keep_login/* keepLogin */.L)(settings, actionLog, dir => leftovers.hooks.onPrivateDir?.(dir));
         }
-        if (settings.summary)
-            await writeSummary(settings.registry.prefix, report);
         lib_core/* info */.pq(countLine([...report.images, ...report.charts]));
         if (failures)
             lib_core/* setFailed */.C1(redactUserinfo(failures));
