@@ -354,6 +354,20 @@ describe('archive and layout entries', () => {
     expect(settings.images).toEqual([{ name, tag, archive }])
   })
 
+  test('two images of one layout, by their refs, each go to their own tag', () => {
+    const { settings } = parse({ images: 'app=oci:/b/layout:v1 app=oci:/b/layout:v2' })
+    expect(settings.images.map(image => [image.name, image.tag])).toEqual([
+      ['app', 'v1'],
+      ['app', 'v2']
+    ])
+  })
+
+  test('the same archive image listed twice is refused', () => {
+    expect(parseError({ images: 'app=oci:/b/layout:v1 app=oci:/b/layout:v1' })).toMatch(
+      /image "app=oci:\/b\/layout:v1" is listed twice/
+    )
+  })
+
   test('a relative path is made absolute', () => {
     const { settings } = parse({ images: 'oci-archive:web.tar:v1' })
     expect(settings.images[0].archive?.path).toBe(path.resolve('web.tar'))

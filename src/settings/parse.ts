@@ -13,7 +13,7 @@ import type {
   RegistryTarget,
   Settings
 } from './settings.js'
-import { registryReference } from './settings.js'
+import { archiveReference, registryReference } from './settings.js'
 
 /** Raw input values by their action.yml name; missing means empty. */
 export type RawInputs = Partial<Record<string, string>>
@@ -187,10 +187,10 @@ function parseImages(value: string, sourceTag: string): ImageRequest[] {
     }
     const archive = parseArchiveEntry(entry)
     if (archive) {
-      if (seen.has(`${archive.name}=${archive.archive?.path ?? ''}`)) {
-        throw new InputError(`image "${entry}" is listed twice in "images"`)
-      }
-      seen.add(`${archive.name}=${archive.archive?.path ?? ''}`)
+      // One layout may hold several images (by REF): the same name and reference twice is the repeat.
+      const key = `${archive.name}=${archive.archive ? archiveReference(archive.archive) : ''}`
+      if (seen.has(key)) throw new InputError(`image "${entry}" is listed twice in "images"`)
+      seen.add(key)
       images.push(archive)
       continue
     }
