@@ -422,6 +422,32 @@ describe('the command', () => {
     expect(run.result.stderr).toContain('not found')
     expect([...run.mounted, ...run.uploads, ...run.manifestPuts]).toEqual([])
   })
+
+  test('no username/password for a destination that asks for one: bad input before anything is pushed', async () => {
+    const cli = new CommandJob()
+    jobs.push(cli)
+    const run = await watched(() =>
+      cli.run(
+        [
+          '-r',
+          `${harbor.host}/release`,
+          '--source-username',
+          PULLER.username,
+          '-i',
+          `docker://${other.host}/build/app:v1`,
+          '-d',
+          'cli-anonymous',
+          '-t'
+        ],
+        { env: { HARBOR_SOURCE_PASSWORD: PULLER.password } }
+      )
+    )
+    expect(run.result.code).toBe(2)
+    expect(run.result.stderr).toContain(
+      `${harbor.host} asks for a login, and docker:// sources are copied by harbor-push's own registry client`
+    )
+    expect([...run.mounted, ...run.uploads, ...run.manifestPuts]).toEqual([])
+  })
 })
 
 describe('tls-verify and ca-file apply to the source registry too', () => {

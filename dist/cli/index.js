@@ -53337,6 +53337,8 @@ function usingHelm(version, location, wanted) {
 
 /** The `service` of Harbor's token realm: how a Harbor is told from other registries. */
 const HARBOR_SERVICE = 'harbor-registry';
+/** How the pushing tools name the project's own registry client (registry sources). */
+const OWN_CLIENT = 'registry client';
 /**
  * The run's one conversation with the registry's API, for the images and the
  * charts together: the scheme probed once (and told to helm), one client
@@ -53416,6 +53418,10 @@ class RegistrySession {
             throw new InputError(ADVICE.noProject({ ...context, reference: bare[0].repository }));
         }
         if (!credentials) {
+            if (challenge.scheme !== 'none' && this.tools.includes(OWN_CLIENT)) {
+                // The own client has no login on this machine to fall back on.
+                throw new InputError(`${settings.registry.host} asks for a login, and docker:// sources are copied by harbor-push's own registry client, which has only "username" and "password": give them. Nothing was pushed.`);
+            }
             if (challenge.scheme !== 'none') {
                 log.info(`No username/password: the registry API cannot be asked about permissions or existing tags; the push relies on the ${this.tools.join(' and ')} login${this.tools.length > 1 ? 's' : ''} on this machine`);
                 return { states: await compare(targets.map(() => 'unknown')) };
@@ -53511,7 +53517,7 @@ async function harborPush(settings, log, hooks = {}) {
         ...(settings.charts.length > 0 ? ['helm'] : []),
         ...(tool ? [tool.name] : []),
         ...(skopeo ? ['skopeo'] : []),
-        ...(settings.images.some(image => image.registry) ? ['registry client'] : [])
+        ...(settings.images.some(image => image.registry) ? [OWN_CLIENT] : [])
     ];
     let session;
     try {
@@ -54139,10 +54145,11 @@ function parseImages(value, sourceTag) {
         }
         const archive = parseArchiveEntry(entry);
         if (archive) {
-            if (seen.has(`${archive.name}=${archive.archive?.path ?? ''}`)) {
+            // One layout may hold several images (by REF): the same name and reference twice is the repeat.
+            const key = `${archive.name}=${archive.archive ? archiveReference(archive.archive) : ''}`;
+            if (seen.has(key))
                 throw new InputError(`image "${entry}" is listed twice in "images"`);
-            }
-            seen.add(`${archive.name}=${archive.archive?.path ?? ''}`);
+            seen.add(key);
             images.push(archive);
             continue;
         }

@@ -10,7 +10,7 @@ import { type Batch, preparePush } from './pipeline.js'
 import { imageBatches, needsSkopeo } from './plan.js'
 import { findCharts } from './push-charts.js'
 import type { Report } from './results.js'
-import { RegistrySession } from './session.js'
+import { OWN_CLIENT, RegistrySession } from './session.js'
 
 /** What a front end learns as the run goes, to clean up after a crash. */
 export interface RunHooks {
@@ -54,7 +54,7 @@ export async function harborPush(
     ...(settings.charts.length > 0 ? ['helm'] : []),
     ...(tool ? [tool.name] : []),
     ...(skopeo ? ['skopeo'] : []),
-    ...(settings.images.some(image => image.registry) ? ['registry client'] : [])
+    ...(settings.images.some(image => image.registry) ? [OWN_CLIENT] : [])
   ]
   let session: RegistrySession | undefined
   try {

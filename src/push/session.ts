@@ -21,6 +21,9 @@ import { ADVICE, type FailureContext, translateFailure } from './translate.js'
 /** The `service` of Harbor's token realm: how a Harbor is told from other registries. */
 const HARBOR_SERVICE = 'harbor-registry'
 
+/** How the pushing tools name the project's own registry client (registry sources). */
+export const OWN_CLIENT = 'registry client'
+
 /** What the registry said before any push. */
 export interface RegistryCheck {
   /** For reading tags back after the push; none when the registry cannot be asked. */
@@ -117,6 +120,12 @@ export class RegistrySession {
     }
 
     if (!credentials) {
+      if (challenge.scheme !== 'none' && this.tools.includes(OWN_CLIENT)) {
+        // The own client has no login on this machine to fall back on.
+        throw new InputError(
+          `${settings.registry.host} asks for a login, and docker:// sources are copied by harbor-push's own registry client, which has only "username" and "password": give them. Nothing was pushed.`
+        )
+      }
       if (challenge.scheme !== 'none') {
         log.info(
           `No username/password: the registry API cannot be asked about permissions or existing tags; the push relies on the ${this.tools.join(' and ')} login${this.tools.length > 1 ? 's' : ''} on this machine`
