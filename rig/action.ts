@@ -1,7 +1,9 @@
 /**
- * Runs the bundled action (`dist/index.js`) the way a runner does: INPUT_*
- * variables, GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files and a
- * RUNNER_TEMP, in a HOME of its own; then the post step with the saved state.
+ * Runs the bundled action the way a runner does: the main step action.yml
+ * names (`dist/index.js`) with INPUT_* variables, GITHUB_OUTPUT /
+ * GITHUB_STATE / GITHUB_STEP_SUMMARY files and a RUNNER_TEMP, in a HOME of
+ * its own; then the post step action.yml names (`dist/post/index.js`) with
+ * the saved state.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
@@ -11,7 +13,16 @@ import { expect } from '@jest/globals'
 import { parseCommandFile } from './command-file.js'
 import { exitWithin } from './limit.js'
 
-const BUNDLE = path.resolve(import.meta.dirname, '../dist/index.js')
+const ROOT = path.resolve(import.meta.dirname, '..')
+
+/** The file action.yml's `runs.<step>` names, as a runner resolves it (from the action's root). */
+export function actionStep(step: 'main' | 'post'): string {
+  const actionYml = fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')
+  const runs = actionYml.slice(actionYml.indexOf('\nruns:'))
+  const file = new RegExp(`\\n {2}${step}: (\\S+)\\n`).exec(runs)?.[1]
+  if (!file) throw new Error(`action.yml names no runs.${step}`)
+  return path.join(ROOT, file)
+}
 
 /**
  * The node that runs the bundle: HP_TEST_NODE (Node 24, what `runs.using:
@@ -67,7 +78,7 @@ export class RunnerJob {
     for (const [name, value] of Object.entries(inputs)) {
       env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
     }
-    return new StepRun(this.spawnStep(env))
+    return new StepRun(this.spawnStep('main', env))
   }
 
   /** Runs the main step to its end. */
@@ -90,12 +101,12 @@ export class RunnerJob {
     for (const [name, value] of Object.entries(parseCommandFile(this.stateFile))) {
       env[`STATE_${name}`] = value
     }
-    const result = await new StepRun(this.spawnStep(env)).wait()
+    const result = await new StepRun(this.spawnStep('post', env)).wait()
     return { ...result, outputs: {}, summary: '' }
   }
 
-  private spawnStep(env: Record<string, string>): ChildProcess {
-    const [command, ...args] = [...this.wrapper, bundleNode(), BUNDLE]
+  private spawnStep(step: 'main' | 'post', env: Record<string, string>): ChildProcess {
+    const [command, ...args] = [...this.wrapper, bundleNode(), actionStep(step)]
     return spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   }
 

@@ -1,7 +1,6 @@
-import * as core from '@actions/core'
 import { messageOf } from './errors.js'
 import { cleanUpLeftovers } from './push/leftovers.js'
-import { savedLeftovers } from './runner/state.js'
+import { savedLeftovers } from './runner/saved-state.js'
 
 /**
  * The post step: the main step removes its credentials itself; this catches
@@ -11,11 +10,19 @@ import { savedLeftovers } from './runner/state.js'
  * still doing writes its auth file after the folder was removed.
  */
 export async function post(): Promise<void> {
-  try {
-    await cleanUpLeftovers(savedLeftovers(), message =>
-      core.warning(`harbor-push cleanup: ${message}`)
-    )
-  } catch (error) {
-    core.warning(`harbor-push cleanup: ${messageOf(error)}`)
+  // @actions/core (and the HTTP client it brings) is loaded only when there
+  // is something to say: a quiet post step, the usual one, starts in a third
+  // of the time.
+  let printed = Promise.resolve()
+  const warn = (message: string): void => {
+    printed = printed
+      .then(() => import('@actions/core'))
+      .then(core => core.warning(`harbor-push cleanup: ${message}`))
   }
+  try {
+    await cleanUpLeftovers(savedLeftovers(), warn)
+  } catch (error) {
+    warn(messageOf(error))
+  }
+  await printed
 }
