@@ -6,7 +6,7 @@ import { createContainerTool } from '../tools/create.js'
 import { Skopeo } from '../tools/skopeo.js'
 import type { PlacedCaFile, TempTag } from '../tools/docker.js'
 import { type Runner, runTool } from '../tools/exec.js'
-import { type ChartPush, findCharts } from './push-charts.js'
+import type { ChartPush } from './push-charts.js'
 import { prepareImagePush } from './push-images.js'
 import type { Report } from './results.js'
 import { RegistrySession } from './session.js'
@@ -63,6 +63,9 @@ export async function harborPush(
     // tool really uses (a docker daemon may treat the registry as insecure).
     let charts: ChartPush | undefined
     if (settings.charts.length > 0) {
+      // Loaded only for charts: helm's code, its installer, YAML and globs are a
+      // third of the bundle, which a run of images alone would compile for nothing.
+      const { findCharts } = await import('./push-charts.js')
       const found = await findCharts(settings, run, paths, log)
       session = await RegistrySession.open(settings, settingsTls, pushingTools, log)
       charts = await found.package(session.scheme)
