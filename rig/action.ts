@@ -10,19 +10,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { expect } from '@jest/globals'
+import { actionStep } from './action-yml.js'
 import { parseCommandFile } from './command-file.js'
 import { exitWithin } from './limit.js'
-
-const ROOT = path.resolve(import.meta.dirname, '..')
-
-/** The file action.yml's `runs.<step>` names, as a runner resolves it (from the action's root). */
-export function actionStep(step: 'main' | 'post'): string {
-  const actionYml = fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')
-  const runs = actionYml.slice(actionYml.indexOf('\nruns:'))
-  const file = new RegExp(`\\n {2}${step}: (\\S+)\\n`).exec(runs)?.[1]
-  if (!file) throw new Error(`action.yml names no runs.${step}`)
-  return path.join(ROOT, file)
-}
 
 /**
  * The node that runs the bundle: HP_TEST_NODE (Node 24, what `runs.using:

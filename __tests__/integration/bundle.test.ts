@@ -8,7 +8,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from '@jest/globals'
-import { RunnerJob, actionStep, bundleNode } from '../../rig/action.js'
+import { RunnerJob, bundleNode } from '../../rig/action.js'
+import { actionStep } from '../../rig/action-yml.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 
