@@ -38017,9 +38017,21 @@ function tagState(held, expected) {
         ? held.digest === expected.manifestDigest
         : expected.platformIds
             ? sameSet(held.platformConfigs ?? [], expected.platformIds)
-            : (expected.configDigest !== undefined && held.configDigest === expected.configDigest) ||
+            : (expected.configDigest !== undefined && sameImage(held, expected.configDigest)) ||
                 (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
     return { kind: same ? 'same' : 'different', digest: held.digest };
+}
+/**
+ * Whether a tag holds the local image with this ID. The classic docker store
+ * and podman give the config digest as the ID; docker's containerd image
+ * store (the default of fresh Docker 29 installs) gives the digest of the
+ * image's target, the manifest or index it pushes byte for byte (moby/moby
+ * #51779, #52937; its `docker push` writes an index even for one platform,
+ * #51532). A config digest can never equal a manifest digest (different
+ * bytes), so either match is the same image.
+ */
+function sameImage(held, id) {
+    return held.configDigest === id || held.digest === id;
 }
 function sameSet(a, b) {
     return a.length === b.length && [...a].sort().join() === [...b].sort().join();

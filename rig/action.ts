@@ -37,6 +37,13 @@ export class RunnerJob {
   readonly outputFile = path.join(this.root, 'output')
   readonly stateFile = path.join(this.root, 'state')
   readonly summaryFile = path.join(this.root, 'summary')
+  /**
+   * What the steps so far exported (GITHUB_ENV), as the runner hands it to
+   * every later step of the job, post steps included. The rig's own `env`
+   * wins over it, as a workflow's `env:` does.
+   */
+  readonly exported: Record<string, string> = {}
+  private envFiles = 0
 
   constructor(
     /** Added to every step's environment (e.g. DOCKER_HOST, a PATH with shims). */
@@ -62,7 +69,9 @@ export class RunnerJob {
       GITHUB_OUTPUT: this.outputFile,
       GITHUB_STATE: this.stateFile,
       GITHUB_STEP_SUMMARY: this.summaryFile,
+      GITHUB_ENV: this.newEnvFile(),
       GITHUB_ACTIONS: 'true',
+      ...this.exported,
       ...this.env
     }
     for (const [name, value] of Object.entries(inputs)) {
@@ -73,7 +82,9 @@ export class RunnerJob {
 
   /** Runs the main step to its end. */
   async main(inputs: Record<string, string>): Promise<StepResult> {
-    const result = await this.start(inputs).wait()
+    const step = this.start(inputs)
+    const result = await step.wait()
+    this.takeExports()
     return {
       ...result,
       outputs: this.outputs(),
@@ -86,13 +97,34 @@ export class RunnerJob {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       HOME: this.home,
+      RUNNER_TEMP: this.runnerTemp,
+      GITHUB_ENV: this.newEnvFile(),
+      GITHUB_ACTIONS: 'true',
+      ...this.exported,
       ...this.env
     }
     for (const [name, value] of Object.entries(parseCommandFile(this.stateFile))) {
       env[`STATE_${name}`] = value
     }
     const result = await new StepRun(this.spawnStep('post', env)).wait()
+    this.takeExports()
     return { ...result, outputs: {}, summary: '' }
+  }
+
+  /** The last step's GITHUB_ENV file: what that step exported, in the runner's file format. */
+  lastEnvFile(): string {
+    return path.join(this.root, `env-${this.envFiles}`)
+  }
+
+  /** Each step gets a GITHUB_ENV file of its own, read after it ends, as the runner does. */
+  private newEnvFile(): string {
+    this.envFiles++
+    fs.writeFileSync(this.lastEnvFile(), '')
+    return this.lastEnvFile()
+  }
+
+  private takeExports(): void {
+    Object.assign(this.exported, parseCommandFile(this.lastEnvFile()))
   }
 
   private spawnStep(step: 'main' | 'post', env: Record<string, string>): ChildProcess {

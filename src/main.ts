@@ -4,7 +4,8 @@ import { type Log, inertForRunner } from './log.js'
 import { harborPush } from './push/harbor-push.js'
 import { redactUserinfo } from './redact.js'
 import { countLine, failureList } from './push/results.js'
-import { getSettings } from './runner/inputs.js'
+import { getKeepLogin, getSettings } from './runner/inputs.js'
+import { keepLogin } from './runner/keep-login.js'
 import { setOutputs } from './runner/outputs.js'
 import { beingStopped, cleanUpOnSignals, trackLeftovers } from './push/leftovers.js'
 import { markMainStarted, saveLeftovers } from './runner/state.js'
@@ -49,12 +50,17 @@ export async function run(): Promise<void> {
   )
   try {
     const settings = getSettings(actionLog)
+    const keep = getKeepLogin()
     const report = await harborPush(settings, actionLog, leftovers.hooks)
     if (beingStopped()) return
     setOutputs(report)
+    const failures = failureList(report)
+    // Only a step that succeeded hands its login on: a failed one keeps nothing.
+    if (keep && !failures) {
+      keepLogin(settings, actionLog, dir => leftovers.hooks.onPrivateDir?.(dir))
+    }
     if (settings.summary) await writeSummary(settings.registry.prefix, report)
     core.info(countLine([...report.images, ...report.charts]))
-    const failures = failureList(report)
     if (failures) core.setFailed(redactUserinfo(failures))
   } catch (error) {
     // The tools were stopped under it: the signal's handler says so, not this.

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals'
 import { InputError } from '../../src/errors.js'
-import { INPUT_NAMES, getSettings } from '../../src/runner/inputs.js'
+import { INPUT_NAMES, getKeepLogin, getSettings } from '../../src/runner/inputs.js'
 
 const actionYml = fs.readFileSync(
   fileURLToPath(new URL('../../action.yml', import.meta.url)),
@@ -197,5 +197,27 @@ describe('getSettings', () => {
     expect((error as Error).message).toMatch(pattern)
     expect((error as Error).message).not.toContain(PASSWORD)
     expect(masks()).toContain(PASSWORD)
+  })
+})
+
+describe('getKeepLogin', () => {
+  afterEach(() => {
+    delete process.env['INPUT_KEEP-LOGIN']
+  })
+
+  test.each([
+    ['', false],
+    ['false', false],
+    ['true', true],
+    ['True', true]
+  ])('keep-login "%s" is %s', (value, expected) => {
+    process.env['INPUT_KEEP-LOGIN'] = value
+    expect(getKeepLogin()).toBe(expected)
+  })
+
+  test('anything else is an InputError naming the value', () => {
+    process.env['INPUT_KEEP-LOGIN'] = 'yes'
+    expect(() => getKeepLogin()).toThrow(InputError)
+    expect(() => getKeepLogin()).toThrow('keep-login "yes" is not a boolean; use true or false')
   })
 })

@@ -3,7 +3,7 @@ import { secretForms } from '../credentials/secrets.js'
 import type { Log } from '../log.js'
 import { userinfoPasswords } from '../redact.js'
 import { loadSettings } from '../settings/load.js'
-import { type RawInputs, withoutFinalNewline } from '../settings/parse.js'
+import { type RawInputs, parseBoolean, withoutFinalNewline } from '../settings/parse.js'
 import type { Settings } from '../settings/settings.js'
 
 /** Every input of action.yml; a unit test keeps this list and action.yml in step. */
@@ -28,8 +28,16 @@ export const INPUT_NAMES = [
   'retries',
   'dry-run',
   'defaults-file',
-  'summary'
+  'summary',
+  'keep-login'
 ] as const
+
+/**
+ * Inputs of the action alone, with no flag in the command: `keep-login`
+ * hands the login to later steps of a job and needs the post step that
+ * removes it; the command has neither.
+ */
+export const ACTION_ONLY_INPUTS: readonly (typeof INPUT_NAMES)[number][] = ['keep-login']
 
 const plainLog: Pick<Log, 'info' | 'warning'> = {
   info: message => core.info(message),
@@ -62,4 +70,9 @@ export function getSettings(log: Pick<Log, 'info' | 'warning'> = plainLog): Sett
   // The auth files hold base64(user:password); mask that form too.
   if (settings.credentials) core.setSecret(secretForms(settings.credentials)[1])
   return settings
+}
+
+/** The `keep-login` input (action only): whether the login outlives the step. An input error if not a boolean. */
+export function getKeepLogin(): boolean {
+  return parseBoolean('keep-login', core.getInput('keep-login'), false)
 }

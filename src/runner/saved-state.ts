@@ -12,12 +12,17 @@ export const KEYS = {
   privateDir: 'privateDir',
   caFile: 'dockerCaFile',
   tempTags: 'dockerTempTags',
-  toolGroups: 'toolProcessGroups'
+  toolGroups: 'toolProcessGroups',
+  /** What the variables of a kept login held before (keep-login.ts). */
+  keptLoginPrevious: 'keptLoginPrevious'
 } as const
 
 const getState = (name: string): string => process.env[`STATE_${name}`] ?? ''
 
 export const isPost = (): boolean => getState(KEYS.isPost) === 'true'
+
+/** Whether a keep-login step saved variables for the post step to put back. */
+export const keptLoginSaved = (): boolean => getState(KEYS.keptLoginPrevious) !== ''
 
 /** The leftovers the main step saved last. */
 export function savedLeftovers(): Leftovers {
