@@ -181,7 +181,7 @@ async function main(): Promise<void> {
     bundleBytes: bundleInfo.bytes
   }
   const scenarios = scenarioCases(scenarioRuns)
-  const goalRows = [...goals(context), ...scenarioGoals(scenarios, config)]
+  const goalRows = [...goals(context), ...scenarioGoals(scenarios, config, workload.uniqueBytes)]
   const noisy = measurements.filter(m => m.cpu.otherSeconds > 0.1 * m.seconds * machine.cpus)
   if (noisy.length > 0) {
     notes.push(

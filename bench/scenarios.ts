@@ -551,7 +551,9 @@ function phaseText(p: ActionPhases | undefined): string {
 /** Issue 11's goals for archives, the shaped link from archives, scale and the big image. */
 export function scenarioGoals(
   cases: ScenarioCase[],
-  config: Pick<BenchConfig, 'rateBitsPerSecond' | 'images'>
+  config: Pick<BenchConfig, 'rateBitsPerSecond' | 'images'>,
+  /** Bytes of the layers the registry needs once (the workload's random files). */
+  uniqueBytes: number
 ): Goal[] {
   const goals: Goal[] = []
   const find = (scenario: ScenarioName, way: ScenarioRun['way'], phase: Phase, tool?: string) =>
@@ -581,19 +583,30 @@ export function scenarioGoals(
     const p = shaped.phases
     const before = p ? p.startUp + p.preflight + p.checks : 0
     const during = p && p.pushes > 0 ? (shaped.upBytes ?? 0) / (p.pushes * cap) : undefined
+    // Each archive holds the shared base layer: bytes sent more than once fill the link, not the registry.
+    const goodput = uniqueBytes / (shaped.seconds * cap)
+    const extra = (shaped.upBytes ?? 0) - uniqueBytes
     goals.push({
       tool: 'archives',
       id: 'archives-shaped-utilisation',
       text: 'shaped link, first push from archives: link utilisation >= 90 % of the cap',
       target: '>= 90 %',
-      measured: `${Math.round(shaped.utilisation * 100)} % (${((shaped.upBytes ?? 0) / 1e6).toFixed(1)} MB in ${sec(shaped.seconds)})`,
+      measured:
+        `${Math.round(shaped.utilisation * 100)} % (${((shaped.upBytes ?? 0) / 1e6).toFixed(1)} MB in ${sec(shaped.seconds)})` +
+        (extra > 0.02 * uniqueBytes
+          ? `; counting each needed byte once (${(uniqueBytes / 1e6).toFixed(1)} MB): ${Math.round(goodput * 100)} %`
+          : ''),
       met: shaped.utilisation >= 0.9,
       bound:
         `The bytes take ${sec((shaped.upBytes ?? 0) / cap)} at the cap; the step spends ${sec(before)} before ` +
         `its first layer (${phaseText(p)})` +
         (during !== undefined
           ? `; during the pushes the link runs at ${Math.round(during * 100)} % of the cap.`
-          : '.')
+          : '.') +
+        (extra > 0.02 * uniqueBytes
+          ? ` ${(extra / 1e6).toFixed(1)} MB went up more than once: the shared base layer of each archive, ` +
+            'uploaded side by side to repositories that could have mounted it.'
+          : '')
     })
   }
   for (const [scenario, text] of [
