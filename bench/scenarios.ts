@@ -28,7 +28,7 @@ import {
   measureScript
 } from './measure.js'
 import { startShaper } from './shaper.js'
-import type { Workload } from './workload.js'
+import { BASE_REF, LABEL, RUN_ID, type Workload } from './workload.js'
 
 export type ScenarioName = 'archives' | 'archives-shaped' | 'scale' | 'big'
 
@@ -349,12 +349,7 @@ async function buildScaleImages(config: BenchConfig, names: string[]): Promise<v
     const file = path.join(tmp, 'own.bin')
     fs.writeFileSync(file, crypto.randomBytes(64 * 1024))
     const container = (
-      await run('buildah', [
-        'from',
-        '--pull=never',
-        '--quiet',
-        'localhost/harbor-push-bench/base:latest'
-      ])
+      await run('buildah', ['from', '--pull=never', '--quiet', BASE_REF])
     ).stdout.trim()
     try {
       await run('buildah', ['add', '--quiet', container, file, '/opt/app/own.bin'])
@@ -393,7 +388,7 @@ async function big(setup: ScenarioSetup, dir: string): Promise<ScenarioRun[]> {
       timeoutMs: 900_000
     })
     fs.rmSync(file)
-    await run('buildah', ['config', '--label', 'io.github.harbor-push.bench=1', container])
+    await run('buildah', ['config', '--label', `${LABEL}=${RUN_ID}`, container])
     await run('buildah', ['commit', '--quiet', '--rm', container, ref], { timeoutMs: 900_000 })
     const archive = path.join(tmp, 'big.tar')
     await run(
