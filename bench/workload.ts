@@ -122,8 +122,9 @@ export async function loadIntoDocker(
 }
 
 /**
- * Removes every image this run of the bench made (by its label and run id, so never anyone else's, nor another run's), with every name it
- * has: the loop's destination tags too, even after an interrupted run.
+ * Removes every image this run of the bench made (by its label and run id, so
+ * never anyone else's, nor another run's), with every name it has: the loop's
+ * destination tags too, even after an interrupted run.
  */
 export async function removeImages(
   tool: 'podman' | 'docker',
