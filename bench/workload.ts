@@ -13,8 +13,13 @@ import path from 'node:path'
 import { requireTool, run } from '../rig/tools.js'
 import type { BenchConfig } from './config.js'
 
-/** Label on every image the bench makes: it only ever replaces or removes its own. */
-export const LABEL = 'io.github.harbor-push.bench'
+/**
+ * Label on every image the bench makes: it only ever replaces or removes its
+ * own. Its value is the run's id (earlier versions of the bench labelled
+ * `io.github.harbor-push.bench` and removed every image with that label,
+ * another run's too).
+ */
+export const LABEL = 'io.github.harbor-push.bench-run'
 
 /**
  * This run's value of the label, and part of its base image's name: on a
