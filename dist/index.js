@@ -31649,6 +31649,25 @@ function removePrivateDir(dir) {
 
 /***/ }),
 
+/***/ 5515:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ secretForms)
+/* harmony export */ });
+/**
+ * Every form of the secret that may appear anywhere: the password itself and
+ * the base64 `user:password` that docker, podman and helm auth files hold
+ * (and that an error dump of such a file would show).
+ */
+function secretForms(credentials) {
+    const { username, password } = credentials;
+    return [password, Buffer.from(`${username}:${password}`).toString('base64')];
+}
+
+
+/***/ }),
+
 /***/ 3916:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -31705,7 +31724,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8285);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5158);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6003);
 /** The action's entry: main and post steps share one bundle; saved state tells them apart. */
@@ -31722,7 +31741,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8285:
+/***/ 5158:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32114,6 +32133,1095 @@ function lastLine(text) {
 
 // EXTERNAL MODULE: ./src/tools/exec.ts
 var tools_exec = __nccwpck_require__(2122);
+;// CONCATENATED MODULE: ./src/pool.ts
+/**
+ * Maps `items` through `work` with at most `limit` running at once, keeping
+ * the order of results. `work` must not throw: a failure is a result too.
+ */
+function mapWithLimit(items, limit, work) {
+    return mapAfter(items, limit, () => [], work);
+}
+/**
+ * mapWithLimit where item `i` starts only once every item of `after(i)` has
+ * finished (all earlier than `i`, so nothing waits forever); a free slot goes
+ * to the first item that may start.
+ */
+function mapAfter(items, limit, after, work) {
+    return new Promise((resolve, reject) => {
+        const results = new Array(items.length);
+        const state = items.map(() => 'waiting');
+        let running = 0;
+        let finished = 0;
+        const startWhatMay = () => {
+            if (finished === items.length)
+                return resolve(results);
+            for (let index = 0; index < items.length && running < limit; index++) {
+                if (state[index] !== 'waiting' || after(index).some(other => state[other] !== 'done')) {
+                    continue;
+                }
+                state[index] = 'running';
+                running++;
+                work(items[index], index).then(result => {
+                    results[index] = result;
+                    state[index] = 'done';
+                    running--;
+                    finished++;
+                    startWhatMay();
+                }, reject);
+            }
+        };
+        startWhatMay();
+    });
+}
+
+;// CONCATENATED MODULE: ./src/push/decide.ts
+
+/**
+ * Identical content is never pushed again; different content follows
+ * `if-exists` (`fail` never gets here: refuseConflicts stops the step first).
+ */
+function decide(ifExists, state) {
+    if (state.kind === 'same')
+        return 'unchanged';
+    // A tag whose content a pull policy hides may hold anything: it counts as different.
+    if ((state.kind === 'different' || state.kind === 'unreadable') && ifExists === 'skip') {
+        return 'skip';
+    }
+    return 'push';
+}
+/** `if-exists: fail`: any tag holding different content stops the step before anything is pushed. */
+function refuseConflicts(ifExists, entries) {
+    if (ifExists !== 'fail')
+        return;
+    const conflicts = entries.filter(entry => entry.state.kind === 'different' || entry.state.kind === 'unreadable');
+    if (conflicts.length === 0)
+        return;
+    const list = conflicts
+        .map(entry => entry.state.kind === 'unreadable'
+        ? `"${entry.reference}" (${heldBy(entry.state)})`
+        : `"${entry.reference}" (holds ${stateDigest(entry.state)})`)
+        .join(', ');
+    throw new errors/* PushError */.Vc(`if-exists: fail: ${list} already ${conflicts.length === 1 ? 'holds' : 'hold'} ${conflicts.every(entry => entry.state.kind === 'different') ? 'different' : 'different or unreadable'} content; nothing was pushed. Push a new tag, or set if-exists: overwrite or skip`);
+}
+/** One line of a dry run's plan. */
+function planLine(ifExists, state) {
+    switch (decide(ifExists, state)) {
+        case 'unchanged':
+            return 'unchanged (already holds this content)';
+        case 'skip':
+            return `skip (${heldBy(state)}; if-exists: skip)`;
+        default:
+            if (state.kind === 'different')
+                return `would overwrite (holds ${state.digest})`;
+            if (state.kind === 'unreadable')
+                return `would overwrite (${heldBy(state)})`;
+            return state.kind === 'unknown'
+                ? 'would push (current content unknown)'
+                : 'would push (new tag)';
+    }
+}
+/** What a tag holds, in words: its digest, or why its content cannot be read. */
+function heldBy(state) {
+    if (state.kind === 'unreadable') {
+        return `exists, but a pull policy of the project keeps its content from being read (${state.policy})`;
+    }
+    return `holds other content (${stateDigest(state)})`;
+}
+/** The digest a tag holds now, or ''. */
+function stateDigest(state) {
+    return 'digest' in state ? state.digest : '';
+}
+
+;// CONCATENATED MODULE: ./src/push/destination.ts
+/** `name:tag` below the registry's host and path. */
+function destinationOf(registry, name, tag) {
+    const repository = [registry.path, name].filter(Boolean).join('/');
+    return {
+        host: registry.host,
+        repository,
+        tag,
+        reference: `${registry.host}/${repository}:${tag}`
+    };
+}
+/** The Harbor project a destination lands in: the repository's first segment when there is more than one, else ''. */
+function projectOf(destination) {
+    const segments = destination.repository.split('/');
+    return segments.length > 1 ? segments[0] : '';
+}
+
+;// CONCATENATED MODULE: ./src/registry/errors.ts
+/** A registry answered with an error status; the body's `errors` kept for translation. */
+class RegistryError extends Error {
+    status;
+    detail;
+    url;
+    constructor(status, 
+    /** `code: message` of each entry of the `{"errors":[...]}` body, or the body's start. */
+    detail, url) {
+        super(`HTTP ${status} from ${url}${detail ? `: ${detail}` : ''}`);
+        this.status = status;
+        this.detail = detail;
+        this.url = url;
+        this.name = 'RegistryError';
+    }
+}
+/**
+ * The words of an error body: the distribution spec's
+ * `{"errors":[{"code","message","detail"}]}`, or the start of anything else
+ * (an HTML page from a proxy says more in its title than in its status).
+ */
+function errorDetail(body) {
+    try {
+        const parsed = JSON.parse(body);
+        if (Array.isArray(parsed.errors) && parsed.errors.length > 0) {
+            return parsed.errors
+                .map(entry => [entry.code, entry.message].filter(Boolean).join(': '))
+                .join('; ');
+        }
+    }
+    catch {
+        // Not JSON.
+    }
+    const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
+    if (title)
+        return `<html> ${title.trim()}`;
+    return body.trim().slice(0, 200);
+}
+
+;// CONCATENATED MODULE: ./src/push/tag-state.ts
+
+/**
+ * What a tag holds now: a HEAD first (a GET is a pull in Harbor's audit log
+ * and retention rules), and the manifest only where the tag exists and its
+ * content must be compared. A tag the account may not read is 'unknown'.
+ */
+async function readTag(client, target) {
+    try {
+        const digest = await client.tagDigest(target.repository, target.tag);
+        if (typeof digest !== 'string')
+            return digest;
+        const held = await client.manifest(target.repository, target.tag);
+        if (!held || 'policy' in held || !held.children)
+            return held;
+        // An index: what each platform's manifest names as its config.
+        const children = await Promise.all(held.children.map(child => client.manifest(target.repository, child)));
+        const platformConfigs = children.map(child => child && 'configDigest' in child ? (child.configDigest ?? '') : '');
+        return { ...held, platformConfigs };
+    }
+    catch (error) {
+        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
+            return 'unknown';
+        }
+        throw error;
+    }
+}
+/** A tag compared with what would be pushed. */
+function tagState(held, expected) {
+    if (held === 'unknown')
+        return { kind: 'unknown' };
+    if (!held)
+        return { kind: 'absent' };
+    if ('policy' in held)
+        return { kind: 'unreadable', policy: held.policy };
+    const same = expected.manifestDigest
+        ? held.digest === expected.manifestDigest
+        : expected.platformIds
+            ? sameSet(held.platformConfigs ?? [], expected.platformIds)
+            : (expected.configDigest !== undefined && sameImage(held, expected.configDigest)) ||
+                (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
+    return { kind: same ? 'same' : 'different', digest: held.digest };
+}
+/**
+ * Whether a tag holds the local image with this ID. The classic docker store
+ * and podman give the config digest as the ID; docker's containerd image
+ * store (the default of fresh Docker 29 installs) gives the digest of the
+ * image's target, the manifest or index it pushes byte for byte (moby/moby
+ * #51779, #52937; its `docker push` writes an index even for one platform,
+ * #51532). A config digest can never equal a manifest digest (different
+ * bytes), so either match is the same image.
+ */
+function sameImage(held, id) {
+    return held.configDigest === id || held.digest === id;
+}
+function sameSet(a, b) {
+    return a.length === b.length && [...a].sort().join() === [...b].sort().join();
+}
+
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/backoff.ts
+
+/**
+ * How long to wait before attempt `attempt + 1`: exponential from `baseMs`,
+ * with jitter (x0.5 to x1.5) so parallel pushes that failed together do not
+ * come back together.
+ */
+function backoffDelay(attempt, baseMs) {
+    return Math.round(baseMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+}
+/** A `Retry-After` header (seconds or an HTTP date) in milliseconds, capped; undefined when absent or unreadable. */
+function retryAfterMs(header, capMs = 60_000) {
+    if (!header)
+        return undefined;
+    const seconds = Number(header);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+    return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), capMs) : undefined;
+}
+/** Waits `ms`; rejects at once when `signal` aborts (then no timer keeps the process alive). */
+const sleep = (ms, signal) => (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
+;// CONCATENATED MODULE: ./src/registry/proxy.ts
+
+/**
+ * The proxy for a request to `url`, from the standard variables, or
+ * undefined to go direct.
+ *
+ * podman, helm and the docker engine are Go programs: they pick their proxy
+ * with Go's `http.ProxyFromEnvironment` (golang.org/x/net/http/httpproxy,
+ * proxy.go). The action's own registry requests follow the same rules, so a
+ * preflight never takes another path than the push that follows it:
+ * - `HTTPS_PROXY` for https URLs, `HTTP_PROXY` for http URLs (no fallback
+ *   from one to the other); the upper-case name first, then the lower-case
+ *   one; a value without a scheme is `http://`.
+ * - `localhost` and loopback IP literals (127.0.0.0/8, ::1) never use a proxy,
+ *   listed in `NO_PROXY` or not (unlike curl, which proxies them unless listed).
+ * - `NO_PROXY`: comma-separated; `*` excludes everything; an IP or CIDR
+ *   (`10.0.0.0/8`) matches IP literals; `example.com` matches it and its
+ *   subdomains, `.example.com` and `*.example.com` only subdomains; `:port`
+ *   narrows an entry to one port.
+ * The docker engine takes its proxy from its own service, not from the step:
+ * there the same variables must be set for the daemon.
+ */
+function proxyFor(url, env = process.env) {
+    const names = url.protocol === 'https:'
+        ? ['HTTPS_PROXY', 'https_proxy']
+        : url.protocol === 'http:'
+            ? ['HTTP_PROXY', 'http_proxy']
+            : [];
+    const proxy = firstSet(env, names);
+    if (!proxy)
+        return undefined;
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    if (!usesProxy(host, port, firstSet(env, ['NO_PROXY', 'no_proxy']) ?? ''))
+        return undefined;
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`;
+}
+function firstSet(env, names) {
+    for (const name of names) {
+        const value = env[name]?.trim();
+        if (value)
+            return value;
+    }
+    return undefined;
+}
+function usesProxy(host, port, noProxy) {
+    if (host === 'localhost')
+        return false;
+    const ip = external_node_net_default().isIP(host) !== 0;
+    if (ip && isLoopback(host))
+        return false;
+    for (const raw of noProxy.split(',')) {
+        const entry = raw.trim().toLowerCase();
+        if (!entry)
+            continue;
+        if (entry === '*')
+            return false;
+        if (entry.includes('/')) {
+            if (ip && inCidr(host, entry))
+                return false;
+            continue;
+        }
+        const [entryHost, entryPort] = splitHostPort(entry);
+        if (!entryHost || (entryPort && entryPort !== port))
+            continue;
+        if (external_node_net_default().isIP(entryHost) !== 0) {
+            if (ip && sameAddress(host, entryHost))
+                return false;
+            continue;
+        }
+        const domain = entryHost.replace(/^\*\./, '.');
+        if (domain.startsWith('.')
+            ? host.endsWith(domain)
+            : host === domain || host.endsWith(`.${domain}`)) {
+            return false;
+        }
+    }
+    return true;
+}
+/** `host`, `host:port`, `[v6]`, `[v6]:port`; a bare IPv6 address has no port. */
+function splitHostPort(entry) {
+    const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(entry);
+    if (bracketed)
+        return [bracketed[1], bracketed[2] ?? ''];
+    if (external_node_net_default().isIPv6(entry))
+        return [entry, ''];
+    const withPort = /^(.*):(\d+)$/.exec(entry);
+    return withPort ? [withPort[1], withPort[2]] : [entry, ''];
+}
+function isLoopback(ip) {
+    if (external_node_net_default().isIPv4(ip))
+        return ip.startsWith('127.');
+    return sameAddress(ip, '::1') || /^::ffff:127\./i.test(ip);
+}
+function sameAddress(a, b) {
+    const list = new (external_node_net_default()).BlockList();
+    list.addAddress(b, external_node_net_default().isIPv6(b) ? 'ipv6' : 'ipv4');
+    return list.check(a, external_node_net_default().isIPv6(a) ? 'ipv6' : 'ipv4');
+}
+function inCidr(ip, cidr) {
+    const [network, bits] = cidr.split('/');
+    const family = external_node_net_default().isIPv6(network) ? 'ipv6' : external_node_net_default().isIPv4(network) ? 'ipv4' : undefined;
+    const prefix = Number(bits);
+    if (!family || !Number.isInteger(prefix))
+        return false;
+    const list = new (external_node_net_default()).BlockList();
+    try {
+        list.addSubnet(network, prefix, family);
+    }
+    catch {
+        return false;
+    }
+    return list.check(ip, external_node_net_default().isIPv6(ip) ? 'ipv6' : 'ipv4');
+}
+
+;// CONCATENATED MODULE: ./src/registry/http.ts
+
+
+
+
+
+/** Every request to a registry gives up after this long. */
+const REQUEST_TIMEOUT_MS = 30_000;
+const dispatchers = new Map();
+/**
+ * The connection pool for the TLS settings asked for: the registry's CA from
+ * `ca-file` (trusted on top of the system's), or no verification at all.
+ * Node's global fetch cannot take a CA, so undici's own fetch is used. Each
+ * request goes through the proxy that podman, helm and docker would use for
+ * its URL (see proxy.ts), with the same TLS settings towards the registry
+ * through the proxy's tunnel; a redirect to another host picks its own.
+ */
+function dispatcherFor(tls) {
+    const key = `${tls.tlsVerify}:${tls.caFile}`;
+    let dispatcher = dispatchers.get(key);
+    if (!dispatcher) {
+        const ca = tls.caFile ? external_node_fs_default().readFileSync(tls.caFile, 'utf8') : undefined;
+        const registryTls = {
+            rejectUnauthorized: tls.tlsVerify,
+            ...(ca ? { ca: [...external_node_tls_.rootCertificates, ca] } : {})
+        };
+        const timeouts = { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS };
+        const direct = new undici/* Agent */.g6({ connect: registryTls, ...timeouts });
+        const proxied = new Map();
+        dispatcher = new ByOrigin(origin => {
+            const proxy = proxyFor(origin);
+            if (!proxy)
+                return direct;
+            const proxyUrl = new URL(proxy);
+            if (proxyUrl.protocol !== 'http:' && proxyUrl.protocol !== 'https:') {
+                // Go's clients also take socks5://; undici has no SOCKS support.
+                proxyUrl.username = '';
+                proxyUrl.password = '';
+                const variable = origin.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+                throw new Error(`the proxy "${proxyUrl.href}" (${variable}) is not an http:// or https:// proxy, the only kinds harbor-push's own registry requests can use: give an HTTP proxy, or list "${origin.hostname}" in NO_PROXY`);
+            }
+            let agent = proxied.get(proxy);
+            if (!agent) {
+                agent = new undici/* ProxyAgent */.kT({
+                    uri: proxy,
+                    requestTls: registryTls,
+                    // Plain-HTTP registries get absolute-URI requests, as Go's clients send them,
+                    // rather than a CONNECT tunnel that many proxies allow to port 443 only.
+                    proxyTunnel: false,
+                    ...timeouts
+                });
+                proxied.set(proxy, agent);
+            }
+            return agent;
+        });
+        dispatchers.set(key, dispatcher);
+    }
+    return dispatcher;
+}
+/** Hands each request to the dispatcher chosen for its origin. */
+class ByOrigin extends undici/* Dispatcher */.mk {
+    choose;
+    constructor(choose) {
+        super();
+        this.choose = choose;
+    }
+    dispatch(options, handler) {
+        return this.choose(new URL(String(options.origin))).dispatch(options, handler);
+    }
+}
+/** Statuses worth another attempt: rate limits and gateways or registries that are briefly down. */
+const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+/**
+ * Network failures worth another attempt. Narrow on purpose: a TLS protocol
+ * or certificate error will not go away, and probing HTTPS on a plain-HTTP
+ * registry must fail at once.
+ */
+const TRANSIENT_NETWORK = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|other side closed|TimeoutError|timeout/i;
+/**
+ * One HTTP request to a registry with the step's TLS settings and a timeout.
+ * Transient failures (network, 429, 5xx) are retried with backoff as the
+ * policy allows, honouring `Retry-After`; the last answer or error is
+ * returned or thrown as it came.
+ */
+async function registryFetch(url, tls, request = {}) {
+    const retries = request.retry?.retries ?? 0;
+    const base = request.retry?.baseDelayMs ?? 1000;
+    for (let attempt = 1;; attempt++) {
+        let cause;
+        let delay;
+        try {
+            const response = await (0,undici/* fetch */.hd)(url, {
+                method: request.method ?? 'GET',
+                headers: request.headers,
+                body: request.body,
+                redirect: 'follow',
+                dispatcher: dispatcherFor(tls),
+                signal: withTimeout(request.signal, request.timeoutMs ?? REQUEST_TIMEOUT_MS)
+            });
+            if (!TRANSIENT_STATUS.has(response.status) || attempt > retries)
+                return response;
+            cause = `HTTP ${response.status}`;
+            delay = retryAfterMs(response.headers.get('retry-after')) ?? backoffDelay(attempt, base);
+            await response.arrayBuffer().catch(() => undefined);
+        }
+        catch (error) {
+            cause =
+                error instanceof Error && error.name === 'TimeoutError'
+                    ? 'TimeoutError'
+                    : networkCause(error);
+            if (attempt > retries || !TRANSIENT_NETWORK.test(cause) || request.signal?.aborted) {
+                throw error;
+            }
+            delay = backoffDelay(attempt, base);
+        }
+        request.retry?.onRetry?.(attempt, `${cause} from ${url}`, delay);
+        await sleep(delay, request.signal);
+    }
+}
+function withTimeout(signal, ms) {
+    const timeout = AbortSignal.timeout(ms);
+    return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+/** The innermost cause of a fetch failure ("fetch failed" says nothing). */
+function networkCause(error) {
+    // Duck-typed: undici's errors may come from another realm (a test VM), where instanceof fails.
+    let current = asError(error);
+    for (let cause = asError(current?.cause); cause; cause = asError(cause.cause))
+        current = cause;
+    if (!current)
+        return String(error);
+    const code = current.code;
+    return code && !current.message.includes(code) ? `${code}: ${current.message}` : current.message;
+}
+function asError(value) {
+    return typeof value === 'object' && value !== null && 'message' in value
+        ? value
+        : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/push/translate.ts
+
+
+
+/** Harbor's roles that may push, and this product's group that has one. */
+const PUSH_ROLES = "Developer, Maintainer or Project Admin; e.g. the project's Edge-Manager group";
+const who = (context) => context.username ? `user "${context.username}"` : 'this account';
+const project = (context) => context.project ? `project "${context.project}"` : `registry "${context.host}"`;
+/** What to tell the user, by the kind of failure; shared by tool output and registry API answers. */
+const ADVICE = {
+    untrusted: (c) => `the TLS certificate of "${c.host}" is not trusted: set ca-file to the registry's CA bundle (PEM), or tls-verify: false`,
+    plainHttp: (c) => c.tool === 'docker'
+        ? `the registry "${c.host}" speaks plain HTTP: add it to "insecure-registries" in the docker daemon's daemon.json, or use container-tool: podman with tls-verify: false`
+        : `the registry "${c.host}" speaks plain HTTP: set tls-verify: false`,
+    immutable: (c) => `tag "${c.reference ?? ''}" is immutable in Harbor (a tag immutability rule of ${project(c)}): push a new tag instead of overwriting this one`,
+    quota: (c) => `the storage quota of ${project(c)} is exceeded: delete old artifacts or ask a Harbor administrator to raise the quota`,
+    readOnlyMode: (c) => `the registry "${c.host}" is in read-only mode (Harbor maintenance): push again when an administrator turns it off`,
+    proxyCache: (c) => `${project(c)} is a proxy-cache project, which only mirrors another registry and takes no pushes: push to a normal project`,
+    proxyRefused: (c) => `the proxy in HTTPS_PROXY / HTTP_PROXY refused the connection to "${c.host}": a 407 needs the proxy's credentials in the variable (http://user:password@proxy:port); otherwise check that the proxy allows the registry, or list the registry in NO_PROXY`,
+    htmlProxy: (c) => `something between here and "${c.host}" (a proxy or firewall) answered with an HTML page instead of the registry: check the proxy settings and that the registry is allowed`,
+    missingProject: (c) => `${project(c)} not found: Harbor does not create projects on push; check the registry path or ask for the project to be created`,
+    missingOrHidden: (c) => `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path, or ask a project admin for a role that may push (${PUSH_ROLES})`,
+    noRole: (c) => `${who(c)} has no role in ${project(c)}: ask a project admin for a role that may push (${PUSH_ROLES}); a robot account must be one of this project's, with push permission`,
+    noProject: (c) => `Harbor keeps every repository in a project: "${c.reference ?? ''}" names none; give the project in registry ("${c.host}/<project>"), so that it is pushed as "<project>/${c.reference ?? ''}". Nothing was pushed.`,
+    pullPolicy: (c) => `a pull policy of ${project(c)} (content trust or vulnerability prevention) refuses to read "${c.reference ?? ''}", and ${c.tool} reads a tag that exists before it pushes over it: push a new tag, or ask a project admin to sign the artifact or exempt it`,
+    loginRejected: (c) => `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$ (Harbor's default prefix; an administrator may set another) and name their project: robot$<project>+<name>`,
+    pushDenied: (c) => pushDenied(c),
+    unreachable: (c) => `"${c.host}" could not be reached or failed temporarily`
+};
+/**
+ * Tool output and registry error patterns, most specific first. They match
+ * what docker, podman, helm and Harbor print; the registry's own error codes
+ * (DENIED, NAME_UNKNOWN...) appear inside that output.
+ */
+const RULES = [
+    {
+        test: /x509:|certificate signed by unknown authority|certificate is not valid|tls: failed to verify|SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_/i,
+        advice: ADVICE.untrusted
+    },
+    { test: /server gave HTTP response to HTTPS client/i, advice: ADVICE.plainHttp },
+    {
+        // helm with no login for the registry: v3 "no basic auth credentials", v4 "basic credential not found".
+        test: /no basic auth credentials|basic credential not found/i,
+        advice: c => c.username
+            ? `helm holds no login for "${c.host}" although it logged in as "${c.username}": check that the registry is given as host[:port][/project] (the login is stored for the host)`
+            : `helm holds no login for "${c.host}": no username/password were given, so the helm login already on this machine was used, and it has none for this registry; set username and password`
+    },
+    {
+        // Flags are chosen by helm version; this is the fallback when a helm reports one it lacks.
+        test: /unknown flag: --/i,
+        advice: c => `this ${c.tool} is too old for a flag the registry settings need: put a newer ${c.tool} on PATH, or take it off PATH so that helm-version is installed`
+    },
+    // Harbor's pull policies answer 412 too, on reads: never an immutable tag.
+    {
+        test: /PROJECTPOLICYVIOLATION|is not signed by|cannot be pulled due to configured policy|(HEAD|GET) request to \S+\/manifests\/\S+: 412/i,
+        advice: ADVICE.pullPolicy
+    },
+    { test: /\b412\b|precondition failed|immutable/i, advice: ADVICE.immutable },
+    { test: /invalid repository name/i, advice: ADVICE.noProject },
+    { test: /quota|exceed the configured upper limit/i, advice: ADVICE.quota },
+    { test: /read[- ]only mode|registry is in read[- ]only|READ_ONLY/i, advice: ADVICE.readOnlyMode },
+    { test: /proxy[- ]cache|proxy project/i, advice: ADVICE.proxyCache },
+    {
+        test: /project .{0,80}not found|project .{0,40}does not exist/i,
+        advice: ADVICE.missingProject
+    },
+    // undici's tunnel through HTTPS_PROXY refused by the proxy (407 wants credentials, 403 a rule).
+    {
+        test: /Proxy response \(\d+\) !== 200 when HTTP Tunneling|Proxy Authentication Required/i,
+        advice: ADVICE.proxyRefused
+    },
+    // A corporate proxy or firewall answering with its own HTML page, not the registry.
+    // (A 5xx page is left to the transient rule below: gateways recover.)
+    {
+        test: /error parsing HTTP [1-4]\d\d response body|HTTP [1-4]\d\d from .*<html>/i,
+        advice: ADVICE.htmlProxy
+    },
+    {
+        test: /unauthorized|invalid username\/password|incorrect username or password|authentication required|\b401\b/i,
+        advice: c => (c.action === 'login' ? ADVICE.loginRejected(c) : ADVICE.pushDenied(c))
+    },
+    { test: /denied|insufficient_scope|forbidden|\b403\b/i, advice: ADVICE.pushDenied },
+    {
+        test: /connection refused|deadline exceeded|connection reset|no route to host|i\/o timeout|timed out|timeout|TLS handshake|unexpected EOF|\bEOF\b|too many requests|\b429\b|\b50[0-4]\b|service unavailable|bad gateway|gateway time|ECONNREFUSED|ECONNRESET|ETIMEDOUT|UND_ERR|socket hang up|fetch failed/i,
+        transient: true,
+        advice: ADVICE.unreachable
+    }
+];
+function pushDenied(c) {
+    if (!c.username) {
+        return `the registry refused the push to ${project(c)}: no username/password were given, so the ${c.tool} login already on this machine was used; set username and password`;
+    }
+    return `user "${c.username}" may pull but not push to ${project(c)}: it needs a role that may push (${PUSH_ROLES})`;
+}
+/**
+ * Turns a failure (a tool's output, a registry's error answer, a network
+ * error) into a PushError whose message says what to do, with the original
+ * words kept as the cause. Unknown failures pass through whole.
+ */
+function translateFailure(error, context) {
+    if (error instanceof errors/* PushError */.Vc)
+        return error;
+    const text = failureText(error);
+    const rule = RULES.find(candidate => candidate.test.test(text));
+    if (!rule)
+        return new errors/* PushError */.Vc(error instanceof errors/* ToolError */.v4 ? error.message : text);
+    return new errors/* PushError */.Vc(`${rule.advice(context)} (${translate_lastLine(text)})`, rule.transient);
+}
+function failureText(error) {
+    if (error instanceof errors/* ToolError */.v4)
+        return error.stderr;
+    if (error instanceof RegistryError)
+        return error.message;
+    // Duck-typed: fetch errors may come from another realm, where instanceof fails.
+    const { name, message } = (error ?? {});
+    if (message === 'fetch failed')
+        return networkCause(error);
+    if (name === 'TimeoutError')
+        return `timeout: ${String(message)}`;
+    return (0,errors/* messageOf */.bD)(error);
+}
+/** The last non-empty line of a tool's output: usually the one that says what went wrong. */
+function translate_lastLine(text) {
+    const lines = text
+        .trim()
+        .split('\n')
+        .filter(line => line.trim() !== '');
+    return (lines.at(-1) ?? '').replace(/^(Error: |error: )/, '').trim();
+}
+
+;// CONCATENATED MODULE: ./src/push/read-back.ts
+
+
+
+/**
+ * Reads a pushed tag's digest back (a HEAD: no pull in Harbor's books) and
+ * checks that it is what the tool says it pushed. Returns a note when a pull
+ * policy of the project refuses to say (Harbor's content trust or
+ * vulnerability prevention answer 412 to reading a manifest): the push landed,
+ * and the digest is the one the push reported. Throws when the tag holds
+ * something else (another push raced this one) or nothing.
+ */
+async function readBack(client, target, pushed, context) {
+    const held = await client.tagDigest(target.repository, target.tag).catch((error) => {
+        throw translateFailure(error, context);
+    });
+    if (held !== undefined && typeof held !== 'string') {
+        return `pushed; the project's pull policy keeps it from being read back (${held.policy}), so the digest is the one the push reported`;
+    }
+    if (held !== pushed) {
+        throw new errors/* PushError */.Vc(`the push of "${context.reference ?? ''}" reported ${pushed}, but the registry holds ${held ?? 'nothing'} for that tag: another push may have raced this one; check the tag`);
+    }
+    return undefined;
+}
+/**
+ * After a tool reported a failure: whether the tag holds what was to be
+ * pushed all the same (a tool may fail after the registry took the push, for
+ * example writing its digest file on a full disk). Its digest when it does;
+ * undefined when it does not, or when the registry cannot tell.
+ */
+async function landedAnyway(client, target, expected) {
+    const held = await readTag(client, target).catch(() => 'unknown');
+    const state = tagState(held, expected);
+    return state.kind === 'same' ? state.digest : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/push/retry.ts
+
+
+/**
+ * Runs `attempt` until it succeeds, fails for good, or runs out of retries.
+ * Only transient failures (network, 5xx, 429, timeouts) are retried: another
+ * try cannot fix a wrong secret or an immutable tag, it only hides them.
+ */
+async function withRetries(attempt, translate, options) {
+    const base = options.baseDelayMs ?? 1000;
+    for (let number = 1;; number++) {
+        try {
+            return await attempt();
+        }
+        catch (error) {
+            const failure = translate(error);
+            if (!failure.transient)
+                throw failure;
+            if (number > options.retries) {
+                throw new errors/* PushError */.Vc(number > 1 ? `gave up after ${number} attempts: ${failure.message}` : failure.message, true);
+            }
+            const delay = backoffDelay(number, base);
+            options.onRetry?.(number, failure, delay);
+            await sleep(delay);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/push/pipeline.ts
+/**
+ * The one push pipeline: every kind of source (local images, archives and
+ * layouts, charts) goes through the same steps here, and only an adapter per
+ * kind says how to read, push and name it.
+ */
+
+
+
+
+
+
+
+/** How often a long push says it is still going. */
+const HEARTBEAT_MS = 20_000;
+/**
+ * Starts reading every source while each kind's tool is checked (a tool
+ * that does not work is the error thrown first; a missing source rejects
+ * `expected`).
+ */
+async function preparePush(batches, settings, log, options = {}) {
+    // One read and one tool check per kind, however many batches it has: local
+    // storage is asked once for all of its images.
+    const adapters = [...new Set(batches.map(batch => batch.adapter))];
+    const read = Promise.all(adapters.map(async (adapter) => {
+        const entries = batches.filter(batch => batch.adapter === adapter).flatMap(b => b.entries);
+        const contents = await adapter.read(entries.map(entry => entry.source));
+        return entries.map((entry, index) => [entry, contents[index]]);
+    })).then(pairs => new Map(pairs.flat()));
+    // Whoever awaits it hears why; a tool or registry failure may come first.
+    read.catch(() => undefined);
+    const ready = await Promise.all(adapters.map(async (adapter) => adapter.prepare?.()));
+    for (const line of ready)
+        if (line)
+            log.info(line);
+    // The targets of one source, in order: they are pushed one after the other.
+    const groups = batches.flatMap(({ adapter, entries }) => entries.map(entry => entry.destinations.map(destination => {
+        const target = { source: entry.source, destination };
+        return { adapter, entry, target, label: adapter.label(target) };
+    })));
+    const planned = groups.flat();
+    const contents = read.then(held => planned.map(({ entry }) => held.get(entry)));
+    const expected = contents.then(all => all.map(content => content.expected));
+    expected.catch(() => undefined);
+    return {
+        targets: planned.map(({ target }) => target.destination),
+        expected,
+        // One message per kind, the charts' first (as the step always said it).
+        refuseConflicts: states => {
+            const entries = planned.map(({ adapter, label }, index) => ({
+                kind: adapter.kind,
+                reference: label.reference,
+                state: states[index]
+            }));
+            for (const kind of ['chart', 'image']) {
+                refuseConflicts(settings.ifExists, entries.filter(entry => entry.kind === kind));
+            }
+        },
+        push: async (check) => {
+            const read = await contents;
+            let index = 0;
+            // The decision is made here, once per target; every later step reads it.
+            const decided = groups.map(group => group.map(planned => {
+                const state = check.states[index];
+                return {
+                    ...planned,
+                    content: read[index++],
+                    state,
+                    decision: decide(settings.ifExists, state)
+                };
+            }));
+            return runPipeline(decided, check.client, settings, log, options);
+        }
+    };
+}
+/**
+ * Logs in each tool that will push (in a dry run every tool, as the check
+ * that the secret works) and pushes every target that needs it, with bounded
+ * parallelism and retries, reading each digest back. A rejected login throws;
+ * a failed push is a result, and the others go on.
+ */
+async function runPipeline(groups, client, settings, log, options) {
+    const { host } = settings.registry;
+    const retry = { retries: settings.retries, baseDelayMs: options.retryBaseDelayMs };
+    const context = (tool) => ({
+        action: 'login',
+        tool,
+        host,
+        project: settings.registry.path.split('/')[0],
+        username: settings.credentials?.username
+    });
+    const targets = groups.flat();
+    const pushing = targets.filter(target => target.decision === 'push');
+    for (const adapter of new Set((settings.dryRun ? targets : pushing).map(target => target.adapter))) {
+        const { tool, loginKept } = adapter;
+        const credentials = settings.credentials;
+        if (!adapter.login)
+            continue;
+        if (!credentials) {
+            log.info(`No username/password given: relying on the existing ${tool} login for ${host}`);
+            continue;
+        }
+        await withRetries(() => adapter.login(host, credentials), error => translateFailure(error, context(tool)), {
+            ...retry,
+            onRetry: (attempt, error, delay) => log.warning(`${tool} login attempt ${attempt} failed, retrying in ${delay} ms: ${error.message}`)
+        });
+        log.info(`Logged in to ${host} as ${credentials.username} (${tool}, ${loginKept ?? 'private credentials'})`);
+    }
+    if (settings.dryRun)
+        return reportOf(dryRun(targets, settings, log));
+    const progress = { done: 0, total: pushing.length };
+    /** One target: unchanged, skipped, or pushed with retries and read back; never throws. */
+    const handle = async (planned) => {
+        const { adapter, target, content, label, state, decision } = planned;
+        if (decision !== 'push') {
+            log.info(decision === 'unchanged'
+                ? `Unchanged: ${label.reference} already holds ${label.source} (${stateDigest(state)})`
+                : `Skipped: ${label.reference} ${heldBy(state)}; if-exists: skip`);
+            return finished(planned, standing(planned));
+        }
+        if (state.kind === 'different' || state.kind === 'unreadable') {
+            log.warning(`Overwriting ${label.reference}: it ${heldBy(state)}; if-exists: overwrite`);
+        }
+        log.info(`Pushing ${label.noun}${label.source} -> ${label.reference}`);
+        const started = Date.now();
+        // Big images and charts take minutes: say now and then that the push is alive.
+        const heartbeat = setInterval(() => {
+            log.info(`... still pushing ${label.reference} (${since(started)}s; ${progress.done}/${progress.total} done)`);
+        }, options.heartbeatMs ?? HEARTBEAT_MS);
+        const notes = [];
+        const pushContext = {
+            ...context(adapter.tool),
+            action: 'push',
+            project: projectOf(target.destination),
+            reference: label.reference
+        };
+        let outcome;
+        try {
+            const pushed = await withRetries(() => adapter.push(target, content, client), error => translateFailure(error, pushContext), {
+                ...retry,
+                onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
+            });
+            notes.push(...(pushed.notes ?? []));
+            const note = client && (await readBack(client, target.destination, pushed.digest, pushContext));
+            if (note)
+                notes.push(note);
+            outcome = {
+                digest: pushed.digest,
+                status: 'pushed',
+                ...(pushed.reference ? { reference: pushed.reference } : {}),
+                ...(note ? { note } : {}),
+                seconds: since(started)
+            };
+        }
+        catch (error) {
+            // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
+            const landed = client && (await landedAnyway(client, target.destination, content.expected));
+            const note = `${adapter.tool} reported a failure after the push landed (${translate_lastLine((0,errors/* messageOf */.bD)(error))}); the registry holds this ${adapter.kind}`;
+            outcome = landed
+                ? { digest: landed, status: 'pushed', note, seconds: since(started) }
+                : { digest: '', status: 'failed', error: (0,errors/* messageOf */.bD)(error), seconds: since(started) };
+            if (landed)
+                notes.push(note);
+        }
+        finally {
+            clearInterval(heartbeat);
+        }
+        progress.done++;
+        log.group(`${outcome.status} ${label.noun}${outcome.reference ?? label.reference} (${progress.done}/${progress.total}, ${outcome.seconds}s)`, [...adapter.describe(target, content, outcome), ...notes]);
+        return finished(planned, outcome);
+    };
+    // Parallel across sources, in order across the tags of one source: the
+    // first push uploads the layers, the next tags only add a manifest, and two
+    // uploads of the same layers never race each other.
+    const after = uploadOrder(groups, target => target.decision === 'push', target => target.content.layers ?? []);
+    if (after.some(earlier => earlier.length > 0)) {
+        log.info('Images that share layers with an earlier one start once it is pushed: each shared layer is uploaded once, then mounted');
+    }
+    const perSource = await mapAfter(groups, settings.parallel, index => after[index], async (group) => {
+        const results = [];
+        for (const target of group)
+            results.push(await handle(target));
+        return results;
+    });
+    return reportOf(perSource.flat());
+}
+/**
+ * For each group of targets with one source, the earlier groups it must
+ * wait for: those that upload first a layer it shares. Parallel pushes of
+ * images with a common base would each upload the base at once (none can
+ * mount what is not there yet); one after the other, the first uploads it
+ * and the rest mount it. Groups with nothing to push wait for nobody and
+ * upload nothing.
+ */
+function uploadOrder(groups, pushes, layers) {
+    const uploader = new Map();
+    return groups.map((group, index) => {
+        if (!group.some(pushes))
+            return [];
+        const after = new Set();
+        for (const layer of layers(group[0])) {
+            const first = uploader.get(layer);
+            if (first === undefined)
+                uploader.set(layer, index);
+            else if (first !== index)
+                after.add(first);
+        }
+        return [...after];
+    });
+}
+/** The plan, printed per kind; nothing pushed. Targets that would be pushed are reported as skipped. */
+function dryRun(targets, settings, log) {
+    for (const kind of ['image', 'chart']) {
+        const ofKind = targets.filter(target => target.adapter.kind === kind);
+        const count = ofKind.length;
+        if (count === 0)
+            continue;
+        log.group(`Dry run: the plan for ${count} ${kind === 'image' ? 'destinations' : count === 1 ? 'chart' : 'charts'}; nothing is pushed`, ofKind.map(({ label, state }) => `${label.reference}: ${label.plan ?? ''}${planLine(settings.ifExists, state)}`));
+    }
+    return targets.map(target => finished(target, {
+        ...standing(target),
+        ...(target.decision === 'push' ? { error: 'dry run: would push' } : {})
+    }));
+}
+/** A target left as it stands: unchanged, or skipped (and, in a dry run, not pushed). */
+function standing({ state, decision }) {
+    const status = decision === 'unchanged' ? 'unchanged' : 'skipped';
+    return { digest: stateDigest(state), status, seconds: 0 };
+}
+/** The result group's digest line, or its error line when the push failed. */
+function digestLine(outcome) {
+    return outcome.digest ? `digest:      ${outcome.digest}` : `error:       ${outcome.error ?? ''}`;
+}
+function finished({ adapter, target, content }, outcome) {
+    return { own: adapter.result(target, content, outcome), outcome };
+}
+function reportOf(results) {
+    const report = { images: [], charts: [] };
+    for (const { own, outcome } of results) {
+        const { digest, status, error, note, seconds } = outcome;
+        const common = {
+            digest,
+            status,
+            ...(error ? { error } : {}),
+            ...(note ? { note } : {}),
+            seconds
+        };
+        if (own.kind === 'image')
+            report.images.push({ ...own.fields, ...common });
+        else
+            report.charts.push({ ...own.fields, ...common });
+    }
+    return report;
+}
+function since(started) {
+    return Math.round((Date.now() - started) / 100) / 10;
+}
+
+;// CONCATENATED MODULE: ./src/push/adapters/image.ts
+
+/** What reading an image tells the pipeline. */
+function imageContent(image) {
+    return { expected: expectedOf(image), layers: image.layers, image };
+}
+/** What a tag holds once this image is in it: its ID, or each platform's for a multi-platform image. */
+function expectedOf(image) {
+    if (image.digest)
+        return { manifestDigest: image.digest };
+    return image.platforms
+        ? { platformIds: image.platforms.map(platform => platform.id) }
+        : { configDigest: image.id };
+}
+/** How an image is named and reported, whatever pushes it. */
+const imageLabels = {
+    kind: 'image',
+    label: ({ source, destination }) => ({
+        reference: destination.reference,
+        source: source.reference,
+        noun: ''
+    }),
+    result: (target, content, outcome) => {
+        const platforms = platformsOf(content, outcome);
+        const { source, destination } = target;
+        return {
+            kind: 'image',
+            fields: {
+                source: source.reference,
+                destination: destination.reference,
+                ...(platforms ? { platforms } : {})
+            }
+        };
+    },
+    describe: (target, content, outcome) => {
+        const platforms = platformsOf(content, outcome);
+        return [
+            `source:      ${target.source.reference}`,
+            `destination: ${target.destination.reference}`,
+            digestLine(outcome),
+            ...(platforms ? [`platforms:   ${platforms.join(', ')}`] : [])
+        ];
+    }
+};
+/** A multi-platform image's platforms, when the tag holds it now. */
+function platformsOf(content, outcome) {
+    if (outcome.status !== 'pushed' && outcome.status !== 'unchanged')
+        return undefined;
+    return content.image.platforms?.map(image => image.platform);
+}
+
+;// CONCATENATED MODULE: ./src/push/adapters/archive.ts
+
+function archiveAdapter(skopeo) {
+    return {
+        ...imageLabels,
+        tool: 'skopeo',
+        prepare: async () => `Using ${await skopeo.prepare()} for archives and layouts`,
+        login: (host, credentials) => skopeo.login(host, credentials),
+        loginKept: 'private credentials',
+        // An unreadable archive is an input error, before anything is pushed.
+        read: sources => Promise.all(sources.map(async (source) => imageContent(await skopeo.inspect(source.archive)))),
+        push: async ({ source, destination }) => ({
+            digest: await skopeo.push(source.archive, destination.reference)
+        })
+    };
+}
+
+;// CONCATENATED MODULE: ./src/push/adapters/local-image.ts
+/** Images in local docker or podman storage, pushed by that tool. */
+
+
+function localImageAdapter(tool, host) {
+    return {
+        ...imageLabels,
+        tool: tool.name,
+        prepare: async () => `Using ${await tool.prepare(host)}`,
+        login: (host, credentials) => tool.login(host, credentials),
+        loginKept: 'private credentials',
+        // Local storage is asked once for all of its images, and every missing one is named at once.
+        read: async (sources) => {
+            const references = sources.map(source => source.reference);
+            const stored = await tool.localImages(references);
+            const missing = references.filter((_, index) => stored[index] === undefined);
+            if (missing.length > 0) {
+                const names = missing.map(source => `"${source}"`).join(', ');
+                throw new errors/* InputError */.dz(`${names} not in local ${tool.name} storage; check the source tag / path (\`${tool.name} images\`). Nothing was pushed.`);
+            }
+            return stored.map(image => imageContent(image));
+        },
+        push: async ({ source, destination }, { image }) => ({
+            digest: await tool.push(source.reference, destination.reference, image)
+        })
+    };
+}
+
+;// CONCATENATED MODULE: ./src/push/plan.ts
+
+
+
+
+/** Resolves the settings into the pushes to make; pure, so it is cheap to test. */
+function planImages(settings) {
+    const prefix = settings.sourcePath ? `${settings.sourcePath}/` : '';
+    return settings.images.map(image => {
+        const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag];
+        return {
+            source: image.archive
+                ? archiveReference(image.archive)
+                : `${prefix}${image.name}:${image.tag}`,
+            ...(image.archive ? { archive: image.archive } : {}),
+            destinations: tags.map(tag => destinationOf(settings.registry, image.name, tag))
+        };
+    });
+}
+/**
+ * Every image as a batch of the pipeline, in the order given (each kind is
+ * still read at once): local ones pushed by `container` (docker or podman),
+ * archives and layouts by skopeo.
+ */
+function imageBatches(settings, container, skopeo) {
+    const local = container && localImageAdapter(container, settings.registry.host);
+    const archives = skopeo && archiveAdapter(skopeo);
+    return planImages(settings).map(({ source, archive, destinations }) => {
+        if (archive) {
+            if (!archives)
+                throw new Error('an archive source without skopeo');
+            return {
+                adapter: archives,
+                entries: [{ source: { reference: source, archive }, destinations }]
+            };
+        }
+        if (!local)
+            throw new Error('a local source without a container tool');
+        return { adapter: local, entries: [{ source: { reference: source }, destinations }] };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/redact.ts
 /**
  * Credentials written into a URL (`https://user:password@host/`): a
@@ -36805,7 +37913,7 @@ function registryFlags(version, host, scheme, tls, willLogin) {
         const login = atLeast(version, FLAG_SINCE.loginPlainHttp) ? ['--plain-http'] : ['--insecure'];
         return { login, push: ['--plain-http'] };
     }
-    if (version.major < 4 && isLoopback(host)) {
+    if (version.major < 4 && helm_version_isLoopback(host)) {
         // helm 3 resolves registries with containerd's rules, which send plain
         // HTTP to every loopback host whatever the TLS flags say (seen with
         // v3.17.3); the push then fails with a bare "400 Bad Request".
@@ -36824,7 +37932,7 @@ function registryFlags(version, host, scheme, tls, willLogin) {
     return { login: [], push: [] };
 }
 /** localhost, 127.0.0.0/8 or ::1, with or without a port. */
-function isLoopback(host) {
+function helm_version_isLoopback(host) {
     const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.split(':')[0];
     return name === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(name) || name === '::1';
 }
@@ -37881,690 +38989,75 @@ function redacted(url) {
     return redactUserinfo(url);
 }
 
-;// CONCATENATED MODULE: ./src/push/decide.ts
-
-/**
- * Identical content is never pushed again; different content follows
- * `if-exists` (`fail` never gets here: refuseConflicts stops the step first).
- */
-function decide(ifExists, state) {
-    if (state.kind === 'same')
-        return 'unchanged';
-    // A tag whose content a pull policy hides may hold anything: it counts as different.
-    if ((state.kind === 'different' || state.kind === 'unreadable') && ifExists === 'skip') {
-        return 'skip';
-    }
-    return 'push';
-}
-/** `if-exists: fail`: any tag holding different content stops the step before anything is pushed. */
-function refuseConflicts(ifExists, entries) {
-    if (ifExists !== 'fail')
-        return;
-    const conflicts = entries.filter(entry => entry.state.kind === 'different' || entry.state.kind === 'unreadable');
-    if (conflicts.length === 0)
-        return;
-    const list = conflicts
-        .map(entry => entry.state.kind === 'unreadable'
-        ? `"${entry.reference}" (${heldBy(entry.state)})`
-        : `"${entry.reference}" (holds ${stateDigest(entry.state)})`)
-        .join(', ');
-    throw new errors/* PushError */.Vc(`if-exists: fail: ${list} already ${conflicts.length === 1 ? 'holds' : 'hold'} ${conflicts.every(entry => entry.state.kind === 'different') ? 'different' : 'different or unreadable'} content; nothing was pushed. Push a new tag, or set if-exists: overwrite or skip`);
-}
-/** One line of a dry run's plan. */
-function planLine(ifExists, state) {
-    switch (decide(ifExists, state)) {
-        case 'unchanged':
-            return 'unchanged (already holds this content)';
-        case 'skip':
-            return `skip (${heldBy(state)}; if-exists: skip)`;
-        default:
-            if (state.kind === 'different')
-                return `would overwrite (holds ${state.digest})`;
-            if (state.kind === 'unreadable')
-                return `would overwrite (${heldBy(state)})`;
-            return state.kind === 'unknown'
-                ? 'would push (current content unknown)'
-                : 'would push (new tag)';
-    }
-}
-/** What a tag holds, in words: its digest, or why its content cannot be read. */
-function heldBy(state) {
-    if (state.kind === 'unreadable') {
-        return `exists, but a pull policy of the project keeps its content from being read (${state.policy})`;
-    }
-    return `holds other content (${stateDigest(state)})`;
-}
-/** The digest a tag holds now, or ''. */
-function stateDigest(state) {
-    return 'digest' in state ? state.digest : '';
-}
-
-;// CONCATENATED MODULE: ./src/registry/errors.ts
-/** A registry answered with an error status; the body's `errors` kept for translation. */
-class RegistryError extends Error {
-    status;
-    detail;
-    url;
-    constructor(status, 
-    /** `code: message` of each entry of the `{"errors":[...]}` body, or the body's start. */
-    detail, url) {
-        super(`HTTP ${status} from ${url}${detail ? `: ${detail}` : ''}`);
-        this.status = status;
-        this.detail = detail;
-        this.url = url;
-        this.name = 'RegistryError';
-    }
-}
-/**
- * The words of an error body: the distribution spec's
- * `{"errors":[{"code","message","detail"}]}`, or the start of anything else
- * (an HTML page from a proxy says more in its title than in its status).
- */
-function errorDetail(body) {
-    try {
-        const parsed = JSON.parse(body);
-        if (Array.isArray(parsed.errors) && parsed.errors.length > 0) {
-            return parsed.errors
-                .map(entry => [entry.code, entry.message].filter(Boolean).join(': '))
-                .join('; ');
-        }
-    }
-    catch {
-        // Not JSON.
-    }
-    const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
-    if (title)
-        return `<html> ${title.trim()}`;
-    return body.trim().slice(0, 200);
-}
-
-;// CONCATENATED MODULE: ./src/push/tag-state.ts
-
-/**
- * What a tag holds now: a HEAD first (a GET is a pull in Harbor's audit log
- * and retention rules), and the manifest only where the tag exists and its
- * content must be compared. A tag the account may not read is 'unknown'.
- */
-async function readTag(client, target) {
-    try {
-        const digest = await client.tagDigest(target.repository, target.tag);
-        if (typeof digest !== 'string')
-            return digest;
-        const held = await client.manifest(target.repository, target.tag);
-        if (!held || 'policy' in held || !held.children)
-            return held;
-        // An index: what each platform's manifest names as its config.
-        const children = await Promise.all(held.children.map(child => client.manifest(target.repository, child)));
-        const platformConfigs = children.map(child => child && 'configDigest' in child ? (child.configDigest ?? '') : '');
-        return { ...held, platformConfigs };
-    }
-    catch (error) {
-        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
-            return 'unknown';
-        }
-        throw error;
-    }
-}
-/** A tag compared with what would be pushed. */
-function tagState(held, expected) {
-    if (held === 'unknown')
-        return { kind: 'unknown' };
-    if (!held)
-        return { kind: 'absent' };
-    if ('policy' in held)
-        return { kind: 'unreadable', policy: held.policy };
-    const same = expected.manifestDigest
-        ? held.digest === expected.manifestDigest
-        : expected.platformIds
-            ? sameSet(held.platformConfigs ?? [], expected.platformIds)
-            : (expected.configDigest !== undefined && sameImage(held, expected.configDigest)) ||
-                (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
-    return { kind: same ? 'same' : 'different', digest: held.digest };
-}
-/**
- * Whether a tag holds the local image with this ID. The classic docker store
- * and podman give the config digest as the ID; docker's containerd image
- * store (the default of fresh Docker 29 installs) gives the digest of the
- * image's target, the manifest or index it pushes byte for byte (moby/moby
- * #51779, #52937; its `docker push` writes an index even for one platform,
- * #51532). A config digest can never equal a manifest digest (different
- * bytes), so either match is the same image.
- */
-function sameImage(held, id) {
-    return held.configDigest === id || held.digest === id;
-}
-function sameSet(a, b) {
-    return a.length === b.length && [...a].sort().join() === [...b].sort().join();
-}
-
-// EXTERNAL MODULE: external "node:tls"
-var external_node_tls_ = __nccwpck_require__(1692);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/backoff.ts
-
-/**
- * How long to wait before attempt `attempt + 1`: exponential from `baseMs`,
- * with jitter (x0.5 to x1.5) so parallel pushes that failed together do not
- * come back together.
- */
-function backoffDelay(attempt, baseMs) {
-    return Math.round(baseMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
-}
-/** A `Retry-After` header (seconds or an HTTP date) in milliseconds, capped; undefined when absent or unreadable. */
-function retryAfterMs(header, capMs = 60_000) {
-    if (!header)
-        return undefined;
-    const seconds = Number(header);
-    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
-    return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), capMs) : undefined;
-}
-/** Waits `ms`; rejects at once when `signal` aborts (then no timer keeps the process alive). */
-const sleep = (ms, signal) => (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
-
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
-;// CONCATENATED MODULE: ./src/registry/proxy.ts
-
-/**
- * The proxy for a request to `url`, from the standard variables, or
- * undefined to go direct.
- *
- * podman, helm and the docker engine are Go programs: they pick their proxy
- * with Go's `http.ProxyFromEnvironment` (golang.org/x/net/http/httpproxy,
- * proxy.go). The action's own registry requests follow the same rules, so a
- * preflight never takes another path than the push that follows it:
- * - `HTTPS_PROXY` for https URLs, `HTTP_PROXY` for http URLs (no fallback
- *   from one to the other); the upper-case name first, then the lower-case
- *   one; a value without a scheme is `http://`.
- * - `localhost` and loopback IP literals (127.0.0.0/8, ::1) never use a proxy,
- *   listed in `NO_PROXY` or not (unlike curl, which proxies them unless listed).
- * - `NO_PROXY`: comma-separated; `*` excludes everything; an IP or CIDR
- *   (`10.0.0.0/8`) matches IP literals; `example.com` matches it and its
- *   subdomains, `.example.com` and `*.example.com` only subdomains; `:port`
- *   narrows an entry to one port.
- * The docker engine takes its proxy from its own service, not from the step:
- * there the same variables must be set for the daemon.
- */
-function proxyFor(url, env = process.env) {
-    const names = url.protocol === 'https:'
-        ? ['HTTPS_PROXY', 'https_proxy']
-        : url.protocol === 'http:'
-            ? ['HTTP_PROXY', 'http_proxy']
-            : [];
-    const proxy = firstSet(env, names);
-    if (!proxy)
-        return undefined;
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-    if (!usesProxy(host, port, firstSet(env, ['NO_PROXY', 'no_proxy']) ?? ''))
-        return undefined;
-    return /^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`;
-}
-function firstSet(env, names) {
-    for (const name of names) {
-        const value = env[name]?.trim();
-        if (value)
-            return value;
-    }
-    return undefined;
-}
-function usesProxy(host, port, noProxy) {
-    if (host === 'localhost')
-        return false;
-    const ip = external_node_net_default().isIP(host) !== 0;
-    if (ip && proxy_isLoopback(host))
-        return false;
-    for (const raw of noProxy.split(',')) {
-        const entry = raw.trim().toLowerCase();
-        if (!entry)
-            continue;
-        if (entry === '*')
-            return false;
-        if (entry.includes('/')) {
-            if (ip && inCidr(host, entry))
-                return false;
-            continue;
-        }
-        const [entryHost, entryPort] = splitHostPort(entry);
-        if (!entryHost || (entryPort && entryPort !== port))
-            continue;
-        if (external_node_net_default().isIP(entryHost) !== 0) {
-            if (ip && sameAddress(host, entryHost))
-                return false;
-            continue;
-        }
-        const domain = entryHost.replace(/^\*\./, '.');
-        if (domain.startsWith('.')
-            ? host.endsWith(domain)
-            : host === domain || host.endsWith(`.${domain}`)) {
-            return false;
-        }
-    }
-    return true;
-}
-/** `host`, `host:port`, `[v6]`, `[v6]:port`; a bare IPv6 address has no port. */
-function splitHostPort(entry) {
-    const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(entry);
-    if (bracketed)
-        return [bracketed[1], bracketed[2] ?? ''];
-    if (external_node_net_default().isIPv6(entry))
-        return [entry, ''];
-    const withPort = /^(.*):(\d+)$/.exec(entry);
-    return withPort ? [withPort[1], withPort[2]] : [entry, ''];
-}
-function proxy_isLoopback(ip) {
-    if (external_node_net_default().isIPv4(ip))
-        return ip.startsWith('127.');
-    return sameAddress(ip, '::1') || /^::ffff:127\./i.test(ip);
-}
-function sameAddress(a, b) {
-    const list = new (external_node_net_default()).BlockList();
-    list.addAddress(b, external_node_net_default().isIPv6(b) ? 'ipv6' : 'ipv4');
-    return list.check(a, external_node_net_default().isIPv6(a) ? 'ipv6' : 'ipv4');
-}
-function inCidr(ip, cidr) {
-    const [network, bits] = cidr.split('/');
-    const family = external_node_net_default().isIPv6(network) ? 'ipv6' : external_node_net_default().isIPv4(network) ? 'ipv4' : undefined;
-    const prefix = Number(bits);
-    if (!family || !Number.isInteger(prefix))
-        return false;
-    const list = new (external_node_net_default()).BlockList();
-    try {
-        list.addSubnet(network, prefix, family);
-    }
-    catch {
-        return false;
-    }
-    return list.check(ip, external_node_net_default().isIPv6(ip) ? 'ipv6' : 'ipv4');
-}
-
-;// CONCATENATED MODULE: ./src/registry/http.ts
+;// CONCATENATED MODULE: ./src/push/adapters/chart.ts
+/** Helm charts, packaged, pushed by helm to `oci://<registry>`. */
 
 
 
 
 
-/** Every request to a registry gives up after this long. */
-const REQUEST_TIMEOUT_MS = 30_000;
-const dispatchers = new Map();
-/**
- * The connection pool for the TLS settings asked for: the registry's CA from
- * `ca-file` (trusted on top of the system's), or no verification at all.
- * Node's global fetch cannot take a CA, so undici's own fetch is used. Each
- * request goes through the proxy that podman, helm and docker would use for
- * its URL (see proxy.ts), with the same TLS settings towards the registry
- * through the proxy's tunnel; a redirect to another host picks its own.
- */
-function dispatcherFor(tls) {
-    const key = `${tls.tlsVerify}:${tls.caFile}`;
-    let dispatcher = dispatchers.get(key);
-    if (!dispatcher) {
-        const ca = tls.caFile ? external_node_fs_default().readFileSync(tls.caFile, 'utf8') : undefined;
-        const registryTls = {
-            rejectUnauthorized: tls.tlsVerify,
-            ...(ca ? { ca: [...external_node_tls_.rootCertificates, ca] } : {})
-        };
-        const timeouts = { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS };
-        const direct = new undici/* Agent */.g6({ connect: registryTls, ...timeouts });
-        const proxied = new Map();
-        dispatcher = new ByOrigin(origin => {
-            const proxy = proxyFor(origin);
-            if (!proxy)
-                return direct;
-            const proxyUrl = new URL(proxy);
-            if (proxyUrl.protocol !== 'http:' && proxyUrl.protocol !== 'https:') {
-                // Go's clients also take socks5://; undici has no SOCKS support.
-                proxyUrl.username = '';
-                proxyUrl.password = '';
-                const variable = origin.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
-                throw new Error(`the proxy "${proxyUrl.href}" (${variable}) is not an http:// or https:// proxy, the only kinds harbor-push's own registry requests can use: give an HTTP proxy, or list "${origin.hostname}" in NO_PROXY`);
+function chartAdapter(helm, prefix) {
+    const reference = ({ destination }) => `oci://${destination.reference}`;
+    return {
+        kind: 'chart',
+        tool: 'helm',
+        login: (host, credentials) => helm.login(host, credentials),
+        loginKept: 'private registry config',
+        // The same .tgz (a chart's one layer) is not pushed again.
+        read: sources => Promise.all(sources.map(async (chart) => ({
+            expected: {
+                layerDigest: `sha256:${external_node_crypto_default().createHash('sha256')
+                    .update(await external_node_fs_default().promises.readFile(chart.file))
+                    .digest('hex')}`
             }
-            let agent = proxied.get(proxy);
-            if (!agent) {
-                agent = new undici/* ProxyAgent */.kT({
-                    uri: proxy,
-                    requestTls: registryTls,
-                    // Plain-HTTP registries get absolute-URI requests, as Go's clients send them,
-                    // rather than a CONNECT tunnel that many proxies allow to port 443 only.
-                    proxyTunnel: false,
-                    ...timeouts
-                });
-                proxied.set(proxy, agent);
+        }))),
+        push: async (target) => {
+            // helm adds `<name>:<version>` to the prefix itself: say so when it lands elsewhere.
+            const pushed = await helm.push(target.source.file, prefix);
+            const planned = target.destination.reference;
+            return {
+                digest: pushed.digest,
+                reference: `oci://${pushed.pushed}`,
+                notes: pushed.pushed === planned ? [] : [`helm reported ${pushed.pushed}, not ${planned}`]
+            };
+        },
+        label: target => {
+            const { name, version } = target.source;
+            return {
+                reference: reference(target),
+                source: `${name} ${version}`,
+                noun: 'chart ',
+                plan: `${name} ${version} `
+            };
+        },
+        result: (target, _content, outcome) => ({
+            kind: 'chart',
+            fields: {
+                chart: target.source.name,
+                version: target.source.version,
+                reference: outcome.reference ?? reference(target)
             }
-            return agent;
-        });
-        dispatchers.set(key, dispatcher);
-    }
-    return dispatcher;
+        }),
+        describe: (target, _content, outcome) => [
+            `chart:       ${target.source.name} ${target.source.version}`,
+            `file:        ${target.source.file}`,
+            `reference:   ${outcome.reference ?? reference(target)}`,
+            digestLine(outcome)
+        ]
+    };
 }
-/** Hands each request to the dispatcher chosen for its origin. */
-class ByOrigin extends undici/* Dispatcher */.mk {
-    choose;
-    constructor(choose) {
-        super();
-        this.choose = choose;
-    }
-    dispatch(options, handler) {
-        return this.choose(new URL(String(options.origin))).dispatch(options, handler);
-    }
-}
-/** Statuses worth another attempt: rate limits and gateways or registries that are briefly down. */
-const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
-/**
- * Network failures worth another attempt. Narrow on purpose: a TLS protocol
- * or certificate error will not go away, and probing HTTPS on a plain-HTTP
- * registry must fail at once.
- */
-const TRANSIENT_NETWORK = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|other side closed|TimeoutError|timeout/i;
-/**
- * One HTTP request to a registry with the step's TLS settings and a timeout.
- * Transient failures (network, 429, 5xx) are retried with backoff as the
- * policy allows, honouring `Retry-After`; the last answer or error is
- * returned or thrown as it came.
- */
-async function registryFetch(url, tls, request = {}) {
-    const retries = request.retry?.retries ?? 0;
-    const base = request.retry?.baseDelayMs ?? 1000;
-    for (let attempt = 1;; attempt++) {
-        let cause;
-        let delay;
-        try {
-            const response = await (0,undici/* fetch */.hd)(url, {
-                method: request.method ?? 'GET',
-                headers: request.headers,
-                body: request.body,
-                redirect: 'follow',
-                dispatcher: dispatcherFor(tls),
-                signal: withTimeout(request.signal, request.timeoutMs ?? REQUEST_TIMEOUT_MS)
-            });
-            if (!TRANSIENT_STATUS.has(response.status) || attempt > retries)
-                return response;
-            cause = `HTTP ${response.status}`;
-            delay = retryAfterMs(response.headers.get('retry-after')) ?? backoffDelay(attempt, base);
-            await response.arrayBuffer().catch(() => undefined);
-        }
-        catch (error) {
-            cause =
-                error instanceof Error && error.name === 'TimeoutError'
-                    ? 'TimeoutError'
-                    : networkCause(error);
-            if (attempt > retries || !TRANSIENT_NETWORK.test(cause) || request.signal?.aborted) {
-                throw error;
-            }
-            delay = backoffDelay(attempt, base);
-        }
-        request.retry?.onRetry?.(attempt, `${cause} from ${url}`, delay);
-        await sleep(delay, request.signal);
-    }
-}
-function withTimeout(signal, ms) {
-    const timeout = AbortSignal.timeout(ms);
-    return signal ? AbortSignal.any([signal, timeout]) : timeout;
-}
-/** The innermost cause of a fetch failure ("fetch failed" says nothing). */
-function networkCause(error) {
-    // Duck-typed: undici's errors may come from another realm (a test VM), where instanceof fails.
-    let current = asError(error);
-    for (let cause = asError(current?.cause); cause; cause = asError(cause.cause))
-        current = cause;
-    if (!current)
-        return String(error);
-    const code = current.code;
-    return code && !current.message.includes(code) ? `${code}: ${current.message}` : current.message;
-}
-function asError(value) {
-    return typeof value === 'object' && value !== null && 'message' in value
-        ? value
-        : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/push/translate.ts
-
-
-
-/** Harbor's roles that may push, and this product's group that has one. */
-const PUSH_ROLES = "Developer, Maintainer or Project Admin; e.g. the project's Edge-Manager group";
-const who = (context) => context.username ? `user "${context.username}"` : 'this account';
-const project = (context) => context.project ? `project "${context.project}"` : `registry "${context.host}"`;
-/** What to tell the user, by the kind of failure; shared by tool output and registry API answers. */
-const ADVICE = {
-    untrusted: (c) => `the TLS certificate of "${c.host}" is not trusted: set ca-file to the registry's CA bundle (PEM), or tls-verify: false`,
-    plainHttp: (c) => c.tool === 'docker'
-        ? `the registry "${c.host}" speaks plain HTTP: add it to "insecure-registries" in the docker daemon's daemon.json, or use container-tool: podman with tls-verify: false`
-        : `the registry "${c.host}" speaks plain HTTP: set tls-verify: false`,
-    immutable: (c) => `tag "${c.reference ?? ''}" is immutable in Harbor (a tag immutability rule of ${project(c)}): push a new tag instead of overwriting this one`,
-    quota: (c) => `the storage quota of ${project(c)} is exceeded: delete old artifacts or ask a Harbor administrator to raise the quota`,
-    readOnlyMode: (c) => `the registry "${c.host}" is in read-only mode (Harbor maintenance): push again when an administrator turns it off`,
-    proxyCache: (c) => `${project(c)} is a proxy-cache project, which only mirrors another registry and takes no pushes: push to a normal project`,
-    proxyRefused: (c) => `the proxy in HTTPS_PROXY / HTTP_PROXY refused the connection to "${c.host}": a 407 needs the proxy's credentials in the variable (http://user:password@proxy:port); otherwise check that the proxy allows the registry, or list the registry in NO_PROXY`,
-    htmlProxy: (c) => `something between here and "${c.host}" (a proxy or firewall) answered with an HTML page instead of the registry: check the proxy settings and that the registry is allowed`,
-    missingProject: (c) => `${project(c)} not found: Harbor does not create projects on push; check the registry path or ask for the project to be created`,
-    missingOrHidden: (c) => `${project(c)} not found or not visible to this account: Harbor does not create projects on push; check the registry path, or ask a project admin for a role that may push (${PUSH_ROLES})`,
-    noRole: (c) => `${who(c)} has no role in ${project(c)}: ask a project admin for a role that may push (${PUSH_ROLES}); a robot account must be one of this project's, with push permission`,
-    noProject: (c) => `Harbor keeps every repository in a project: "${c.reference ?? ''}" names none; give the project in registry ("${c.host}/<project>"), so that it is pushed as "<project>/${c.reference ?? ''}". Nothing was pushed.`,
-    pullPolicy: (c) => `a pull policy of ${project(c)} (content trust or vulnerability prevention) refuses to read "${c.reference ?? ''}", and ${c.tool} reads a tag that exists before it pushes over it: push a new tag, or ask a project admin to sign the artifact or exempt it`,
-    loginRejected: (c) => `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$ (Harbor's default prefix; an administrator may set another) and name their project: robot$<project>+<name>`,
-    pushDenied: (c) => pushDenied(c),
-    unreachable: (c) => `"${c.host}" could not be reached or failed temporarily`
-};
-/**
- * Tool output and registry error patterns, most specific first. They match
- * what docker, podman, helm and Harbor print; the registry's own error codes
- * (DENIED, NAME_UNKNOWN...) appear inside that output.
- */
-const RULES = [
-    {
-        test: /x509:|certificate signed by unknown authority|certificate is not valid|tls: failed to verify|SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_/i,
-        advice: ADVICE.untrusted
-    },
-    { test: /server gave HTTP response to HTTPS client/i, advice: ADVICE.plainHttp },
-    {
-        // helm with no login for the registry: v3 "no basic auth credentials", v4 "basic credential not found".
-        test: /no basic auth credentials|basic credential not found/i,
-        advice: c => c.username
-            ? `helm holds no login for "${c.host}" although it logged in as "${c.username}": check that the registry is given as host[:port][/project] (the login is stored for the host)`
-            : `helm holds no login for "${c.host}": no username/password were given, so the helm login already on this machine was used, and it has none for this registry; set username and password`
-    },
-    {
-        // Flags are chosen by helm version; this is the fallback when a helm reports one it lacks.
-        test: /unknown flag: --/i,
-        advice: c => `this ${c.tool} is too old for a flag the registry settings need: put a newer ${c.tool} on PATH, or take it off PATH so that helm-version is installed`
-    },
-    // Harbor's pull policies answer 412 too, on reads: never an immutable tag.
-    {
-        test: /PROJECTPOLICYVIOLATION|is not signed by|cannot be pulled due to configured policy|(HEAD|GET) request to \S+\/manifests\/\S+: 412/i,
-        advice: ADVICE.pullPolicy
-    },
-    { test: /\b412\b|precondition failed|immutable/i, advice: ADVICE.immutable },
-    { test: /invalid repository name/i, advice: ADVICE.noProject },
-    { test: /quota|exceed the configured upper limit/i, advice: ADVICE.quota },
-    { test: /read[- ]only mode|registry is in read[- ]only|READ_ONLY/i, advice: ADVICE.readOnlyMode },
-    { test: /proxy[- ]cache|proxy project/i, advice: ADVICE.proxyCache },
-    {
-        test: /project .{0,80}not found|project .{0,40}does not exist/i,
-        advice: ADVICE.missingProject
-    },
-    // undici's tunnel through HTTPS_PROXY refused by the proxy (407 wants credentials, 403 a rule).
-    {
-        test: /Proxy response \(\d+\) !== 200 when HTTP Tunneling|Proxy Authentication Required/i,
-        advice: ADVICE.proxyRefused
-    },
-    // A corporate proxy or firewall answering with its own HTML page, not the registry.
-    // (A 5xx page is left to the transient rule below: gateways recover.)
-    {
-        test: /error parsing HTTP [1-4]\d\d response body|HTTP [1-4]\d\d from .*<html>/i,
-        advice: ADVICE.htmlProxy
-    },
-    {
-        test: /unauthorized|invalid username\/password|incorrect username or password|authentication required|\b401\b/i,
-        advice: c => (c.action === 'login' ? ADVICE.loginRejected(c) : ADVICE.pushDenied(c))
-    },
-    { test: /denied|insufficient_scope|forbidden|\b403\b/i, advice: ADVICE.pushDenied },
-    {
-        test: /connection refused|deadline exceeded|connection reset|no route to host|i\/o timeout|timed out|timeout|TLS handshake|unexpected EOF|\bEOF\b|too many requests|\b429\b|\b50[0-4]\b|service unavailable|bad gateway|gateway time|ECONNREFUSED|ECONNRESET|ETIMEDOUT|UND_ERR|socket hang up|fetch failed/i,
-        transient: true,
-        advice: ADVICE.unreachable
-    }
-];
-function pushDenied(c) {
-    if (!c.username) {
-        return `the registry refused the push to ${project(c)}: no username/password were given, so the ${c.tool} login already on this machine was used; set username and password`;
-    }
-    return `user "${c.username}" may pull but not push to ${project(c)}: it needs a role that may push (${PUSH_ROLES})`;
-}
-/**
- * Turns a failure (a tool's output, a registry's error answer, a network
- * error) into a PushError whose message says what to do, with the original
- * words kept as the cause. Unknown failures pass through whole.
- */
-function translateFailure(error, context) {
-    if (error instanceof errors/* PushError */.Vc)
-        return error;
-    const text = failureText(error);
-    const rule = RULES.find(candidate => candidate.test.test(text));
-    if (!rule)
-        return new errors/* PushError */.Vc(error instanceof errors/* ToolError */.v4 ? error.message : text);
-    return new errors/* PushError */.Vc(`${rule.advice(context)} (${translate_lastLine(text)})`, rule.transient);
-}
-function failureText(error) {
-    if (error instanceof errors/* ToolError */.v4)
-        return error.stderr;
-    if (error instanceof RegistryError)
-        return error.message;
-    // Duck-typed: fetch errors may come from another realm, where instanceof fails.
-    const { name, message } = (error ?? {});
-    if (message === 'fetch failed')
-        return networkCause(error);
-    if (name === 'TimeoutError')
-        return `timeout: ${String(message)}`;
-    return (0,errors/* messageOf */.bD)(error);
-}
-/** The last non-empty line of a tool's output: usually the one that says what went wrong. */
-function translate_lastLine(text) {
-    const lines = text
-        .trim()
-        .split('\n')
-        .filter(line => line.trim() !== '');
-    return (lines.at(-1) ?? '').replace(/^(Error: |error: )/, '').trim();
-}
-
-;// CONCATENATED MODULE: ./src/push/read-back.ts
-
-
-
-/**
- * Reads a pushed tag's digest back (a HEAD: no pull in Harbor's books) and
- * checks that it is what the tool says it pushed. Returns a note when a pull
- * policy of the project refuses to say (Harbor's content trust or
- * vulnerability prevention answer 412 to reading a manifest): the push landed,
- * and the digest is the one the push reported. Throws when the tag holds
- * something else (another push raced this one) or nothing.
- */
-async function readBack(client, target, pushed, context) {
-    const held = await client.tagDigest(target.repository, target.tag).catch((error) => {
-        throw translateFailure(error, context);
-    });
-    if (held !== undefined && typeof held !== 'string') {
-        return `pushed; the project's pull policy keeps it from being read back (${held.policy}), so the digest is the one the push reported`;
-    }
-    if (held !== pushed) {
-        throw new errors/* PushError */.Vc(`the push of "${context.reference ?? ''}" reported ${pushed}, but the registry holds ${held ?? 'nothing'} for that tag: another push may have raced this one; check the tag`);
-    }
-    return undefined;
-}
-/**
- * After a tool reported a failure: whether the tag holds what was to be
- * pushed all the same (a tool may fail after the registry took the push, for
- * example writing its digest file on a full disk). Its digest when it does;
- * undefined when it does not, or when the registry cannot tell.
- */
-async function landedAnyway(client, target, expected) {
-    const held = await readTag(client, target).catch(() => 'unknown');
-    const state = tagState(held, expected);
-    return state.kind === 'same' ? state.digest : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/pool.ts
-/**
- * Maps `items` through `work` with at most `limit` running at once, keeping
- * the order of results. `work` must not throw: a failure is a result too.
- */
-function mapWithLimit(items, limit, work) {
-    return mapAfter(items, limit, () => [], work);
-}
-/**
- * mapWithLimit where item `i` starts only once every item of `after(i)` has
- * finished (all earlier than `i`, so nothing waits forever); a free slot goes
- * to the first item that may start.
- */
-function mapAfter(items, limit, after, work) {
-    return new Promise((resolve, reject) => {
-        const results = new Array(items.length);
-        const state = items.map(() => 'waiting');
-        let running = 0;
-        let finished = 0;
-        const startWhatMay = () => {
-            if (finished === items.length)
-                return resolve(results);
-            for (let index = 0; index < items.length && running < limit; index++) {
-                if (state[index] !== 'waiting' || after(index).some(other => state[other] !== 'done')) {
-                    continue;
-                }
-                state[index] = 'running';
-                running++;
-                work(items[index], index).then(result => {
-                    results[index] = result;
-                    state[index] = 'done';
-                    running--;
-                    finished++;
-                    startWhatMay();
-                }, reject);
-            }
-        };
-        startWhatMay();
-    });
-}
-
-;// CONCATENATED MODULE: ./src/push/retry.ts
-
-
-/**
- * Runs `attempt` until it succeeds, fails for good, or runs out of retries.
- * Only transient failures (network, 5xx, 429, timeouts) are retried: another
- * try cannot fix a wrong secret or an immutable tag, it only hides them.
- */
-async function withRetries(attempt, translate, options) {
-    const base = options.baseDelayMs ?? 1000;
-    for (let number = 1;; number++) {
-        try {
-            return await attempt();
-        }
-        catch (error) {
-            const failure = translate(error);
-            if (!failure.transient)
-                throw failure;
-            if (number > options.retries) {
-                throw new errors/* PushError */.Vc(number > 1 ? `gave up after ${number} attempts: ${failure.message}` : failure.message, true);
-            }
-            const delay = backoffDelay(number, base);
-            options.onRetry?.(number, failure, delay);
-            await sleep(delay);
-        }
-    }
+/** Every chart and the tag it goes to (its version; helm writes "+" as "_"). */
+function chartBatch(charts, registry, helm) {
+    return {
+        adapter: chartAdapter(helm, registry.prefix),
+        entries: charts.map(chart => ({
+            source: chart,
+            destinations: [destinationOf(registry, chart.name, ociTag(chart.version))]
+        }))
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/push/push-charts.ts
-
-
-
-
-
-
-
 
 
 
@@ -38591,22 +39084,7 @@ async function findCharts(settings, run, paths, log, locate = locateHelm) {
                 log.info(`${settings.registry.host} speaks plain HTTP: helm uses --plain-http`);
             }
             const charts = await packageCharts(inspected, helm, external_node_path_default().join(paths.dir, 'charts'), settings, log);
-            // What each chart's tag holds now decides: the same .tgz (its one layer) is not pushed again.
-            const targets = charts.map(chart => ({
-                repository: [settings.registry.path, chart.name].filter(Boolean).join('/'),
-                tag: ociTag(chart.version),
-                layerDigest: `sha256:${external_node_crypto_default().createHash('sha256').update(external_node_fs_default().readFileSync(chart.file)).digest('hex')}`
-            }));
-            return {
-                targets,
-                refuseConflicts: states => refuseConflicts(settings.ifExists, charts.map((chart, index) => ({
-                    reference: chartReference(settings.registry.prefix, chart),
-                    state: states[index]
-                }))),
-                push: check => pushCharts(settings, helm, charts, log, {
-                    plan: { states: check.states, client: check.client, targets }
-                })
-            };
+            return chartBatch(charts, settings.registry, helm);
         }
     };
 }
@@ -38615,461 +39093,6 @@ function usingHelm(version, location, wanted) {
         return `Using helm ${version} from PATH (${location.binary}); helm-version ${wanted} is installed only when helm is not on PATH`;
     }
     return `Using helm ${version} (${location.from === 'download' ? 'downloaded, checked against its sha256 and cached' : 'from the tool cache'}: ${location.binary})`;
-}
-/** A dry run: everything was checked and packaged; say what would be pushed, push nothing. */
-function dryRunCharts(settings, charts, states, log) {
-    const references = charts.map(chart => chartReference(settings.registry.prefix, chart));
-    log.group(`Dry run: the plan for ${charts.length} ${charts.length === 1 ? 'chart' : 'charts'}; nothing is pushed`, charts.map((chart, index) => `${references[index]}: ${chart.name} ${chart.version} ${planLine(settings.ifExists, states[index])}`));
-    return charts.map((chart, index) => {
-        const decision = decide(settings.ifExists, states[index]);
-        return {
-            chart: chart.name,
-            version: chart.version,
-            reference: references[index],
-            digest: stateDigest(states[index]),
-            status: decision === 'unchanged' ? 'unchanged' : 'skipped',
-            ...(decision === 'push' ? { error: 'dry run: would push' } : {}),
-            seconds: 0
-        };
-    });
-}
-/**
- * Logs helm in (when credentials are given: in a dry run too, as the check
- * that the secret works) and pushes every prepared chart
- * to `oci://<registry>` with bounded parallelism and retries. The charts were
- * checked and packaged before anything was pushed; a failed push is a result,
- * so the others go on. A rejected login throws.
- */
-async function pushCharts(settings, helm, charts, log, options = {}) {
-    const { host, prefix } = settings.registry;
-    const context = {
-        action: 'login',
-        tool: 'helm',
-        host,
-        project: settings.registry.path.split('/')[0],
-        username: settings.credentials?.username
-    };
-    const retry = { retries: settings.retries, baseDelayMs: options.retryBaseDelayMs };
-    if (settings.credentials) {
-        const credentials = settings.credentials;
-        await withRetries(() => helm.login(host, credentials), error => translateFailure(error, context), {
-            ...retry,
-            onRetry: (attempt, error, delay) => log.warning(`helm login attempt ${attempt} failed, retrying in ${delay} ms: ${error.message}`)
-        });
-        log.info(`Logged in to ${host} as ${credentials.username} (helm, private registry config)`);
-    }
-    else {
-        log.info(`No username/password given: relying on the existing helm login for ${host}`);
-    }
-    const states = options.plan?.states ?? charts.map(() => ({ kind: 'unknown' }));
-    if (settings.dryRun)
-        return dryRunCharts(settings, charts, states, log);
-    const progress = {
-        done: 0,
-        total: states.filter(state => decide(settings.ifExists, state) === 'push').length
-    };
-    return mapWithLimit(charts, settings.parallel, async (chart, index) => {
-        const reference = chartReference(prefix, chart);
-        const state = states[index];
-        const decision = decide(settings.ifExists, state);
-        if (decision !== 'push') {
-            log.info(decision === 'unchanged'
-                ? `Unchanged: ${reference} already holds ${chart.name} ${chart.version} (${stateDigest(state)})`
-                : `Skipped: ${reference} ${heldBy(state)}; if-exists: skip`);
-            const status = decision === 'unchanged' ? 'unchanged' : 'skipped';
-            return {
-                chart: chart.name,
-                version: chart.version,
-                reference,
-                digest: stateDigest(state),
-                status,
-                seconds: 0
-            };
-        }
-        if (state.kind === 'different' || state.kind === 'unreadable') {
-            log.warning(`Overwriting ${reference}: it ${heldBy(state)}; if-exists: overwrite`);
-        }
-        log.info(`Pushing chart ${chart.name} ${chart.version} -> ${reference}`);
-        const started = Date.now();
-        const notes = [];
-        const pushContext = {
-            ...context,
-            action: 'push',
-            project: context.project,
-            reference
-        };
-        let result;
-        try {
-            const pushed = await withRetries(() => helm.push(chart.file, prefix), error => translateFailure(error, pushContext), {
-                ...retry,
-                onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
-            });
-            if (`oci://${pushed.pushed}` !== reference) {
-                notes.push(`helm reported ${pushed.pushed}, not ${reference.slice('oci://'.length)}`);
-            }
-            const client = options.plan?.client;
-            const target = options.plan?.targets[index];
-            const note = client && target && (await readBack(client, target, pushed.digest, pushContext));
-            if (note)
-                notes.push(note);
-            result = {
-                chart: chart.name,
-                version: chart.version,
-                reference: `oci://${pushed.pushed}`,
-                digest: pushed.digest,
-                status: 'pushed',
-                ...(note ? { note } : {}),
-                seconds: since(started)
-            };
-        }
-        catch (error) {
-            // helm may fail after the registry took the push: say what the registry holds.
-            const client = options.plan?.client;
-            const target = options.plan?.targets[index];
-            const landed = client && target && (await landedAnyway(client, target, target));
-            const note = `helm reported a failure after the push landed (${translate_lastLine((0,errors/* messageOf */.bD)(error))}); the registry holds this chart`;
-            result = {
-                chart: chart.name,
-                version: chart.version,
-                reference,
-                ...(landed
-                    ? { digest: landed, status: 'pushed', note }
-                    : { digest: '', status: 'failed', error: (0,errors/* messageOf */.bD)(error) }),
-                seconds: since(started)
-            };
-            if (landed)
-                notes.push(note);
-        }
-        progress.done++;
-        log.group(`${result.status} chart ${result.reference} (${progress.done}/${progress.total}, ${result.seconds}s)`, [
-            `chart:       ${chart.name} ${chart.version}`,
-            `file:        ${chart.file}`,
-            `reference:   ${result.reference}`,
-            result.digest ? `digest:      ${result.digest}` : `error:       ${result.error ?? ''}`,
-            ...notes
-        ]);
-        return result;
-    });
-}
-function since(started) {
-    return Math.round((Date.now() - started) / 100) / 10;
-}
-
-;// CONCATENATED MODULE: ./src/push/plan.ts
-
-/** Resolves the settings into the pushes to make; pure, so it is cheap to test. */
-function planImages(settings) {
-    const prefix = settings.sourcePath ? `${settings.sourcePath}/` : '';
-    return settings.images.map(image => {
-        const tags = settings.destinationTags.length ? settings.destinationTags : [image.tag];
-        return {
-            source: image.archive
-                ? archiveReference(image.archive)
-                : `${prefix}${image.name}:${image.tag}`,
-            ...(image.archive ? { archive: image.archive } : {}),
-            destinations: tags.map(tag => `${settings.registry.prefix}/${image.name}:${tag}`)
-        };
-    });
-}
-/** The Harbor project a destination lands in: the first path segment after the host. */
-function projectOf(destination) {
-    const parts = destination.split('/');
-    return parts.length > 2 ? parts[1] : '';
-}
-/** `host/repo/sitory:tag` split into the repository (without the host) and the tag. */
-function repositoryAndTag(reference) {
-    const slash = reference.indexOf('/');
-    const colon = reference.lastIndexOf(':');
-    return { repository: reference.slice(slash + 1, colon), tag: reference.slice(colon + 1) };
-}
-
-;// CONCATENATED MODULE: ./src/push/push-images.ts
-
-
-
-
-
-
-
-/** How often a long push says it is still going. */
-const HEARTBEAT_MS = 20_000;
-/**
- * Everything about the images that needs no registry: the tools checked,
- * each destination planned, every source being read (from local storage,
- * archives and layouts) while the registry is asked. Throws when a tool does
- * not work; a missing source rejects `expected`.
- */
-async function prepareImagePush(settings, tools, log) {
-    const plans = planImages(settings);
-    // Local storage is read while the tools are checked (each is a tool start
-    // of its own); a tool that does not work is still the error reported first.
-    const local = readSources(plans, tools);
-    local.catch(() => undefined);
-    const [container, skopeo] = await Promise.all([
-        tools.container?.prepare(settings.registry.host),
-        tools.skopeo?.prepare()
-    ]);
-    if (container)
-        log.info(`Using ${container}`);
-    if (skopeo)
-        log.info(`Using ${skopeo} for archives and layouts`);
-    const destinations = plans.flatMap((plan, index) => plan.destinations.map(destination => ({
-        source: plan.source,
-        ...(plan.archive ? { archive: plan.archive } : {}),
-        image: index,
-        destination,
-        ...repositoryAndTag(destination)
-    })));
-    const expected = local.then(images => destinations.map(target => expectedOf(images[target.image])));
-    // Whoever awaits it hears why; a registry failure may come first.
-    expected.catch(() => undefined);
-    return {
-        targets: destinations.map(({ repository, tag }) => ({ repository, tag })),
-        expected,
-        refuseConflicts: states => refuseConflicts(settings.ifExists, destinations.map((target, index) => ({
-            reference: target.destination,
-            state: states[index]
-        }))),
-        push: async (check) => {
-            const images = await local;
-            const targets = destinations.map(({ image, ...target }, index) => ({
-                ...target,
-                local: images[image],
-                state: check.states[index]
-            }));
-            return pushTargets(settings, tools, log, targets, check.client);
-        }
-    };
-}
-/**
- * Logs the tool in (when there is anything to push, or in a dry run as the
- * check that the secret works) and pushes every target that needs it with
- * bounded parallelism and retries, reading each digest back.
- */
-async function pushTargets(settings, tools, log, targets, client) {
-    const { host } = settings.registry;
-    const context = (tool) => ({
-        action: 'login',
-        tool,
-        host,
-        project: settings.registry.path.split('/')[0],
-        username: settings.credentials?.username
-    });
-    const retry = { retries: settings.retries };
-    const toPush = targets.filter(target => decide(settings.ifExists, target.state) === 'push');
-    // Each tool that will push logs in: docker or podman for local images, skopeo for archives.
-    const loggingIn = [];
-    const needs = (archive) => (settings.dryRun ? targets : toPush).some(target => (target.archive !== undefined) === archive);
-    if (tools.container && needs(false))
-        loggingIn.push(tools.container);
-    if (tools.skopeo && needs(true))
-        loggingIn.push({ name: 'skopeo', login: (h, c) => tools.skopeo.login(h, c) });
-    for (const tool of loggingIn) {
-        if (!settings.credentials) {
-            log.info(`No username/password given: relying on the existing ${tool.name} login for ${host}`);
-            continue;
-        }
-        const credentials = settings.credentials;
-        await withRetries(() => tool.login(host, credentials), error => translateFailure(error, context(tool.name)), {
-            ...retry,
-            onRetry: (attempt, error, delay) => log.warning(`login attempt ${attempt} failed, retrying in ${delay} ms: ${error.message}`)
-        });
-        log.info(`Logged in to ${host} as ${credentials.username} (${tool.name}, private credentials)`);
-    }
-    if (settings.dryRun)
-        return dryRunResults(settings, targets, log);
-    // Parallel across images, in order across the tags of one image: the first
-    // push uploads the layers, the next tags of that image only add a manifest,
-    // and two uploads of the same layers never race each other.
-    const bySource = new Map();
-    for (const target of targets) {
-        bySource.set(target.source, [...(bySource.get(target.source) ?? []), target]);
-    }
-    const groups = [...bySource.values()];
-    const after = uploadOrder(groups, target => toPush.includes(target));
-    if (after.some(earlier => earlier.length > 0)) {
-        log.info('Images that share layers with an earlier one start once it is pushed: each shared layer is uploaded once, then mounted');
-    }
-    const progress = { done: 0, total: toPush.length };
-    const run = { settings, tools, log, context, retry, progress, client };
-    const perImage = await mapAfter(groups, settings.parallel, index => after[index], async (group) => {
-        const results = [];
-        for (const target of group)
-            results.push(await handleTarget(target, run));
-        return results;
-    });
-    return perImage.flat();
-}
-/**
- * For each image (a group of targets with one source), the earlier images it
- * must wait for: those that upload first a layer it shares. Parallel pushes
- * of images with a common base would each upload the base at once (none can
- * mount what is not there yet); one after the other, the first uploads it
- * and the rest mount it. Images with nothing to push wait for nobody and
- * upload nothing.
- */
-function uploadOrder(groups, pushes) {
-    const uploader = new Map();
-    return groups.map((group, index) => {
-        if (!group.some(pushes))
-            return [];
-        const after = new Set();
-        for (const layer of group[0].local.layers) {
-            const first = uploader.get(layer);
-            if (first === undefined)
-                uploader.set(layer, index);
-            else if (first !== index)
-                after.add(first);
-        }
-        return [...after];
-    });
-}
-/** The plan, printed; nothing pushed. Tags that would be pushed are reported as skipped. */
-function dryRunResults(settings, targets, log) {
-    log.group(`Dry run: the plan for ${targets.length} destinations; nothing is pushed`, targets.map(target => `${target.destination}: ${planLine(settings.ifExists, target.state)}`));
-    return targets.map(target => {
-        const decision = decide(settings.ifExists, target.state);
-        return {
-            source: target.source,
-            destination: target.destination,
-            digest: stateDigest(target.state),
-            status: decision === 'unchanged' ? 'unchanged' : 'skipped',
-            ...(decision === 'push' ? { error: 'dry run: would push' } : {}),
-            seconds: 0
-        };
-    });
-}
-/** One destination: unchanged, skipped, or pushed with retries and read back; never throws. */
-async function handleTarget(target, run) {
-    const { source, destination } = target;
-    const platforms = target.local.platforms?.map(image => image.platform);
-    const decision = decide(run.settings.ifExists, target.state);
-    if (decision !== 'push') {
-        const digest = stateDigest(target.state);
-        run.log.info(decision === 'unchanged'
-            ? `Unchanged: ${destination} already holds ${source} (${digest})`
-            : `Skipped: ${destination} ${heldBy(target.state)}; if-exists: skip`);
-        return {
-            source,
-            destination,
-            digest,
-            status: decision === 'unchanged' ? 'unchanged' : 'skipped',
-            ...(platforms && decision === 'unchanged' ? { platforms } : {}),
-            seconds: 0
-        };
-    }
-    if (target.state.kind === 'different' || target.state.kind === 'unreadable') {
-        run.log.warning(`Overwriting ${destination}: it ${heldBy(target.state)}; if-exists: overwrite`);
-    }
-    run.log.info(`Pushing ${source} -> ${destination}`);
-    const started = Date.now();
-    // Big images take minutes: say now and then that the push is alive.
-    const heartbeat = setInterval(() => {
-        run.log.info(`... still pushing ${destination} (${push_images_since(started)}s; ${run.progress.done}/${run.progress.total} done)`);
-    }, HEARTBEAT_MS);
-    const notes = [];
-    const toolName = target.archive ? 'skopeo' : (run.tools.container?.name ?? '');
-    const pushContext = {
-        ...run.context(toolName),
-        action: 'push',
-        project: projectOf(destination),
-        reference: destination
-    };
-    let result;
-    try {
-        const digest = await withRetries(() => pushOne(run.tools, target), error => translateFailure(error, pushContext), {
-            ...run.retry,
-            onRetry: (attempt, error, delay) => notes.push(`attempt ${attempt} failed, retried after ${delay} ms: ${error.message}`)
-        });
-        const note = run.client && (await readBack(run.client, target, digest, pushContext));
-        if (note)
-            notes.push(note);
-        result = {
-            source,
-            destination,
-            digest,
-            status: 'pushed',
-            ...(note ? { note } : {}),
-            seconds: push_images_since(started)
-        };
-    }
-    catch (error) {
-        // A tool may fail after the registry took the push: say what the registry holds, not what the tool said.
-        const landed = run.client && (await landedAnyway(run.client, target, expectedOf(target.local)));
-        const note = `${toolName} reported a failure after the push landed (${translate_lastLine((0,errors/* messageOf */.bD)(error))}); the registry holds this image`;
-        result = landed
-            ? { source, destination, digest: landed, status: 'pushed', note, seconds: push_images_since(started) }
-            : {
-                source,
-                destination,
-                digest: '',
-                status: 'failed',
-                error: (0,errors/* messageOf */.bD)(error),
-                seconds: push_images_since(started)
-            };
-        if (landed)
-            notes.push(note);
-    }
-    clearInterval(heartbeat);
-    if (platforms && result.status === 'pushed')
-        result.platforms = platforms;
-    run.progress.done++;
-    run.log.group(`${result.status} ${destination} (${run.progress.done}/${run.progress.total}, ${result.seconds}s)`, [
-        `source:      ${source}`,
-        `destination: ${destination}`,
-        result.digest ? `digest:      ${result.digest}` : `error:       ${result.error ?? ''}`,
-        ...(result.platforms ? [`platforms:   ${result.platforms.join(', ')}`] : []),
-        ...notes
-    ]);
-    return result;
-}
-/** What a tag holds once this image is in it: its ID, or each platform's for a multi-platform image. */
-function expectedOf(image) {
-    if (image.digest)
-        return { manifestDigest: image.digest };
-    return image.platforms
-        ? { platformIds: image.platforms.map(platform => platform.id) }
-        : { configDigest: image.id };
-}
-/** Pushes one target with the tool its source needs; returns the digest the tool reported. */
-function pushOne(tools, target) {
-    if (target.archive) {
-        if (!tools.skopeo)
-            throw new Error('an archive source without skopeo');
-        return tools.skopeo.push(target.archive, target.destination);
-    }
-    if (!tools.container)
-        throw new Error('a local source without a container tool');
-    return tools.container.push(target.source, target.destination, target.local);
-}
-/**
- * Every source, in order: local storage asked once for all of its images,
- * archives and layouts read alongside. Every missing local image is named
- * at once, and an unreadable archive is an input error, before anything is
- * pushed.
- */
-async function readSources(plans, tools) {
-    const local = plans.filter(plan => !plan.archive).map(plan => plan.source);
-    const [stored, archives] = await Promise.all([
-        local.length > 0 && tools.container ? tools.container.localImages(local) : [],
-        Promise.all(plans.map(async (plan) => plan.archive && tools.skopeo ? tools.skopeo.inspect(plan.archive) : undefined))
-    ]);
-    const missing = local.filter((_, index) => stored[index] === undefined);
-    if (missing.length > 0 && tools.container) {
-        const tool = tools.container.name;
-        const names = missing.map(source => `"${source}"`).join(', ');
-        throw new errors/* InputError */.dz(`${names} not in local ${tool} storage; check the source tag / path (\`${tool} images\`). Nothing was pushed.`);
-    }
-    let next = 0;
-    return plans.map((plan, index) => {
-        const image = plan.archive ? archives[index] : stored[next++];
-        if (!image)
-            throw new Error(`no image read for "${plan.source}"`);
-        return image;
-    });
-}
-function push_images_since(started) {
-    return Math.round((Date.now() - started) / 100) / 10;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/client.ts
@@ -39636,6 +39659,7 @@ function readTags(client, targets) {
 
 
 
+
 /**
  * The whole job, shared by every front end: everything the settings ask for,
  * pushed, with credentials that exist only while it runs. Throws on bad input
@@ -39668,40 +39692,26 @@ async function harborPush(settings, log, hooks = {}) {
         // token cache. The scheme is probed once: for helm when there are charts
         // (it takes the TLS settings as given), else with the TLS the container
         // tool really uses (a docker daemon may treat the registry as insecure).
+        // Then one pipeline (push/pipeline.ts) pushes images and charts alike.
         let charts;
         if (settings.charts.length > 0) {
             const found = await findCharts(settings, run, paths, log);
             session = await RegistrySession.open(settings, settingsTls, pushingTools, log);
             charts = await found.package(session.scheme);
         }
-        const images = settings.images.length > 0
-            ? await prepareImagePush(settings, { container: tool, skopeo }, log)
-            : undefined;
-        const targets = [...(charts?.targets ?? []), ...(images?.targets ?? [])];
-        const expected = (images?.expected ?? Promise.resolve([])).then(fromImages => [
-            ...(charts?.targets ?? []),
-            ...fromImages
-        ]);
+        const push = await preparePush([...imageBatches(settings, tool, skopeo), ...(charts ? [charts] : [])], settings, log);
         const checking = (async () => {
             session ??= await RegistrySession.open(settings, tool?.registryTls() ?? settingsTls, pushingTools, log);
-            return session.check(targets, expected);
+            return session.check(push.targets, push.expected);
         })();
         // A missing image is reported first: it is bad input, whatever the registry says.
-        const [read, checked] = await Promise.allSettled([expected, checking]);
+        const [read, checked] = await Promise.allSettled([push.expected, checking]);
         if (read.status === 'rejected')
             throw read.reason;
         if (checked.status === 'rejected')
             throw checked.reason;
-        const { client, states } = checked.value;
-        const chartCount = charts?.targets.length ?? 0;
-        const chartCheck = { client, states: states.slice(0, chartCount) };
-        const imageCheck = { client, states: states.slice(chartCount) };
-        charts?.refuseConflicts(chartCheck.states);
-        images?.refuseConflicts(imageCheck.states);
-        return {
-            images: images ? await images.push(imageCheck) : [],
-            charts: charts ? await charts.push(chartCheck) : []
-        };
+        push.refuseConflicts(checked.value.states);
+        return await push.push(checked.value);
     }
     finally {
         // Cancelled upload probes of the rights check may still be on their way.
@@ -39805,25 +39815,16 @@ function nowInRegistry(report) {
 }
 /**
  * `host[:port]/repository` of `host[:port]/repository:tag`. The report keeps
- * destinations as strings (push-images.ts and push-charts.ts make them from a
- * host, a repository and a tag); a tag never holds '/' and a port always
+ * destinations as strings (the string form of a typed `Destination`: a host,
+ * a repository and a tag); a tag never holds '/' and a port always
  * comes before one, so the tag is what follows the last ':' after the last '/'.
  */
 function withoutTag(reference) {
     return reference.replace(/:[^/:]*$/, '');
 }
 
-;// CONCATENATED MODULE: ./src/credentials/secrets.ts
-/**
- * Every form of the secret that may appear anywhere: the password itself and
- * the base64 `user:password` that docker, podman and helm auth files hold
- * (and that an error dump of such a file would show).
- */
-function secretForms(credentials) {
-    const { username, password } = credentials;
-    return [password, Buffer.from(`${username}:${password}`).toString('base64')];
-}
-
+// EXTERNAL MODULE: ./src/credentials/secrets.ts
+var secrets = __nccwpck_require__(5515);
 ;// CONCATENATED MODULE: ./src/settings/defaults-file.ts
 
 
@@ -40504,8 +40505,15 @@ const INPUT_NAMES = [
     'retries',
     'dry-run',
     'defaults-file',
-    'summary'
+    'summary',
+    'keep-login'
 ];
+/**
+ * Inputs of the action alone, with no flag in the command: `keep-login`
+ * hands the login to later steps of a job and needs the post step that
+ * removes it; the command has neither.
+ */
+const ACTION_ONLY_INPUTS = (/* unused pure expression or super */ null && (['keep-login']));
 const plainLog = {
     info: message => lib_core/* info */.pq(message),
     warning: message => lib_core/* warning */.$e(message)
@@ -40534,10 +40542,16 @@ function getSettings(log = plainLog) {
     const settings = loadSettings(raw, message => log.warning(message), message => log.info(message));
     // The auth files hold base64(user:password); mask that form too.
     if (settings.credentials)
-        lib_core/* setSecret */.Pq(secretForms(settings.credentials)[1]);
+        lib_core/* setSecret */.Pq((0,secrets/* secretForms */.e)(settings.credentials)[1]);
     return settings;
 }
+/** The `keep-login` input (action only): whether the login outlives the step. An input error if not a boolean. */
+function getKeepLogin() {
+    return parseBoolean('keep-login', lib_core/* getInput */.V4('keep-login'), false);
+}
 
+// EXTERNAL MODULE: ./src/runner/keep-login.ts + 1 modules
+var keep_login = __nccwpck_require__(9664);
 ;// CONCATENATED MODULE: ./src/runner/outputs.ts
 
 
@@ -40642,6 +40656,7 @@ function summary_escape(text) {
 
 
 
+
 /**
  * The runner's log, with groups. The one place the action prints what the
  * core reports, so the one place that keeps outside text from being read as
@@ -40676,14 +40691,19 @@ async function run() {
     });
     try {
         const settings = getSettings(actionLog);
+        const keep = getKeepLogin();
         const report = await harborPush(settings, actionLog, leftovers.hooks);
         if ((0,push_leftovers/* beingStopped */.VE)())
             return;
         setOutputs(report);
+        const failures = failureList(report);
+        // Only a step that succeeded hands its login on: a failed one keeps nothing.
+        if (keep && !failures) {
+            (0,keep_login/* keepLogin */.L)(settings, actionLog, dir => leftovers.hooks.onPrivateDir?.(dir));
+        }
         if (settings.summary)
             await writeSummary(settings.registry.prefix, report);
         lib_core/* info */.pq(countLine([...report.images, ...report.charts]));
-        const failures = failureList(report);
         if (failures)
             lib_core/* setFailed */.C1(redactUserinfo(failures));
     }
@@ -40708,21 +40728,32 @@ async function run() {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6058);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
 /* harmony import */ var _push_leftovers_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(108);
-/* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6003);
+/* harmony import */ var _runner_keep_login_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9664);
+/* harmony import */ var _runner_state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6003);
+
 
 
 
 
 /**
  * The post step: the main step removes its credentials itself; this catches
- * the case where it was killed (timeout, cancel, OOM) before it could. The
+ * the case where it was killed (timeout, cancel, OOM) before it could, and
+ * removes the login a `keep-login` step kept for the later steps of the job
+ * (runs even when the job failed or was cancelled: `post-if: always()`). The
  * tools it started may outlive it (the runner kills only the step's own
  * process): they are stopped and waited for first, so no login they were
  * still doing writes its auth file after the folder was removed.
  */
 async function post() {
     try {
-        await (0,_push_leftovers_js__WEBPACK_IMPORTED_MODULE_2__/* .cleanUpLeftovers */ .PN)((0,_runner_state_js__WEBPACK_IMPORTED_MODULE_3__/* .savedLeftovers */ .CO)(), message => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`harbor-push cleanup: ${message}`));
+        await (0,_push_leftovers_js__WEBPACK_IMPORTED_MODULE_2__/* .cleanUpLeftovers */ .PN)((0,_runner_state_js__WEBPACK_IMPORTED_MODULE_4__/* .savedLeftovers */ .CO)(), message => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`harbor-push cleanup: ${message}`));
+    }
+    catch (error) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`harbor-push cleanup: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .messageOf */ .bD)(error)}`);
+    }
+    // After the folder went: the variables of a kept login name nothing now.
+    try {
+        (0,_runner_keep_login_js__WEBPACK_IMPORTED_MODULE_3__/* .restoreKeptLoginVariables */ .$)();
     }
     catch (error) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`harbor-push cleanup: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .messageOf */ .bD)(error)}`);
@@ -40833,6 +40864,179 @@ function cleanUpOnSignals(current, warn, stopped) {
                 .finally(() => stopped(signal, status));
         });
     }
+}
+
+
+/***/ }),
+
+/***/ 9664:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  L: () => (/* binding */ keepLogin),
+  $: () => (/* binding */ restoreKeptLoginVariables)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 8 modules
+var core = __nccwpck_require__(6058);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./src/credentials/secrets.ts
+var secrets = __nccwpck_require__(5515);
+;// CONCATENATED MODULE: ./src/credentials/kept-login.ts
+/**
+ * The login a step keeps for the later steps of its job (`keep-login`):
+ * one auth file per tool family, each in the docker config format, in a
+ * private folder, and the variables that point each family at its file.
+ *
+ * Written by harbor-push itself, not by a tool's login, so it is there
+ * whatever the step did: everything unchanged (no tool logged in), charts
+ * only, archives only. Who reads which file, checked in their sources:
+ *
+ * - docker, and cosign / crane (go-containerregistry `authn.DefaultKeychain`
+ *   loads docker/cli's `config.Load(os.Getenv("DOCKER_CONFIG"))`) and oras
+ *   (oras-go `credentials.NewStoreFromDocker`: `$DOCKER_CONFIG/config.json`):
+ *   `DOCKER_CONFIG` names the folder that holds `config.json`.
+ * - podman, skopeo, buildah (containers/image `pkg/docker/config`, see
+ *   containers-auth.json(5)): `REGISTRY_AUTH_FILE` names the file, whose
+ *   `auths` entries hold `auth` = base64 `user:password`.
+ * - helm 3.14+ and 4 (`pkg/registry/client.go`: oras-go
+ *   `credentials.NewStore(registryConfig)`, falling back to docker's):
+ *   `HELM_REGISTRY_CONFIG` names the file.
+ *
+ * Credential helpers: none of these tools hands a login it reads from such a
+ * file to a helper. docker/cli (`LoadDefaultConfigFile`) and oras-go
+ * (`NewStore` with `DetectDefaultNativeStore`) look for a default helper
+ * (`docker-credential-pass`, `-secretservice`) only when the config holds no
+ * auth at all (`ContainsAuth` / `IsAuthConfigured`); this one holds the
+ * registry's entry, so the file itself is used. No `credHelpers` pin is
+ * written (unlike the tools' own configs during the step,
+ * tools/credential-helpers.ts): containers/image runs
+ * `docker-credential-<name>` for a `credHelpers` entry even when the name is
+ * empty, and fails, so a pin would break podman and skopeo.
+ */
+
+
+
+/** The variables a kept login is exported as, each naming a path inside the private folder. */
+const KEPT_LOGIN_VARIABLES = [
+    'DOCKER_CONFIG',
+    'REGISTRY_AUTH_FILE',
+    'HELM_REGISTRY_CONFIG'
+];
+/**
+ * The docker config that logs `host` in: `{"auths":{"<host>":{"auth":"<base64 user:password>"}}}`.
+ * `host` is `host[:port]`, the key docker, containers/image and oras-go look a registry up by.
+ */
+function keptAuthConfig(host, credentials) {
+    const auth = (0,secrets/* secretForms */.e)(credentials)[1];
+    return `${JSON.stringify({ auths: { [host]: { auth } } }, null, 2)}\n`;
+}
+/**
+ * Writes the kept login into `dir` (the private 0700 folder): a folder per
+ * tool family (0700), a file each (0600), so that a later login by one tool
+ * (`podman login` rewrites its whole file) cannot spoil another's. Returns
+ * the value of each variable.
+ */
+function writeKeptLogin(dir, host, credentials) {
+    const config = keptAuthConfig(host, credentials);
+    const paths = {
+        DOCKER_CONFIG: {
+            file: external_node_path_default().join(dir, 'docker', 'config.json'),
+            value: external_node_path_default().join(dir, 'docker')
+        },
+        REGISTRY_AUTH_FILE: {
+            file: external_node_path_default().join(dir, 'containers', 'auth.json'),
+            value: external_node_path_default().join(dir, 'containers', 'auth.json')
+        },
+        HELM_REGISTRY_CONFIG: {
+            file: external_node_path_default().join(dir, 'helm', 'registry', 'config.json'),
+            value: external_node_path_default().join(dir, 'helm', 'registry', 'config.json')
+        }
+    };
+    for (const { file } of Object.values(paths)) {
+        external_node_fs_default().mkdirSync(external_node_path_default().dirname(file), { recursive: true, mode: 0o700 });
+        // wx: a file already there (a path reused by mistake) is an error, never overwritten in place.
+        external_node_fs_default().writeFileSync(file, config, { mode: 0o600, flag: 'wx' });
+    }
+    return {
+        DOCKER_CONFIG: paths.DOCKER_CONFIG.value,
+        REGISTRY_AUTH_FILE: paths.REGISTRY_AUTH_FILE.value,
+        HELM_REGISTRY_CONFIG: paths.HELM_REGISTRY_CONFIG.value
+    };
+}
+
+// EXTERNAL MODULE: ./src/credentials/private-dir.ts
+var private_dir = __nccwpck_require__(1655);
+;// CONCATENATED MODULE: ./src/runner/keep-login.ts
+
+
+
+/** Saved state: what each variable held before the main step exported its own (JSON, null for unset). */
+const PREVIOUS_KEY = 'keptLoginPrevious';
+/**
+ * `keep-login: true`, after a main step that succeeded: writes the login into
+ * a private folder of its own (0700, files 0600) and exports
+ * `DOCKER_CONFIG`, `REGISTRY_AUTH_FILE` and `HELM_REGISTRY_CONFIG` for the
+ * later steps of the job. Only the login outlives the step: the tools' own
+ * auth files, digest files and CA copies went with the step's folder as
+ * always. `onPrivateDir` is told the folder before anything is written into
+ * it (the saved state), so the post step removes it, also when the job
+ * failed or was cancelled; the post step then puts the variables back
+ * (`restoreKeptLoginVariables`).
+ */
+function keepLogin(settings, log, onPrivateDir) {
+    if (!settings.credentials) {
+        log.warning('keep-login: this step did not log in (username and password are empty), so there is no login to keep; later steps use whatever login the machine has');
+        return;
+    }
+    const previous = Object.fromEntries(KEPT_LOGIN_VARIABLES.map(name => [name, process.env[name] ?? null]));
+    const overridden = KEPT_LOGIN_VARIABLES.filter(name => previous[name]);
+    if (overridden.length > 0) {
+        // Not refused: an earlier step's export (a setup step isolating docker)
+        // is common and works. Said loudly, because a job- or workflow-level
+        // `env:` of the same name wins over any export, and logins made before
+        // this step are hidden from later steps until the post step.
+        log.warning(`keep-login: ${overridden.map(name => `${name} was "${previous[name]}"`).join(', ')}; later steps of this job now read the kept login instead, until the post step of harbor-push puts the old value back. A workflow or job env: that sets ${overridden.join(' / ')} wins over this, and then later steps do not see the kept login`);
+    }
+    core/* saveState */.LZ(PREVIOUS_KEY, JSON.stringify(previous));
+    const dir = (0,private_dir/* createPrivateDir */.b)();
+    onPrivateDir(dir);
+    let values;
+    try {
+        values = writeKeptLogin(dir, settings.registry.host, settings.credentials);
+    }
+    catch (error) {
+        (0,private_dir/* removePrivateDir */.V)(dir);
+        throw error;
+    }
+    for (const name of KEPT_LOGIN_VARIABLES)
+        core/* exportVariable */.dN(name, values[name]);
+    log.info(`keep-login: the login to ${settings.registry.host} is kept for the later steps of this job until the post step of harbor-push removes it: ${KEPT_LOGIN_VARIABLES.map(name => `${name}=${values[name]}`).join(', ')}. docker, podman, skopeo, helm, cosign, crane and oras read it; logins made before this step (in ~/.docker, podman's or helm's own files) are hidden from them until then`);
+}
+/**
+ * The post step, after the kept folder was removed: gives each variable the
+ * value it had before the main step, for the post steps of actions that ran
+ * earlier (docker/login-action logs out in its post step, through
+ * `DOCKER_CONFIG`). A variable that was unset is set empty, the runner
+ * having no way to unset one: docker/cli (`config.Dir`), containers/image
+ * (`REGISTRY_AUTH_FILE`) and oras-go read an empty value as unset, and helm
+ * gives an empty `HELM_REGISTRY_CONFIG` to its registry client, which then
+ * takes its default file (`pkg/registry/client.go`, `NewClient`).
+ */
+function restoreKeptLoginVariables() {
+    const saved = core/* getState */.Gu(PREVIOUS_KEY);
+    if (!saved)
+        return;
+    const previous = JSON.parse(saved);
+    for (const name of KEPT_LOGIN_VARIABLES)
+        core/* exportVariable */.dN(name, previous[name] ?? '');
 }
 
 
@@ -50703,6 +50907,7 @@ exports.visitAsync = visitAsync;
 __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ core_debug),
   N4: () => (/* binding */ endGroup),
+  dN: () => (/* binding */ exportVariable),
   V4: () => (/* binding */ getInput),
   Gu: () => (/* binding */ getState),
   pq: () => (/* binding */ info),
@@ -50716,7 +50921,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, error, exportVariable, getBooleanInput, getIDToken, getMultilineInput, group, markdownSummary, notice, platform, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, error, getBooleanInput, getIDToken, getMultilineInput, group, markdownSummary, notice, platform, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -50727,7 +50932,7 @@ var external_os_ = __nccwpck_require__(857);
  * Sanitizes an input into a string so it can be passed into issueCommand safely
  * @param input input to sanitize into a string
  */
-function utils_toCommandValue(input) {
+function toCommandValue(input) {
     if (input === null || input === undefined) {
         return '';
     }
@@ -50834,13 +51039,13 @@ class Command {
     }
 }
 function escapeData(s) {
-    return utils_toCommandValue(s)
+    return toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A');
 }
 function escapeProperty(s) {
-    return utils_toCommandValue(s)
+    return toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A')
@@ -50868,13 +51073,13 @@ function file_command_issueFileCommand(command, message) {
     if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
-function file_command_prepareKeyValueMessage(key, value) {
+function prepareKeyValueMessage(key, value) {
     const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
+    const convertedValue = toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
     // the delimiter.
@@ -51467,9 +51672,9 @@ function exportVariable(name, val) {
     process.env[name] = convertedVal;
     const filePath = process.env['GITHUB_ENV'] || '';
     if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+        return file_command_issueFileCommand('ENV', prepareKeyValueMessage(name, val));
     }
-    issueCommand('set-env', { name }, convertedVal);
+    command_issueCommand('set-env', { name }, convertedVal);
 }
 /**
  * Registers a secret which will get masked from logs
@@ -51584,10 +51789,10 @@ function getBooleanInput(name, options) {
 function setOutput(name, value) {
     const filePath = process.env['GITHUB_OUTPUT'] || '';
     if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
     }
     process.stdout.write(external_os_.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+    command_issueCommand('set-output', { name }, toCommandValue(value));
 }
 /**
  * Enables or disables the echoing of commands into stdout for the rest of the step.
@@ -51706,9 +51911,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', prepareKeyValueMessage(name, value));
     }
-    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
+    command_issueCommand('save-state', { name }, toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.

@@ -11,11 +11,11 @@ import {
 } from '../../src/charts/prepare.js'
 import { resolveCharts } from '../../src/charts/resolve.js'
 import { InputError } from '../../src/errors.js'
-import type { Log } from '../../src/log.js'
 import type { Settings } from '../../src/settings/settings.js'
 import { makeChartFolder, packChart } from './chart-fixtures.js'
 import { toolError } from './fake-runner.js'
 import { type CraftedEntry, chartYaml, hugeChartTgz, tgzOf } from '../../rig/tgz.js'
+import { collectingLog as collectingIndented } from './collecting-log.js'
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-charts-'))
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
@@ -26,17 +26,7 @@ function workspace(): string {
   return fs.mkdtempSync(path.join(root, `ws${++count}-`))
 }
 
-function collectingLog(): Log & { lines: string[]; warnings: string[] } {
-  const lines: string[] = []
-  const warnings: string[] = []
-  return {
-    lines,
-    warnings,
-    info: message => lines.push(message),
-    warning: message => warnings.push(message),
-    group: (title, groupLines) => lines.push(title, ...groupLines)
-  }
-}
+const collectingLog = (): ReturnType<typeof collectingIndented> => collectingIndented('')
 
 type ChartSettings = Pick<Settings, 'charts' | 'chartVersion' | 'chartAppVersion' | 'registry'>
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
-import { planImages, projectOf } from '../../src/push/plan.js'
+import { destinationOf, projectOf } from '../../src/push/destination.js'
+import { planImages as planTyped } from '../../src/push/plan.js'
 import type { ImageRequest, Settings } from '../../src/settings/settings.js'
 
 function settings(prefix: string, images: ImageRequest[], extra: Partial<Settings> = {}): Settings {
@@ -29,6 +30,13 @@ function settings(prefix: string, images: ImageRequest[], extra: Partial<Setting
     ...extra
   }
 }
+
+/** The plans with each destination in its string form. */
+const planImages = (settings: Settings) =>
+  planTyped(settings).map(plan => ({
+    ...plan,
+    destinations: plan.destinations.map(destination => destination.reference)
+  }))
 
 const HARBOR = 'registry-oci.example.com/catalog-apps-org-proj'
 
@@ -96,14 +104,16 @@ describe('planImages', () => {
   })
 })
 
-describe('projectOf', () => {
+describe('destinationOf and projectOf', () => {
   test.each([
-    ['registry-oci.example.com/catalog-apps-org-proj/app:v1', 'catalog-apps-org-proj'],
-    ['harbor.example.com:8443/proj/team/app:v1', 'proj'],
-    ['harbor.example.com/proj/app', 'proj'],
-    ['127.0.0.1:5000/app:v1', ''],
-    ['app:v1', '']
-  ])('%s is in project "%s"', (destination, project) => {
+    ['registry-oci.example.com', 'catalog-apps-org-proj', 'app', 'catalog-apps-org-proj'],
+    ['harbor.example.com:8443', 'proj/team', 'app', 'proj'],
+    ['harbor.example.com', '', 'proj/app', 'proj'],
+    ['127.0.0.1:5000', '', 'app', '']
+  ])('%s, path "%s", %s is in project "%s"', (host, path, name, project) => {
+    const destination = destinationOf({ host, path }, name, 'v1')
+    expect(destination.reference).toBe(`${[host, path, name].filter(Boolean).join('/')}:v1`)
+    expect(destination).toMatchObject({ host, tag: 'v1' })
     expect(projectOf(destination)).toBe(project)
   })
 })

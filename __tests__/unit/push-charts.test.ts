@@ -5,11 +5,18 @@ import { afterAll, describe, expect, test } from '@jest/globals'
 import type { PreparedChart } from '../../src/charts/prepare.js'
 import { InputError, PushError } from '../../src/errors.js'
 import type { Log } from '../../src/log.js'
-import { findCharts, pushCharts } from '../../src/push/push-charts.js'
+import { chartBatch } from '../../src/push/adapters/chart.js'
+import {
+  type PipelineOptions,
+  type PipelineSettings,
+  preparePush
+} from '../../src/push/pipeline.js'
+import { findCharts } from '../../src/push/push-charts.js'
 import type { Credentials, Settings } from '../../src/settings/settings.js'
-import type { HelmPushResult } from '../../src/tools/helm.js'
+import type { Helm, HelmPushResult } from '../../src/tools/helm.js'
 import type { HelmLocation } from '../../src/tools/helm-install.js'
 import { makeChartFolder } from './chart-fixtures.js'
+import { collectingLog } from './collecting-log.js'
 import { FakeRunner, toolError } from './fake-runner.js'
 
 const HOST = 'registry-oci.example.com'
@@ -21,19 +28,25 @@ const digest = (n: number): string => `sha256:${String(n).repeat(64).slice(0, 64
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-push-charts-'))
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 
-function collectingLog(): Log & { lines: string[]; warnings: string[] } {
-  const lines: string[] = []
-  const warnings: string[] = []
-  return {
-    lines,
-    warnings,
-    info: message => lines.push(message),
-    warning: message => warnings.push(message),
-    group: (title, groupLines) => lines.push(title, ...groupLines.map(line => `  ${line}`))
-  }
-}
+type PushSettings = PipelineSettings
 
-type PushSettings = Parameters<typeof pushCharts>[0]
+/** The charts through the push pipeline, with nothing known of their tags (as without registry access). */
+async function pushCharts(
+  settings: PushSettings,
+  helm: Pick<Helm, 'login' | 'push'>,
+  charts: PreparedChart[],
+  log: Log,
+  options: PipelineOptions = {}
+) {
+  const push = await preparePush(
+    [chartBatch(charts, settings.registry, helm)],
+    settings,
+    log,
+    options
+  )
+  const report = await push.push({ states: charts.map(() => ({ kind: 'unknown' })) })
+  return report.charts
+}
 
 function settings(extra: Partial<PushSettings> = {}): PushSettings {
   return {
@@ -47,13 +60,16 @@ function settings(extra: Partial<PushSettings> = {}): PushSettings {
   }
 }
 
+/** A packaged chart: its .tgz exists (the pipeline reads its digest), with made-up bytes. */
 function chart(name: string, version: string): PreparedChart {
+  const file = path.join(root, `${name}-${version}.tgz`)
+  fs.writeFileSync(file, `${name} ${version}`)
   return {
     name,
     version,
-    file: `/work/${name}-${version}.tgz`,
+    file,
     dependencies: 'none',
-    source: { kind: 'tgz', path: `/work/${name}-${version}.tgz`, entry: '*.tgz' }
+    source: { kind: 'tgz', path: file, entry: '*.tgz' }
   }
 }
 
@@ -121,7 +137,7 @@ describe('pushCharts', () => {
     const helm = fakeHelm(file => pushedAs(file, 1))
     const log = collectingLog()
     await pushCharts(settings({ credentials: undefined }), helm, [chart('a', '1.0.0')], log)
-    expect(helm.calls).toEqual([`push /work/a-1.0.0.tgz ${PREFIX}`])
+    expect(helm.calls).toEqual([`push ${root}/a-1.0.0.tgz ${PREFIX}`])
     expect(log.lines).toContain(
       `No username/password given: relying on the existing helm login for ${HOST}`
     )

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import { uploadOrder } from '../../src/push/push-images.js'
+import { uploadOrder } from '../../src/push/pipeline.js'
 
 const LAYER = (byte: string): string => `sha256:${byte.repeat(32)}`
 const BASE = LAYER('00')
@@ -13,7 +13,11 @@ const image = (
   Array.from({ length: tags }, () => ({ local: { id: LAYER('ff'), layers }, push }))
 
 const order = (groups: ReturnType<typeof image>[]): number[][] =>
-  uploadOrder(groups, target => target.push)
+  uploadOrder(
+    groups,
+    target => target.push,
+    target => target.local.layers
+  )
 
 describe('uploadOrder', () => {
   test('images on one base wait for the first, which uploads it', () => {

@@ -6,8 +6,8 @@ import { createContainerTool } from '../tools/create.js'
 import { Skopeo } from '../tools/skopeo.js'
 import type { PlacedCaFile, TempTag } from '../tools/docker.js'
 import { type Runner, runTool } from '../tools/exec.js'
-import type { ChartPush } from './push-charts.js'
-import { prepareImagePush } from './push-images.js'
+import { type Batch, preparePush } from './pipeline.js'
+import { imageBatches } from './plan.js'
 import type { Report } from './results.js'
 import { RegistrySession } from './session.js'
 
@@ -61,7 +61,8 @@ export async function harborPush(
     // token cache. The scheme is probed once: for helm when there are charts
     // (it takes the TLS settings as given), else with the TLS the container
     // tool really uses (a docker daemon may treat the registry as insecure).
-    let charts: ChartPush | undefined
+    // Then one pipeline (push/pipeline.ts) pushes images and charts alike.
+    let charts: Batch | undefined
     if (settings.charts.length > 0) {
       // Loaded only for charts: helm's code, its installer, YAML and globs are a
       // third of the bundle, which a run of images alone would compile for nothing.
@@ -70,16 +71,11 @@ export async function harborPush(
       session = await RegistrySession.open(settings, settingsTls, pushingTools, log)
       charts = await found.package(session.scheme)
     }
-    const images =
-      settings.images.length > 0
-        ? await prepareImagePush(settings, { container: tool, skopeo }, log)
-        : undefined
-
-    const targets = [...(charts?.targets ?? []), ...(images?.targets ?? [])]
-    const expected = (images?.expected ?? Promise.resolve([])).then(fromImages => [
-      ...(charts?.targets ?? []),
-      ...fromImages
-    ])
+    const push = await preparePush(
+      [...imageBatches(settings, tool, skopeo), ...(charts ? [charts] : [])],
+      settings,
+      log
+    )
     const checking = (async () => {
       session ??= await RegistrySession.open(
         settings,
@@ -87,22 +83,14 @@ export async function harborPush(
         pushingTools,
         log
       )
-      return session.check(targets, expected)
+      return session.check(push.targets, push.expected)
     })()
     // A missing image is reported first: it is bad input, whatever the registry says.
-    const [read, checked] = await Promise.allSettled([expected, checking])
+    const [read, checked] = await Promise.allSettled([push.expected, checking])
     if (read.status === 'rejected') throw read.reason
     if (checked.status === 'rejected') throw checked.reason
-    const { client, states } = checked.value
-    const chartCount = charts?.targets.length ?? 0
-    const chartCheck = { client, states: states.slice(0, chartCount) }
-    const imageCheck = { client, states: states.slice(chartCount) }
-    charts?.refuseConflicts(chartCheck.states)
-    images?.refuseConflicts(imageCheck.states)
-    return {
-      images: images ? await images.push(imageCheck) : [],
-      charts: charts ? await charts.push(chartCheck) : []
-    }
+    push.refuseConflicts(checked.value.states)
+    return await push.push(checked.value)
   } finally {
     // Cancelled upload probes of the rights check may still be on their way.
     await session?.tidied()

@@ -154,8 +154,8 @@ function nowInRegistry(report: Report): { ref: string; digest: string }[] {
 
 /**
  * `host[:port]/repository` of `host[:port]/repository:tag`. The report keeps
- * destinations as strings (push-images.ts and push-charts.ts make them from a
- * host, a repository and a tag); a tag never holds '/' and a port always
+ * destinations as strings (the string form of a typed `Destination`: a host,
+ * a repository and a tag); a tag never holds '/' and a port always
  * comes before one, so the tag is what follows the last ':' after the last '/'.
  */
 function withoutTag(reference: string): string {
