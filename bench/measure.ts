@@ -493,7 +493,7 @@ function clientOf(agent: string): string {
   return agent || 'unknown'
 }
 
-function runWithInput(
+export function runWithInput(
   file: string,
   args: string[],
   input: string,

@@ -409,6 +409,17 @@ export function markdown(report: BenchReport): string {
   return lines.join('\n')
 }
 
+/** The section bench/movers.ts writes into REPORT.md: kept when this bench writes the rest. */
+export const MOVERS_START = '<!-- movers:start -->'
+export const MOVERS_END = '<!-- movers:end -->'
+
+/** The movers section of `text`, markers included, or ''. */
+export function moversSection(text: string): string {
+  const start = text.indexOf(MOVERS_START)
+  const end = text.indexOf(MOVERS_END)
+  return start !== -1 && end > start ? text.slice(start, end + MOVERS_END.length) + '\n' : ''
+}
+
 /** Writes REPORT.md and report.json, formatted as the repository's prettier would. */
 export async function writeReport(
   outDir: string,
@@ -417,7 +428,8 @@ export async function writeReport(
   fs.mkdirSync(outDir, { recursive: true })
   const md = path.join(outDir, 'REPORT.md')
   const json = path.join(outDir, 'report.json')
-  let mdText = markdown(report)
+  const movers = fs.existsSync(md) ? moversSection(fs.readFileSync(md, 'utf8')) : ''
+  let mdText = markdown(report) + (movers ? `\n${movers}` : '')
   // Four decimals are plenty (0.1 ms, 0.01 %); more is float noise.
   const round = (_key: string, value: unknown): unknown =>
     typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1e4) / 1e4 : value

@@ -9,7 +9,11 @@ import { forward } from './forward.js'
 
 /** What to do with one request. */
 export type Fault =
-  'pass' | 'reset' | { status: number; body?: string; retryAfter?: number } | { stallMs: number }
+  | 'pass'
+  | 'reset'
+  /** An answer of the proxy's own; with `location`, a redirect (a blob served from object storage). */
+  | { status: number; body?: string; retryAfter?: number; location?: string }
+  | { stallMs: number }
 
 export interface ProxiedRequest {
   method: string
@@ -50,7 +54,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       request.resume()
       response.writeHead(fault.status, {
         'Content-Type': 'application/json',
-        ...(fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {})
+        ...(fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {}),
+        ...(fault.location !== undefined ? { Location: fault.location } : {})
       })
       response.end(
         fault.body ??

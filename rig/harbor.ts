@@ -73,6 +73,10 @@ export interface HarborRequest {
   authorized: boolean
   /** The client's User-Agent: tells harbor-push's own requests from the tools'. */
   agent: string
+  /** Bytes of the request's body passed on to the registry (blob uploads: what moved over the wire). */
+  bytes: number
+  /** A blob upload asked as a cross-repository mount: the `from` repository. */
+  mountFrom?: string
 }
 
 export interface Harbor {
@@ -134,6 +138,8 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
     const url = new URL(request.url ?? '/', 'http://front')
     const method = request.method ?? 'GET'
     let caller = ''
+    let bytes = 0
+    const mountFrom = url.searchParams.get('from') ?? undefined
     const log = (status: number): void => {
       requests.push({
         method,
@@ -141,7 +147,9 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
         status,
         caller,
         authorized: request.headers.authorization !== undefined,
-        agent: request.headers['user-agent'] ?? ''
+        agent: request.headers['user-agent'] ?? '',
+        bytes,
+        ...(mountFrom !== undefined ? { mountFrom } : {})
       })
     }
     const send = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
@@ -262,6 +270,19 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
       const message = `unauthorized to access repository: ${repository}, action: ${action}`
       return fail(401, 'UNAUTHORIZED', `${message}: ${message}`, challenge(scope))
     }
+    // v2auth/access.go accessList: a blob mount needs pull on the repository it is mounted from.
+    if (
+      method === 'POST' &&
+      route.session !== undefined &&
+      mountFrom &&
+      url.searchParams.get('mount')
+    ) {
+      const fromProject = mountFrom.split('/')[0]
+      if (!options.projects[fromProject] || !who.repositoryActions(fromProject).includes('pull')) {
+        const message = `unauthorized to access repository: ${mountFrom}, action: pull`
+        return fail(401, 'UNAUTHORIZED', `${message}: ${message}`, challenge(scope))
+      }
+    }
 
     const upstream = registry.host
     const isManifest = route.reference !== undefined
@@ -303,6 +324,8 @@ export async function startHarbor(options: HarborOptions): Promise<Harbor> {
 
     registryRequests.push(`${method} ${url.pathname}`)
     response.on('finish', () => log(response.statusCode))
+    // Counted alongside the pipe to the registry (a listener added earlier would start the flow too soon).
+    request.on('data', (chunk: Buffer) => (bytes += chunk.length))
     forward(request, response, upstream, { 'x-forwarded-proto': options.tls ? 'https' : 'http' })
   }
 

@@ -136,3 +136,33 @@ export async function removeManifestList(ref: string, architectures: string[]): 
   await run(toolPath('podman'), ['manifest', 'rm', ref], { allowFailure: true })
   for (const arch of architectures) await removeImage('podman', `${ref}-${arch}`)
 }
+
+/**
+ * A multi-platform index in a registry, as a build job leaves it in a
+ * staging registry: a podman manifest list of `architectures` (see
+ * makeManifestList), pushed whole with `podman manifest push --all` to
+ * `destination` (`host/repo:tag`), then removed locally. Fixture side: the
+ * login goes on podman's command line. Returns each platform's image ID.
+ */
+export async function pushManifestList(
+  destination: string,
+  architectures: string[],
+  login?: { username: string; password: string }
+): Promise<Record<string, string>> {
+  const local = `localhost/hp-staged-${crypto.randomBytes(4).toString('hex')}:v1`
+  const ids = await makeManifestList(local, architectures)
+  try {
+    await run(toolPath('podman'), [
+      'manifest',
+      'push',
+      '--all',
+      '--tls-verify=false',
+      ...(login ? ['--creds', `${login.username}:${login.password}`] : []),
+      local,
+      `docker://${destination}`
+    ])
+    return ids
+  } finally {
+    await removeManifestList(local, architectures)
+  }
+}

@@ -3,7 +3,7 @@
 # podman, buildah, skopeo (archive and layout sources), a docker engine, the
 # CNCF distribution registry, htpasswd, openssl,
 # squid (a real forward proxy for the proxy tests), jq (the README's matrix
-# recipe runs it),
+# recipe runs it), GNU time (peak RSS in bench/movers.ts),
 # the npm packages, a Node 24 (what `runs.using: node24` means) to run the
 # bundle under, and helm v3 and v4 for the chart tests. Safe to run again: it
 # installs only what is missing.
@@ -14,7 +14,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=()
 for pair in podman:podman buildah:buildah skopeo:skopeo dockerd:docker.io docker-registry:docker-registry \
-  htpasswd:apache2-utils openssl:openssl tar:tar unzip:unzip squid:squid jq:jq; do
+  htpasswd:apache2-utils openssl:openssl tar:tar unzip:unzip squid:squid jq:jq /usr/bin/time:time; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || packages+=("${pair#*:}")
 done
 if [ ${#packages[@]} -gt 0 ]; then

@@ -55,11 +55,12 @@ export async function run(): Promise<void> {
     if (beingStopped()) return
     setOutputs(report)
     const failures = failureList(report)
-    // Only a step that succeeded hands its login on: a failed one keeps nothing.
+    if (settings.summary) await writeSummary(settings.registry.prefix, report)
+    // Only a step that succeeded hands its login on: a failed one keeps
+    // nothing. So it comes last, after everything that can still fail the step.
     if (keep && !failures) {
       keepLogin(settings, actionLog, dir => leftovers.hooks.onPrivateDir?.(dir))
     }
-    if (settings.summary) await writeSummary(settings.registry.prefix, report)
     core.info(countLine([...report.images, ...report.charts]))
     if (failures) core.setFailed(redactUserinfo(failures))
   } catch (error) {

@@ -47,8 +47,9 @@ async function rawDigest(reference: string): Promise<string> {
 
 beforeAll(async () => {
   registry = await startRegistry({ users: { [USER.username]: USER.password } })
-  // docker and podman behind recording shims: an archive push must call neither.
-  shims = makeShims(['docker', 'podman'])
+  // docker and podman behind recording shims: an archive push must call neither;
+  // skopeo too: only a docker archive is its (OCI layouts and archives are the own client's).
+  shims = makeShims(['docker', 'podman', 'skopeo'])
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-archives-'))
   const podman = toolPath('podman')
   imageId = await makeImage('podman', `${SOURCE_PATH}/web:v1`)
@@ -87,6 +88,11 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
+/** What docker and podman were asked: an archive push asks them nothing. */
+function engineCalls(calls: string[]): string[] {
+  return calls.filter(call => /^(docker|podman) /.test(call))
+}
+
 async function push(inputs: Record<string, string>) {
   const job = new RunnerJob({ PATH: `${shims.dir}:${process.env.PATH ?? ''}` })
   jobs.push(job)
@@ -109,7 +115,12 @@ describe('archive and layout sources, no container engine', () => {
     ].join('\n')
     const first = await push({ images, 'destination-tag': 'r1' })
     expectExit(first, 0)
-    expect(first.calls).toEqual([])
+    expect(engineCalls(first.calls)).toEqual([])
+    expect(first.calls.filter(call => /\boci(-archive)?:/.test(call))).toEqual([])
+    expect(first.calls.filter(call => call.startsWith('skopeo copy '))).toEqual([
+      expect.stringContaining(`docker-archive:${files.docker} docker://`)
+    ])
+    expect(first.stdout).toMatch(/[\d.]+ (bytes|MB) uploaded \(2 blobs\)/)
     const [web, api, multi] = imagesOutput(first.outputs) as (ReturnType<
       typeof imagesOutput
     >[number] & {
@@ -139,7 +150,8 @@ describe('archive and layout sources, no container engine', () => {
     const again = await push({ images, 'destination-tag': 'r1' })
     expectExit(again, 0)
     expect(again.stdout).toContain('0 pushed, 3 unchanged, 0 skipped, 0 failed')
-    expect(again.calls).toEqual([])
+    expect(engineCalls(again.calls)).toEqual([])
+    expect(again.calls.filter(call => call.startsWith('skopeo copy '))).toEqual([])
   })
 
   test('the tag of a layout entry is its own REF when no destination-tag is given', async () => {
@@ -149,12 +161,29 @@ describe('archive and layout sources, no container engine', () => {
   })
 
   test.each([
-    ['a missing archive', () => `oci-archive:${path.join(dir, 'nope.tar')}`],
-    ['a corrupt archive', () => `oci-archive:${files.corrupt}`],
-    ['a folder that is no layout', () => `oci:${dir}:v1`]
+    [
+      'a missing archive',
+      () => `oci-archive:${path.join(dir, 'nope.tar')}`,
+      /::error::Invalid input: "oci-archive:.*nope\.tar" cannot be opened \(.*\): check the path/
+    ],
+    [
+      'a corrupt archive',
+      () => `oci-archive:${files.corrupt}`,
+      /::error::Invalid input: "oci-archive:.*broken\.tar" is not a readable OCI archive \(not a tar archive/
+    ],
+    [
+      'a folder that is no layout',
+      () => `oci:${dir}:v1`,
+      /::error::Invalid input: "oci:.*:v1" holds no index\.json: it is not an OCI image layout/
+    ],
+    [
+      'a missing docker archive',
+      () => `docker-archive:${path.join(dir, 'nope.docker.tar')}`,
+      /::error::Invalid input: ".*nope\.docker\.tar" could not be read \(.*\): check the path/
+    ]
   ])(
     '%s fails before anything is pushed, the local image with it included',
-    async (_label, entry) => {
+    async (_label, entry, words) => {
       const tag = `bad-${crypto.randomBytes(3).toString('hex')}`
       const result = await push({
         images: `${entry()}\nweb:v1`,
@@ -163,9 +192,7 @@ describe('archive and layout sources, no container engine', () => {
         'destination-tag': tag
       })
       expectExit(result, 1)
-      expect(result.stdout).toMatch(
-        /::error::Invalid input: ".*" could not be read \(.*\): check the path/
-      )
+      expect(result.stdout).toMatch(words)
       expect(result.calls.filter(call => / push /.test(` ${call} `))).toEqual([])
       expect(await listTags(registry, 'proj/web', USER)).not.toContain(tag)
     }

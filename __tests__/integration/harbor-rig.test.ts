@@ -204,6 +204,69 @@ describe('the test Harbor: /v2/ and pushes (middleware/security, v2auth)', () =>
   })
 })
 
+describe('the test Harbor: blob mounts (v2auth/access.go) and upload bytes', () => {
+  test('a mount needs pull on the repository it comes from; the front records it and the bytes each request sent', async () => {
+    // An image of its own: its layer is new to the registry, so podman uploads it whole.
+    const fresh = `localhost/hp-mount-${crypto.randomBytes(4).toString('hex')}/m:v1`
+    await makeImage('podman', fresh, { sizeBytes: 16384 })
+    try {
+      const pushed = await run(toolPath('podman'), [
+        'push',
+        '--tls-verify=false',
+        '--creds',
+        `${DEV.username}:${DEV.password}`,
+        fresh,
+        `docker://${harbor.host}/proj/mount-src:v1`
+      ])
+      expect(pushed.code).toBe(0)
+    } finally {
+      await removeImage('podman', fresh)
+    }
+    const pull = await token(['repository:proj/mount-src:pull'], DEV)
+    const manifest = await fetch(`${harbor.url}/v2/proj/mount-src/manifests/v1`, {
+      headers: {
+        Authorization: `Bearer ${pull}`,
+        Accept:
+          'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json'
+      }
+    })
+    const layer = ((await manifest.json()) as { layers: { digest: string }[] }).layers[0].digest
+
+    const mount = (bearer: string, from: string) =>
+      call(`/v2/signed/app/blobs/uploads/?mount=${layer}&from=${from}`, { method: 'POST', bearer })
+    // Push on the target and pull on the source, in one token: mounted.
+    const both = await token(
+      ['repository:signed/app:pull,push', 'repository:proj/mount-src:pull'],
+      DEV
+    )
+    expect((await mount(both, 'proj/mount-src')).status).toBe(201)
+    // Push on the target only: the source repository is not readable with this token.
+    const targetOnly = await token(['repository:signed/app:pull,push'], DEV)
+    const refused = await mount(targetOnly, 'proj/mount-src')
+    expect(refused.status).toBe(401)
+    expect(refused.body).toContain(
+      'unauthorized to access repository: proj/mount-src, action: pull'
+    )
+    // A project the account has no role in.
+    const hidden = await token(['repository:signed/app:pull,push', 'repository:hidden/x:pull'], DEV)
+    expect((await mount(hidden, 'hidden/x')).status).toBe(401)
+
+    const mounts = harbor.requests.filter(
+      request => request.path === '/v2/signed/app/blobs/uploads/' && request.mountFrom
+    )
+    expect(mounts.map(request => [request.status, request.mountFrom])).toEqual([
+      [201, 'proj/mount-src'],
+      [401, 'proj/mount-src'],
+      [401, 'hidden/x']
+    ])
+    // podman's push sent its layer's bytes through the front, counted on the uploads.
+    const uploaded = harbor.requests
+      .filter(request => /\/proj\/mount-src\/blobs\/uploads\//.test(request.path))
+      .reduce((sum, request) => sum + request.bytes, 0)
+    expect(uploaded).toBeGreaterThan(16384)
+  })
+})
+
 describe('the test Harbor: pull policies (middleware/contenttrust, vulnerable)', () => {
   test.each([
     ['signed', 'The image is not signed by cosign.'],

@@ -560,6 +560,33 @@ describe('nothing is kept', () => {
     expect(tempLeftovers(job.runnerTemp)).toEqual([])
   })
 
+  test('a step that fails after the pushes (its job summary cannot be written): nothing kept or exported', async () => {
+    const job = newJob()
+    // What makes the summary fail does not matter; a folder where the file should be is one way.
+    fs.rmSync(job.summaryFile)
+    fs.mkdirSync(job.summaryFile)
+    // Started and waited for by hand: the rig's main() would read the summary.
+    const main = await job
+      .start({
+        ...inputs(registry.host, { username: USER, password: PASSWORD }),
+        charts: '',
+        'keep-login': 'true'
+      })
+      .wait()
+    expectExit(main, 1)
+    expect(main.stdout).toContain('::error::EISDIR')
+    // The pushes were done and are in the outputs; the step failed all the same.
+    expect(imagesOutput(job.outputs()).map(image => image.status)).toEqual([
+      expect.stringMatching(/^(pushed|unchanged)$/)
+    ])
+    expect(main.stdout).not.toContain('keep-login: the login')
+    expect(fs.readFileSync(job.lastEnvFile(), 'utf8')).toBe('')
+    expect(tempLeftovers(job.runnerTemp)).toEqual([])
+    expect(filesContaining(job.root, SECRETS)).toEqual([])
+    expectExit(await job.post(), 0)
+    expect(job.exported).toEqual({})
+  })
+
   test('a push that failed (Harbor: the project quota is full): the step fails and keeps nothing', async () => {
     const job = newJob()
     const main = await job.main({

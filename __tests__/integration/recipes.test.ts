@@ -92,7 +92,15 @@ test('two legs hand their outputs on, and combine merges them: one images list, 
     REFS: '${{ steps.push.outputs.refs }}',
     GROUP: '${{ matrix.group }}'
   })
-  const combine = recipeStep('combine', "jq -s 'add'")
+  const combine = recipeStep('combine', "jq -s 'add")
+  // The plan job's output, as the plan script writes it for these two legs.
+  expect(combine.env).toEqual({ PLAN: '${{ needs.plan.outputs.groups }}' })
+  const plan = {
+    PLAN: JSON.stringify([
+      { group: 0, images: 'alpha' },
+      { group: 1, images: 'beta' }
+    ])
+  }
   // download-artifact with merge-multiple: every leg's files in one folder.
   const merged = path.join(work, 'combine')
   fs.mkdirSync(path.join(merged, 'out'), { recursive: true })
@@ -132,9 +140,9 @@ test('two legs hand their outputs on, and combine merges them: one images list, 
     'refs-1.txt'
   ])
 
-  const combined = await runScript(combine.run, merged, {})
+  const combined = await runScript(combine.run, merged, plan)
   expect(combined).toMatchObject({ code: 0, stderr: '' })
-  expect(combined.stdout).toBe('2 pushed\n2 groups reported\n')
+  expect(combined.stdout).toBe('2 pushed\n2 of 2 groups reported\n')
   expect(JSON.parse(fs.readFileSync(path.join(merged, 'images.json'), 'utf8'))).toEqual(legs.flat())
   expect(fs.readFileSync(path.join(merged, 'refs.txt'), 'utf8')).toBe(
     `${[...refs].sort().join('\n')}\n`
@@ -143,7 +151,24 @@ test('two legs hand their outputs on, and combine merges them: one images list, 
   // A leg with a failed push: the combine job fails and names it.
   const failed = legs[1].map(entry => ({ ...entry, status: 'failed', digest: '' }))
   fs.writeFileSync(path.join(merged, 'out/images-1.json'), `${JSON.stringify(failed)}\n`)
-  const failing = await runScript(combine.run, merged, {})
+  const failing = await runScript(combine.run, merged, plan)
   expect(failing.code).toBe(1)
-  expect(failing.stdout).toBe(`1 failed, 1 pushed\n2 groups reported\n${failed[0].destination}\n`)
+  expect(failing.stdout).toBe(
+    `1 failed, 1 pushed\n2 of 2 groups reported\n${failed[0].destination}\n`
+  )
+
+  // A leg whose step failed before pushing (bad input, a rejected login) hands
+  // nothing on: the combine job fails and names the group, rather than
+  // passing with half a release in images.json and refs.txt.
+  for (const file of ['images-1.json', 'refs-1.txt']) fs.rmSync(path.join(merged, 'out', file))
+  const short = await runScript(combine.run, merged, plan)
+  expect(short).toMatchObject({ code: 1, stderr: '' })
+  expect(short.stdout).toBe('1 pushed\n1 of 2 groups reported; nothing from group 1\n')
+
+  // No leg handed anything on: the same words, not a jq error about a glob.
+  fs.rmSync(path.join(merged, 'out'), { recursive: true })
+  fs.mkdirSync(path.join(merged, 'out'))
+  const none = await runScript(combine.run, merged, plan)
+  expect(none).toMatchObject({ code: 1, stderr: '' })
+  expect(none.stdout).toBe('\n0 of 2 groups reported; nothing from group 0 1\n')
 })

@@ -201,11 +201,15 @@ describe('flags', () => {
   test('every action input but password is a long flag; the command adds its own', () => {
     const inputFlags = FLAGS.filter(flag => flag.input).map(flag => flag.long)
     expect([...inputFlags].sort()).toEqual(
-      INPUT_NAMES.filter(name => name !== 'password' && !ACTION_ONLY_INPUTS.includes(name)).sort()
+      INPUT_NAMES.filter(
+        name =>
+          name !== 'password' && name !== 'source-password' && !ACTION_ONLY_INPUTS.includes(name)
+      ).sort()
     )
     expect(FLAGS.filter(flag => !flag.input).map(flag => flag.long)).toEqual([
       'no-tls-verify',
       'password-stdin',
+      'source-password-stdin',
       'json',
       'subject-checksums',
       'help'
@@ -600,6 +604,95 @@ describe('the secret', () => {
     ])
     const outside = await cli([...base, '--json'], { env: { HARBOR_PASSWORD: SECRET } })
     expect(outside.stderr).not.toContain('::')
+  })
+})
+
+describe('the source secret (docker:// sources)', () => {
+  const SOURCE_USER = 'staging-puller'
+  const SOURCE_SECRET = 'pull-Secret-9Xy'
+  const SOURCE_BASE64 = Buffer.from(`${SOURCE_USER}:${SOURCE_SECRET}`).toString('base64')
+  const base = [
+    '-r',
+    REGISTRY,
+    '-i',
+    'docker://staging.example.com/staging/app:v1',
+    '--source-username',
+    SOURCE_USER
+  ]
+
+  test('HARBOR_SOURCE_PASSWORD: the source login, apart from the destination one', async () => {
+    const ran = await cli([...base, '-u', USERNAME], {
+      env: { HARBOR_PASSWORD: SECRET, HARBOR_SOURCE_PASSWORD: SOURCE_SECRET }
+    })
+    expect(ran.code).toBe(EXIT.ok)
+    const settings = harborPush.mock.calls[0][0]
+    expect(settings.sourceCredentials).toEqual({ username: SOURCE_USER, password: SOURCE_SECRET })
+    expect(settings.credentials).toEqual({ username: USERNAME, password: SECRET })
+  })
+
+  test('--source-password-stdin reads it from stdin, one final newline dropped', async () => {
+    const ran = await cli([...base, '--source-password-stdin'], { stdin: `${SOURCE_SECRET}\n` })
+    expect(ran.code).toBe(EXIT.ok)
+    expect(harborPush.mock.calls[0][0].sourceCredentials?.password).toBe(SOURCE_SECRET)
+  })
+
+  test('--password-stdin and --source-password-stdin together: bad input, nothing run', async () => {
+    const ran = await cli(
+      [...base, '-u', USERNAME, '--password-stdin', '--source-password-stdin'],
+      {
+        stdin: SECRET
+      }
+    )
+    expect(ran.code).toBe(EXIT.badInput)
+    expect(ran.stderr).toMatch(/--password-stdin and --source-password-stdin were both given/)
+    expect(harborPush).not.toHaveBeenCalled()
+  })
+
+  test('--source-password is refused, saying why, and its value is not echoed', async () => {
+    for (const argv of [
+      [...base, '--source-password', SOURCE_SECRET],
+      [...base, `--source-password=${SOURCE_SECRET}`]
+    ]) {
+      const ran = await cli(argv)
+      expect(ran.code).toBe(EXIT.badInput)
+      expect(ran.stderr).toMatch(
+        /--source-password is refused: .* Pipe it to --source-password-stdin, or set HARBOR_SOURCE_PASSWORD/
+      )
+      expect(ran.stderr).not.toContain(SOURCE_SECRET)
+    }
+  })
+
+  test.each<[string, string[], Record<string, string>, RegExp]>([
+    [
+      '--source-username without a secret',
+      base,
+      {},
+      /--source-username "staging-puller" was given without a secret: .*HARBOR_SOURCE_PASSWORD/
+    ],
+    [
+      'a source secret without --source-username',
+      ['-r', REGISTRY, '-i', 'docker://s.example.com/s/app:v1'],
+      { HARBOR_SOURCE_PASSWORD: SOURCE_SECRET },
+      /a source secret was given \(HARBOR_SOURCE_PASSWORD\) but no --source-username/
+    ]
+  ])('%s: bad input', async (_label, argv, env, message) => {
+    const ran = await cli(argv, { env })
+    expect(ran.code).toBe(EXIT.badInput)
+    expect(ran.stderr).toMatch(message)
+    expect(ran.stderr).not.toContain(SOURCE_SECRET)
+  })
+
+  test('whatever the core prints, the source secret and its base64 form come out as ***', async () => {
+    harborPush.mockImplementation((_settings, log) => {
+      log.info(`info ${SOURCE_SECRET}`)
+      log.warning(`warning ${SOURCE_BASE64}`)
+      return Promise.reject(new Error(`failed with ${SOURCE_SECRET}`))
+    })
+    const ran = await cli(base, { env: { HARBOR_SOURCE_PASSWORD: SOURCE_SECRET } })
+    expect(ran.code).toBe(EXIT.failed)
+    expect(ran.stderr).toBe(
+      ['info ***', 'warning: warning ***', 'harbor-push: failed with ***', ''].join('\n')
+    )
   })
 })
 

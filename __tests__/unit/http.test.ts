@@ -122,3 +122,51 @@ describe('retryAfterMs', () => {
     expect(ms).toBeLessThanOrEqual(5000)
   })
 })
+
+describe('registryFetch with a streamed body (an upload)', () => {
+  test('sent once, as it is read, with its Content-Length; a 503 comes back unretried, read like fetch answers', async () => {
+    const received: { length?: string; bytes: number }[] = []
+    const sink = http.createServer((request, response) => {
+      let bytes = 0
+      request.on('data', (chunk: Buffer) => (bytes += chunk.length))
+      request.on('end', () => {
+        received.push({ length: request.headers['content-length'], bytes })
+        response
+          .writeHead(received.length === 1 ? 201 : 503, { 'Docker-Content-Digest': 'sha256:abc' })
+          .end(received.length === 1 ? '' : '{"errors":[{"code":"UNAVAILABLE"}]}')
+      })
+    })
+    await new Promise<void>(resolve => sink.listen(0, '127.0.0.1', resolve))
+    const address = sink.address()
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/upload`
+    async function* chunks(): AsyncIterable<Uint8Array> {
+      for (let index = 0; index < 16; index++) {
+        // Each chunk comes later, as from a file.
+        await new Promise(resolve => setImmediate(resolve))
+        yield Buffer.alloc(64 * 1024, index)
+      }
+    }
+    const upload = (): ReturnType<typeof registryFetch> =>
+      registryFetch(url, TLS, {
+        method: 'PUT',
+        headers: { 'Content-Length': String(16 * 64 * 1024) },
+        body: chunks(),
+        retry: { retries: 3, baseDelayMs: 5 }
+      })
+    try {
+      const created = await upload()
+      expect(created.status).toBe(201)
+      expect(created.headers.get('docker-content-digest')).toBe('sha256:abc')
+      const refused = await upload()
+      expect(refused.status).toBe(503)
+      expect(await refused.text()).toContain('UNAVAILABLE')
+      expect(received).toEqual([
+        { length: String(16 * 64 * 1024), bytes: 16 * 64 * 1024 },
+        { length: String(16 * 64 * 1024), bytes: 16 * 64 * 1024 }
+      ])
+    } finally {
+      sink.closeAllConnections()
+      await new Promise(resolve => sink.close(resolve))
+    }
+  })
+})

@@ -167,6 +167,45 @@ describe('getSettings', () => {
     expect(firstWarning).toBeGreaterThan(firstMask)
   })
 
+  test('masks source-password (as given, trimmed, each line) and its base64 user:password', () => {
+    const SOURCE = ' pull-secret-4Kd '
+    setInputs({
+      registry: 'registry-oci.example.com/release',
+      images: 'docker://staging.example.com/staging/app:v1',
+      'source-username': 'puller',
+      'source-password': `${SOURCE}\n`
+    })
+    const settings = getSettings()
+    expect(settings.sourceCredentials).toEqual({ username: 'puller', password: SOURCE })
+    expect(masks()).toEqual(
+      expect.arrayContaining([
+        SOURCE,
+        SOURCE.trim(),
+        Buffer.from(`puller:${SOURCE}`).toString('base64')
+      ])
+    )
+  })
+
+  test('a source-password with a line break: an input error, each line masked first', () => {
+    setInputs({
+      registry: 'r.example.com',
+      images: 'docker://s.example.com/s/app:v1',
+      'source-username': 'puller',
+      'source-password': 'first-part\nsecond-part'
+    })
+    expect(() => getSettings()).toThrow(/"source-password" holds a line break/)
+    expect(masks()).toEqual(expect.arrayContaining(['first-part', 'second-part']))
+  })
+
+  test('a login written into a docker:// entry is masked before the input error', () => {
+    setInputs({
+      registry: 'r.example.com',
+      images: 'app=docker://ci:entry-pw-9@s.example.com/s/app:v1'
+    })
+    expect(() => getSettings()).toThrow(/carries a user name and password/)
+    expect(masks()).toContain('entry-pw-9')
+  })
+
   test('no credentials, nothing to mask', () => {
     setInputs({ registry: 'registry-oci.example.com/proj', images: 'app:v1' })
     expect(getSettings().credentials).toBeUndefined()

@@ -21,6 +21,7 @@ const LAYERS: Record<string, number> = {
   tools: 2,
   credentials: 2,
   charts: 3,
+  sources: 3,
   push: 4,
   runner: 5,
   cli: 5

@@ -9,6 +9,7 @@ import {
   parseSettings,
   splitList
 } from '../../src/settings/parse.js'
+import { sourceCredentialsFor } from '../../src/settings/settings.js'
 
 const base: RawInputs = { registry: 'harbor.example.com/proj', images: 'app', 'source-tag': 'v1' }
 
@@ -353,6 +354,20 @@ describe('archive and layout entries', () => {
     expect(settings.images).toEqual([{ name, tag, archive }])
   })
 
+  test('two images of one layout, by their refs, each go to their own tag', () => {
+    const { settings } = parse({ images: 'app=oci:/b/layout:v1 app=oci:/b/layout:v2' })
+    expect(settings.images.map(image => [image.name, image.tag])).toEqual([
+      ['app', 'v1'],
+      ['app', 'v2']
+    ])
+  })
+
+  test('the same archive image listed twice is refused', () => {
+    expect(parseError({ images: 'app=oci:/b/layout:v1 app=oci:/b/layout:v1' })).toMatch(
+      /image "app=oci:\/b\/layout:v1" is listed twice/
+    )
+  })
+
   test('a relative path is made absolute', () => {
     const { settings } = parse({ images: 'oci-archive:web.tar:v1' })
     expect(settings.images[0].archive?.path).toBe(path.resolve('web.tar'))
@@ -370,5 +385,150 @@ describe('archive and layout entries', () => {
     [{ images: 'oci:/b/layout:-bad' }, /image "oci:\/b\/layout:-bad"/]
   ])('refused: %j', (inputs, message) => {
     expect(parseError(inputs)).toMatch(message)
+  })
+})
+
+describe('registry entries (docker://)', () => {
+  const DIGEST = `sha256:${'ab'.repeat(32)}`
+
+  test.each([
+    [
+      'docker://staging.example.com/staging/app:v1',
+      { name: 'app', tag: 'v1' },
+      { host: 'staging.example.com', repository: 'staging/app', tag: 'v1', digest: '' }
+    ],
+    [
+      'web=docker://127.0.0.1:5000/a/b/c:1.0',
+      { name: 'web', tag: '1.0' },
+      { host: '127.0.0.1:5000', repository: 'a/b/c', tag: '1.0', digest: '' }
+    ],
+    [
+      `docker://harbor.example.com/staging/api@${DIGEST}`,
+      { name: 'api', tag: '' },
+      { host: 'harbor.example.com', repository: 'staging/api', tag: '', digest: DIGEST }
+    ]
+  ])('%s', (entry, request, registry) => {
+    const { settings } = parse({
+      images: entry,
+      'source-tag': 'ignored',
+      'destination-tag': 'r1'
+    })
+    expect(settings.images).toEqual([{ ...request, registry }])
+  })
+
+  test('without destination-tag a tag entry lands under its own tag; source-path and source-tag do not apply', () => {
+    const { settings } = parse({
+      images: 'docker://h.example.com/staging/app:v7',
+      'source-path': 'localhost/apim',
+      'source-tag': 'v1'
+    })
+    expect(settings.images[0]).toMatchObject({ name: 'app', tag: 'v7' })
+  })
+
+  test.each([
+    ['no repository', 'docker://h.example.com', /names no repository on "h\.example\.com"/],
+    ['no repository, a slash', 'docker://h.example.com/', /names no repository/],
+    ['no tag nor digest', 'docker://h.example.com/s/app', /names no tag or digest/],
+    [
+      'a tag and a digest',
+      `docker://h.example.com/s/app:v1@${DIGEST}`,
+      /names both a tag \("v1"\) and a digest; give one/
+    ],
+    ['a short digest', 'docker://h.example.com/s/app@sha256:abc', /is not a sha256 digest/],
+    [
+      'another algorithm',
+      `docker://h.example.com/s/app@sha512:${'a'.repeat(128)}`,
+      /is not a sha256 digest/
+    ],
+    ['a bad host', 'docker://h_x!/s/app:v1', /is not a valid registry host/],
+    ['a bad port', 'docker://h.example.com:99999/s/app:v1', /is not a valid registry host/],
+    ['upper case', 'docker://h.example.com/S/App:v1', /"S\/App" is not a valid repository/],
+    ['a bad tag', 'docker://h.example.com/s/app:-x', /tag "-x" is not a valid tag/],
+    ['a bad name', 'Bad=docker://h.example.com/s/app:v1', /"Bad" is not a valid image name/],
+    [
+      'listed twice',
+      'docker://h.example.com/s/app:v1 docker://h.example.com/s/app:v1',
+      /is listed twice/
+    ]
+  ])('refused: %s', (_label, images, message) => {
+    expect(parseError({ images })).toMatch(message)
+  })
+
+  test('a digest entry without destination-tag: say where it goes', () => {
+    expect(parseError({ images: `docker://h.example.com/s/app@${DIGEST}` })).toMatch(
+      /names a digest and no tag: set "destination-tag"/
+    )
+  })
+
+  test.each([
+    ['user:password@', 'docker://ci:s3cr3t-pw@h.example.com/s/app:v1'],
+    ['with a name', 'app=docker://ci:s3cr3t-pw@h.example.com/s/app:v1'],
+    ['a user only', 'docker://s3cr3t-pw@h.example.com/s/app:v1']
+  ])('a login in the entry (%s) is refused and never shown', (_label, images) => {
+    const message = parseError({ images })
+    expect(message).toMatch(
+      /carries a user name and password: .*"source-username" and "source-password"/
+    )
+    expect(message).toContain('docker://***@h.example.com/s/app:v1')
+    expect(message).not.toContain('s3cr3t-pw')
+  })
+})
+
+describe('source-username and source-password', () => {
+  const images = 'docker://staging.example.com/s/app:v1'
+
+  test('paired: the login of docker:// sources', () => {
+    const { settings, warnings } = parse({
+      images,
+      'source-username': 'puller',
+      'source-password': ' spaced secret \n'
+    })
+    expect(settings.sourceCredentials).toEqual({ username: 'puller', password: ' spaced secret ' })
+    expect(warnings).toEqual([])
+  })
+
+  test.each([
+    [{ 'source-username': 'puller' }, /"source-username" is set but "source-password" is empty/],
+    [{ 'source-password': 'x' }, /"source-password" is set but "source-username" is empty/],
+    [
+      { 'source-username': 'a b', 'source-password': 'x' },
+      /source-username "a b" contains white space/
+    ],
+    [
+      { 'source-username': 'puller', 'source-password': 'first\nsecond' },
+      /"source-password" holds a line break/
+    ]
+  ])('refused: %j', (extra, message) => {
+    const text = parseError({ images, ...extra })
+    expect(text).toMatch(message)
+    expect(text).not.toContain('second')
+  })
+
+  test('given with no docker:// source: not used, and said', () => {
+    const { warnings } = parse({ 'source-username': 'puller', 'source-password': 'x' })
+    expect(warnings).toEqual([expect.stringMatching(/no "images" entry is a docker:\/\/ source/)])
+  })
+
+  test("empty: anonymous, or the destination's login on the destination registry (a promotion)", () => {
+    const destination = { username: 'ci', password: 'pw' }
+    const { settings } = parse({
+      registry: 'Harbor.example.com/release',
+      images: 'docker://harbor.example.com/staging/app:v1 docker://other.example.com/x/y:v1',
+      ...destination
+    })
+    expect(settings.sourceCredentials).toBeUndefined()
+    expect(sourceCredentialsFor(settings, 'harbor.example.com')).toEqual(destination)
+    expect(sourceCredentialsFor(settings, 'other.example.com')).toBeUndefined()
+    const own = parse({
+      registry: 'harbor.example.com/release',
+      images,
+      ...destination,
+      'source-username': 'puller',
+      'source-password': 'pull-secret'
+    }).settings
+    expect(sourceCredentialsFor(own, 'harbor.example.com')).toEqual({
+      username: 'puller',
+      password: 'pull-secret'
+    })
   })
 })

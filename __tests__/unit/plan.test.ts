@@ -1,7 +1,9 @@
 import { describe, expect, test } from '@jest/globals'
 import { destinationOf, projectOf } from '../../src/push/destination.js'
-import { planImages as planTyped } from '../../src/push/plan.js'
+import { imageBatches, needsSkopeo, planImages as planTyped } from '../../src/push/plan.js'
 import type { ImageRequest, Settings } from '../../src/settings/settings.js'
+import type { Skopeo } from '../../src/tools/skopeo.js'
+import { collectingLog } from './collecting-log.js'
 
 function settings(prefix: string, images: ImageRequest[], extra: Partial<Settings> = {}): Settings {
   const slash = prefix.indexOf('/')
@@ -115,5 +117,53 @@ describe('destinationOf and projectOf', () => {
     expect(destination.reference).toBe(`${[host, path, name].filter(Boolean).join('/')}:v1`)
     expect(destination).toMatchObject({ host, tag: 'v1' })
     expect(projectOf(destination)).toBe(project)
+  })
+})
+
+describe('who copies an archive or layout', () => {
+  const login = { credentials: { username: 'ci', password: 'x' } }
+  const entry = (transport: 'oci' | 'oci-archive' | 'docker-archive'): ImageRequest => ({
+    name: 'app',
+    tag: 'v1',
+    archive: { transport, path: '/tmp/app', ref: 'v1' }
+  })
+  test.each([
+    ['oci', login, 'registry client'],
+    ['oci-archive', login, 'registry client'],
+    ['docker-archive', login, 'skopeo'],
+    ['oci', {}, 'skopeo'],
+    ['oci-archive', {}, 'skopeo']
+  ] as const)('%s with %j: %s', (transport, extra, tool) => {
+    const fakeSkopeo = {} as Skopeo
+    const [batch] = imageBatches(
+      settings('h/p', [entry(transport)], extra),
+      undefined,
+      fakeSkopeo,
+      collectingLog()
+    )
+    expect(batch.adapter.tool).toBe(tool)
+    expect(needsSkopeo(settings('h/p', [], extra), entry(transport).archive!)).toBe(
+      tool === 'skopeo'
+    )
+  })
+})
+
+describe('registry sources (docker://)', () => {
+  const registry = { host: 'staging.example.com', repository: 's/app', tag: 'v1', digest: '' }
+
+  test('named docker://host/repo:tag, copied by the registry client with no tool at all', () => {
+    const images = [{ name: 'app', tag: 'v1', registry }]
+    expect(planImages(settings('h/p', images, { destinationTags: ['r1'] }))).toEqual([
+      {
+        source: 'docker://staging.example.com/s/app:v1',
+        registry,
+        destinations: ['h/p/app:r1']
+      }
+    ])
+    const [batch] = imageBatches(settings('h/p', images), undefined, undefined, collectingLog())
+    expect(batch.adapter.tool).toBe('registry client')
+    // No tool to check and no login of its own: it copies with the session's client.
+    expect('login' in batch.adapter).toBe(false)
+    expect('prepare' in batch.adapter).toBe(false)
   })
 })

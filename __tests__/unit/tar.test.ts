@@ -4,7 +4,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import { afterAll, describe, expect, test } from '@jest/globals'
 import { readChartArchive } from '../../src/charts/archive.js'
-import { readTar } from '../../src/charts/tar.js'
+import { readTar } from '../../src/tar.js'
 import { makeChartFolder, packChart } from './chart-fixtures.js'
 import { chartYaml, paxRecord, tarOf } from '../../rig/tgz.js'
 

@@ -262,3 +262,23 @@ test('dependabot.yml: version 2, npm and github-actions, weekly', () => {
     }
   }
 })
+
+test('no recipe gives if-exists: fail a tag that moves with every release (the second release would stop)', () => {
+  // if-exists: fail refuses a tag that holds other content (push/decide.ts,
+  // refuseConflicts): a tag like `stable` holds the previous release each
+  // time, so a step that pushes it with `fail` works once, then fails every
+  // release after, with nothing pushed. Moving tags go in a step of their own.
+  const moving = /^(stable|latest|edge|main)$/
+  const refused: string[] = []
+  for (const file of recipes) {
+    const workflow = parse(fs.readFileSync(path.join(root, file), 'utf8')) as {
+      jobs: Record<string, { steps?: { uses?: string; with?: Record<string, string> }[] }>
+    }
+    for (const step of Object.values(workflow.jobs).flatMap(job => job.steps ?? [])) {
+      if (!isThisAction(step.uses) || step.with?.['if-exists'] !== 'fail') continue
+      const tags = (step.with['destination-tag'] ?? '').split(/[,\n]/).map(tag => tag.trim())
+      for (const tag of tags.filter(tag => moving.test(tag))) refused.push(`${file}: ${tag}`)
+    }
+  }
+  expect(refused).toEqual([])
+})

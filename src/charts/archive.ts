@@ -11,7 +11,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import { readTar } from './tar.js'
+import { readTar } from '../tar.js'
 
 const MiB = 1024 * 1024
 /** helm (v3.17+, v4) refuses a chart whose files unpack to more than this in all... */

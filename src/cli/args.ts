@@ -85,6 +85,16 @@ export const FLAGS: readonly Flag[] = [
     help: 'read the CLI secret (or robot secret) from stdin'
   },
   {
+    long: 'source-username',
+    value: 'name',
+    input: true,
+    help: 'user or robot of the registry that docker:// sources are read from'
+  },
+  {
+    long: 'source-password-stdin',
+    help: 'read the source secret from stdin (else HARBOR_SOURCE_PASSWORD)'
+  },
+  {
     long: 'defaults-file',
     value: 'file',
     input: true,
@@ -183,6 +193,8 @@ export interface CliArgs {
   /** Raw inputs by their action.yml name, as the action would get them; the secret is not here. */
   inputs: RawInputs
   passwordStdin: boolean
+  /** `--source-password-stdin`: the source secret comes on stdin (then the destination's may not). */
+  sourcePasswordStdin: boolean
   json: boolean
   /** `--subject-checksums FILE`: where to write the subject lines; undefined when not asked. */
   subjectChecksums?: string
@@ -256,6 +268,7 @@ export function parseCommandLine(argv: readonly string[]): CliArgs {
   return {
     inputs,
     passwordStdin: values['password-stdin'] === true,
+    sourcePasswordStdin: values['source-password-stdin'] === true,
     json: values.json === true,
     ...subjectChecksumsFile(values['subject-checksums']),
     help: values.help === true
@@ -283,7 +296,8 @@ export function usage(): string {
     'Options:',
     ...lines,
     '',
-    'The secret never goes on the command line: pipe it to --password-stdin, or set HARBOR_PASSWORD.',
+    'The secret never goes on the command line: pipe it to --password-stdin, or set HARBOR_PASSWORD;',
+    'the secret of docker:// sources: --source-password-stdin (one of the two), or HARBOR_SOURCE_PASSWORD.',
     "Without -r and -u, HARBOR_HOST + HARBOR_PROJECT and HARBOR_USERNAME (GitLab's Harbor integration).",
     '',
     'Examples:',
@@ -306,10 +320,15 @@ function label(flag: Flag): string {
 function refusePasswordFlag(argv: readonly string[]): void {
   for (const arg of argv) {
     if (arg === '--') return
-    if (arg === '--password' || arg.startsWith('--password=')) {
-      throw new InputError(
-        '--password is refused: a secret on the command line is visible to other users (ps, /proc/<pid>/cmdline) and stays in the shell history. Pipe it to --password-stdin, or set HARBOR_PASSWORD'
-      )
+    for (const [flag, variable] of [
+      ['password', 'HARBOR_PASSWORD'],
+      ['source-password', 'HARBOR_SOURCE_PASSWORD']
+    ]) {
+      if (arg === `--${flag}` || arg.startsWith(`--${flag}=`)) {
+        throw new InputError(
+          `--${flag} is refused: a secret on the command line is visible to other users (ps, /proc/<pid>/cmdline) and stays in the shell history. Pipe it to --${flag}-stdin, or set ${variable}`
+        )
+      }
     }
   }
 }

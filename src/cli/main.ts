@@ -13,7 +13,7 @@ import {
 } from '../push/results.js'
 import { loadSettings } from '../settings/load.js'
 import { type RawInputs, withoutFinalNewline } from '../settings/parse.js'
-import { type CliArgs, parseCommandLine, usage } from './args.js'
+import { parseCommandLine, usage } from './args.js'
 import { withHarborVariables } from './harbor-variables.js'
 import { reportJson, reportTable } from './report.js'
 import { type OutStream, Terminal } from './terminal.js'
@@ -57,11 +57,24 @@ export async function runCli(
       terminal.note(usage())
       return EXIT.badInput
     }
-    const password = await readSecret(args, io, terminal)
-    const raw = withHarborVariables({ ...args.inputs, password }, io.env, terminal.log, {
-      passwordStdin: args.passwordStdin
-    })
+    if (args.passwordStdin && args.sourcePasswordStdin) {
+      throw new InputError(
+        '--password-stdin and --source-password-stdin were both given, and standard input holds one secret: pipe one of them, and set the other in its variable (HARBOR_PASSWORD or HARBOR_SOURCE_PASSWORD)'
+      )
+    }
+    const password = await readSecret(args.passwordStdin, DESTINATION_SECRET, io, terminal)
+    const sourcePassword = await readSecret(args.sourcePasswordStdin, SOURCE_SECRET, io, terminal)
+    const raw = withHarborVariables(
+      { ...args.inputs, password, 'source-password': sourcePassword },
+      io.env,
+      terminal.log,
+      { passwordStdin: args.passwordStdin }
+    )
     checkCredentialsPaired(raw, args.passwordStdin ? '--password-stdin' : 'HARBOR_PASSWORD')
+    checkSourceCredentialsPaired(
+      raw,
+      args.sourcePasswordStdin ? '--source-password-stdin' : 'HARBOR_SOURCE_PASSWORD'
+    )
     const settings = loadSettings(
       raw,
       message => terminal.log.warning(message),
@@ -69,6 +82,9 @@ export async function runCli(
     )
     // The auth files hold base64(user:password): hide that form too.
     if (settings.credentials) secretForms(settings.credentials).forEach(s => terminal.addSecret(s))
+    if (settings.sourceCredentials) {
+      secretForms(settings.sourceCredentials).forEach(s => terminal.addSecret(s))
+    }
 
     if (args.subjectChecksums) checkWritable(args.subjectChecksums)
 
@@ -98,20 +114,37 @@ export async function runCli(
   }
 }
 
+/** Where one secret comes from: its stdin flag and its variable. */
+interface SecretSource {
+  flag: string
+  variable: string
+}
+
+const DESTINATION_SECRET: SecretSource = { flag: '--password-stdin', variable: 'HARBOR_PASSWORD' }
+const SOURCE_SECRET: SecretSource = {
+  flag: '--source-password-stdin',
+  variable: 'HARBOR_SOURCE_PASSWORD'
+}
+
 /**
- * The secret: `--password-stdin`, else HARBOR_PASSWORD, else none. Never a
- * flag value (parseCommandLine refuses `--password`). The terminal is told
- * every form before anything else can print it.
+ * A secret: its stdin flag, else its variable, else none. Never a flag value
+ * (parseCommandLine refuses `--password` and `--source-password`). The
+ * terminal is told every form before anything else can print it.
  */
-async function readSecret(args: CliArgs, io: CliIo, terminal: Terminal): Promise<string> {
-  const fromEnv = io.env.HARBOR_PASSWORD ?? ''
+async function readSecret(
+  fromStdin: boolean,
+  { flag, variable }: SecretSource,
+  io: CliIo,
+  terminal: Terminal
+): Promise<string> {
+  const fromEnv = io.env[variable] ?? ''
   terminal.addSecret(fromEnv)
   terminal.addSecret(fromEnv.trim())
-  if (!args.passwordStdin) return fromEnv
-  if (fromEnv) terminal.log.warning('HARBOR_PASSWORD is ignored: --password-stdin was given')
+  if (!fromStdin) return fromEnv
+  if (fromEnv) terminal.log.warning(`${variable} is ignored: ${flag} was given`)
   if (io.stdin.isTTY) {
     throw new InputError(
-      '--password-stdin reads the secret from a pipe or a file, and standard input is a terminal: run e.g. printf %s "$HARBOR_CLI_SECRET" | harbor-push --password-stdin ..., or set HARBOR_PASSWORD'
+      `${flag} reads the secret from a pipe or a file, and standard input is a terminal: run e.g. printf %s "$HARBOR_CLI_SECRET" | harbor-push ${flag} ..., or set ${variable}`
     )
   }
   let text = ''
@@ -123,7 +156,7 @@ async function readSecret(args: CliArgs, io: CliIo, terminal: Terminal): Promise
   terminal.addSecret(secret.trim())
   if (!secret.trim()) {
     throw new InputError(
-      '--password-stdin: standard input was empty; pipe the CLI secret, e.g. printf %s "$HARBOR_CLI_SECRET" | harbor-push --password-stdin ...'
+      `${flag}: standard input was empty; pipe the secret, e.g. printf %s "$HARBOR_CLI_SECRET" | harbor-push ${flag} ...`
     )
   }
   return secret
@@ -172,6 +205,22 @@ function checkCredentialsPaired(raw: RawInputs, secretFrom: string): void {
   if (username && !password) {
     throw new InputError(
       `-u/--username "${username}" was given without a secret: pipe the CLI secret to --password-stdin, or set HARBOR_PASSWORD`
+    )
+  }
+}
+
+/** The same for the login of `docker://` sources. */
+function checkSourceCredentialsPaired(raw: RawInputs, secretFrom: string): void {
+  const username = (raw['source-username'] ?? '').trim()
+  const password = (raw['source-password'] ?? '').trim()
+  if (password && !username) {
+    throw new InputError(
+      `a source secret was given (${secretFrom}) but no --source-username: give the user or robot account of the source registry with --source-username`
+    )
+  }
+  if (username && !password) {
+    throw new InputError(
+      `--source-username "${username}" was given without a secret: pipe the source registry's secret to --source-password-stdin, or set HARBOR_SOURCE_PASSWORD`
     )
   }
 }

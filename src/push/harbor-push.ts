@@ -7,7 +7,7 @@ import { Skopeo } from '../tools/skopeo.js'
 import type { PlacedCaFile, TempTag } from '../tools/docker.js'
 import { type Runner, runTool } from '../tools/exec.js'
 import { type Batch, preparePush } from './pipeline.js'
-import { imageBatches } from './plan.js'
+import { imageBatches, needsSkopeo } from './plan.js'
 import type { Report } from './results.js'
 import { RegistrySession } from './session.js'
 
@@ -41,16 +41,19 @@ export async function harborPush(
   const paths = { dir, isolated: settings.credentials !== undefined }
   const settingsTls = { tlsVerify: settings.tlsVerify, caFile: settings.caFile }
   // A step with no local image (charts, archives) needs no container tool, so none is made or checked.
-  const tool = settings.images.some(image => !image.archive)
+  const tool = settings.images.some(image => !image.archive && !image.registry)
     ? createContainerTool(settings, run, paths, hooks)
     : undefined
-  const skopeo = settings.images.some(image => image.archive)
+  const skopeo = settings.images.some(
+    image => image.archive && needsSkopeo(settings, image.archive)
+  )
     ? new Skopeo(run, paths, settingsTls)
     : undefined
   const pushingTools = [
     ...(settings.charts.length > 0 ? ['helm'] : []),
     ...(tool ? [tool.name] : []),
-    ...(skopeo ? ['skopeo'] : [])
+    ...(skopeo ? ['skopeo'] : []),
+    ...(settings.images.some(image => image.registry) ? ['registry client'] : [])
   ]
   let session: RegistrySession | undefined
   try {
@@ -72,7 +75,7 @@ export async function harborPush(
       charts = await found.package(session.scheme)
     }
     const push = await preparePush(
-      [...imageBatches(settings, tool, skopeo), ...(charts ? [charts] : [])],
+      [...imageBatches(settings, tool, skopeo, log), ...(charts ? [charts] : [])],
       settings,
       log
     )

@@ -42,6 +42,8 @@ export interface Pushed {
   reference?: string
   /** Anything a person should read in the result's log group. */
   notes?: string[]
+  /** A line for the result itself (the job summary, the table): what the push moved. */
+  note?: string
 }
 
 /** How logs, errors and results name a target. */
@@ -329,9 +331,10 @@ async function runPipeline(
         }
       )
       notes.push(...(pushed.notes ?? []))
-      const note =
+      const readNote =
         client && (await readBack(client, target.destination, pushed.digest, pushContext))
-      if (note) notes.push(note)
+      if (readNote) notes.push(readNote)
+      const note = [pushed.note, readNote].filter(Boolean).join('; ')
       outcome = {
         digest: pushed.digest,
         status: 'pushed',

@@ -1,17 +1,28 @@
-import { type ArchiveSource, type Settings, archiveReference } from '../settings/settings.js'
+import type { Log } from '../log.js'
+import {
+  type ArchiveSource,
+  type RegistrySource,
+  type Settings,
+  archiveReference,
+  registryReference
+} from '../settings/settings.js'
 import type { ContainerTool } from '../tools/container-tool.js'
 import type { Skopeo } from '../tools/skopeo.js'
 import { archiveAdapter } from './adapters/archive.js'
+import { isLayout, layoutAdapter } from './adapters/layout.js'
 import { localImageAdapter } from './adapters/local-image.js'
+import { registryAdapter } from './adapters/registry.js'
 import { type Destination, destinationOf } from './destination.js'
 import type { Batch } from './pipeline.js'
 
 /** One image and every destination it is to be pushed as. */
 export interface ImagePlan {
-  /** `<source-path>/<name>:<tag>` in local storage, or `<transport>:<path>[:<ref>]` of an archive or layout. */
+  /** `<source-path>/<name>:<tag>` in local storage, `<transport>:<path>[:<ref>]` of an archive or layout, or `docker://host/repo:tag`. */
   source: string
-  /** Where the source is when it is not in local storage. */
+  /** Where the source is when it is an archive or layout. */
   archive?: ArchiveSource
+  /** Where the source is when it is in a registry. */
+  registry?: RegistrySource
   /** `<registry>/<name>:<tag>` for each destination tag. */
   destinations: Destination[]
 }
@@ -24,26 +35,60 @@ export function planImages(settings: Settings): ImagePlan[] {
     return {
       source: image.archive
         ? archiveReference(image.archive)
-        : `${prefix}${image.name}:${image.tag}`,
+        : image.registry
+          ? registryReference(image.registry)
+          : `${prefix}${image.name}:${image.tag}`,
       ...(image.archive ? { archive: image.archive } : {}),
+      ...(image.registry ? { registry: image.registry } : {}),
       destinations: tags.map(tag => destinationOf(settings.registry, image.name, tag))
     }
   })
 }
 
 /**
+ * Whether skopeo copies an archive or layout: a docker archive (its manifest
+ * is made anew), and any of them when no username/password is given (then
+ * the skopeo login already on this machine is what pushes). OCI layouts and
+ * archives are otherwise copied by the project's own registry client, with
+ * the session's login (measured faster, with no temporary copy: README, "How
+ * archives and layouts are pushed").
+ */
+export function needsSkopeo(settings: Settings, archive: ArchiveSource): boolean {
+  return !isLayout(archive) || settings.credentials === undefined
+}
+
+/**
  * Every image as a batch of the pipeline, in the order given (each kind is
  * still read at once): local ones pushed by `container` (docker or podman),
- * archives and layouts by skopeo.
+ * OCI layouts and archives by the own registry client, docker archives (and
+ * every archive when no login is given) by skopeo, registry sources
+ * (`docker://`) by the own registry client too, with no tool at all.
  */
 export function imageBatches(
   settings: Settings,
-  container?: ContainerTool,
-  skopeo?: Skopeo
+  container: ContainerTool | undefined,
+  skopeo: Skopeo | undefined,
+  log: Log
 ): Batch[] {
   const local = container && localImageAdapter(container, settings.registry.host)
   const archives = skopeo && archiveAdapter(skopeo)
-  return planImages(settings).map(({ source, archive, destinations }): Batch => {
+  const layouts = layoutAdapter({ retries: settings.retries })
+  const registries = settings.images.some(image => image.registry)
+    ? registryAdapter(settings, log)
+    : undefined
+  return planImages(settings).map(({ source, archive, registry, destinations }): Batch => {
+    if (registry && registries) {
+      return {
+        adapter: registries,
+        entries: [{ source: { reference: source, registry }, destinations }]
+      }
+    }
+    if (archive && !needsSkopeo(settings, archive)) {
+      return {
+        adapter: layouts,
+        entries: [{ source: { reference: source, archive }, destinations }]
+      }
+    }
     if (archive) {
       if (!archives) throw new Error('an archive source without skopeo')
       return {

@@ -241,10 +241,18 @@ export class RegistryClient {
     return 'unknown'
   }
 
+  /** `host[:port]` of the registry, as references name it. */
+  get host(): string {
+    return new URL(this.baseUrl).host
+  }
+
   /**
    * One authenticated request. `repository` names the scope of the token
-   * ('' for none); `push` asks for push as well as pull. Statuses outside
-   * `accept` (default 2xx) throw a RegistryError with the body's words.
+   * ('' for none); `push` asks for push as well as pull, `mountFrom` for pull
+   * on a second repository in the same token (a cross-repository mount
+   * needs both: distribution's token spec allows several scopes in one
+   * request). Statuses outside `accept` (default 2xx) throw a RegistryError
+   * with the body's words.
    */
   async request(
     method: string,
@@ -252,18 +260,36 @@ export class RegistryClient {
     repository: string,
     options: {
       push?: boolean
+      mountFrom?: string
       headers?: Record<string, string>
+      /** A stream is sent once, with no overall time limit: the caller watches it and starts over. */
+      body?: string | Uint8Array | AsyncIterable<Uint8Array>
+      signal?: AbortSignal
       accept?: number[]
       /** A request nothing depends on: one try, a short wait. */
       tidyUp?: boolean
+      /** The body is streamed (a blob): only the wait for the headers is bounded. */
+      streamBody?: boolean
     } = {}
   ): Promise<Awaited<ReturnType<typeof registryFetch>>> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`
     const challenge = await this.ping()
-    const scope = repository
-      ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}`
-      : ''
+    const scope = [
+      repository ? `repository:${repository}:${options.push ? 'pull,push' : 'pull'}` : '',
+      options.mountFrom ? `repository:${options.mountFrom}:pull` : ''
+    ]
+      .filter(Boolean)
+      .join(' ')
+    const streamed =
+      options.body !== undefined &&
+      typeof options.body === 'object' &&
+      !(options.body instanceof Uint8Array)
     let token = challenge.scheme === 'bearer' ? await this.token(scope) : undefined
+    if (token && streamed && Date.now() >= token.staleAt) {
+      // A stream cannot be sent a second time after a 401: renew first.
+      this.tokens.delete(scope)
+      token = await this.token(scope)
+    }
     const send = (): ReturnType<typeof registryFetch> => {
       const headers: Record<string, string> = { ...options.headers }
       if (challenge.scheme === 'basic') Object.assign(headers, this.basicHeader())
@@ -271,11 +297,19 @@ export class RegistryClient {
       return registryFetch(url, this.tls, {
         method,
         headers,
-        ...(options.tidyUp ? { timeoutMs: TIDY_UP_TIMEOUT_MS } : { retry: this.retry })
+        body: options.body,
+        signal: options.signal,
+        ...(options.tidyUp
+          ? { timeoutMs: TIDY_UP_TIMEOUT_MS }
+          : {
+              retry: this.retry,
+              // No overall limit on a stream either way: the pool's idle timeouts guard it.
+              ...(streamed || options.streamBody ? { timeoutMs: Infinity } : {})
+            })
       })
     }
     let response = await send()
-    if (response.status === 401 && token && Date.now() >= token.staleAt) {
+    if (response.status === 401 && token && !streamed && Date.now() >= token.staleAt) {
       // Tokens expire (Harbor's after 30 minutes) and a long push outlives
       // one: the digest read back afterwards asks once for a new token. A
       // fresh token refused means no access, and is not asked again.
@@ -297,9 +331,9 @@ export class RegistryClient {
     return { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` }
   }
 
-  /** A bearer token for `scope` ('' for a login check), fetched once per scope. */
+  /** A bearer token for `scope` ('' for a login check; several scopes space-separated), fetched once per scope. */
   private token(scope: string): Promise<Token> {
-    return this.tokens.get(scope) ?? this.cacheToken([scope], this.fetchToken([scope]))
+    return this.tokens.get(scope) ?? this.cacheToken([scope], this.fetchToken(scope.split(' ')))
   }
 
   /**
@@ -325,8 +359,39 @@ export class RegistryClient {
     return token
   }
 
+  /**
+   * A token from the realm. The first request that carries a login goes
+   * alone, for every client of this process with the same realm and login
+   * (a promotion reads the source with the destination's login, through a
+   * client of its own): the others wait for its answer, and a rejected
+   * login fails them too, unsent. A wrong secret costs one failed login,
+   * which is what locks accounts.
+   */
   private async fetchToken(scopes: string[]): Promise<Token> {
     const challenge = await this.ping()
+    if (!this.credentials) return this.askToken(challenge, scopes)
+    const key = JSON.stringify([
+      challenge.realm,
+      this.credentials.username,
+      this.credentials.password
+    ])
+    const first = firstLogins.get(key)
+    if (!first) {
+      const asked = this.askToken(challenge, scopes)
+      firstLogins.set(key, asked)
+      // Only a rejection is shared; a network failure leaves the next one free to try.
+      asked.catch((error: unknown) => {
+        if (!(error instanceof RegistryError && error.status === 401)) firstLogins.delete(key)
+      })
+      return asked
+    }
+    await first.catch((error: unknown) => {
+      if (error instanceof RegistryError && error.status === 401) throw error
+    })
+    return this.askToken(challenge, scopes)
+  }
+
+  private async askToken(challenge: Challenge, scopes: string[]): Promise<Token> {
     const url = new URL(challenge.realm ?? '')
     if (challenge.service) url.searchParams.set('service', challenge.service)
     for (const scope of scopes) if (scope) url.searchParams.append('scope', scope)
@@ -362,6 +427,9 @@ export class RegistryClient {
     }
   }
 }
+
+/** The first token request of each realm and login, and how it ended (see fetchToken). */
+const firstLogins = new Map<string, Promise<Token>>()
 
 /**
  * Scopes asked in one token request. They travel in the URL, and the proxy in

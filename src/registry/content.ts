@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+
 /**
  * What the project's own registry client copies: an image (or a
  * multi-platform index) read from somewhere, manifests as stored bytes so
@@ -42,4 +44,61 @@ export interface ContentSource {
    * of reading and uploading them again.
    */
   readonly mountFrom?: { host: string; repository: string }
+}
+
+/**
+ * A source's content is not what it says: a blob or manifest whose bytes
+ * do not hash to its digest, or a size that differs. Never retried.
+ */
+export class ContentError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ContentError'
+  }
+}
+
+/** `sha256:<hex>` of `bytes`. */
+export function sha256Digest(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+}
+
+/**
+ * The bytes of `stream`, checked against `descriptor` on the way: the last
+ * chunk is held back until the digest and size are known to match, so a
+ * corrupt blob never reaches a registry whole. `where` names the source in
+ * the error.
+ */
+export async function* checkedBytes(
+  stream: AsyncIterable<Uint8Array>,
+  descriptor: Descriptor,
+  where: string
+): AsyncIterable<Uint8Array> {
+  const [algorithm, expected] = descriptor.digest.split(':')
+  if (algorithm !== 'sha256') {
+    throw new ContentError(
+      `${where}: blob "${descriptor.digest}" uses an unsupported digest algorithm`
+    )
+  }
+  const hash = createHash('sha256')
+  let size = 0
+  let held: Uint8Array | undefined
+  for await (const chunk of stream) {
+    hash.update(chunk)
+    size += chunk.length
+    if (size > descriptor.size) break
+    if (held) yield held
+    held = chunk
+  }
+  if (size !== descriptor.size) {
+    throw new ContentError(
+      `${where}: blob "${descriptor.digest}" holds ${size > descriptor.size ? 'more than' : 'only'} ${Math.min(size, descriptor.size)} bytes where its descriptor says ${descriptor.size}: the source is corrupt`
+    )
+  }
+  const actual = hash.digest('hex')
+  if (actual !== expected) {
+    throw new ContentError(
+      `${where}: blob "${descriptor.digest}" has the sha256 ${actual}: its bytes are not what its name says, the source is corrupt`
+    )
+  }
+  if (held) yield held
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
+import { Readable } from 'node:stream'
 import { rootCertificates } from 'node:tls'
-import { Agent, Dispatcher, ProxyAgent, fetch } from 'undici'
+import { Agent, Dispatcher, ProxyAgent, Response, fetch, request as undiciRequest } from 'undici'
 import { backoffDelay, retryAfterMs, sleep } from '../backoff.js'
 import type { TlsOptions } from '../settings/tls.js'
 import { proxyFor } from './proxy.js'
@@ -87,7 +88,12 @@ export interface RetryPolicy {
 export interface RegistryRequest {
   method?: string
   headers?: Record<string, string>
-  body?: string | Uint8Array
+  /**
+   * A stream (an upload) is sent once: it cannot be read again, so it is
+   * never retried here; its caller starts the upload over instead.
+   */
+  body?: string | Uint8Array | AsyncIterable<Uint8Array>
+  /** Infinity: no overall limit (an upload, whose caller watches it for stalls). */
   timeoutMs?: number
   retry?: RetryPolicy
   /** Gives up the request and any retry still to come. */
@@ -116,8 +122,10 @@ export async function registryFetch(
   tls: TlsOptions,
   request: RegistryRequest = {}
 ): ReturnType<typeof fetch> {
-  const retries = request.retry?.retries ?? 0
+  const streamed = request.body !== undefined && isStream(request.body)
+  const retries = streamed ? 0 : (request.retry?.retries ?? 0)
   const base = request.retry?.baseDelayMs ?? 1000
+  if (streamed) return sendStream(url, tls, request, request.body as AsyncIterable<Uint8Array>)
   for (let attempt = 1; ; attempt++) {
     let cause: string
     let delay: number
@@ -125,7 +133,7 @@ export async function registryFetch(
       const response = await fetch(url, {
         method: request.method ?? 'GET',
         headers: request.headers,
-        body: request.body,
+        body: request.body as string | Uint8Array | undefined,
         redirect: 'follow',
         dispatcher: dispatcherFor(tls),
         signal: withTimeout(request.signal, request.timeoutMs ?? REQUEST_TIMEOUT_MS)
@@ -149,7 +157,49 @@ export async function registryFetch(
   }
 }
 
-function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
+/**
+ * An upload, sent once through undici's request API and answered as fetch
+ * answers. fetch passes a request body through a web stream that copies
+ * every chunk: measured with seven 64 MiB uploads at once to a loopback
+ * sink, 555-644 MiB peak RSS with fetch, 173 MiB with this. The agent's
+ * header and body timeouts still apply (undici renews the header timeout
+ * with every chunk written, so a slow link is not cut, a stalled one is).
+ * No redirect is followed: the body cannot be sent twice.
+ */
+async function sendStream(
+  url: string,
+  tls: TlsOptions,
+  request: RegistryRequest,
+  body: AsyncIterable<Uint8Array>
+): Promise<Response> {
+  const answer = await undiciRequest(url, {
+    method: (request.method ?? 'PUT') as Dispatcher.HttpMethod,
+    headers: request.headers,
+    body: Readable.from(body, { objectMode: false }),
+    dispatcher: dispatcherFor(tls),
+    signal: request.signal
+  })
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(answer.headers)) {
+    for (const one of Array.isArray(value) ? value : [value ?? '']) headers.append(name, one)
+  }
+  const bytes = await answer.body.arrayBuffer()
+  const empty = [204, 205, 304].includes(answer.statusCode)
+  return new Response(empty ? null : bytes, { status: answer.statusCode, headers })
+}
+
+/** Whether a request that threw `error` may succeed another time (a network failure registryFetch would retry). */
+export function isTransientNetworkFailure(error: unknown): boolean {
+  if (error instanceof Error && error.name === 'TimeoutError') return true
+  return TRANSIENT_NETWORK.test(networkCause(error))
+}
+
+function isStream(body: NonNullable<RegistryRequest['body']>): body is AsyncIterable<Uint8Array> {
+  return typeof body !== 'string' && !(body instanceof Uint8Array)
+}
+
+function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal | undefined {
+  if (ms === Infinity) return signal
   const timeout = AbortSignal.timeout(ms)
   return signal ? AbortSignal.any([signal, timeout]) : timeout
 }

@@ -29,8 +29,13 @@ export const INPUT_NAMES = [
   'dry-run',
   'defaults-file',
   'summary',
-  'keep-login'
+  'keep-login',
+  'source-username',
+  'source-password'
 ] as const
+
+/** The inputs that hold a secret: read untrimmed and masked before anything else runs. */
+const SECRET_INPUTS = ['password', 'source-password'] as const
 
 /**
  * Inputs of the action alone, with no flag in the command: `keep-login`
@@ -51,13 +56,15 @@ const plainLog: Pick<Log, 'info' | 'warning'> = {
 export function getSettings(log: Pick<Log, 'info' | 'warning'> = plainLog): Settings {
   const raw: RawInputs = {}
   for (const name of INPUT_NAMES) raw[name] = core.getInput(name)
-  // Spaces at either end belong to the secret: not trimmed (settings drop a final newline only).
-  raw.password = core.getInput('password', { trimWhitespace: false })
-  // Mask before anything can print it, even an input error; each line of a
-  // multi-line value too (refused, but the runner masks whole values only).
-  const secret = withoutFinalNewline(raw.password)
-  for (const form of new Set([secret, secret.trim(), ...secret.split(/\r?\n/)])) {
-    if (form.trim()) core.setSecret(form)
+  for (const name of SECRET_INPUTS) {
+    // Spaces at either end belong to the secret: not trimmed (settings drop a final newline only).
+    raw[name] = core.getInput(name, { trimWhitespace: false })
+    // Mask before anything can print it, even an input error; each line of a
+    // multi-line value too (refused, but the runner masks whole values only).
+    const secret = withoutFinalNewline(raw[name])
+    for (const form of new Set([secret, secret.trim(), ...secret.split(/\r?\n/)])) {
+      if (form.trim()) core.setSecret(form)
+    }
   }
   // A login written into a URL (registry, helm-download-url) is refused or
   // moved to a header, never printed; masked anyway, for what prints it raw.
@@ -69,6 +76,8 @@ export function getSettings(log: Pick<Log, 'info' | 'warning'> = plainLog): Sett
   )
   // The auth files hold base64(user:password); mask that form too.
   if (settings.credentials) core.setSecret(secretForms(settings.credentials)[1])
+  // The source login travels as a Basic header (and in token requests): the same form.
+  if (settings.sourceCredentials) core.setSecret(secretForms(settings.sourceCredentials)[1])
   return settings
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { InputError } from '../errors.js'
 import { parseChartInputs } from './chart-inputs.js'
 import { DOMAIN, NAME_MAX, REPOSITORY_PATH, tagProblem } from './reference.js'
+import { parseRegistryEntry } from './registry-entry.js'
 import type {
   ContainerToolName,
   Credentials,
@@ -12,6 +13,7 @@ import type {
   RegistryTarget,
   Settings
 } from './settings.js'
+import { archiveReference, registryReference } from './settings.js'
 
 /** Raw input values by their action.yml name; missing means empty. */
 export type RawInputs = Partial<Record<string, string>>
@@ -50,6 +52,12 @@ export function parseSettings(raw: RawInputs, warn: Warn): Settings {
   const settings: Settings = {
     registry,
     credentials: parseCredentials(input('username'), secretInput(raw.password ?? '')),
+    ...sourceCredentials(
+      input('source-username'),
+      secretInput(raw['source-password'] ?? '', 'source-password'),
+      images,
+      warn
+    ),
     containerTool: parseContainerTool(input('container-tool')),
     images,
     sourcePath: parseSourcePath(input('source-path')),
@@ -169,12 +177,20 @@ function parseImages(value: string, sourceTag: string): ImageRequest[] {
   const images: ImageRequest[] = []
   const seen = new Set<string>()
   for (const entry of splitList(value)) {
+    const fromRegistry = parseRegistryEntry(entry)
+    if (fromRegistry?.registry) {
+      const key = `${fromRegistry.name}=${registryReference(fromRegistry.registry)}`
+      if (seen.has(key)) throw new InputError(`image "${entry}" is listed twice in "images"`)
+      seen.add(key)
+      images.push(fromRegistry)
+      continue
+    }
     const archive = parseArchiveEntry(entry)
     if (archive) {
-      if (seen.has(`${archive.name}=${archive.archive?.path ?? ''}`)) {
-        throw new InputError(`image "${entry}" is listed twice in "images"`)
-      }
-      seen.add(`${archive.name}=${archive.archive?.path ?? ''}`)
+      // One layout may hold several images (by REF): the same name and reference twice is the repeat.
+      const key = `${archive.name}=${archive.archive ? archiveReference(archive.archive) : ''}`
+      if (seen.has(key)) throw new InputError(`image "${entry}" is listed twice in "images"`)
+      seen.add(key)
       images.push(archive)
       continue
     }
@@ -282,12 +298,12 @@ function checkTag(what: string, tag: string): void {
  * counts as not given. A line break inside would be cut by the tools (and
  * masked in pieces by the runner): refused, without printing it.
  */
-export function secretInput(value: string): string {
+export function secretInput(value: string, name = 'password'): string {
   const secret = withoutFinalNewline(value)
   if (secret.trim() === '') return ''
   if (/[\r\n]/.test(secret)) {
     throw new InputError(
-      `"password" holds a line break inside it (a multi-line value, or two values pasted together); a registry secret is one line: check the secret's value (it is not printed here)`
+      `"${name}" holds a line break inside it (a multi-line value, or two values pasted together); a registry secret is one line: check the secret's value (it is not printed here)`
     )
   }
   return secret
@@ -314,6 +330,39 @@ function parseCredentials(username: string, password: string): Credentials | und
     throw new InputError(`username "${username}" contains white space; check the value`)
   }
   return { username, password }
+}
+
+/**
+ * `source-username` / `source-password`: the login for `docker://` sources,
+ * paired like the destination's. Given for a run with no such source, they
+ * are not used, and that is said.
+ */
+function sourceCredentials(
+  username: string,
+  password: string,
+  images: ImageRequest[],
+  warn: Warn
+): { sourceCredentials?: Credentials } {
+  if (!username && !password) return {}
+  if (!password) {
+    throw new InputError(
+      `"source-username" is set but "source-password" is empty: pass the secret of the source registry's account as "source-password", e.g. \${{ secrets.STAGING_REGISTRY_SECRET }}`
+    )
+  }
+  if (!username) {
+    throw new InputError(
+      `"source-password" is set but "source-username" is empty: set the user or robot account of the source registry as "source-username"`
+    )
+  }
+  if (/\s/.test(username)) {
+    throw new InputError(`source-username "${username}" contains white space; check the value`)
+  }
+  if (!images.some(image => image.registry)) {
+    warn(
+      'source-username and source-password are set, but no "images" entry is a docker:// source: they are not used'
+    )
+  }
+  return { sourceCredentials: { username, password } }
 }
 
 function parseContainerTool(value: string): ContainerToolName {
@@ -377,6 +426,11 @@ function parseInteger(
 function checkDestinationsDistinct(settings: Settings): void {
   const owner = new Map<string, string>()
   for (const image of settings.images) {
+    if (!image.tag && settings.destinationTags.length === 0 && image.registry) {
+      throw new InputError(
+        `image "${image.name}" from "${registryReference(image.registry)}" names a digest and no tag: set "destination-tag" to say where it goes`
+      )
+    }
     if (!image.tag && settings.destinationTags.length === 0) {
       throw new InputError(
         `image "${image.name}" from ${image.archive?.transport ?? 'an archive'} "${image.archive?.path ?? ''}" has no tag: set "destination-tag", or name the image inside with ":<tag>" (there is no implicit "latest")`
@@ -405,7 +459,9 @@ function checkNameLengths(settings: Settings): void {
   for (const image of settings.images) {
     const names = [
       ['destination', `${settings.registry.prefix}/${image.name}`],
-      ['source', settings.sourcePath ? `${settings.sourcePath}/${image.name}` : image.name]
+      ...(image.registry
+        ? []
+        : [['source', settings.sourcePath ? `${settings.sourcePath}/${image.name}` : image.name]])
     ]
     for (const [which, name] of names) {
       if (name.length > NAME_MAX) {

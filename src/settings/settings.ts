@@ -21,6 +21,8 @@ export interface ImageRequest {
   tag: string
   /** An image outside local storage (`name=oci-archive:PATH[:REF]`...); none for local storage. */
   archive?: ArchiveSource
+  /** An image in a registry (`name=docker://HOST/REPO[:TAG|@DIGEST]`); none for local storage. */
+  registry?: RegistrySource
 }
 
 /** Archive and layout transports: what `docker save`, `podman save` and `buildx --output type=oci` write. */
@@ -40,6 +42,24 @@ export function archiveReference(source: ArchiveSource): string {
   return `${source.transport}:${source.path}${source.ref ? `:${source.ref}` : ''}`
 }
 
+/** An image in a registry: another one, or the destination registry itself (promotion). */
+export interface RegistrySource {
+  /** `host[:port]` of the registry that holds it. */
+  host: string
+  /** Repository path on that registry (`staging/app`). */
+  repository: string
+  /** The tag the entry names, or '' when it names a digest. */
+  tag: string
+  /** `sha256:<hex>` the entry names, or '' when it names a tag. */
+  digest: string
+}
+
+/** How logs, errors and the report name a registry source: `docker://host/repo:tag` or `@digest`. */
+export function registryReference(source: RegistrySource): string {
+  const reference = source.digest ? `@${source.digest}` : `:${source.tag}`
+  return `docker://${source.host}/${source.repository}${reference}`
+}
+
 export interface Credentials {
   username: string
   password: string
@@ -49,6 +69,8 @@ export interface Settings {
   registry: RegistryTarget
   /** Undefined: rely on an existing login of the container tool. */
   credentials?: Credentials
+  /** `source-username` / `source-password`, for `docker://` sources; undefined when not given. */
+  sourceCredentials?: Credentials
   containerTool: ContainerToolName
   images: ImageRequest[]
   /** Local repository path in front of every image name, or ''. */
@@ -75,4 +97,19 @@ export interface Settings {
   helmVersion: string
   /** Base URL of helm releases (`https://get.helm.sh` or a mirror), without a trailing `/`. */
   helmDownloadUrl: string
+}
+
+/**
+ * The login for reading a `docker://` source on `host`: `source-username` /
+ * `source-password` when given; else, on the destination registry itself
+ * (a promotion), the destination's login; else none (anonymous).
+ */
+export function sourceCredentialsFor(
+  settings: Pick<Settings, 'registry' | 'credentials' | 'sourceCredentials'>,
+  host: string
+): Credentials | undefined {
+  if (settings.sourceCredentials) return settings.sourceCredentials
+  return host.toLowerCase() === settings.registry.host.toLowerCase()
+    ? settings.credentials
+    : undefined
 }

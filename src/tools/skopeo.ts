@@ -45,7 +45,7 @@ export class Skopeo {
       version = (await this.run('skopeo', ['--version'])).stdout.trim()
     } catch (error) {
       throw new InputError(
-        `archive and layout images are pushed with skopeo, which does not work here (${messageOf(error)}): install skopeo (apt-get install skopeo; GitHub's Ubuntu runners have it)`
+        `docker archives (and any archive or layout when no username/password is given) are pushed with skopeo, which does not work here (${messageOf(error)}): install skopeo (apt-get install skopeo; GitHub's Ubuntu runners have it)`
       )
     }
     if (this.tls.caFile) {

@@ -5,7 +5,8 @@
  * differently (ambiguous extension headers, sparse files, unknown entry
  * types, data after the end) is an error or an entry of kind `other`, never
  * a guess. No tool is run, so a chart archive can be checked before helm is
- * even installed.
+ * even installed. The same walk indexes an OCI archive in place: where each
+ * entry's content lies, read from the file header by header, never whole.
  */
 
 const BLOCK = 512
@@ -20,6 +21,23 @@ export interface TarEntry {
   /** The content; empty for everything but files. */
   body: Buffer
 }
+
+/** Where an entry's content lies in the archive. */
+export interface TarEntryLocation {
+  /** The path as stored, after the extension headers. */
+  name: string
+  kind: EntryKind
+  /** Byte offset of the content in the archive. */
+  offset: number
+  /** Bytes of content; 0 for everything but files. */
+  size: number
+}
+
+/** Reads up to `length` bytes at `offset` (fewer at the end of the archive). */
+export type ReadAt = (offset: number, length: number) => Buffer
+
+/** An extension header (long name, pax records) larger than this is refused, not read. */
+const MAX_EXTENSION_BYTES = 1 << 20
 
 const KINDS: Record<string, EntryKind> = {
   '\0': 'file',
@@ -37,14 +55,29 @@ const MODE_TYPES: Partial<Record<EntryKind, number>> = { file: 0o100000, folder:
 
 /** Every entry of the uncompressed tar `tar`; throws when it is not a tar archive or is ambiguous. */
 export function readTar(tar: Buffer): TarEntry[] {
-  const entries: TarEntry[] = []
+  const readAt: ReadAt = (offset, length) => tar.subarray(offset, offset + length)
+  return tarEntries(readAt, tar.length).map(({ name, kind, offset, size }) => ({
+    name,
+    kind,
+    body: kind === 'file' ? tar.subarray(offset, offset + size) : Buffer.alloc(0)
+  }))
+}
+
+/**
+ * Where every entry of an uncompressed tar of `total` bytes lies, read
+ * through `read`: headers and extension headers only, never a file's
+ * content. Throws when it is not a tar archive, is ambiguous, or claims
+ * content beyond its end.
+ */
+export function tarEntries(read: ReadAt, total: number): TarEntryLocation[] {
+  const entries: TarEntryLocation[] = []
   let longName: string | undefined
   let pax: Map<string, string> | undefined
-  for (let offset = 0; offset < tar.length;) {
-    const header = tar.subarray(offset, offset + BLOCK)
+  for (let offset = 0; offset < total;) {
+    const header = read(offset, BLOCK)
     if (header.every(byte => byte === 0)) {
       // Go stops at two zero blocks and refuses a zero block followed by anything else.
-      if (!tar.subarray(offset + BLOCK, offset + 2 * BLOCK).every(byte => byte === 0)) {
+      if (!read(offset + BLOCK, BLOCK).every(byte => byte === 0)) {
         throw new Error(`the tar archive goes on after its end marker (byte ${offset})`)
       }
       break
@@ -58,11 +91,15 @@ export function readTar(tar: Buffer): TarEntry[] {
       : paxSize !== undefined
         ? readPaxSize(paxSize)
         : readSize(header.subarray(124, 136))
-    const body = tar.subarray(offset + BLOCK, offset + BLOCK + size)
-    if (body.length < size) throw new Error('the tar archive ends in the middle of a file')
+    const contentOffset = offset + BLOCK
+    if (contentOffset + size > total)
+      throw new Error('the tar archive ends in the middle of a file')
     offset += BLOCK + Math.ceil(size / BLOCK) * BLOCK
 
     if (type === 'L' || type === 'x') {
+      if (size > MAX_EXTENSION_BYTES)
+        throw new Error('the tar archive has an oversized extended header')
+      const body = read(contentOffset, size)
       // Go keeps only the last of several, and gives a GNU long name and a pax path each
       // their own precedence: an archive that has both kinds, or two of one, is ambiguous.
       if (longName !== undefined || pax !== undefined) {
@@ -86,7 +123,7 @@ export function readTar(tar: Buffer): TarEntry[] {
     longName = undefined
     pax = undefined
     const kind = sparse ? 'other' : kindOf(type, name, readOctal(header.subarray(100, 108)))
-    entries.push({ name, kind, body: kind === 'file' ? body : Buffer.alloc(0) })
+    entries.push({ name, kind, offset: contentOffset, size: kind === 'file' ? size : 0 })
   }
   return entries
 }

@@ -1,0 +1,364 @@
+/**
+ * Copies one image (or a multi-platform index, whole) from a ContentSource
+ * to a repository of the session's registry, the way the OCI distribution
+ * spec's "Push" workflow describes it (opencontainers/distribution-spec,
+ * spec.md): every blob first, then the manifests an index lists, then the
+ * index or manifest itself under each tag. Manifests travel as the bytes
+ * the source stores, so the destination digest is the source digest and
+ * signatures made on it stay valid.
+ */
+import { backoffDelay, sleep } from '../backoff.js'
+import { mapWithLimit } from '../pool.js'
+import type { RegistryClient } from './client.js'
+import {
+  ContentError,
+  type ContentSource,
+  type Descriptor,
+  type StoredManifest,
+  sha256Digest
+} from './content.js'
+import { RegistryError } from './errors.js'
+import { type RetryPolicy, TRANSIENT_STATUS, isTransientNetworkFailure } from './http.js'
+
+export interface CopyDestination {
+  /** The repository on the client's registry, e.g. `library/app`. */
+  repository: string
+  /** Each tag the image is pushed as; none: by digest only. */
+  tags: string[]
+}
+
+export interface CopyOptions {
+  /** Blobs copied at once. */
+  parallel?: number
+  /** Transient failures of a blob copy start it over, as this allows. */
+  retry?: RetryPolicy
+}
+
+export interface CopyResult {
+  /** The digest of the manifest or index pushed: the source's. */
+  digest: string
+  mediaType: string
+  /** `os/architecture[/variant]` of each manifest of an index. */
+  platforms?: string[]
+  /** Bytes of the blobs sent to the registry (mounted and skipped ones move none). */
+  bytesUploaded: number
+  blobsMounted: number
+  blobsSkipped: number
+  blobsUploaded: number
+}
+
+const INDEX_TYPES = new Set([
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json'
+])
+
+/** Blobs copied at once unless told. */
+const DEFAULT_PARALLEL = 4
+
+interface ParsedManifest {
+  mediaType?: string
+  config?: Descriptor
+  layers?: Descriptor[]
+  manifests?: (Descriptor & {
+    platform?: { os?: string; architecture?: string; variant?: string }
+  })[]
+}
+
+/** Copies `source` to `destination` on `client`'s registry; throws on the first failure that retries do not cure. */
+export async function copyImage(
+  client: RegistryClient,
+  source: ContentSource,
+  destination: CopyDestination,
+  options: CopyOptions = {}
+): Promise<CopyResult> {
+  const root = checked(await source.root(), source.label)
+  const rootParsed = parse(root, source.label)
+
+  // The tree below the root: manifests an index lists (recursively), and every blob once.
+  const children: StoredManifest[] = []
+  const blobs = new Map<string, Descriptor>()
+  const visit = async (parsed: ParsedManifest): Promise<void> => {
+    if (parsed.manifests) {
+      for (const entry of parsed.manifests) {
+        const child = checked(await source.manifest(entry), source.label)
+        if (child.digest !== entry.digest) {
+          throw new ContentError(
+            `${source.label}: the index lists "${entry.digest}" but the source gave "${child.digest}"`
+          )
+        }
+        await visit(parse(child, source.label))
+        children.push(child)
+      }
+      return
+    }
+    for (const blob of [...(parsed.config ? [parsed.config] : []), ...(parsed.layers ?? [])]) {
+      blobs.set(blob.digest, blob)
+    }
+  }
+  await visit(rootParsed)
+
+  const counts = { bytesUploaded: 0, blobsMounted: 0, blobsSkipped: 0, blobsUploaded: 0 }
+  const mountFrom =
+    source.mountFrom && source.mountFrom.host === client.host
+      ? source.mountFrom.repository
+      : undefined
+  const stop = new AbortController()
+  const ledger = ledgerOf(client)
+  let failure: Error | undefined
+  await mapWithLimit([...blobs.values()], options.parallel ?? DEFAULT_PARALLEL, async blob => {
+    if (failure) return
+    // Another copy of this run is sending the same blob to another repository
+    // of this registry: wait for it, then mount from there (what skopeo and
+    // podman do with their blob-info cache) rather than send it twice.
+    const elsewhere = ledger.get(blob.digest)
+    const landed = new Deferred<string | undefined>()
+    if (!elsewhere) ledger.set(blob.digest, landed.promise)
+    try {
+      const there = elsewhere && (await elsewhere)
+      const from = mountFrom ?? (there !== destination.repository ? there : undefined)
+      const how = await withBlobRetries(
+        () => copyBlob(client, source, destination.repository, blob, from, stop.signal),
+        options.retry,
+        stop.signal
+      )
+      landed.resolve(destination.repository)
+      if (how === 'skipped') counts.blobsSkipped++
+      else if (how === 'mounted') counts.blobsMounted++
+      else {
+        counts.blobsUploaded++
+        counts.bytesUploaded += blob.size
+      }
+    } catch (error) {
+      if (!elsewhere) {
+        // Others waiting for it send it themselves.
+        ledger.delete(blob.digest)
+        landed.resolve(undefined)
+      }
+      // The first failure ends the copy: the uploads still running are cancelled.
+      failure ??= error instanceof Error ? error : new Error(String(error))
+      stop.abort(failure)
+    }
+  })
+  if (failure) throw failure
+
+  // The manifests an index lists must exist before the index (the registry checks).
+  for (const child of children) {
+    await putManifest(client, destination.repository, child, child.digest)
+  }
+  for (const tag of destination.tags.length > 0 ? destination.tags : [root.digest]) {
+    await putManifest(client, destination.repository, root, tag)
+  }
+
+  const platforms = rootParsed.manifests?.map(entry =>
+    [entry.platform?.os, entry.platform?.architecture, entry.platform?.variant]
+      .filter(Boolean)
+      .join('/')
+  )
+  return {
+    digest: root.digest,
+    mediaType: root.mediaType,
+    ...(platforms ? { platforms } : {}),
+    ...counts
+  }
+}
+
+/**
+ * Blobs each registry session has in flight or has copied, by digest: the
+ * repository they go to. A run copying many images that share layers sends
+ * each shared layer once and mounts it everywhere else.
+ */
+const ledgers = new WeakMap<RegistryClient, Map<string, Promise<string | undefined>>>()
+
+function ledgerOf(client: RegistryClient): Map<string, Promise<string | undefined>> {
+  let ledger = ledgers.get(client)
+  if (!ledger) ledgers.set(client, (ledger = new Map<string, Promise<string | undefined>>()))
+  return ledger
+}
+
+class Deferred<T> {
+  resolve!: (value: T) => void
+  readonly promise = new Promise<T>(resolve => (this.resolve = resolve))
+}
+
+/**
+ * One blob: nothing to do when the repository has it (HEAD); a mount from
+ * the source repository on the same registry; else an upload streamed from
+ * the source ("POST then PUT", the spec's monolithic upload, which every
+ * conformant registry supports: one request carries the bytes, with their
+ * length and digest).
+ */
+async function copyBlob(
+  client: RegistryClient,
+  source: ContentSource,
+  repository: string,
+  blob: Descriptor,
+  mountFrom: string | undefined,
+  signal: AbortSignal
+): Promise<'skipped' | 'mounted' | 'uploaded'> {
+  const head = await client.request('HEAD', `/v2/${repository}/blobs/${blob.digest}`, repository, {
+    push: true,
+    accept: [404]
+  })
+  await head.arrayBuffer()
+  if (head.status === 200) return 'skipped'
+
+  let location: string | undefined
+  if (mountFrom !== undefined) {
+    // spec.md, "Mounting a blob from another repository": 201 is a mount; a
+    // 202 means the registry could not mount it and has started an upload
+    // session instead, which the upload below then uses. A token without
+    // pull on `from` (401/403) falls back to a plain upload as well.
+    const query = `mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(mountFrom)}`
+    const mount = await client.request(
+      'POST',
+      `/v2/${repository}/blobs/uploads/?${query}`,
+      repository,
+      { push: true, mountFrom, accept: [202, 401, 403] }
+    )
+    await mount.arrayBuffer()
+    if (mount.status === 201) return 'mounted'
+    if (mount.status === 202) location = mount.headers.get('location') ?? undefined
+  }
+  if (location === undefined) {
+    const start = await client.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
+      push: true,
+      accept: [202]
+    })
+    await start.arrayBuffer()
+    location = start.headers.get('location') ?? undefined
+    if (location === undefined) {
+      throw new RegistryError(start.status, 'the upload session has no Location', start.url)
+    }
+  }
+  // The Location may be relative and may carry query parameters of its own (distribution's `_state`).
+  const url = new URL(location, client.baseUrl)
+  url.searchParams.set('digest', blob.digest)
+  const body = await source.blob(blob)
+  const put = await client
+    .request('PUT', url.toString(), repository, {
+      push: true,
+      headers: {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(body.size)
+      },
+      body: body.body,
+      signal
+    })
+    // A corrupt source stops the upload from inside fetch: say what it found, not "fetch failed".
+    .catch((error: unknown) => {
+      throw contentCause(error) ?? error
+    })
+  await put.arrayBuffer()
+  return 'uploaded'
+}
+
+/**
+ * Pushes a manifest as its stored bytes under `reference` (a tag, or its
+ * digest for the manifests an index lists) and checks the registry kept
+ * them: spec.md, "Pushing Manifests": the registry MUST store the manifest
+ * without modification and answer its digest in Docker-Content-Digest.
+ * A manifest listed by an index that the repository has already is not sent again.
+ */
+async function putManifest(
+  client: RegistryClient,
+  repository: string,
+  manifest: StoredManifest,
+  reference: string
+): Promise<void> {
+  const path = `/v2/${repository}/manifests/${reference}`
+  if (reference === manifest.digest) {
+    const head = await client.request('HEAD', path, repository, {
+      push: true,
+      headers: { Accept: manifest.mediaType },
+      accept: [404]
+    })
+    await head.arrayBuffer()
+    if (head.status === 200) return
+  }
+  // Bytes, not a stream: the client retries transient failures of this request itself.
+  const response = await client.request('PUT', path, repository, {
+    push: true,
+    headers: { 'Content-Type': manifest.mediaType },
+    body: manifest.bytes
+  })
+  await response.arrayBuffer()
+  const stored = response.headers.get('docker-content-digest')
+  if (stored && stored !== manifest.digest) {
+    throw new ContentError(
+      `the registry stored "${repository}:${reference}" as "${stored}", not as the source's "${manifest.digest}": it rewrote the manifest`
+    )
+  }
+}
+
+/**
+ * Runs a blob copy again after a transient failure (a 5xx or 429, a network
+ * error): an upload's body is a stream that cannot be sent twice, so the
+ * whole copy starts over, from the HEAD (the last try may have landed).
+ */
+async function withBlobRetries<T>(
+  attempt: () => Promise<T>,
+  retry: RetryPolicy | undefined,
+  signal: AbortSignal
+): Promise<T> {
+  const retries = retry?.retries ?? 0
+  const base = retry?.baseDelayMs ?? 1000
+  for (let number = 1; ; number++) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (number > retries || signal.aborted || !transient(error)) throw error
+      const delay = backoffDelay(number, base)
+      retry?.onRetry?.(number, causeOf(error), delay)
+      await sleep(delay)
+    }
+  }
+}
+
+function transient(error: unknown): boolean {
+  if (contentCause(error)) return false
+  if (error instanceof RegistryError) return TRANSIENT_STATUS.has(error.status)
+  return isTransientNetworkFailure(error)
+}
+
+function causeOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** The ContentError behind a failure (undici wraps what the body's stream threw). */
+function contentCause(error: unknown): ContentError | undefined {
+  for (let current = error, depth = 0; current !== undefined && depth < 8; depth++) {
+    if (current instanceof ContentError) return current
+    current = current instanceof Error ? current.cause : undefined
+  }
+  return undefined
+}
+
+/** The manifest, checked against its digest: what goes to the registry is byte for byte what the source holds. */
+function checked(manifest: StoredManifest, label: string): StoredManifest {
+  const actual = sha256Digest(manifest.bytes)
+  if (actual !== manifest.digest) {
+    throw new ContentError(
+      `${label}: manifest "${manifest.digest}" has the sha256 "${actual}": the source is corrupt`
+    )
+  }
+  return manifest
+}
+
+function parse(manifest: StoredManifest, label: string): ParsedManifest {
+  let parsed: ParsedManifest
+  try {
+    parsed = JSON.parse(manifest.bytes.toString('utf8')) as ParsedManifest
+  } catch {
+    throw new ContentError(`${label}: manifest "${manifest.digest}" is not JSON`)
+  }
+  const isIndex = INDEX_TYPES.has(manifest.mediaType) || Array.isArray(parsed.manifests)
+  if (isIndex && !Array.isArray(parsed.manifests)) {
+    throw new ContentError(`${label}: index "${manifest.digest}" lists no manifests`)
+  }
+  if (!isIndex && !parsed.config) {
+    throw new ContentError(`${label}: manifest "${manifest.digest}" names no config blob`)
+  }
+  return isIndex
+    ? { manifests: parsed.manifests }
+    : { config: parsed.config, layers: parsed.layers ?? [] }
+}
