@@ -92,7 +92,9 @@ export function actionPhases(
     stamps.find(stamp => pattern.test(stamp.line))?.at
   const last = (pattern: RegExp): number | undefined =>
     [...stamps].reverse().find(stamp => pattern.test(stamp.line))?.at
-  const using = first(/^Using /)
+  // A run without a tool (OCI archives and layouts: the own client) prints no "Using ...": its
+  // start-up then ends with the inputs read, at the last secret it masks.
+  const using = first(/^Using /) ?? last(/^::add-mask::/)
   const registry = first(/^Registry \S+: login accepted/)
   const target = /^(Pushing |Unchanged: |Skipped: )/
   const result = /^(::group::(pushed|failed|skipped|unchanged) |Unchanged: |Skipped: )/
