@@ -72,7 +72,8 @@ export interface Ratio {
 }
 
 export interface Goal {
-  tool: Tool
+  /** The engine the goal is about, or the scenario's kind (archives need no engine). */
+  tool: string
   id: string
   text: string
   target: string
@@ -91,7 +92,9 @@ export function actionPhases(
     stamps.find(stamp => pattern.test(stamp.line))?.at
   const last = (pattern: RegExp): number | undefined =>
     [...stamps].reverse().find(stamp => pattern.test(stamp.line))?.at
-  const using = first(/^Using /)
+  // A run without a tool (OCI archives and layouts: the own client) prints no "Using ...": its
+  // start-up then ends with the inputs read, at the last secret it masks.
+  const using = first(/^Using /) ?? last(/^::add-mask::/)
   const registry = first(/^Registry \S+: login accepted/)
   const target = /^(Pushing |Unchanged: |Skipped: )/
   const result = /^(::group::(pushed|failed|skipped|unchanged) |Unchanged: |Skipped: )/
@@ -348,44 +351,33 @@ function startUpFloor(action: Case, loop: Case, limit: number): string {
   )
 }
 
+/** What starting the action costs before it does anything, against the loop's re-run. */
+function processStart(context: Context, loop: Case): string {
+  const node = context.startUps['node -e 0 (bundle node)']
+  const bundle = context.startUps['dist/index.js to its first input error']
+  if (node === undefined || bundle === undefined) return ''
+  return (
+    `Process start: node alone ${s(node)}, node with the bundle to its first input error ` +
+    `${s(bundle)} (${x(bundle / loop.seconds.median)} the loop's re-run). `
+  )
+}
+
 export function goals(context: Context): Goal[] {
   const result: Goal[] = []
   const tools = [...new Set(context.cases.map(c => c.tool))]
   const cap = context.rateBitsPerSecond / 8
   for (const tool of tools) {
-    const shapedFirst = ratioOf(context, tool, 'shaped', 'first')
     const actionShaped = find(context, tool, 'shaped', 'action', 'first')
     const loopShaped = find(context, tool, 'shaped', 'loop', 'first')
-    if (shapedFirst && actionShaped && loopShaped) {
+    if (actionShaped && loopShaped) {
       // What the registry needs once: the loop sends every layer exactly once.
       const needed = Math.min(loopShaped.wireUpBytes ?? 0, actionShaped.wireUpBytes ?? 0)
       const sent = actionShaped.wireUpBytes ?? 0
       const extra = sent - needed
-      const floor = needed / cap
+      // Issue 5's "shaped first push <= 0.5 × the loop" is retired (issue 11): the link bounds it
+      // (the report's shaped ratio row says by how much); utilisation is the goal.
       const p = actionShaped.actionPhases
       const before = p ? p.startUp + p.preflight + p.checks : 0
-      const best = (floor + before) / loopShaped.seconds.median
-      const extraWords =
-        extra > 0.02 * needed
-          ? ` The action sent ${mb(extra)} more than the loop (${s(extra / cap)} at the cap): about ` +
-            `${(extra / context.baseBytes).toFixed(1)} extra copies of the ${mb(context.baseBytes)} shared base ` +
-            'layer, uploaded by parallel pushes at the same time, before any of them could mount it.'
-          : ' The rest of the gap: the first image goes alone, so the others mount the shared base instead of ' +
-            'uploading it again; while it goes, the link carries only its layers.'
-      result.push({
-        tool,
-        id: 'shaped-first-ratio',
-        text: 'shaped link, first push: action <= 0.5 × the loop',
-        target: '<= 0.50 ×',
-        measured: `${x(shapedFirst.ratio)} (${s(shapedFirst.action)} vs ${s(shapedFirst.loop)})`,
-        met: shapedFirst.ratio <= 0.5,
-        bound:
-          `The link: the ${mb(needed)} the registry needs take ${s(floor)} at the cap, and the loop already ` +
-          `moves them at ${pct(loopShaped.utilisation ?? 0)} of it (${s(loopShaped.seconds.median)}). With the ` +
-          `action's own ${s(before)} before its first layer, a client that then saturates the link cannot go ` +
-          `below ${x(best)} the loop here.` +
-          extraWords
-      })
       const window = p ? p.pushes : 0
       const windowUtil = window > 0 ? sent / (window * cap) : 0
       const goodput = needed / (actionShaped.seconds.median * cap)
@@ -421,10 +413,10 @@ export function goals(context: Context): Goal[] {
       result.push({
         tool,
         id: 'raw-first-ratio',
-        text: 'raw loopback, first push: action <= 1.0 × the loop',
-        target: '<= 1.00 ×',
+        text: 'raw loopback, first push: action <= 0.9 × the loop',
+        target: '<= 0.90 ×',
         measured: `${x(rawFirst.ratio)} (${s(rawFirst.action)} vs ${s(rawFirst.loop)})`,
-        met: rawFirst.ratio <= 1,
+        met: rawFirst.ratio <= 0.9,
         bound:
           `CPU and disk of this machine: the action's processes and the registry used ` +
           `${s(actionRaw.cpu.clientSeconds + actionRaw.cpu.registrySeconds)} of CPU in ` +
@@ -451,6 +443,7 @@ export function goals(context: Context): Goal[] {
         met: rerun.ratio <= limit,
         bound:
           startUpFloor(actionRerun, loopRerun, limit) +
+          processStart(context, loopRerun) +
           `The action: ${phaseWords(actionRerun)}; ${requestWords(actionRerun)}; the registry's CPU ` +
           `for them ${s(actionRerun.cpu.registrySeconds)} (htpasswd: a bcrypt check on every request ` +
           `that carries the login). ` +

@@ -5,6 +5,15 @@ export type Tool = 'podman' | 'docker'
 export type LinkName = 'raw' | 'shaped'
 /** Where a docker engine comes from: one the bench starts, the one DOCKER_HOST names, none. */
 export type DockerMode = 'private' | 'host' | 'off'
+/** What is measured: the seven local images, and the scenarios of bench/scenarios.ts. */
+export type Scenario = 'images' | 'archives' | 'archives-shaped' | 'scale' | 'big'
+export const SCENARIOS: readonly Scenario[] = [
+  'images',
+  'archives',
+  'archives-shaped',
+  'scale',
+  'big'
+]
 
 export interface BenchConfig {
   small: boolean
@@ -29,6 +38,13 @@ export interface BenchConfig {
   keepImages: boolean
   /** The repository root (where dist/ is). */
   root: string
+  scenarios: Scenario[]
+  /** Images of the scale scenario (each pushed under two tags). */
+  scaleImages: number
+  /** Size of the big image's one layer. */
+  bigBytes: number
+  /** How the archive scenarios save the images: the transport of their entries. */
+  archiveFormat: 'docker-archive' | 'oci-archive'
 }
 
 /** push-images.sh's product (examples/apim-product-defaults.env). */
@@ -50,8 +66,9 @@ Pushes seven product-like images the script's way (a sequential tag + push loop)
 action, to a fresh registry on loopback, raw and through a shaping proxy; writes REPORT.md and
 report.json.
 
-  --small              CI size: 1 MiB layers, 5 ms latency, one repeat, podman only, report in
-                       build/bench-small (never over the committed report)
+  --small              CI size: 1 MiB layers, 5 ms latency, one repeat, podman only, 10 scale
+                       images, a 16 MiB big image, report in build/bench-small (never over the
+                       committed report)
   --base-mb N          shared base layer size in MiB          (BENCH_BASE_MB, default 32)
   --image-mb N         each image's own layer size in MiB      (BENCH_IMAGE_MB, default 32)
   --latency-ms N       shaped link: one-way latency (ms)       (BENCH_LATENCY_MS, default 20)
@@ -63,6 +80,11 @@ report.json.
   --links LIST         raw,shaped                              (BENCH_LINKS)
   --docker MODE        private (start dockerd), host (DOCKER_HOST), off (BENCH_DOCKER)
   --source-path P      local path of the images                (BENCH_SOURCE_PATH, default apim)
+  --scenarios LIST     images,archives,archives-shaped,scale,big (BENCH_SCENARIOS, default all)
+  --scale-images N     images of the scale scenario, 2 tags each (BENCH_SCALE_IMAGES, default 100)
+  --big-mb N           the big image's size in MiB              (BENCH_BIG_MB, default 2048)
+  --archive-format F   docker-archive or oci-archive            (BENCH_ARCHIVE_FORMAT, default
+                       docker-archive)
   --out DIR            where REPORT.md and report.json go      (BENCH_OUT, default bench)
   --keep-images        leave the images in local storage afterwards
   -h, --help           this text`
@@ -81,7 +103,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, root: string
     'links',
     'docker',
     'source-path',
-    'out'
+    'out',
+    'scenarios',
+    'scale-images',
+    'big-mb',
+    'archive-format'
   ])
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]
@@ -174,8 +200,20 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, root: string
     docker,
     outDir: path.resolve(root, outDir),
     keepImages: switches.has('keep-images'),
-    root
+    root,
+    scenarios: list<Scenario>('scenarios', 'BENCH_SCENARIOS', SCENARIOS, [...SCENARIOS]),
+    scaleImages: Math.round(number('scale-images', 'BENCH_SCALE_IMAGES', small ? 10 : 100, 1)),
+    bigBytes: Math.round(number('big-mb', 'BENCH_BIG_MB', small ? 16 : 2048, 1) * MIB),
+    archiveFormat: archiveFormat(pick('archive-format', 'BENCH_ARCHIVE_FORMAT'))
   }
+}
+
+function archiveFormat(raw: string | undefined): BenchConfig['archiveFormat'] {
+  if (raw === undefined || raw === 'docker-archive' || raw === 'oci-archive')
+    return raw ?? 'docker-archive'
+  throw new ConfigError(
+    `--archive-format / BENCH_ARCHIVE_FORMAT: "${raw}" is not docker-archive or oci-archive`
+  )
 }
 
 export class HelpRequested extends Error {}

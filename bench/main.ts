@@ -9,6 +9,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { actionStep } from '../rig/action-yml.js'
 import { type Dockerd, startDockerd } from '../rig/dockerd.js'
 import { getManifest } from '../rig/registry-api.js'
 import { type Registry, startRegistry } from '../rig/registry.js'
@@ -23,7 +24,7 @@ import {
   USAGE,
   parseConfig
 } from './config.js'
-import { describeBundle, describeMachine, medianParallelRun, medianRun } from './machine.js'
+import { describeBundle, describeMachine, median, medianParallelRun, medianRun } from './machine.js'
 import {
   type Endpoint,
   type MeasureContext,
@@ -35,6 +36,7 @@ import {
   measureLoop,
   untagLoop
 } from './measure.js'
+import { type ScenarioRun, runScenarios, scenarioCases, scenarioGoals } from './scenarios.js'
 import { startShaper } from './shaper.js'
 import { buildReport, writeReport } from './report.js'
 import { type Workload, buildPodmanImages, loadIntoDocker, removeImages } from './workload.js'
@@ -76,8 +78,10 @@ async function main(): Promise<void> {
     throw error
   }
   const started = performance.now()
-  const bundle = path.join(ROOT, 'dist/index.js')
-  if (!fs.existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run package`)
+  const bundle = actionStep('main', ROOT)
+  const postBundle = actionStep('post', ROOT)
+  for (const file of [bundle, postBundle])
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npm run package`)
   const node = bundleNode()
   requireTool('docker-registry', 'apt-get install -y docker-registry')
   requireTool('htpasswd', 'apt-get install -y apache2-utils')
@@ -111,6 +115,7 @@ async function main(): Promise<void> {
   const startUps = await measureStartUps(
     node,
     bundle,
+    postBundle,
     workload,
     tools,
     dockerEnv ?? {},
@@ -118,7 +123,8 @@ async function main(): Promise<void> {
   )
 
   const measurements: Measurement[] = []
-  for (let repeat = 0; repeat < config.repeats; repeat++) {
+  const imageRepeats = config.scenarios.includes('images') ? config.repeats : 0
+  for (let repeat = 0; repeat < imageRepeats; repeat++) {
     for (const tool of tools) {
       for (const link of config.links) {
         const ways: Way[] = repeat % 2 === 0 ? ['loop', 'action'] : ['action', 'loop']
@@ -134,13 +140,29 @@ async function main(): Promise<void> {
               env,
               pids,
               node,
-              bundle
+              bundle,
+              postBundle
             }))
           )
         }
       }
     }
   }
+  const scenarioRuns: ScenarioRun[] = await runScenarios(
+    {
+      config,
+      workload,
+      node,
+      bundle,
+      postBundle,
+      username: USERNAME,
+      project: PROJECT,
+      dockerEnv,
+      log,
+      cleanups
+    },
+    tools
+  )
   machine.loadEnd = os.loadavg()[0]
 
   const cases = aggregate(measurements, config.rateBitsPerSecond)
@@ -158,7 +180,8 @@ async function main(): Promise<void> {
     parallel: config.parallel,
     bundleBytes: bundleInfo.bytes
   }
-  const goalRows = goals(context)
+  const scenarios = scenarioCases(scenarioRuns)
+  const goalRows = [...goals(context), ...scenarioGoals(scenarios, config, workload.uniqueBytes)]
   const noisy = measurements.filter(m => m.cpu.otherSeconds > 0.1 * m.seconds * machine.cpus)
   if (noisy.length > 0) {
     notes.push(
@@ -177,7 +200,9 @@ async function main(): Promise<void> {
     cases,
     notes,
     measurements,
-    uniqueBytes: workload.uniqueBytes
+    uniqueBytes: workload.uniqueBytes,
+    scenarios,
+    scenarioRuns
   })
   const written = await writeReport(config.outDir, report)
   for (const r of ratioRows) {
@@ -201,6 +226,7 @@ interface WayPlan {
   pids: number[]
   node: string
   bundle: string
+  postBundle: string
 }
 
 /** One way against a fresh registry (and proxy): the first push, then the re-run. */
@@ -250,7 +276,8 @@ async function measureWay(
       phase,
       parallel: config.parallel,
       node: plan.node,
-      bundle: plan.bundle
+      bundle: plan.bundle,
+      postBundle: plan.postBundle
     })
     const results: Measurement[] = []
     if (plan.way === 'loop') {
@@ -355,6 +382,7 @@ function readIfExists(file: string): string {
 async function measureStartUps(
   node: string,
   bundle: string,
+  postBundle: string,
   workload: Workload,
   tools: Tool[],
   dockerEnv: Record<string, string>,
@@ -376,6 +404,37 @@ async function measureStartUps(
         GITHUB_STATE: '',
         GITHUB_STEP_SUMMARY: ''
       },
+      times
+    )
+    // Node's compile cache (module.enableCompileCache / NODE_COMPILE_CACHE), measured, not used:
+    // cold, every run writes a new cache (a runner's first step); warm, every run reads one.
+    const inputErrorEnv = {
+      HOME: home,
+      RUNNER_TEMP: home,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_OUTPUT: '',
+      GITHUB_STATE: '',
+      GITHUB_STEP_SUMMARY: ''
+    }
+    const cold: number[] = []
+    for (let index = 0; index < times; index++) {
+      const cache = fs.mkdtempSync(path.join(home, 'compile-cache-'))
+      cold.push(await medianRun(node, [bundle], { ...inputErrorEnv, NODE_COMPILE_CACHE: cache }, 1))
+      fs.rmSync(cache, { recursive: true, force: true })
+    }
+    result['the same, compile cache cold (written)'] = median(cold)
+    const warm = fs.mkdtempSync(path.join(home, 'compile-cache-'))
+    await medianRun(node, [bundle], { ...inputErrorEnv, NODE_COMPILE_CACHE: warm }, 1)
+    result['the same, compile cache warm (read)'] = await medianRun(
+      node,
+      [bundle],
+      { ...inputErrorEnv, NODE_COMPILE_CACHE: warm },
+      times
+    )
+    result['dist/post/index.js, a quiet post step'] = await medianRun(
+      node,
+      [postBundle],
+      { HOME: home, STATE_isPost: 'true' },
       times
     )
     const source = workload.sources[0]

@@ -71,6 +71,8 @@ export interface Measurement {
   statuses?: Record<string, number>
   /** The action's post step, run afterwards as the runner does at the end of the job. */
   postSeconds?: number
+  /** Peak resident memory of the action's own node process (VmHWM, read while it runs). */
+  peakRssBytes?: number
   /** When the registry saw requests, in seconds after the start (from its own log's timestamps). */
   timeline: Timeline
 }
@@ -96,6 +98,15 @@ export interface MeasureContext {
   /** Runs the bundle: Node 24 when there is one. */
   node: string
   bundle: string
+  /** The post step's bundle (action.yml's runs.post). */
+  postBundle: string
+  /**
+   * The action's `images` entries as they are (archives: `name=docker-archive:PATH`), instead of
+   * `images` with source-path and source-tag; they go to `destination-tag` tags.
+   */
+  entries?: string[]
+  /** destination-tag (default: the source tag). */
+  destinationTags?: string[]
 }
 
 const LOOP_SCRIPT = `set -euo pipefail
@@ -160,6 +171,24 @@ export async function measureLoop(
   })
 }
 
+/** A script of the script's kind (bash, one step after another), timed as the loop is. */
+export async function measureScript(
+  context: MeasureContext,
+  script: string,
+  args: string[],
+  env: Record<string, string>
+): Promise<Measurement> {
+  const bash = requireTool('bash', 'apt-get install -y bash')
+  return measure(context, 'loop', () => {
+    const started = performance.now()
+    const child = spawn(bash, ['-c', script, 'bench-script', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    return { child, started }
+  })
+}
+
 /** Removes the local tags the loop made (not timed). */
 export async function untagLoop(
   context: MeasureContext,
@@ -194,9 +223,14 @@ export async function measureAction(context: MeasureContext): Promise<Measuremen
       username: endpoint.username,
       password: endpoint.password,
       'container-tool': endpoint.tool,
-      images: context.images.join('\n'),
-      'source-path': context.sourcePath,
-      'source-tag': context.tag,
+      ...(context.entries
+        ? { images: context.entries.join('\n'), 'destination-tag': context.tag }
+        : {
+            images: context.images.join('\n'),
+            'source-path': context.sourcePath,
+            'source-tag': context.tag
+          }),
+      ...(context.destinationTags ? { 'destination-tag': context.destinationTags.join(' ') } : {}),
       'tls-verify': 'false',
       parallel: String(context.parallel)
     }
@@ -238,7 +272,7 @@ export async function measureAction(context: MeasureContext): Promise<Measuremen
     }
     const postStarted = performance.now()
     await new Promise<void>((resolve, reject) => {
-      const post = spawn(context.node, [context.bundle], { env: postEnv, stdio: 'ignore' })
+      const post = spawn(context.node, [context.postBundle], { env: postEnv, stdio: 'ignore' })
       post.on('error', reject)
       post.on('close', code =>
         code === 0 ? resolve() : reject(new Error(`the post step exited ${code}`))
@@ -268,6 +302,13 @@ async function measure(
 
   const { child, started } = start()
   const startedEpoch = performance.timeOrigin + started
+  // The high-water mark of the process's resident memory, read until it exits (a zombie has none).
+  let peakRssBytes = 0
+  const readPeak = (): void => {
+    const kib = /^VmHWM:\s+(\d+) kB/m.exec(readOrEmpty(`/proc/${child.pid}/status`))?.[1]
+    if (kib) peakRssBytes = Math.max(peakRssBytes, Number(kib) * 1024)
+  }
+  const peakWatch = way === 'action' ? setInterval(readPeak, 10) : undefined
   const stamps: Stamp[] = []
   let errors = ''
   let partial = ''
@@ -286,6 +327,7 @@ async function measure(
     child.on('error', reject)
     child.on('close', exitCode => resolve(exitCode ?? -1))
   })
+  clearInterval(peakWatch)
   const seconds = (performance.now() - started) / 1000
   if (partial) stamps.push({ at: seconds, line: partial })
 
@@ -324,7 +366,8 @@ async function measure(
       otherSeconds: Math.max(0, machine - client - registry - self)
     },
     loadBefore,
-    stamps
+    stamps,
+    ...(peakRssBytes > 0 ? { peakRssBytes } : {})
   }
   if (endpoint.shaper && wireBefore) {
     const after = endpoint.shaper.stats()
@@ -338,6 +381,14 @@ async function measure(
 }
 
 const CLOCK_TICKS = 100
+
+function readOrEmpty(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8')
+  } catch {
+    return ''
+  }
+}
 
 /** CPU seconds the whole machine was busy so far (/proc/stat: all but idle and iowait). */
 function machineBusy(): number {

@@ -6,6 +6,7 @@ import { actionPhases, loopSteps, utilisation } from './analyse.js'
 import type { BenchConfig } from './config.js'
 import type { Bundle, Machine } from './machine.js'
 import type { Measurement } from './measure.js'
+import { type ScenarioCase, type ScenarioRun, scenarioSection } from './scenarios.js'
 
 export interface BenchReport {
   schema: 1
@@ -19,6 +20,9 @@ export interface BenchReport {
     baseBytes: number
     imageBytes: number
     uniqueBytes: number
+    archiveFormat: BenchConfig['archiveFormat']
+    scaleImages: number
+    bigBytes: number
   }
   link: { latencyMs: number; rateBitsPerSecond: number; tcpModel: boolean }
   parallel: number
@@ -30,6 +34,9 @@ export interface BenchReport {
   goals: Goal[]
   findings: { tool: string; items: string[] }[]
   cases: Case[]
+  /** Archives, scale and the big image (bench/scenarios.ts): medians, and every run. */
+  scenarios: ScenarioCase[]
+  scenarioRuns: ScenarioRun[]
   notes: string[]
   measurements: (Omit<Measurement, 'stamps'> & {
     utilisation?: number
@@ -66,7 +73,10 @@ export function buildReport(
       tag: config.tag,
       baseBytes: config.baseBytes,
       imageBytes: config.imageBytes,
-      uniqueBytes
+      uniqueBytes,
+      archiveFormat: config.archiveFormat,
+      scaleImages: config.scaleImages,
+      bigBytes: config.bigBytes
     },
     link: {
       latencyMs: config.latencyMs,
@@ -166,7 +176,7 @@ export function markdown(report: BenchReport): string {
   )
   lines.push('')
 
-  lines.push('## Goals of issue 5')
+  lines.push('## Goals of issue 11')
   lines.push('')
   lines.push(
     table(
@@ -185,6 +195,7 @@ export function markdown(report: BenchReport): string {
     lines.push('')
   }
 
+  lines.push(...scenarioSection(report.scenarios, workload))
   lines.push('## What in the action costs the time')
   lines.push('')
   for (const { tool, items } of report.findings) {

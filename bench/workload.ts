@@ -13,8 +13,20 @@ import path from 'node:path'
 import { requireTool, run } from '../rig/tools.js'
 import type { BenchConfig } from './config.js'
 
-/** Label on every image the bench makes: it only ever replaces or removes its own. */
-export const LABEL = 'io.github.harbor-push.bench'
+/**
+ * Label on every image the bench makes: it only ever replaces or removes its
+ * own. Its value is the run's id (earlier versions of the bench labelled
+ * `io.github.harbor-push.bench` and removed every image with that label,
+ * another run's too).
+ */
+export const LABEL = 'io.github.harbor-push.bench-run'
+
+/**
+ * This run's value of the label, and part of its base image's name: on a
+ * machine shared with other runs of the bench, each removes only its own
+ * images (another run's base, scale or big images stay).
+ */
+export const RUN_ID = crypto.randomBytes(4).toString('hex')
 
 export interface Workload {
   /** `<sourcePath>/<name>:<tag>` for each product image. */
@@ -25,7 +37,8 @@ export interface Workload {
   uniqueBytes: number
 }
 
-const BASE_REF = 'localhost/harbor-push-bench/base:latest'
+/** The base every image is built on (the scale scenario builds on it too). */
+export const BASE_REF = `localhost/harbor-push-bench/base-${RUN_ID}:latest`
 
 export function sourceRef(config: BenchConfig, name: string): string {
   return `${config.sourcePath}/${name}:${config.tag}`
@@ -45,7 +58,7 @@ export async function buildPodmanImages(config: BenchConfig): Promise<Workload> 
     writeRandom(baseFile, config.baseBytes)
     const base = (await run(buildah, ['from', 'scratch'])).stdout.trim()
     await run(buildah, ['add', '--quiet', base, baseFile, '/opt/base/base.bin'])
-    await run(buildah, ['config', '--label', `${LABEL}=1`, base])
+    await run(buildah, ['config', '--label', `${LABEL}=${RUN_ID}`, base])
     await run(buildah, ['commit', '--quiet', '--rm', base, BASE_REF])
 
     // The label is inherited by every image built on the base. Three builds at a time.
@@ -114,8 +127,9 @@ export async function loadIntoDocker(
 }
 
 /**
- * Removes every image the bench made (by its label, so never anyone else's), with every name it
- * has: the loop's destination tags too, even after an interrupted run.
+ * Removes every image this run of the bench made (by its label and run id, so
+ * never anyone else's, nor another run's), with every name it has: the loop's
+ * destination tags too, even after an interrupted run.
  */
 export async function removeImages(
   tool: 'podman' | 'docker',
@@ -124,7 +138,7 @@ export async function removeImages(
   const bin = requireTool(tool, `apt-get install -y ${tool === 'docker' ? 'docker.io' : tool}`)
   const listed = await run(
     bin,
-    ['images', '--all', '--quiet', '--no-trunc', '--filter', `label=${LABEL}`],
+    ['images', '--all', '--quiet', '--no-trunc', '--filter', `label=${LABEL}=${RUN_ID}`],
     { env, allowFailure: true }
   )
   const ids = [

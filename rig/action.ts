@@ -1,17 +1,18 @@
 /**
- * Runs the bundled action (`dist/index.js`) the way a runner does: INPUT_*
- * variables, GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files and a
- * RUNNER_TEMP, in a HOME of its own; then the post step with the saved state.
+ * Runs the bundled action the way a runner does: the main step action.yml
+ * names (`dist/index.js`) with INPUT_* variables, GITHUB_OUTPUT /
+ * GITHUB_STATE / GITHUB_STEP_SUMMARY files and a RUNNER_TEMP, in a HOME of
+ * its own; then the post step action.yml names (`dist/post/index.js`) with
+ * the saved state.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { expect } from '@jest/globals'
+import { actionStep } from './action-yml.js'
 import { parseCommandFile } from './command-file.js'
 import { exitWithin } from './limit.js'
-
-const BUNDLE = path.resolve(import.meta.dirname, '../dist/index.js')
 
 /**
  * The node that runs the bundle: HP_TEST_NODE (Node 24, what `runs.using:
@@ -76,7 +77,7 @@ export class RunnerJob {
     for (const [name, value] of Object.entries(inputs)) {
       env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
     }
-    return new StepRun(this.spawnStep(env))
+    return new StepRun(this.spawnStep('main', env))
   }
 
   /** Runs the main step to its end. */
@@ -105,7 +106,7 @@ export class RunnerJob {
     for (const [name, value] of Object.entries(parseCommandFile(this.stateFile))) {
       env[`STATE_${name}`] = value
     }
-    const result = await new StepRun(this.spawnStep(env)).wait()
+    const result = await new StepRun(this.spawnStep('post', env)).wait()
     this.takeExports()
     return { ...result, outputs: {}, summary: '' }
   }
@@ -126,8 +127,8 @@ export class RunnerJob {
     Object.assign(this.exported, parseCommandFile(this.lastEnvFile()))
   }
 
-  private spawnStep(env: Record<string, string>): ChildProcess {
-    const [command, ...args] = [...this.wrapper, bundleNode(), BUNDLE]
+  private spawnStep(step: 'main' | 'post', env: Record<string, string>): ChildProcess {
+    const [command, ...args] = [...this.wrapper, bundleNode(), actionStep(step)]
     return spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   }
 

@@ -1,8 +1,6 @@
-import * as core from '@actions/core'
 import { messageOf } from './errors.js'
 import { cleanUpLeftovers } from './push/leftovers.js'
-import { restoreKeptLoginVariables } from './runner/keep-login.js'
-import { savedLeftovers } from './runner/state.js'
+import { keptLoginSaved, savedLeftovers } from './runner/saved-state.js'
 
 /**
  * The post step: the main step removes its credentials itself; this catches
@@ -14,17 +12,29 @@ import { savedLeftovers } from './runner/state.js'
  * still doing writes its auth file after the folder was removed.
  */
 export async function post(): Promise<void> {
+  // @actions/core (and the HTTP client it brings) is loaded only when there
+  // is something to say: a quiet post step, the usual one, starts in a third
+  // of the time.
+  let printed = Promise.resolve()
+  const warn = (message: string): void => {
+    printed = printed
+      .then(() => import('@actions/core'))
+      .then(core => core.warning(`harbor-push cleanup: ${message}`))
+  }
   try {
-    await cleanUpLeftovers(savedLeftovers(), message =>
-      core.warning(`harbor-push cleanup: ${message}`)
-    )
+    await cleanUpLeftovers(savedLeftovers(), warn)
   } catch (error) {
-    core.warning(`harbor-push cleanup: ${messageOf(error)}`)
+    warn(messageOf(error))
   }
   // After the folder went: the variables of a kept login name nothing now.
-  try {
-    restoreKeptLoginVariables()
-  } catch (error) {
-    core.warning(`harbor-push cleanup: ${messageOf(error)}`)
+  // Only a keep-login step saved them; its module (with @actions/core) is loaded only then.
+  if (keptLoginSaved()) {
+    try {
+      const { restoreKeptLoginVariables } = await import('./runner/keep-login.js')
+      restoreKeptLoginVariables()
+    } catch (error) {
+      warn(messageOf(error))
+    }
   }
+  await printed
 }

@@ -8,7 +8,6 @@ import type { PlacedCaFile, TempTag } from '../tools/docker.js'
 import { type Runner, runTool } from '../tools/exec.js'
 import { type Batch, preparePush } from './pipeline.js'
 import { imageBatches, needsSkopeo } from './plan.js'
-import { findCharts } from './push-charts.js'
 import type { Report } from './results.js'
 import { OWN_CLIENT, RegistrySession } from './session.js'
 
@@ -68,6 +67,9 @@ export async function harborPush(
     // Then one pipeline (push/pipeline.ts) pushes images and charts alike.
     let charts: Batch | undefined
     if (settings.charts.length > 0) {
+      // Loaded only for charts: helm's code, its installer, YAML and globs are a
+      // third of the bundle, which a run of images alone would compile for nothing.
+      const { findCharts } = await import('./push-charts.js')
       const found = await findCharts(settings, run, paths, log)
       session = await RegistrySession.open(settings, settingsTls, pushingTools, log)
       charts = await found.package(session.scheme)

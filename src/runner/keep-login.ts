@@ -7,9 +7,10 @@ import {
 import { createPrivateDir, removePrivateDir } from '../credentials/private-dir.js'
 import type { Log } from '../log.js'
 import type { Settings } from '../settings/settings.js'
+import { KEYS } from './saved-state.js'
 
 /** Saved state: what each variable held before the main step exported its own (JSON, null for unset). */
-const PREVIOUS_KEY = 'keptLoginPrevious'
+const PREVIOUS_KEY = KEYS.keptLoginPrevious
 
 /**
  * `keep-login: true`, after a main step that succeeded: writes the login into

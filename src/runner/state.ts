@@ -1,20 +1,13 @@
 import * as core from '@actions/core'
 import type { Leftovers } from '../push/leftovers.js'
+import { KEYS } from './saved-state.js'
 
 /**
  * What the post step needs to clean up after a main step that died. Saved
  * before the thing it describes is created, so a crash in between still
- * leaves the post step a path to remove.
+ * leaves the post step a path to remove. The post step reads it back with
+ * saved-state.ts.
  */
-const KEYS = {
-  isPost: 'isPost',
-  privateDir: 'privateDir',
-  caFile: 'dockerCaFile',
-  tempTags: 'dockerTempTags',
-  toolGroups: 'toolProcessGroups'
-} as const
-
-export const isPost = (): boolean => core.getState(KEYS.isPost) === 'true'
 export const markMainStarted = (): void => core.saveState(KEYS.isPost, 'true')
 
 /** Saves the leftovers that changed (each under its own key: the last value saved wins). */
@@ -30,26 +23,4 @@ export function saveLeftovers(changed: Partial<Leftovers>): void {
   }
 }
 
-/** The leftovers the main step saved last. */
-export function savedLeftovers(): Leftovers {
-  return {
-    privateDir: core.getState(KEYS.privateDir) || undefined,
-    caFile: parsed(core.getState(KEYS.caFile)),
-    tempTags: parsed(core.getState(KEYS.tempTags)) ?? [],
-    toolGroups: core
-      .getState(KEYS.toolGroups)
-      .split(' ')
-      .map(group => /^(\d+)(?:@(\d+))?$/.exec(group))
-      .filter(match => match !== null)
-      .map(([, id, started]) => ({
-        id: Number(id),
-        started: started === undefined ? undefined : Number(started)
-      }))
-  }
-}
-
 const json = (value: unknown): string => (value === undefined ? '' : JSON.stringify(value))
-
-function parsed<T>(value: string): T | undefined {
-  return value ? (JSON.parse(value) as T) : undefined
-}
