@@ -28522,7 +28522,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(860);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3416);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_saved_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3313);
 /**
@@ -28543,7 +28543,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 860:
+/***/ 3416:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30155,7 +30155,7 @@ async function answer(url, tls, retry, signal) {
     return { body, challenge: challengeOf(response.status, response.headers.get('www-authenticate')) };
 }
 
-;// CONCATENATED MODULE: ./src/registry/registry-source.ts
+;// CONCATENATED MODULE: ./src/sources/registry.ts
 /**
  * A `docker://` source: an image (or a multi-platform index) read from a
  * registry with the project's own client, manifests as the registry stores

@@ -32788,7 +32788,7 @@ async function answer(url, tls, retry, signal) {
     return { body, challenge: challengeOf(response.status, response.headers.get('www-authenticate')) };
 }
 
-;// CONCATENATED MODULE: ./src/registry/registry-source.ts
+;// CONCATENATED MODULE: ./src/sources/registry.ts
 /**
  * A `docker://` source: an image (or a multi-platform index) read from a
  * registry with the project's own client, manifests as the registry stores

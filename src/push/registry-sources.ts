@@ -11,7 +11,7 @@ import { RegistryClient } from '../registry/client.js'
 import { RegistryError } from '../registry/errors.js'
 import type { RetryPolicy } from '../registry/http.js'
 import { detectScheme } from '../registry/probe.js'
-import { RegistryContentSource } from '../registry/registry-source.js'
+import { RegistryContentSource } from '../sources/registry.js'
 import {
   type Credentials,
   type RegistrySource,

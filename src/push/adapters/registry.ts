@@ -8,7 +8,7 @@
  */
 import type { Log } from '../../log.js'
 import { type CopyResult, copyImage } from '../../registry/copy.js'
-import type { RegistryContentSource } from '../../registry/registry-source.js'
+import type { RegistryContentSource } from '../../sources/registry.js'
 import type { RegistrySource, Settings } from '../../settings/settings.js'
 import type { Adapter, Pushed } from '../pipeline.js'
 import { type ImageContent, imageContent, imageLabels } from './image.js'

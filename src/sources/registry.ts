@@ -5,7 +5,7 @@
  * registry the copier mounts the blobs instead (`mountFrom`).
  */
 import { type RegistrySource, registryReference } from '../settings/settings.js'
-import { MANIFEST_ACCEPT, type RegistryClient } from './client.js'
+import { MANIFEST_ACCEPT, type RegistryClient } from '../registry/client.js'
 import {
   type BlobBody,
   ContentError,
@@ -14,7 +14,7 @@ import {
   type StoredManifest,
   checkedBytes,
   sha256Digest
-} from './content.js'
+} from '../registry/content.js'
 
 /** Distribution refuses manifests over 4 MiB; one bigger than that is no manifest. */
 const MANIFEST_MAX_BYTES = 4 * 1024 * 1024
