@@ -32438,16 +32438,17 @@ async function preparePush(batches, settings, log, options = {}) {
     return {
         targets: planned.map(({ target }) => target.destination),
         expected,
-        // One message per kind, the charts' first (as the step always said it).
+        // One message naming every conflict, charts first (as the step always listed them).
         refuseConflicts: states => {
             const entries = planned.map(({ adapter, label }, index) => ({
                 kind: adapter.kind,
                 reference: label.reference,
                 state: states[index]
             }));
-            for (const kind of ['chart', 'image']) {
-                (0,decide/* refuseConflicts */.wz)(settings.ifExists, entries.filter(entry => entry.kind === kind));
-            }
+            (0,decide/* refuseConflicts */.wz)(settings.ifExists, [
+                ...entries.filter(entry => entry.kind === 'chart'),
+                ...entries.filter(entry => entry.kind !== 'chart')
+            ]);
         },
         push: async (check) => {
             const read = await contents;

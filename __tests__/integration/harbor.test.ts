@@ -247,7 +247,7 @@ describe('pull policies (content trust, vulnerability prevention): the push land
     const fail = await step({ ...inputs, 'if-exists': 'fail' })
     expectExit(fail, 1)
     expect(fail.stdout).toMatch(
-      /::error::if-exists: fail: "oci:\/\/127\.0\.0\.1:\d+\/signed\/app:1\.0\.0" \(exists, but a pull policy of the project keeps its content from being read \(PROJECTPOLICYVIOLATION: The image is not signed by cosign\.\)\) already holds different or unreadable content; nothing was pushed/
+      /::error::if-exists: fail: "oci:\/\/127\.0\.0\.1:\d+\/signed\/app:1\.0\.0" \(exists, but a pull policy of the project keeps its content from being read \(PROJECTPOLICYVIOLATION: The image is not signed by cosign\.\)\), "127\.0\.0\.1:\d+\/signed\/app:v1" \(exists, but a pull policy of the project keeps its content from being read \(PROJECTPOLICYVIOLATION: The image is not signed by cosign\.\)\) already hold different or unreadable content; nothing was pushed/
     )
     expect(pushes(fail.calls)).toEqual([])
   })

@@ -196,6 +196,24 @@ describe('the push pipeline', () => {
     )
   })
 
+  test('if-exists: fail names every conflict of every kind at once, charts first', async () => {
+    const images = fakeAdapter('podman')
+    const charts = fakeAdapter('helm', { kind: 'chart' })
+    const push = await preparePush(
+      [batch(images.adapter, 'app', 1, ['v1']), batch(charts.adapter, 'chart', 2, ['1.0.0'])],
+      settings({ ifExists: 'fail' }),
+      collectingLog()
+    )
+    expect(() =>
+      push.refuseConflicts([
+        { kind: 'different', digest: digest(8) },
+        { kind: 'different', digest: digest(9) }
+      ])
+    ).toThrow(
+      `if-exists: fail: "${REGISTRY.prefix}/chart:1.0.0" (holds ${digest(9)}), "${REGISTRY.prefix}/app:v1" (holds ${digest(8)}) already hold different content; nothing was pushed.`
+    )
+  })
+
   test('a failed push is a result, and the others go on', async () => {
     const fake = fakeAdapter('podman', { fails: 'denied' })
     const log = collectingLog()
