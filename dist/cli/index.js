@@ -29926,7 +29926,6 @@ function liveGroups(groups) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $r: () => (/* binding */ platformName),
 /* harmony export */   Dh: () => (/* binding */ DIGEST),
 /* harmony export */   ei: () => (/* binding */ parseLocalImage),
 /* harmony export */   mc: () => (/* binding */ LOCAL_IMAGE_FORMAT),
@@ -29941,10 +29940,6 @@ const DIGEST = /sha256:[a-f0-9]{64}/;
 function normaliseImageId(id) {
     const trimmed = id.trim();
     return trimmed.startsWith('sha256:') ? trimmed : `sha256:${trimmed}`;
-}
-/** `os/architecture[/variant]` of an OCI index entry's `platform`. */
-function platformName(platform) {
-    return [platform?.os, platform?.architecture, platform?.variant].filter(Boolean).join('/');
 }
 /** `<tool> image inspect --format` for a LocalImage, one line per image. */
 const LOCAL_IMAGE_FORMAT = '{{.Id}} {{.RootFS.Layers}}';
@@ -31231,7 +31226,23 @@ function secretForms(credentials) {
     return [password, Buffer.from(`${username}:${password}`).toString('base64')];
 }
 
+;// CONCATENATED MODULE: ./src/oci.ts
+/**
+ * Words of the OCI image and distribution specs that the tools, the
+ * registry client and the content sources all use.
+ */
+/** `os/architecture[/variant]` of an OCI index entry's `platform`. */
+function platformName(platform) {
+    return [platform?.os, platform?.architecture, platform?.variant].filter(Boolean).join('/');
+}
+/**
+ * Manifests larger than this are refused unread: the distribution spec asks
+ * registries to take at least 4 MiB, and distribution refuses more.
+ */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
 ;// CONCATENATED MODULE: ./src/tools/podman.ts
+
 
 
 
@@ -31336,7 +31347,7 @@ class Podman {
             .map(line => line.trim())
             .filter(Boolean);
         return instances.map((instance, index) => ({
-            platform: (0,container_tool/* platformName */.$r)(instance.platform),
+            platform: platformName(instance.platform),
             id: (0,container_tool/* normaliseImageId */.rS)(ids[index] ?? '')
         }));
     }
@@ -31452,6 +31463,7 @@ function sourceCredentialsFor(settings, host) {
 
 
 
+
 /**
  * skopeo: copies images from archives and layouts (`docker save`, `podman
  * save`, `buildx --output type=oci`) to a registry with no container engine,
@@ -31513,7 +31525,7 @@ class Skopeo {
             return { id, layers: [] };
         }
         const platforms = manifest.manifests?.map(entry => ({
-            platform: (0,container_tool/* platformName */.$r)(entry.platform),
+            platform: platformName(entry.platform),
             id: entry.digest ?? ''
         }));
         return {
@@ -31709,6 +31721,34 @@ async function* checkedBytes(stream, descriptor, where) {
     if (held)
         yield held;
 }
+const INDEX_TYPES = new Set([
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json'
+]);
+/**
+ * A manifest's JSON: an index with the manifests it lists, or an image
+ * manifest with its config and layers. Anything else is a ContentError
+ * naming the source (`label`) and the manifest.
+ */
+function parseManifest(manifest, label) {
+    let parsed;
+    try {
+        parsed = JSON.parse(manifest.bytes.toString('utf8'));
+    }
+    catch {
+        throw new ContentError(`${label}: manifest "${manifest.digest}" is not JSON`);
+    }
+    const isIndex = INDEX_TYPES.has(manifest.mediaType) || Array.isArray(parsed.manifests);
+    if (isIndex && !Array.isArray(parsed.manifests)) {
+        throw new ContentError(`${label}: index "${manifest.digest}" lists no manifests`);
+    }
+    if (!isIndex && !parsed.config) {
+        throw new ContentError(`${label}: manifest "${manifest.digest}" names no config blob`);
+    }
+    return isIndex
+        ? { manifests: parsed.manifests }
+        : { config: parsed.config, layers: parsed.layers ?? [] };
+}
 
 // EXTERNAL MODULE: ./src/registry/errors.ts
 var registry_errors = __nccwpck_require__(6764);
@@ -31729,16 +31769,13 @@ var registry_http = __nccwpck_require__(3222);
 
 
 
-const INDEX_TYPES = new Set([
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json'
-]);
+
 /** Blobs copied at once unless told. */
 const DEFAULT_PARALLEL = 4;
 /** Copies `source` to `destination` on `client`'s registry; throws on the first failure that retries do not cure. */
 async function copyImage(client, source, destination, options = {}) {
     const root = checked(await source.root(), source.label);
-    const rootParsed = parse(root, source.label);
+    const rootParsed = parseManifest(root, source.label);
     // The tree below the root: manifests an index lists (recursively), and every blob once.
     const children = [];
     const blobs = new Map();
@@ -31749,7 +31786,7 @@ async function copyImage(client, source, destination, options = {}) {
                 if (child.digest !== entry.digest) {
                     throw new ContentError(`${source.label}: the index lists "${entry.digest}" but the source gave "${child.digest}"`);
                 }
-                await visit(parse(child, source.label));
+                await visit(parseManifest(child, source.label));
                 children.push(child);
             }
             return;
@@ -31810,9 +31847,7 @@ async function copyImage(client, source, destination, options = {}) {
     for (const tag of destination.tags.length > 0 ? destination.tags : [root.digest]) {
         await putManifest(client, destination.repository, root, tag);
     }
-    const platforms = rootParsed.manifests?.map(entry => [entry.platform?.os, entry.platform?.architecture, entry.platform?.variant]
-        .filter(Boolean)
-        .join('/'));
+    const platforms = rootParsed.manifests?.map(entry => platformName(entry.platform));
     return {
         digest: root.digest,
         mediaType: root.mediaType,
@@ -31976,25 +32011,6 @@ function checked(manifest, label) {
     }
     return manifest;
 }
-function parse(manifest, label) {
-    let parsed;
-    try {
-        parsed = JSON.parse(manifest.bytes.toString('utf8'));
-    }
-    catch {
-        throw new ContentError(`${label}: manifest "${manifest.digest}" is not JSON`);
-    }
-    const isIndex = INDEX_TYPES.has(manifest.mediaType) || Array.isArray(parsed.manifests);
-    if (isIndex && !Array.isArray(parsed.manifests)) {
-        throw new ContentError(`${label}: index "${manifest.digest}" lists no manifests`);
-    }
-    if (!isIndex && !parsed.config) {
-        throw new ContentError(`${label}: manifest "${manifest.digest}" names no config blob`);
-    }
-    return isIndex
-        ? { manifests: parsed.manifests }
-        : { config: parsed.config, layers: parsed.layers ?? [] };
-}
 
 // EXTERNAL MODULE: ./src/tar.ts
 var tar = __nccwpck_require__(4616);
@@ -32011,10 +32027,9 @@ var tar = __nccwpck_require__(4616);
 
 
 
+
 /** The annotation that names an image of a layout (image-spec, annotations.md). */
 const REF_NAME = 'org.opencontainers.image.ref.name';
-/** Manifests larger than this are refused unread (the distribution spec asks registries for at least 4 MiB). */
-const MAX_MANIFEST_BYTES = 4 << 20;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 /** An image of an OCI layout (folder or archive), chosen by `ref`. */
 class LayoutSource {
@@ -32109,13 +32124,7 @@ class LayoutSource {
                 ...(parsed.manifests
                     ? {
                         platforms: children.map(entry => ({
-                            platform: [
-                                entry.platform?.os,
-                                entry.platform?.architecture,
-                                entry.platform?.variant
-                            ]
-                                .filter(Boolean)
-                                .join('/'),
+                            platform: platformName(entry.platform),
                             digest: entry.digest
                         }))
                     }
@@ -32171,14 +32180,6 @@ class LayoutSource {
     }
     missing(descriptor) {
         return new ContentError(`${this.label}: blob "${descriptor.digest}" is missing from the layout (an image whose layers were left out is not pushable)`);
-    }
-}
-function parseManifest(manifest, label) {
-    try {
-        return JSON.parse(manifest.bytes.toString('utf8'));
-    }
-    catch {
-        throw new ContentError(`${label}: manifest "${manifest.digest}" is not JSON`);
     }
 }
 /** An image of the OCI layout folder `dir`, read in place. */
@@ -32799,8 +32800,7 @@ async function answer(url, tls, retry, signal) {
 
 
 
-/** Distribution refuses manifests over 4 MiB; one bigger than that is no manifest. */
-const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
+
 class RegistryContentSource {
     client;
     source;
@@ -32868,7 +32868,7 @@ class RegistryContentSource {
         const { repository } = this.source;
         const response = await this.client.request('GET', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT } });
         const declared = Number(response.headers.get('content-length') ?? '0');
-        if (declared > MANIFEST_MAX_BYTES) {
+        if (declared > MAX_MANIFEST_BYTES) {
             await response.body?.cancel();
             throw new Error(`${this.label}: the manifest "${reference}" is ${declared} bytes, more than any registry takes (4 MiB)`);
         }

@@ -344,10 +344,6 @@ function normaliseImageId(id) {
     const trimmed = id.trim();
     return trimmed.startsWith('sha256:') ? trimmed : `sha256:${trimmed}`;
 }
-/** `os/architecture[/variant]` of an OCI index entry's `platform`. */
-function platformName(platform) {
-    return [platform?.os, platform?.architecture, platform?.variant].filter(Boolean).join('/');
-}
 /** `<tool> image inspect --format` for a LocalImage, one line per image. */
 const container_tool_LOCAL_IMAGE_FORMAT = '{{.Id}} {{.RootFS.Layers}}';
 /** One line of LOCAL_IMAGE_FORMAT: `<id> [sha256:... sha256:...]`. */

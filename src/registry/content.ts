@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { Platform } from '../oci.js'
 
 /**
  * What the project's own registry client copies: an image (or a
@@ -101,4 +102,40 @@ export async function* checkedBytes(
     )
   }
   if (held) yield held
+}
+
+/** What the copier and the sources read of a manifest or an index. */
+export interface ParsedManifest {
+  config?: Descriptor
+  layers?: Descriptor[]
+  manifests?: (Descriptor & { platform?: Platform })[]
+}
+
+const INDEX_TYPES = new Set([
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json'
+])
+
+/**
+ * A manifest's JSON: an index with the manifests it lists, or an image
+ * manifest with its config and layers. Anything else is a ContentError
+ * naming the source (`label`) and the manifest.
+ */
+export function parseManifest(manifest: StoredManifest, label: string): ParsedManifest {
+  let parsed: ParsedManifest
+  try {
+    parsed = JSON.parse(manifest.bytes.toString('utf8')) as ParsedManifest
+  } catch {
+    throw new ContentError(`${label}: manifest "${manifest.digest}" is not JSON`)
+  }
+  const isIndex = INDEX_TYPES.has(manifest.mediaType) || Array.isArray(parsed.manifests)
+  if (isIndex && !Array.isArray(parsed.manifests)) {
+    throw new ContentError(`${label}: index "${manifest.digest}" lists no manifests`)
+  }
+  if (!isIndex && !parsed.config) {
+    throw new ContentError(`${label}: manifest "${manifest.digest}" names no config blob`)
+  }
+  return isIndex
+    ? { manifests: parsed.manifests }
+    : { config: parsed.config, layers: parsed.layers ?? [] }
 }

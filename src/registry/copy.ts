@@ -10,11 +10,14 @@
 import { backoffDelay, sleep } from '../backoff.js'
 import { mapWithLimit } from '../pool.js'
 import type { RegistryClient } from './client.js'
+import { platformName } from '../oci.js'
 import {
   ContentError,
   type ContentSource,
   type Descriptor,
+  type ParsedManifest,
   type StoredManifest,
+  parseManifest,
   sha256Digest
 } from './content.js'
 import { RegistryError } from './errors.js'
@@ -47,22 +50,8 @@ export interface CopyResult {
   blobsUploaded: number
 }
 
-const INDEX_TYPES = new Set([
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json'
-])
-
 /** Blobs copied at once unless told. */
 const DEFAULT_PARALLEL = 4
-
-interface ParsedManifest {
-  mediaType?: string
-  config?: Descriptor
-  layers?: Descriptor[]
-  manifests?: (Descriptor & {
-    platform?: { os?: string; architecture?: string; variant?: string }
-  })[]
-}
 
 /** Copies `source` to `destination` on `client`'s registry; throws on the first failure that retries do not cure. */
 export async function copyImage(
@@ -72,7 +61,7 @@ export async function copyImage(
   options: CopyOptions = {}
 ): Promise<CopyResult> {
   const root = checked(await source.root(), source.label)
-  const rootParsed = parse(root, source.label)
+  const rootParsed = parseManifest(root, source.label)
 
   // The tree below the root: manifests an index lists (recursively), and every blob once.
   const children: StoredManifest[] = []
@@ -86,7 +75,7 @@ export async function copyImage(
             `${source.label}: the index lists "${entry.digest}" but the source gave "${child.digest}"`
           )
         }
-        await visit(parse(child, source.label))
+        await visit(parseManifest(child, source.label))
         children.push(child)
       }
       return
@@ -149,11 +138,7 @@ export async function copyImage(
     await putManifest(client, destination.repository, root, tag)
   }
 
-  const platforms = rootParsed.manifests?.map(entry =>
-    [entry.platform?.os, entry.platform?.architecture, entry.platform?.variant]
-      .filter(Boolean)
-      .join('/')
-  )
+  const platforms = rootParsed.manifests?.map(entry => platformName(entry.platform))
   return {
     digest: root.digest,
     mediaType: root.mediaType,
@@ -342,23 +327,4 @@ function checked(manifest: StoredManifest, label: string): StoredManifest {
     )
   }
   return manifest
-}
-
-function parse(manifest: StoredManifest, label: string): ParsedManifest {
-  let parsed: ParsedManifest
-  try {
-    parsed = JSON.parse(manifest.bytes.toString('utf8')) as ParsedManifest
-  } catch {
-    throw new ContentError(`${label}: manifest "${manifest.digest}" is not JSON`)
-  }
-  const isIndex = INDEX_TYPES.has(manifest.mediaType) || Array.isArray(parsed.manifests)
-  if (isIndex && !Array.isArray(parsed.manifests)) {
-    throw new ContentError(`${label}: index "${manifest.digest}" lists no manifests`)
-  }
-  if (!isIndex && !parsed.config) {
-    throw new ContentError(`${label}: manifest "${manifest.digest}" names no config blob`)
-  }
-  return isIndex
-    ? { manifests: parsed.manifests }
-    : { config: parsed.config, layers: parsed.layers ?? [] }
 }

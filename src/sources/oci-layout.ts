@@ -9,6 +9,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { InputError } from '../errors.js'
+import { MAX_MANIFEST_BYTES, platformName } from '../oci.js'
 import {
   type BlobBody,
   ContentError,
@@ -16,6 +17,7 @@ import {
   type Descriptor,
   type StoredManifest,
   checkedBytes,
+  parseManifest,
   sha256Digest
 } from '../registry/content.js'
 
@@ -44,9 +46,6 @@ export interface LayoutImage {
 
 /** The annotation that names an image of a layout (image-spec, annotations.md). */
 export const REF_NAME = 'org.opencontainers.image.ref.name'
-
-/** Manifests larger than this are refused unread (the distribution spec asks registries for at least 4 MiB). */
-const MAX_MANIFEST_BYTES = 4 << 20
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/
 
@@ -154,13 +153,7 @@ export class LayoutSource implements ContentSource {
         ...(parsed.manifests
           ? {
               platforms: children.map(entry => ({
-                platform: [
-                  entry.platform?.os,
-                  entry.platform?.architecture,
-                  entry.platform?.variant
-                ]
-                  .filter(Boolean)
-                  .join('/'),
+                platform: platformName(entry.platform),
                 digest: entry.digest
               }))
             }
@@ -225,22 +218,6 @@ export class LayoutSource implements ContentSource {
     return new ContentError(
       `${this.label}: blob "${descriptor.digest}" is missing from the layout (an image whose layers were left out is not pushable)`
     )
-  }
-}
-
-interface ParsedManifest {
-  config?: Descriptor
-  layers?: Descriptor[]
-  manifests?: (Descriptor & {
-    platform?: { os?: string; architecture?: string; variant?: string }
-  })[]
-}
-
-function parseManifest(manifest: StoredManifest, label: string): ParsedManifest {
-  try {
-    return JSON.parse(manifest.bytes.toString('utf8')) as ParsedManifest
-  } catch {
-    throw new ContentError(`${label}: manifest "${manifest.digest}" is not JSON`)
   }
 }
 

@@ -4,6 +4,7 @@
  * them (checked against their sha256), blobs streamed through. Within one
  * registry the copier mounts the blobs instead (`mountFrom`).
  */
+import { MAX_MANIFEST_BYTES } from '../oci.js'
 import { type RegistrySource, registryReference } from '../settings/settings.js'
 import { MANIFEST_ACCEPT, type RegistryClient } from '../registry/client.js'
 import {
@@ -15,9 +16,6 @@ import {
   checkedBytes,
   sha256Digest
 } from '../registry/content.js'
-
-/** Distribution refuses manifests over 4 MiB; one bigger than that is no manifest. */
-const MANIFEST_MAX_BYTES = 4 * 1024 * 1024
 
 /** What the source's reference names now, from the registry. */
 export type Resolved =
@@ -107,7 +105,7 @@ export class RegistryContentSource implements ContentSource {
       { headers: { Accept: MANIFEST_ACCEPT } }
     )
     const declared = Number(response.headers.get('content-length') ?? '0')
-    if (declared > MANIFEST_MAX_BYTES) {
+    if (declared > MAX_MANIFEST_BYTES) {
       await response.body?.cancel()
       throw new Error(
         `${this.label}: the manifest "${reference}" is ${declared} bytes, more than any registry takes (4 MiB)`

@@ -61,15 +61,6 @@ export interface LocalImage {
   digest?: string
 }
 
-/** `os/architecture[/variant]` of an OCI index entry's `platform`. */
-export function platformName(platform?: {
-  os?: string
-  architecture?: string
-  variant?: string
-}): string {
-  return [platform?.os, platform?.architecture, platform?.variant].filter(Boolean).join('/')
-}
-
 /** One platform of a multi-platform image. */
 export interface PlatformImage {
   /** `os/architecture[/variant]` */

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { InputError, PushError, ToolError, messageOf } from '../errors.js'
+import { type Platform, platformName } from '../oci.js'
 import type { Credentials } from '../settings/settings.js'
 import type { TlsOptions } from '../settings/tls.js'
 import {
@@ -11,7 +12,6 @@ import {
   LOCAL_IMAGE_FORMAT,
   type PlatformImage,
   normaliseImageId,
-  platformName,
   inspectLocalImages,
   parseLocalImage
 } from './container-tool.js'
@@ -119,7 +119,7 @@ export class Podman implements ContainerTool {
     const list = JSON.parse((await this.run('podman', ['manifest', 'inspect', ref])).stdout) as {
       manifests?: {
         digest: string
-        platform?: { os?: string; architecture?: string; variant?: string }
+        platform?: Platform
       }[]
     }
     const instances = list.manifests ?? []

@@ -4,7 +4,8 @@ import path from 'node:path'
 import { InputError, PushError, ToolError, messageOf } from '../errors.js'
 import { type ArchiveSource, type Credentials, archiveReference } from '../settings/settings.js'
 import type { TlsOptions } from '../settings/tls.js'
-import { DIGEST, type LocalImage, type PrivatePaths, platformName } from './container-tool.js'
+import { type Platform, platformName } from '../oci.js'
+import { DIGEST, type LocalImage, type PrivatePaths } from './container-tool.js'
 import type { Runner } from './exec.js'
 import { pushStallMs } from './stall-watch.js'
 
@@ -13,7 +14,7 @@ interface RawManifest {
   config?: { digest?: string }
   manifests?: {
     digest?: string
-    platform?: { os?: string; architecture?: string; variant?: string }
+    platform?: Platform
   }[]
 }
 

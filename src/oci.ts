@@ -1,0 +1,22 @@
+/**
+ * Words of the OCI image and distribution specs that the tools, the
+ * registry client and the content sources all use.
+ */
+
+/** A platform as an OCI index entry gives it. */
+export interface Platform {
+  os?: string
+  architecture?: string
+  variant?: string
+}
+
+/** `os/architecture[/variant]` of an OCI index entry's `platform`. */
+export function platformName(platform?: Platform): string {
+  return [platform?.os, platform?.architecture, platform?.variant].filter(Boolean).join('/')
+}
+
+/**
+ * Manifests larger than this are refused unread: the distribution spec asks
+ * registries to take at least 4 MiB, and distribution refuses more.
+ */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
