@@ -28378,6 +28378,7 @@ module.exports = {
 __nccwpck_require__.d(__webpack_exports__, {
   EY: () => (/* binding */ backoffDelay),
   Vs: () => (/* binding */ retryAfterMs),
+  R$: () => (/* binding */ retrying),
   yy: () => (/* binding */ sleep)
 });
 
@@ -28403,6 +28404,26 @@ function retryAfterMs(header, capMs = 60_000) {
 }
 /** Waits `ms`; rejects at once when `signal` aborts (then no timer keeps the process alive). */
 const sleep = (ms, signal) => (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal });
+/**
+ * Runs `attempt` until it succeeds, fails with what `retryable` refuses, or
+ * runs out of retries, with `backoffDelay` between attempts; the last
+ * failure is thrown as it came.
+ */
+async function retrying(attempt, loop) {
+    const base = loop.baseDelayMs ?? 1000;
+    for (let number = 1;; number++) {
+        try {
+            return await attempt();
+        }
+        catch (error) {
+            if (number > loop.retries || loop.signal?.aborted || !loop.retryable(error))
+                throw error;
+            const delay = backoffDelay(number, base);
+            loop.onRetry?.(number, error, delay);
+            await sleep(delay);
+        }
+    }
+}
 
 
 /***/ }),
@@ -29187,7 +29208,16 @@ async function copyImage(client, source, destination, options = {}) {
         try {
             const there = elsewhere && (await elsewhere);
             const from = mountFrom ?? (there !== destination.repository ? there : undefined);
-            const how = await withBlobRetries(() => copyBlob(client, source, destination.repository, blob, from, stop.signal), options.retry, stop.signal);
+            // An upload's body is a stream that cannot be sent twice: after a
+            // transient failure the whole blob copy starts over, from the HEAD
+            // (the last try may have landed).
+            const how = await (0,backoff/* retrying */.R$)(() => copyBlob(client, source, destination.repository, blob, from, stop.signal), {
+                retries: options.retry?.retries ?? 0,
+                baseDelayMs: options.retry?.baseDelayMs,
+                retryable: copy_transient,
+                onRetry: (attempt, error, delay) => options.retry?.onRetry?.(attempt, causeOf(error), delay),
+                signal: stop.signal
+            });
             landed.resolve(destination.repository);
             if (how === 'skipped')
                 counts.blobsSkipped++;
@@ -29332,27 +29362,6 @@ async function putManifest(client, repository, manifest, reference) {
     const stored = response.headers.get('docker-content-digest');
     if (stored && stored !== manifest.digest) {
         throw new ContentError(`the registry stored "${repository}:${reference}" as "${stored}", not as the source's "${manifest.digest}": it rewrote the manifest`);
-    }
-}
-/**
- * Runs a blob copy again after a transient failure (a 5xx or 429, a network
- * error): an upload's body is a stream that cannot be sent twice, so the
- * whole copy starts over, from the HEAD (the last try may have landed).
- */
-async function withBlobRetries(attempt, retry, signal) {
-    const retries = retry?.retries ?? 0;
-    const base = retry?.baseDelayMs ?? 1000;
-    for (let number = 1;; number++) {
-        try {
-            return await attempt();
-        }
-        catch (error) {
-            if (number > retries || signal.aborted || !copy_transient(error))
-                throw error;
-            const delay = (0,backoff/* backoffDelay */.EY)(number, base);
-            retry?.onRetry?.(number, causeOf(error), delay);
-            await (0,backoff/* sleep */.yy)(delay);
-        }
     }
 }
 function copy_transient(error) {
@@ -32377,22 +32386,25 @@ var backoff = __nccwpck_require__(899);
  * try cannot fix a wrong secret or an immutable tag, it only hides them.
  */
 async function withRetries(attempt, translate, options) {
-    const base = options.baseDelayMs ?? 1000;
-    for (let number = 1;; number++) {
-        try {
-            return await attempt();
-        }
-        catch (error) {
-            const failure = translate(error);
-            if (!failure.transient)
-                throw failure;
-            if (number > options.retries) {
-                throw new errors/* PushError */.Vc(number > 1 ? `gave up after ${number} attempts: ${failure.message}` : failure.message, true);
-            }
-            const delay = (0,backoff/* backoffDelay */.EY)(number, base);
-            options.onRetry?.(number, failure, delay);
-            await (0,backoff/* sleep */.yy)(delay);
-        }
+    let attempts = 0;
+    try {
+        return await (0,backoff/* retrying */.R$)(async () => {
+            attempts++;
+            return await attempt().catch((error) => {
+                throw translate(error);
+            });
+        }, {
+            retries: options.retries,
+            baseDelayMs: options.baseDelayMs,
+            retryable: failure => failure.transient,
+            onRetry: (number, failure, delay) => options.onRetry?.(number, failure, delay)
+        });
+    }
+    catch (error) {
+        const failure = error;
+        if (!failure.transient || attempts === 1)
+            throw failure;
+        throw new errors/* PushError */.Vc(`gave up after ${attempts} attempts: ${failure.message}`, true);
     }
 }
 

@@ -20,3 +20,35 @@ export function retryAfterMs(header: string | null, capMs = 60_000): number | un
 /** Waits `ms`; rejects at once when `signal` aborts (then no timer keeps the process alive). */
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   setTimeout(ms, undefined, { signal })
+
+export interface RetryLoop {
+  /** Extra attempts after the first. */
+  retries: number
+  /** First backoff in milliseconds; doubled each time, with jitter. */
+  baseDelayMs?: number
+  /** Whether another attempt may cure this failure. */
+  retryable: (error: unknown) => boolean
+  /** Told about each failed attempt that will be retried. */
+  onRetry?: (attempt: number, error: unknown, delayMs: number) => void
+  /** Stops the retries: the failure in hand is thrown. */
+  signal?: AbortSignal
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails with what `retryable` refuses, or
+ * runs out of retries, with `backoffDelay` between attempts; the last
+ * failure is thrown as it came.
+ */
+export async function retrying<T>(attempt: () => Promise<T>, loop: RetryLoop): Promise<T> {
+  const base = loop.baseDelayMs ?? 1000
+  for (let number = 1; ; number++) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (number > loop.retries || loop.signal?.aborted || !loop.retryable(error)) throw error
+      const delay = backoffDelay(number, base)
+      loop.onRetry?.(number, error, delay)
+      await sleep(delay)
+    }
+  }
+}

@@ -1,4 +1,4 @@
-import { backoffDelay, sleep } from '../backoff.js'
+import { retrying } from '../backoff.js'
 import { PushError } from '../errors.js'
 
 export interface RetryOptions {
@@ -20,22 +20,25 @@ export async function withRetries<T>(
   translate: (error: unknown) => PushError,
   options: RetryOptions
 ): Promise<T> {
-  const base = options.baseDelayMs ?? 1000
-  for (let number = 1; ; number++) {
-    try {
-      return await attempt()
-    } catch (error) {
-      const failure = translate(error)
-      if (!failure.transient) throw failure
-      if (number > options.retries) {
-        throw new PushError(
-          number > 1 ? `gave up after ${number} attempts: ${failure.message}` : failure.message,
-          true
-        )
+  let attempts = 0
+  try {
+    return await retrying(
+      async () => {
+        attempts++
+        return await attempt().catch((error: unknown) => {
+          throw translate(error)
+        })
+      },
+      {
+        retries: options.retries,
+        baseDelayMs: options.baseDelayMs,
+        retryable: failure => (failure as PushError).transient,
+        onRetry: (number, failure, delay) => options.onRetry?.(number, failure as PushError, delay)
       }
-      const delay = backoffDelay(number, base)
-      options.onRetry?.(number, failure, delay)
-      await sleep(delay)
-    }
+    )
+  } catch (error) {
+    const failure = error as PushError
+    if (!failure.transient || attempts === 1) throw failure
+    throw new PushError(`gave up after ${attempts} attempts: ${failure.message}`, true)
   }
 }

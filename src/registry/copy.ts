@@ -7,7 +7,7 @@
  * the source stores, so the destination digest is the source digest and
  * signatures made on it stay valid.
  */
-import { backoffDelay, sleep } from '../backoff.js'
+import { retrying } from '../backoff.js'
 import { mapWithLimit } from '../pool.js'
 import type { RegistryClient } from './client.js'
 import { platformName } from '../oci.js'
@@ -105,10 +105,19 @@ export async function copyImage(
     try {
       const there = elsewhere && (await elsewhere)
       const from = mountFrom ?? (there !== destination.repository ? there : undefined)
-      const how = await withBlobRetries(
+      // An upload's body is a stream that cannot be sent twice: after a
+      // transient failure the whole blob copy starts over, from the HEAD
+      // (the last try may have landed).
+      const how = await retrying(
         () => copyBlob(client, source, destination.repository, blob, from, stop.signal),
-        options.retry,
-        stop.signal
+        {
+          retries: options.retry?.retries ?? 0,
+          baseDelayMs: options.retry?.baseDelayMs,
+          retryable: transient,
+          onRetry: (attempt, error, delay) =>
+            options.retry?.onRetry?.(attempt, causeOf(error), delay),
+          signal: stop.signal
+        }
       )
       landed.resolve(destination.repository)
       if (how === 'skipped') counts.blobsSkipped++
@@ -272,30 +281,6 @@ async function putManifest(
     throw new ContentError(
       `the registry stored "${repository}:${reference}" as "${stored}", not as the source's "${manifest.digest}": it rewrote the manifest`
     )
-  }
-}
-
-/**
- * Runs a blob copy again after a transient failure (a 5xx or 429, a network
- * error): an upload's body is a stream that cannot be sent twice, so the
- * whole copy starts over, from the HEAD (the last try may have landed).
- */
-async function withBlobRetries<T>(
-  attempt: () => Promise<T>,
-  retry: RetryPolicy | undefined,
-  signal: AbortSignal
-): Promise<T> {
-  const retries = retry?.retries ?? 0
-  const base = retry?.baseDelayMs ?? 1000
-  for (let number = 1; ; number++) {
-    try {
-      return await attempt()
-    } catch (error) {
-      if (number > retries || signal.aborted || !transient(error)) throw error
-      const delay = backoffDelay(number, base)
-      retry?.onRetry?.(number, causeOf(error), delay)
-      await sleep(delay)
-    }
   }
 }
 
