@@ -32468,14 +32468,14 @@ async function preparePush(batches, settings, log, options = {}) {
             ]);
         },
         push: async (check) => {
-            const read = await contents;
+            const everyContent = await contents;
             let index = 0;
             // The decision is made here, once per target; every later step reads it.
             const decided = groups.map(group => group.map(planned => {
                 const state = check.states[index];
                 return {
                     ...planned,
-                    content: read[index++],
+                    content: everyContent[index++],
                     state,
                     decision: (0,decide/* decide */.LD)(settings.ifExists, state)
                 };

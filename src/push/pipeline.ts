@@ -217,7 +217,7 @@ export async function preparePush(
       ])
     },
     push: async check => {
-      const read = await contents
+      const everyContent = await contents
       let index = 0
       // The decision is made here, once per target; every later step reads it.
       const decided = groups.map(group =>
@@ -225,7 +225,7 @@ export async function preparePush(
           const state = check.states[index]
           return {
             ...planned,
-            content: read[index++],
+            content: everyContent[index++],
             state,
             decision: decide(settings.ifExists, state)
           }
