@@ -29911,9 +29911,7 @@ class RegistryClient {
         ]
             .filter(Boolean)
             .join(' ');
-        const streamed = options.body !== undefined &&
-            typeof options.body === 'object' &&
-            !(options.body instanceof Uint8Array);
+        const streamed = options.body !== undefined && (0,registry_http/* isStream */.rL)(options.body);
         let token = challenge.scheme === 'bearer' ? await this.token(scope) : undefined;
         if (token && streamed && Date.now() >= token.staleAt) {
             // A stream cannot be sent a second time after a 401: renew first.
@@ -32997,6 +32995,7 @@ function errorDetail(body) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   uU: () => (/* binding */ TRANSIENT_STATUS),
+  rL: () => (/* binding */ isStream),
   rV: () => (/* binding */ isTransientNetworkFailure),
   u6: () => (/* binding */ networkCause),
   ab: () => (/* binding */ registryFetch)
@@ -33288,6 +33287,7 @@ function isTransientNetworkFailure(error) {
         return true;
     return TRANSIENT_NETWORK.test(networkCause(error));
 }
+/** A body that is a stream (an upload): sent once, never retried or resent. */
 function isStream(body) {
     return typeof body !== 'string' && !(body instanceof Uint8Array);
 }

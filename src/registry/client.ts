@@ -2,7 +2,7 @@ import type { Credentials } from '../settings/settings.js'
 import type { TlsOptions } from '../settings/tls.js'
 import { RegistryError, errorDetail } from './errors.js'
 import { mapWithLimit } from '../pool.js'
-import { type RetryPolicy, registryFetch } from './http.js'
+import { type RetryPolicy, isStream, registryFetch } from './http.js'
 
 /** How the registry wants to be authenticated, from `/v2/`'s WWW-Authenticate. */
 export interface Challenge {
@@ -280,10 +280,7 @@ export class RegistryClient {
     ]
       .filter(Boolean)
       .join(' ')
-    const streamed =
-      options.body !== undefined &&
-      typeof options.body === 'object' &&
-      !(options.body instanceof Uint8Array)
+    const streamed = options.body !== undefined && isStream(options.body)
     let token = challenge.scheme === 'bearer' ? await this.token(scope) : undefined
     if (token && streamed && Date.now() >= token.staleAt) {
       // A stream cannot be sent a second time after a 401: renew first.

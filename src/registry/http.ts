@@ -194,7 +194,10 @@ export function isTransientNetworkFailure(error: unknown): boolean {
   return TRANSIENT_NETWORK.test(networkCause(error))
 }
 
-function isStream(body: NonNullable<RegistryRequest['body']>): body is AsyncIterable<Uint8Array> {
+/** A body that is a stream (an upload): sent once, never retried or resent. */
+export function isStream(
+  body: NonNullable<RegistryRequest['body']>
+): body is AsyncIterable<Uint8Array> {
   return typeof body !== 'string' && !(body instanceof Uint8Array)
 }
 
