@@ -67,6 +67,15 @@ async function localTagExists(ref: string): Promise<boolean> {
   return result.code === 0
 }
 
+/** Manifest requests (`HEAD` or `GET`) in the registry's access log since `from` (a length of its log). */
+function manifestReads(from: number, method: string): number {
+  return registry
+    .logs()
+    .slice(from)
+    .split('\n')
+    .filter(line => new RegExp(`"${method} /v2/\\S+/manifests/`).test(line)).length
+}
+
 beforeAll(async () => {
   ;[dockerd, registry, tlsRegistry, harbor] = await Promise.all([
     startDockerd(),
@@ -139,6 +148,7 @@ describe('docker push with htpasswd auth', () => {
 
   test('a re-run finds every tag holding the image (config digest = image ID): unchanged, nothing pushed', async () => {
     const callsBefore = shims.calls().length
+    const logsBefore = registry.logs().length
     const result = await job().main(
       inputs(registry, {
         images: 'apim-le-cache apim-le-toolkit',
@@ -149,11 +159,54 @@ describe('docker push with htpasswd auth', () => {
     expect(result.stdout).toContain('0 pushed, 4 unchanged, 0 skipped, 0 failed')
     const calls = shims.calls().slice(callsBefore)
     expect(calls.filter(call => /^docker (push|tag|login)/.test(call))).toEqual([])
+    // The step's own destination tags are gone, and docker forgot the pushed
+    // digests with them: each tag's manifest is read to compare its config.
+    await waitFor(() => manifestReads(logsBefore, 'GET') >= 4, 5_000)
+    expect(manifestReads(logsBefore, 'HEAD')).toBe(4)
+    expect(manifestReads(logsBefore, 'GET')).toBe(4)
     for (const image of imagesOutput(result.outputs)) {
       expect(image.status).toBe('unchanged')
       const [, repo, tag] = /^[^/]+\/(.+):([^:]+)$/.exec(image.destination) ?? []
       expect((await getManifest(registry, repo, tag, AUTH))?.digest).toBe(image.digest)
     }
+  })
+
+  test('an image built under its destination name: a re-run tells it by the HEAD digest docker recorded, reading no manifest', async () => {
+    const destination = `${registry.host}/${PROJECT}/apim-le-built`
+    const id = await makeImage('docker', `${destination}:v6.0.0`, { env: dockerd.env })
+    const pushInputs = inputs(registry, {
+      'source-path': `${registry.host}/${PROJECT}`,
+      images: 'apim-le-built'
+    })
+    const first = await job().main(pushInputs)
+    expectExit(first, 0)
+    const [pushed] = imagesOutput(first.outputs)
+    expect(pushed.status).toBe('pushed')
+    expect(
+      (await getManifest(registry, `${PROJECT}/apim-le-built`, 'v6.0.0', AUTH))?.configDigest
+    ).toBe(id)
+    // docker keeps `repository@digest` of the push with the image (its RepoDigests).
+    const recorded = await run(
+      'docker',
+      ['image', 'inspect', '--format', '{{json .RepoDigests}}', id],
+      {
+        env: dockerd.env
+      }
+    )
+    expect(JSON.parse(recorded.stdout)).toContain(`${destination}@${pushed.digest}`)
+
+    const logsBefore = registry.logs().length
+    const again = await job().main(pushInputs)
+    expectExit(again, 0)
+    expect(again.stdout).toContain('0 pushed, 1 unchanged, 0 skipped, 0 failed')
+    expect(imagesOutput(again.outputs)[0]).toMatchObject({
+      status: 'unchanged',
+      digest: pushed.digest
+    })
+    await waitFor(() => manifestReads(logsBefore, 'HEAD') >= 1, 5_000)
+    expect(manifestReads(logsBefore, 'HEAD')).toBe(1)
+    // No GET: in Harbor a manifest GET is a pull in the audit log.
+    expect(manifestReads(logsBefore, 'GET')).toBe(0)
   })
 
   test('a wrong secret is rejected at login with the Harbor advice', async () => {

@@ -72,7 +72,19 @@ describe('inspectLocalImages', () => {
     [`${ID('ab')} [${ID('01')} ${ID('02')}]`, { id: ID('ab'), layers: [ID('01'), ID('02')] }],
     [`${'ab'.repeat(32)} [${ID('01')}]\n`, { id: ID('ab'), layers: [ID('01')] }],
     [`${ID('ab')} []`, { id: ID('ab'), layers: [] }],
-    [`${ID('ab')}`, { id: ID('ab'), layers: [] }]
+    [`${ID('ab')}`, { id: ID('ab'), layers: [] }],
+    // {{json .RepoDigests}} as docker and podman print it, podman's null for none.
+    [
+      `${ID('ab')} [${ID('01')}] ["127.0.0.1:5000/p/app@${ID('d1')}","p/app@${ID('d2')}"]`,
+      {
+        id: ID('ab'),
+        layers: [ID('01')],
+        recorded: [`127.0.0.1:5000/p/app@${ID('d1')}`, `p/app@${ID('d2')}`]
+      }
+    ],
+    [`${ID('ab')} [${ID('01')}] []`, { id: ID('ab'), layers: [ID('01')] }],
+    [`${'ab'.repeat(32)} [${ID('01')}] null`, { id: ID('ab'), layers: [ID('01')] }],
+    [`${ID('ab')} [${ID('01')}] map[]`, { id: ID('ab'), layers: [ID('01')] }]
   ])('parseLocalImage(%j)', (line, image) => {
     expect(parseLocalImage(line)).toEqual(image)
   })

@@ -79,14 +79,12 @@ function docker(
   return { tool, runner, placed }
 }
 
-/** A daemon that answers `docker version` and `docker info` with this registry config. */
+/** A daemon whose `docker info` tells version 24.0.7 and this registry config. */
 function daemon(registryConfig: object): (call: Call) => Reply {
-  return call => {
-    if (call.args[0] === 'version') return '24.0.7\n'
-    if (call.args[0] === 'info') return `${JSON.stringify(registryConfig)}\n`
-    return ''
-  }
+  return call => (call.args[0] === 'info' ? `24.0.7 ${JSON.stringify(registryConfig)}\n` : '')
 }
+
+const INFO_CALL = ['docker', 'info', '--format', '{{.ServerVersion}} {{json .RegistryConfig}}']
 
 const DEFAULT_CIDRS = ['::1/128', '127.0.0.0/8']
 
@@ -262,13 +260,10 @@ describe('push', () => {
 })
 
 describe('prepare', () => {
-  test('returns the engine version after one call when TLS needs nothing', async () => {
+  test('returns the engine version and reads its registry settings in one call', async () => {
     const { tool, runner } = docker(daemon({}))
     await expect(tool.prepare(HOST)).resolves.toBe('docker engine 24.0.7')
-    expect(runner.argv()).toEqual([
-      ['docker', 'version', '--format', '{{.Server.Version}}'],
-      ['docker', 'info', '--format', '{{json .RegistryConfig}}']
-    ])
+    expect(runner.argv()).toEqual([INFO_CALL])
     // The daemon does not treat the host as insecure: the registry API is asked with the same TLS.
     expect(tool.registryTls()).toEqual({ tlsVerify: true, caFile: '' })
   })
@@ -308,21 +303,18 @@ describe('prepare', () => {
         tlsVerify: false
       })
       await expect(tool.prepare(host)).resolves.toBe('docker engine 24.0.7')
-      expect(runner.argv()).toEqual([
-        ['docker', 'version', '--format', '{{.Server.Version}}'],
-        ['docker', 'info', '--format', '{{json .RegistryConfig}}']
-      ])
+      expect(runner.argv()).toEqual([INFO_CALL])
     })
 
     test('reads the JSON docker info really prints', async () => {
       const printed =
-        '{"AllowNondistributableArtifactsCIDRs":null,"AllowNondistributableArtifactsHostnames":null,' +
+        '20.10.24+dfsg1 {"AllowNondistributableArtifactsCIDRs":null,"AllowNondistributableArtifactsHostnames":null,' +
         '"InsecureRegistryCIDRs":["127.0.0.0/8"],"IndexConfigs":{"docker.io":{"Name":"docker.io",' +
         '"Mirrors":[],"Secure":true,"Official":true}},"Mirrors":null}\n'
-      const script = (call: Call): Reply => (call.args[0] === 'info' ? printed : '24.0.7')
+      const script = (call: Call): Reply => (call.args[0] === 'info' ? printed : '')
       await expect(
         docker(script, { tlsVerify: false }).tool.prepare('127.0.0.1:5000')
-      ).resolves.toBe('docker engine 24.0.7')
+      ).resolves.toBe('docker engine 20.10.24+dfsg1')
       await expect(
         docker(script, { tlsVerify: false }).tool.prepare('192.0.2.10:5000')
       ).rejects.toThrow(InputError)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { tagState } from '../../src/push/tag-state.js'
+import type { RegistryClient } from '../../src/registry/client.js'
+import { readTag, tagState } from '../../src/push/tag-state.js'
 
 const config = `sha256:${'c'.repeat(64)}`
 const manifest = `sha256:${'a'.repeat(64)}`
@@ -35,5 +36,57 @@ describe('tagState for a local image', () => {
       layers: []
     }
     expect(tagState(held, { configDigest: index })).toEqual({ kind: 'different', digest: manifest })
+  })
+})
+
+describe('readTag', () => {
+  const target = { host: '127.0.0.1:5000', repository: 'p/app', tag: 'v1' }
+  const info = {
+    digest: manifest,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    configDigest: config,
+    layers: []
+  }
+  /** A registry whose tag p/app:v1 holds `manifest`; counts the manifest GETs. */
+  function registry(): { client: RegistryClient; gets: string[] } {
+    const gets: string[] = []
+    const client = {
+      tagDigest: () => Promise.resolve(manifest),
+      manifest: (_repository: string, reference: string) => {
+        gets.push(reference)
+        return Promise.resolve(info)
+      }
+    } as unknown as RegistryClient
+    return { client, gets }
+  }
+
+  it('needs no manifest GET for a digest the engine recorded in this repository', async () => {
+    const { client, gets } = registry()
+    const held = await readTag(
+      client,
+      target,
+      Promise.resolve([`127.0.0.1:5000/p/app@${manifest}`])
+    )
+    expect(held).toEqual({ digest: manifest, recorded: true })
+    expect(tagState(held, { configDigest: config })).toEqual({ kind: 'same', digest: manifest })
+    expect(gets).toEqual([])
+  })
+
+  it.each([
+    ['another repository', `127.0.0.1:5000/p/other@${manifest}`],
+    ['another registry', `127.0.0.2:5000/p/app@${manifest}`],
+    ['another digest', `127.0.0.1:5000/p/app@${index}`]
+  ])('reads the manifest when the record names %s', async (_label, name) => {
+    const { client, gets } = registry()
+    const held = await readTag(client, target, Promise.resolve([name]))
+    expect(held).toEqual(info)
+    expect(gets).toEqual(['v1'])
+  })
+
+  it('reads the manifest when nothing was recorded', async () => {
+    const { client, gets } = registry()
+    expect(await readTag(client, target, Promise.resolve(undefined))).toEqual(info)
+    expect(await readTag(client, target)).toEqual(info)
+    expect(gets).toEqual(['v1', 'v1'])
   })
 })

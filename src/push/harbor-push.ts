@@ -86,7 +86,9 @@ export async function harborPush(
         pushingTools,
         log
       )
-      return session.check(push.targets, push.expected)
+      return session.check(push.targets, push.expected, {
+        awaitRecorded: tool?.recordsPushes
+      })
     })()
     // A missing image is reported first: it is bad input, whatever the registry says.
     const [read, checked] = await Promise.allSettled([push.expected, checking])

@@ -101,10 +101,23 @@ export class RegistrySession {
    * unchanged needs no push rights. Throws a PushError with the advice of
    * DESIGN.md's error table; every repository's problem is named at once.
    */
-  async check(targets: TagTarget[], expected: Promise<Expected[]>): Promise<RegistryCheck> {
+  async check(
+    targets: TagTarget[],
+    expected: Promise<Expected[]>,
+    options: { awaitRecorded?: boolean } = {}
+  ): Promise<RegistryCheck> {
     const { settings, context, client, log } = this
     const credentials = settings.credentials
     const fail = (error: unknown): never => registryFailure(error, context, settings.retries)
+    // Where the local read is quick and tells pushed digests (docker), a tag
+    // holding one needs no manifest GET; else the GETs do not wait for it.
+    const recorded = options.awaitRecorded
+      ? expected.then(
+          all => all.map(wanted => wanted.recorded),
+          () => undefined
+        )
+      : undefined
+    const read = (): Promise<HeldTag[]> => readTags(client, targets, recorded)
     const compare = async (held: HeldTag[]): Promise<TagState[]> => {
       const wanted = await expected
       return held.map((tag, index) => tagState(tag, wanted[index]))
@@ -132,7 +145,7 @@ export class RegistrySession {
         )
         return { states: await compare(targets.map(() => 'unknown')) }
       }
-      return { client, states: await compare(await readTags(client, targets).catch(fail)) }
+      return { client, states: await compare(await read().catch(fail)) }
     }
 
     // The credentials go out once first: a wrong secret must count as one
@@ -145,7 +158,7 @@ export class RegistrySession {
       }
       fail(error)
     })
-    const states = await compare(await readTags(client, targets).catch(fail))
+    const states = await compare(await read().catch(fail))
 
     const toPush = [
       ...new Set(
@@ -196,6 +209,16 @@ function registryFailure(error: unknown, context: FailureContext, retries: numbe
 }
 
 /** What each target tag holds now, read from the registry; the push rights check says why where 'unknown'. */
-function readTags(client: RegistryClient, targets: TagTarget[]): Promise<HeldTag[]> {
-  return mapWithLimit(targets, 8, target => readTag(client, target))
+function readTags(
+  client: RegistryClient,
+  targets: TagTarget[],
+  recorded?: Promise<(readonly string[] | undefined)[] | undefined>
+): Promise<HeldTag[]> {
+  return mapWithLimit(targets, 8, (target, index) =>
+    readTag(
+      client,
+      target,
+      recorded?.then(all => all?.[index])
+    )
+  )
 }

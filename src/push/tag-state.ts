@@ -26,14 +26,23 @@ export interface Expected {
   platformIds?: string[]
   /** ...or the manifest digest itself, for a source whose manifest is pushed byte for byte (OCI archives, layouts). */
   manifestDigest?: string
+  /** `host/repository@digest` of manifests known to hold this image (the engine's records): such a tag needs no manifest read. */
+  recorded?: readonly string[]
 }
 
 /** A tag's manifest now (an index with its platforms' config digests); undefined when absent, 'unknown' when the registry cannot be asked. */
 export type HeldTag =
-  (ManifestInfo & { platformConfigs?: string[] }) | Refused | undefined | 'unknown'
+  | (ManifestInfo & { platformConfigs?: string[] })
+  /** A manifest the engine recorded for the image to push: the same image, known without reading it. */
+  | { digest: string; recorded: true }
+  | Refused
+  | undefined
+  | 'unknown'
 
 /** A destination tag, split the way the registry API addresses it. */
 export interface TagTarget {
+  /** `host[:port]`, as the destination names it. */
+  host: string
   repository: string
   tag: string
 }
@@ -41,12 +50,20 @@ export interface TagTarget {
 /**
  * What a tag holds now: a HEAD first (a GET is a pull in Harbor's audit log
  * and retention rules), and the manifest only where the tag exists and its
- * content must be compared. A tag the account may not read is 'unknown'.
+ * content must be compared: not when its digest is one the engine recorded
+ * for the image (`recorded`, when given, is awaited after the HEAD). A tag
+ * the account may not read is 'unknown'.
  */
-export async function readTag(client: RegistryClient, target: TagTarget): Promise<HeldTag> {
+export async function readTag(
+  client: RegistryClient,
+  target: TagTarget,
+  recorded?: Promise<readonly string[] | undefined>
+): Promise<HeldTag> {
   try {
     const digest = await client.tagDigest(target.repository, target.tag)
     if (typeof digest !== 'string') return digest
+    const name = `${target.host}/${target.repository}@${digest}`
+    if ((await recorded)?.includes(name)) return { digest, recorded: true }
     const held = await client.manifest(target.repository, target.tag)
     if (!held || 'policy' in held || !held.children) return held
     // An index: what each platform's manifest names as its config.
@@ -70,6 +87,7 @@ export function tagState(held: HeldTag, expected: Expected): TagState {
   if (held === 'unknown') return { kind: 'unknown' }
   if (!held) return { kind: 'absent' }
   if ('policy' in held) return { kind: 'unreadable', policy: held.policy }
+  if ('recorded' in held) return { kind: 'same', digest: held.digest }
   const same = expected.manifestDigest
     ? held.digest === expected.manifestDigest
     : expected.platformIds

@@ -10,6 +10,13 @@ import type { TlsOptions } from '../settings/tls.js'
 export interface ContainerTool {
   readonly name: 'docker' | 'podman'
   /**
+   * Whether the engine records each push's manifest digest with the image
+   * (docker's RepoDigests): a re-run then knows its tags without reading
+   * their manifests. podman does not (its RepoDigests name the manifest it
+   * stores, which a push that compresses the layers changes).
+   */
+  readonly recordsPushes: boolean
+  /**
    * Checks the tool works and can reach `host` with the TLS settings asked
    * for, preparing what that needs; returns the tool's version. Throws an
    * InputError when the tool is missing or the TLS settings cannot be met.
@@ -59,6 +66,13 @@ export interface LocalImage {
   platforms?: PlatformImage[]
   /** The manifest digest the registry will hold, when the push keeps it byte for byte (an OCI archive or layout). */
   digest?: string
+  /**
+   * `repository@digest` of manifests the engine knows to hold this image
+   * (`RepoDigests`): docker records one on every push and pull, podman the
+   * digest of its own stored manifest. A tag holding one of them holds this
+   * image, byte for byte.
+   */
+  recorded?: string[]
 }
 
 /** One platform of a multi-platform image. */
@@ -70,14 +84,29 @@ export interface PlatformImage {
 }
 
 /** `<tool> image inspect --format` for a LocalImage, one line per image. */
-export const LOCAL_IMAGE_FORMAT = '{{.Id}} {{.RootFS.Layers}}'
+export const LOCAL_IMAGE_FORMAT = '{{.Id}} {{.RootFS.Layers}} {{json .RepoDigests}}'
 
-/** One line of LOCAL_IMAGE_FORMAT: `<id> [sha256:... sha256:...]`. */
+/** One line of LOCAL_IMAGE_FORMAT: `<id> [sha256:... sha256:...] ["host/repo@sha256:..."]` (podman: `null` for none). */
 export function parseLocalImage(line: string): LocalImage {
-  const [id = '', ...rest] = line.trim().split(' ')
+  const text = line.trim()
+  const space = text.indexOf(' ')
+  const rest = space === -1 ? '' : text.slice(space + 1)
+  const layersEnd = rest.indexOf(']') + 1
+  const recorded = recordedNames(rest.slice(layersEnd).trim())
   return {
-    id: normaliseImageId(id),
-    layers: rest.join(' ').match(new RegExp(DIGEST.source, 'g')) ?? []
+    id: normaliseImageId(space === -1 ? text : text.slice(0, space)),
+    layers: rest.slice(0, layersEnd).match(new RegExp(DIGEST.source, 'g')) ?? [],
+    ...(recorded.length > 0 ? { recorded } : {})
+  }
+}
+
+/** `{{json .RepoDigests}}`; anything else (an engine printing it otherwise) tells nothing. */
+function recordedNames(json: string): string[] {
+  try {
+    const names: unknown = JSON.parse(json)
+    return Array.isArray(names) ? names.filter(name => typeof name === 'string') : []
+  } catch {
+    return []
   }
 }
 

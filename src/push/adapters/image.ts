@@ -27,10 +27,11 @@ export function imageContent(image: LocalImage): ImageContent {
 
 /** What a tag holds once this image is in it: its ID, or each platform's for a multi-platform image. */
 function expectedOf(image: LocalImage): Expected {
-  if (image.digest) return { manifestDigest: image.digest }
+  const recorded = image.recorded ? { recorded: image.recorded } : {}
+  if (image.digest) return { manifestDigest: image.digest, ...recorded }
   return image.platforms
-    ? { platformIds: image.platforms.map(platform => platform.id) }
-    : { configDigest: image.id }
+    ? { platformIds: image.platforms.map(platform => platform.id), ...recorded }
+    : { configDigest: image.id, ...recorded }
 }
 
 /** How an image is named and reported, whatever pushes it. */
