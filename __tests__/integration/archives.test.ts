@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { RunnerJob, expectExit, imagesOutput } from '../../rig/action.js'
 import {
   makeImage,
+  makeImageOn,
   makeManifestList,
   removeImage,
   removeManifestList,
@@ -152,6 +153,55 @@ describe('archive and layout sources, no container engine', () => {
     expect(again.stdout).toContain('0 pushed, 3 unchanged, 0 skipped, 0 failed')
     expect(engineCalls(again.calls)).toEqual([])
     expect(again.calls.filter(call => call.startsWith('skopeo copy '))).toEqual([])
+  })
+
+  test('docker archives sharing a base layer: the first pushes it, the others wait and mount it', async () => {
+    const podman = toolPath('podman')
+    const base = `${SOURCE_PATH}/base:v1`
+    const names = ['svc-a', 'svc-b', 'svc-c']
+    await makeImage('podman', base, { sizeBytes: 256 * 1024 })
+    const archives: string[] = []
+    for (const name of names) {
+      await makeImageOn(base, `${SOURCE_PATH}/${name}:v1`)
+      const file = path.join(dir, `${name}.docker.tar`)
+      await run(podman, [
+        'save',
+        '--format',
+        'docker-archive',
+        '-o',
+        file,
+        `${SOURCE_PATH}/${name}:v1`
+      ])
+      archives.push(`${name}=docker-archive:${file}`)
+    }
+    try {
+      const logsBefore = registry.logs().length
+      const result = await push({
+        images: archives.join('\n'),
+        'destination-tag': 'r1',
+        parallel: '3'
+      })
+      expectExit(result, 0)
+      expect(result.stdout).toContain(
+        'Images that share layers with an earlier one start once it is pushed'
+      )
+      // Each image's own layer and config is uploaded once, the shared base
+      // layer once in all: the later images mount it (skopeo knows where it
+      // went from the first copy). Pushed side by side, each uploaded the base.
+      const log = registry.logs().slice(logsBefore)
+      const uploads =
+        log.match(/"PUT \/v2\/proj\/svc-[abc]\/blobs\/uploads\/[^"]*digest=sha256/g) ?? []
+      const mounts =
+        log.match(/"POST \/v2\/proj\/svc-[abc]\/blobs\/uploads\/\?[^"]*mount=sha256[^"]*" 201/g) ??
+        []
+      expect({ uploads: uploads.length, mounts: mounts.length }).toEqual({
+        uploads: 1 + 2 * names.length,
+        mounts: names.length - 1
+      })
+    } finally {
+      for (const name of names) await removeImage('podman', `${SOURCE_PATH}/${name}:v1`)
+      await removeImage('podman', base)
+    }
   })
 
   test('the tag of a layout entry is its own REF when no destination-tag is given', async () => {

@@ -31579,10 +31579,14 @@ class Skopeo {
         }
         const manifest = JSON.parse(raw);
         const digest = `sha256:${external_node_crypto_default().createHash('sha256').update(raw).digest('hex')}`;
+        // Archives that share a layer are then pushed one after the other: the
+        // first uploads it and skopeo mounts it for the rest (its blob-info cache
+        // knows where it went); side by side, each would upload it.
+        const layers = (manifest.layers ?? []).flatMap(layer => (layer.digest ? [layer.digest] : []));
         if (source.transport === 'docker-archive') {
             const config = (await this.run('skopeo', ['inspect', '--config', '--raw', reference])).stdout;
             const id = `sha256:${external_node_crypto_default().createHash('sha256').update(config).digest('hex')}`;
-            return { id, layers: [] };
+            return { id, layers };
         }
         const platforms = manifest.manifests?.map(entry => ({
             platform: platformName(entry.platform),
@@ -31590,7 +31594,7 @@ class Skopeo {
         }));
         return {
             id: manifest.config?.digest ?? digest,
-            layers: [],
+            layers,
             digest,
             ...(platforms ? { platforms } : {})
         };

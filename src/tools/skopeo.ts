@@ -12,6 +12,7 @@ import { pushStallMs } from './stall-watch.js'
 interface RawManifest {
   mediaType?: string
   config?: { digest?: string }
+  layers?: { digest?: string }[]
   manifests?: {
     digest?: string
     platform?: Platform
@@ -76,10 +77,14 @@ export class Skopeo {
     }
     const manifest = JSON.parse(raw) as RawManifest
     const digest = `sha256:${crypto.createHash('sha256').update(raw).digest('hex')}`
+    // Archives that share a layer are then pushed one after the other: the
+    // first uploads it and skopeo mounts it for the rest (its blob-info cache
+    // knows where it went); side by side, each would upload it.
+    const layers = (manifest.layers ?? []).flatMap(layer => (layer.digest ? [layer.digest] : []))
     if (source.transport === 'docker-archive') {
       const config = (await this.run('skopeo', ['inspect', '--config', '--raw', reference])).stdout
       const id = `sha256:${crypto.createHash('sha256').update(config).digest('hex')}`
-      return { id, layers: [] }
+      return { id, layers }
     }
     const platforms = manifest.manifests?.map(entry => ({
       platform: platformName(entry.platform),
@@ -87,7 +92,7 @@ export class Skopeo {
     }))
     return {
       id: manifest.config?.digest ?? digest,
-      layers: [],
+      layers,
       digest,
       ...(platforms ? { platforms } : {})
     }
