@@ -28652,6 +28652,7 @@ class Podman {
     tls;
     name = 'podman';
     recordsPushes = false;
+    daemonDecidesTls = false;
     authFile;
     certDir;
     /** A registries.conf whose credential-helpers is the auth file only (see credential-helpers.ts). */
@@ -30843,9 +30844,14 @@ async function harborPush(settings, log, hooks = {}) {
             session = await RegistrySession.open(settings, settingsTls, pushingTools, log);
             charts = await found.package(session.scheme);
         }
+        const opening = () => RegistrySession.open(settings, tool?.registryTls() ?? settingsTls, pushingTools, log);
+        // The probe goes out while the tools are checked, unless a docker daemon's
+        // settings decide its TLS; its failure waits for theirs (bad input first).
+        const early = session || tool?.daemonDecidesTls ? undefined : opening();
+        early?.catch(() => undefined);
         const push = await (0,pipeline/* preparePush */._E)([...imageBatches(settings, tool, skopeo, log), ...(charts ? [charts] : [])], settings, log);
         const checking = (async () => {
-            session ??= await RegistrySession.open(settings, tool?.registryTls() ?? settingsTls, pushingTools, log);
+            session ??= await (early ?? opening());
             return session.check(push.targets, push.expected, {
                 awaitRecorded: tool?.recordsPushes
             });
@@ -34427,6 +34433,7 @@ class Docker {
     certsRoot;
     name = 'docker';
     recordsPushes = true;
+    daemonDecidesTls = true;
     env;
     configDir;
     placed;

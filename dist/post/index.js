@@ -712,6 +712,7 @@ class Docker {
     certsRoot;
     name = 'docker';
     recordsPushes = true;
+    daemonDecidesTls = true;
     env;
     configDir;
     placed;

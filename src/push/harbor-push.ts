@@ -74,18 +74,19 @@ export async function harborPush(
       session = await RegistrySession.open(settings, settingsTls, pushingTools, log)
       charts = await found.package(session.scheme)
     }
+    const opening = () =>
+      RegistrySession.open(settings, tool?.registryTls() ?? settingsTls, pushingTools, log)
+    // The probe goes out while the tools are checked, unless a docker daemon's
+    // settings decide its TLS; its failure waits for theirs (bad input first).
+    const early = session || tool?.daemonDecidesTls ? undefined : opening()
+    early?.catch(() => undefined)
     const push = await preparePush(
       [...imageBatches(settings, tool, skopeo, log), ...(charts ? [charts] : [])],
       settings,
       log
     )
     const checking = (async () => {
-      session ??= await RegistrySession.open(
-        settings,
-        tool?.registryTls() ?? settingsTls,
-        pushingTools,
-        log
-      )
+      session ??= await (early ?? opening())
       return session.check(push.targets, push.expected, {
         awaitRecorded: tool?.recordsPushes
       })

@@ -22,8 +22,10 @@ export interface ContainerTool {
    * InputError when the tool is missing or the TLS settings cannot be met.
    */
   prepare(host: string): Promise<string>
-  /** The TLS settings the tool will really use towards the registry (known after `prepare`). */
+  /** The TLS settings the tool will really use towards the registry (known after `prepare` when `daemonDecidesTls`). */
   registryTls(): TlsOptions
+  /** Whether a daemon's settings decide the TLS (docker: its insecure registries), learnt in `prepare`. */
+  readonly daemonDecidesTls: boolean
   /** Undoes what `prepare` placed outside the private directory. */
   cleanup(): void
   /** The local image ID (`sha256:<hex>`), or undefined when `ref` is not in local storage. */

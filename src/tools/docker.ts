@@ -70,6 +70,7 @@ interface RegistryConfig {
 export class Docker implements ContainerTool {
   readonly name = 'docker'
   readonly recordsPushes = true
+  readonly daemonDecidesTls = true
   private readonly env: Record<string, string> | undefined
   private readonly configDir: string | undefined
   private placed: PlacedCaFile | undefined

@@ -29,6 +29,7 @@ import { pushStallMs } from './stall-watch.js'
 export class Podman implements ContainerTool {
   readonly name = 'podman'
   readonly recordsPushes = false
+  readonly daemonDecidesTls = false
   private readonly authFile: string
   private readonly certDir: string
   /** A registries.conf whose credential-helpers is the auth file only (see credential-helpers.ts). */
