@@ -41,9 +41,19 @@ const PROXY_HTML =
   /^something between here and "registry-oci\.example\.com" \(a proxy or firewall\) answered with an HTML page/
 const PROXY_CACHE = /^project "proj" is a proxy-cache project, .*takes no pushes/
 const UNREACHABLE = /^"registry-oci\.example\.com" could not be reached or failed temporarily/
+const PARTIAL_INDEX =
+  /^docker's containerd image store holds only some platforms of the multi-platform image for "registry-oci\.example\.com\/proj\/app:v1", and docker pushes such an image whole, as its index .*docker pull --platform/
 
 describe('recorded tool output', () => {
   test.each([
+    // docker 25 with the containerd image store (docker/cli #4959), one platform of two pulled
+    [
+      'docker push, containerd store, a platform missing locally',
+      dockerPush,
+      `The push refers to repository [${HOST}/proj/app]\nmissing content: content digest sha256:165029e1484c36a25c0d8df3be27b9145bd944a0b1fce6543dfb119d9b0c73c5: not found\nNote: You're trying to push a manifest list/index which references multiple platform specific manifests, but not all of them are available locally or available to the remote repository.\nMake sure you have all the referenced content and try again.\n`,
+      PARTIAL_INDEX,
+      false
+    ],
     // podman 4
     [
       'podman login, wrong secret',

@@ -28817,7 +28817,8 @@ const ADVICE = {
     pullPolicy: (c) => `a pull policy of ${project(c)} (content trust or vulnerability prevention) refuses to read "${c.reference ?? ''}", and ${c.tool} reads a tag that exists before it pushes over it: push a new tag, or ask a project admin to sign the artifact or exempt it`,
     loginRejected: (c) => `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$ (Harbor's default prefix; an administrator may set another) and name their project: robot$<project>+<name>`,
     pushDenied: (c) => pushDenied(c),
-    unreachable: (c) => `"${c.host}" could not be reached or failed temporarily`
+    unreachable: (c) => `"${c.host}" could not be reached or failed temporarily`,
+    partialIndex: (c) => `docker's containerd image store holds only some platforms of the multi-platform image for "${c.reference ?? ''}", and docker pushes such an image whole, as its index (harbor-push never pushes a part of one): pull or build every platform it lists into the engine (docker pull --platform <os/arch> for each), or push an image built for one platform`
 };
 /**
  * Tool output and registry error patterns, most specific first. They match
@@ -28830,6 +28831,14 @@ const RULES = [
         advice: ADVICE.untrusted
     },
     { test: /server gave HTTP response to HTTPS client/i, advice: ADVICE.plainHttp },
+    // docker's containerd image store pushes a multi-platform image as its
+    // index and refuses when a platform is not local (docker/cli #4959: "missing
+    // content: content digest sha256:...: not found", "not all of them are
+    // available locally or available to the remote repository").
+    {
+        test: /missing content: content digest|not all of them are available locally/i,
+        advice: ADVICE.partialIndex
+    },
     {
         // helm with no login for the registry: v3 "no basic auth credentials", v4 "basic credential not found".
         test: /no basic auth credentials|basic credential not found/i,

@@ -65,7 +65,9 @@ export const ADVICE = {
   loginRejected: (c: FailureContext) =>
     `login to "${c.host}" rejected for user "${c.username ?? ''}": use the CLI secret from the Harbor user profile (not the SSO password); robot account names start with robot$ (Harbor's default prefix; an administrator may set another) and name their project: robot$<project>+<name>`,
   pushDenied: (c: FailureContext) => pushDenied(c),
-  unreachable: (c: FailureContext) => `"${c.host}" could not be reached or failed temporarily`
+  unreachable: (c: FailureContext) => `"${c.host}" could not be reached or failed temporarily`,
+  partialIndex: (c: FailureContext) =>
+    `docker's containerd image store holds only some platforms of the multi-platform image for "${c.reference ?? ''}", and docker pushes such an image whole, as its index (harbor-push never pushes a part of one): pull or build every platform it lists into the engine (docker pull --platform <os/arch> for each), or push an image built for one platform`
 } satisfies Record<string, (context: FailureContext) => string>
 
 /**
@@ -79,6 +81,14 @@ const RULES: Rule[] = [
     advice: ADVICE.untrusted
   },
   { test: /server gave HTTP response to HTTPS client/i, advice: ADVICE.plainHttp },
+  // docker's containerd image store pushes a multi-platform image as its
+  // index and refuses when a platform is not local (docker/cli #4959: "missing
+  // content: content digest sha256:...: not found", "not all of them are
+  // available locally or available to the remote repository").
+  {
+    test: /missing content: content digest|not all of them are available locally/i,
+    advice: ADVICE.partialIndex
+  },
   {
     // helm with no login for the registry: v3 "no basic auth credentials", v4 "basic credential not found".
     test: /no basic auth credentials|basic credential not found/i,
