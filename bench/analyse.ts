@@ -354,12 +354,20 @@ function startUpFloor(action: Case, loop: Case, limit: number): string {
 /** What starting the action costs before it does anything, against the loop's re-run. */
 function processStart(context: Context, loop: Case): string {
   const node = context.startUps['node -e 0 (bundle node)']
+  const core = context.startUps['node with @actions/core alone, bundled']
   const bundle = context.startUps['dist/index.js to its first input error']
   if (node === undefined || bundle === undefined) return ''
   return (
-    `Process start: node alone ${s(node)}, node with the bundle to its first input error ` +
+    `Process start: node alone ${s(node)}, ` +
+    (core === undefined ? '' : `node with @actions/core alone, bundled, ${s(core)}, `) +
+    `node with the bundle to its first input error ` +
     `${s(bundle)} (${x(bundle / loop.seconds.median)} the loop's re-run). `
   )
+}
+
+/** The fixed-cost key of the tool's first call: what the action asks it before anything else. */
+export function toolVersionKey(tool: string): string {
+  return tool === 'docker' ? 'docker info' : `${tool} --version`
 }
 
 export function goals(context: Context): Goal[] {
@@ -562,12 +570,15 @@ export function findings(context: Context): { tool: Tool; items: string[] }[] {
     if (rawRerun?.actionPhases) {
       const node = context.startUps['node -e 0 (bundle node)']
       const bundle = context.startUps['dist/index.js to its first input error']
-      const version =
-        context.startUps[tool === 'docker' ? 'docker version' : `${tool} --version`] ?? NaN
+      const version = context.startUps[toolVersionKey(tool)] ?? NaN
+      const core = context.startUps['node with @actions/core alone, bundled']
       items.push(
         `**Start-up: ${s(rawRerun.actionPhases.startUp)}** until \`Using ${tool}\`: node alone ${s(node ?? NaN)}, ` +
+          (core === undefined
+            ? ''
+            : `node with @actions/core alone, bundled, ${s(core)} (its OIDC client loads undici whole), `) +
           `node with the bundle (${Math.round(context.bundleBytes / 1024)} KiB) to its first input error ` +
-          `${s(bundle ?? NaN)}, \`${tool} ${tool === 'docker' ? 'version' : '--version'}\` ${s(version)}. Outputs, summary ` +
+          `${s(bundle ?? NaN)}, \`${toolVersionKey(tool)}\` ${s(version)}. Outputs, summary ` +
           `and exit after the last push: ${s(rawRerun.actionPhases.finish)}.`
       )
     }

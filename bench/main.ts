@@ -14,7 +14,7 @@ import { type Dockerd, startDockerd } from '../rig/dockerd.js'
 import { getManifest } from '../rig/registry-api.js'
 import { type Registry, startRegistry } from '../rig/registry.js'
 import { requireTool, run } from '../rig/tools.js'
-import { aggregate, findings, goals, ratios } from './analyse.js'
+import { aggregate, findings, goals, ratios, toolVersionKey } from './analyse.js'
 import {
   type BenchConfig,
   ConfigError,
@@ -392,22 +392,15 @@ async function measureStartUps(
   try {
     const result: Record<string, number> = {}
     result['node -e 0 (bundle node)'] = await medianRun(node, ['-e', '0'], {}, times)
-    // No inputs: the bundle loads, reads its inputs, and stops at the first missing one.
-    result['dist/index.js to its first input error'] = await medianRun(
+    // What the toolkit alone costs to load, bundled as the action is: @actions/core's
+    // OIDC client brings @actions/http-client, which loads undici whole.
+    result['node with @actions/core alone, bundled'] = await medianRun(
       node,
-      [bundle],
-      {
-        HOME: home,
-        RUNNER_TEMP: home,
-        GITHUB_ACTIONS: 'true',
-        GITHUB_OUTPUT: '',
-        GITHUB_STATE: '',
-        GITHUB_STEP_SUMMARY: ''
-      },
+      [await bundleOf("import '@actions/core'")],
+      {},
       times
     )
-    // Node's compile cache (module.enableCompileCache / NODE_COMPILE_CACHE), measured, not used:
-    // cold, every run writes a new cache (a runner's first step); warm, every run reads one.
+    // No inputs: the bundle loads, reads its inputs, and stops at the first missing one.
     const inputErrorEnv = {
       HOME: home,
       RUNNER_TEMP: home,
@@ -416,6 +409,14 @@ async function measureStartUps(
       GITHUB_STATE: '',
       GITHUB_STEP_SUMMARY: ''
     }
+    result['dist/index.js to its first input error'] = await medianRun(
+      node,
+      [bundle],
+      inputErrorEnv,
+      times
+    )
+    // Node's compile cache (module.enableCompileCache / NODE_COMPILE_CACHE), measured, not used:
+    // cold, every run writes a new cache (a runner's first step); warm, every run reads one.
     const cold: number[] = []
     for (let index = 0; index < times; index++) {
       const cache = fs.mkdtempSync(path.join(home, 'compile-cache-'))
@@ -440,9 +441,12 @@ async function measureStartUps(
     const source = workload.sources[0]
     for (const tool of tools) {
       const env = tool === 'docker' ? dockerEnv : {}
+      // What the action asks first: docker its engine's version and registry settings in one call.
       const versionArgs =
-        tool === 'docker' ? ['version', '--format', '{{.Server.Version}}'] : ['--version']
-      result[`${tool} ${versionArgs[0]}`] = await medianRun(tool, versionArgs, env, times)
+        tool === 'docker'
+          ? ['info', '--format', '{{.ServerVersion}} {{json .RegistryConfig}}']
+          : ['--version']
+      result[toolVersionKey(tool)] = await medianRun(tool, versionArgs, env, times)
       const inspect = ['image', 'inspect', '--format', '{{.Id}}']
       const count = workload.sources.length
       result[`${tool} image inspect (one image)`] = await medianRun(
@@ -467,6 +471,22 @@ async function measureStartUps(
   } finally {
     fs.rmSync(home, { recursive: true, force: true })
   }
+}
+
+/** `source` bundled by ncc as the action is (under build/, where node_modules resolves); the bundle's path. */
+async function bundleOf(source: string): Promise<string> {
+  const dir = path.join(ROOT, 'build/bench-bundle')
+  fs.rmSync(dir, { recursive: true, force: true })
+  fs.mkdirSync(dir, { recursive: true })
+  fs.writeFileSync(path.join(dir, 'entry.mjs'), `${source}\n`)
+  await run(path.join(ROOT, 'node_modules/.bin/ncc'), [
+    'build',
+    path.join(dir, 'entry.mjs'),
+    '-o',
+    path.join(dir, 'out'),
+    '--no-source-map-register'
+  ])
+  return path.join(dir, 'out/index.mjs')
 }
 
 let interrupted = false
