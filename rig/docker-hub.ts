@@ -46,15 +46,16 @@ export async function startDockerHubStandIn(
 
   const front = https.createServer({ cert: tls.cert, key: tls.key }, (request, response) => {
     served.push(`${request.method ?? ''} ${request.url ?? ''}`)
-    forward(request, response, upstream.host)
+    // The registry writes upload locations with the scheme it is told was used.
+    forward(request, response, upstream.host, { 'X-Forwarded-Proto': 'https' })
   })
   const frontPort = await listen(front)
 
   const sockets = new Set<net.Socket>()
   const proxy = http.createServer((request, response) => {
-    // Plain HTTP (the scheme probe's second try): Docker Hub has none.
+    // Plain HTTP (the scheme probe asks it too): refused, Docker Hub's API is HTTPS only.
     asked.push(`${request.method ?? ''} ${request.url ?? ''}`)
-    response.writeHead(502).end()
+    response.writeHead(403).end()
   })
   proxy.on('connection', socket => {
     sockets.add(socket)

@@ -113,6 +113,58 @@ describe('docker://docker.io/alpine:3.20, mirrored into a registry', () => {
   )
 })
 
+describe('registry: docker.io/myorg, a docker:// source copied into it', () => {
+  let hub: Registry
+  let source: Registry
+  let standIn: DockerHubStandIn
+  let caBundle: string
+  const jobs: CommandJob[] = []
+
+  beforeAll(async () => {
+    ;[hub, source] = await Promise.all([startRegistry(), startRegistry({ tls: true })])
+    await pushManifestList(`${source.host}/build/app:v1`, ARCHES)
+    standIn = await startDockerHubStandIn(hub)
+    caBundle = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hp-hub-ca-')), 'ca.pem')
+    fs.writeFileSync(
+      caBundle,
+      [source.caFile ?? '', standIn.certFile].map(file => fs.readFileSync(file, 'utf8')).join('')
+    )
+  })
+
+  afterAll(async () => {
+    await standIn?.stop()
+    await Promise.all([hub?.stop(), source?.stop()])
+    if (caBundle) fs.rmSync(path.dirname(caBundle), { recursive: true, force: true })
+    for (const job of jobs) job.dispose()
+  })
+
+  test('the session and the copy talk to registry-1.docker.io; the report says docker.io/myorg/app:v1', async () => {
+    const digest = (await getManifest(source, 'build/app', 'v1'))?.digest ?? ''
+    const cli = new CommandJob()
+    jobs.push(cli)
+    const result = await cli.run(
+      [
+        '-r',
+        'docker.io/myorg',
+        '-i',
+        `docker://${source.host}/build/app:v1`,
+        '--ca-file',
+        caBundle
+      ],
+      { env: { HTTPS_PROXY: standIn.proxyUrl, HTTP_PROXY: standIn.proxyUrl, NO_PROXY: '' } }
+    )
+    expectStatus(result, 0)
+    // Logs and the summary name the destination as written.
+    expect(result.stderr).toContain('pushed docker.io/myorg/app:v1')
+    expect(result.stdout).toMatch(/ docker\.io\/myorg\/app:v1 +sha256:/)
+    expect((await getManifest(hub, 'myorg/app', 'v1'))?.digest).toBe(digest)
+    expect(standIn.asked).toContain('CONNECT registry-1.docker.io:443')
+    for (const line of standIn.asked)
+      expect(line).toMatch(/ (http:\/\/)?registry-1\.docker\.io[:/]/)
+    expect(standIn.served).toContain('PUT /v2/myorg/app/manifests/v1')
+  })
+})
+
 describe('keep-login with registry: docker.io, read by the real clients', () => {
   const USER = 'hubuser'
   const PASSWORD = `pat-${crypto.randomBytes(12).toString('hex')}`
