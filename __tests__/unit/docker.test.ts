@@ -101,6 +101,25 @@ describe('login', () => {
     ])
   })
 
+  test.each([
+    // Docker Hub under its legacy name: logged in as docker.io, the key docker's push looks up.
+    ['index.docker.io', 'docker.io'],
+    ['Index.Docker.IO', 'docker.io'],
+    ['docker.io', 'docker.io'],
+    // Pushes named registry-1.docker.io/... look that host up: kept.
+    ['registry-1.docker.io', 'registry-1.docker.io']
+  ])('registry %s: docker login %s', async (host, server) => {
+    const { tool, runner } = docker()
+    await tool.login(host, { username: USERNAME, password: PASSWORD })
+    expect(runner.calls[0].args).toEqual([
+      'login',
+      '--username',
+      'robot$proj+ci',
+      '--password-stdin',
+      server
+    ])
+  })
+
   test('every command of an isolated run uses the private DOCKER_CONFIG', async () => {
     const { tool, runner } = docker(call => (call.args[0] === 'push' ? PUSH_OUTPUT : IMAGE_ID))
     await tool.imageId(SOURCE)

@@ -12,6 +12,7 @@ import { parseCommandFile } from '../../rig/command-file.js'
 import {
   KEPT_LOGIN_VARIABLES,
   keptAuthConfig,
+  keptLoginKeys,
   writeKeptLogin
 } from '../../src/credentials/kept-login.js'
 import { keepLogin, restoreKeptLoginVariables } from '../../src/runner/keep-login.js'
@@ -27,11 +28,11 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 
 describe('keptAuthConfig', () => {
   test('the docker config format: auths keyed by host[:port], auth = base64 user:password, nothing else', () => {
-    expect(JSON.parse(keptAuthConfig(HOST, CREDENTIALS))).toEqual({
+    expect(JSON.parse(keptAuthConfig([HOST], CREDENTIALS))).toEqual({
       auths: { [HOST]: { auth: BASE64 } }
     })
     // No credHelpers / credsStore: containers/image would run "docker-credential-" for an empty pin.
-    expect(keptAuthConfig(HOST, CREDENTIALS)).not.toMatch(/credHelpers|credsStore/)
+    expect(keptAuthConfig([HOST], CREDENTIALS)).not.toMatch(/credHelpers|credsStore/)
   })
 })
 
@@ -71,6 +72,37 @@ describe('writeKeptLogin', () => {
     )
     for (const file of files) expect(fs.readFileSync(file, 'utf8')).not.toContain(PASSWORD)
   })
+
+  test.each(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'Docker.IO'])(
+    'Docker Hub (registry: %s): each file holds the keys its readers look Docker Hub up by',
+    host => {
+      const values = writeKeptLogin(dir, host, CREDENTIALS)
+      const auths = (file: string): unknown =>
+        (JSON.parse(fs.readFileSync(file, 'utf8')) as { auths: unknown }).auths
+      const entry = { auth: BASE64 }
+      // docker/cli, go-containerregistry (crane, cosign), oras: the index server URL; docker
+      // and crane look images named registry-1.docker.io/... up under that host.
+      expect(auths(path.join(values.DOCKER_CONFIG, 'config.json'))).toEqual({
+        'https://index.docker.io/v1/': entry,
+        'registry-1.docker.io': entry
+      })
+      // containers/image (podman, skopeo): docker.io, what `podman login docker.io` writes.
+      expect(auths(values.REGISTRY_AUTH_FILE)).toEqual({ 'docker.io': entry })
+      // helm (oras-go v2 ServerAddressFromHostname, oras-go v1 resolveHostname): the index server URL.
+      expect(auths(values.HELM_REGISTRY_CONFIG)).toEqual({ 'https://index.docker.io/v1/': entry })
+    }
+  )
+
+  test.each(['docker.io:5000', 'hub.example.com', 'localhost:5000'])(
+    '%s is no Docker Hub: keyed by host[:port] in every file',
+    host => {
+      expect(keptLoginKeys(host)).toEqual({
+        DOCKER_CONFIG: [host],
+        REGISTRY_AUTH_FILE: [host],
+        HELM_REGISTRY_CONFIG: [host]
+      })
+    }
+  )
 
   test('a file already there is an error, never overwritten', () => {
     fs.mkdirSync(path.join(dir, 'docker'))

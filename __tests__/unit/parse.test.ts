@@ -454,6 +454,22 @@ describe('registry entries (docker://)', () => {
     expect(parseError({ images })).toMatch(message)
   })
 
+  test.each([
+    // distribution/reference reads these as Docker Hub's (splitDockerDomain): never assumed here.
+    ['docker://alpine:3.20', 'docker://docker.io/library/alpine:3.20', ''],
+    ['docker://alpine@sha256:' + 'ab'.repeat(32), 'docker://docker.io/library/alpine@sha256:', ''],
+    ['docker://library/alpine:3.20', 'docker://docker.io/library/alpine:3.20', '"library"'],
+    ['docker://myorg/app:1', 'docker://docker.io/myorg/app:1', '"myorg"'],
+    ['docker://harbor/staging/app:v1', 'docker://docker.io/harbor/staging/app:v1', '"harbor"']
+  ])('%s names no registry host: refused, Docker Hub spelled out', (images, hub, segment) => {
+    const message = parseError({ images })
+    expect(message).toContain(`image "${images}" names no registry host`)
+    expect(message).toContain(`write ${hub}`)
+    expect(message).toMatch(/Docker Hub, which harbor-push never assumes/)
+    expect(message).toMatch(/full host name or HOST:PORT/)
+    if (segment) expect(message).toContain(`${segment} has no "." or ":"`)
+  })
+
   test('a digest entry without destination-tag: say where it goes', () => {
     expect(parseError({ images: `docker://h.example.com/s/app@${DIGEST}` })).toMatch(
       /names a digest and no tag: set "destination-tag"/
@@ -519,6 +535,12 @@ describe('source-username and source-password', () => {
     expect(settings.sourceCredentials).toBeUndefined()
     expect(sourceCredentialsFor(settings, 'harbor.example.com')).toEqual(destination)
     expect(sourceCredentialsFor(settings, 'other.example.com')).toBeUndefined()
+    // Docker Hub under its other names is the same registry, so the same login.
+    const hub = parse({ registry: 'docker.io/myorg', images, ...destination }).settings
+    expect(sourceCredentialsFor(hub, 'index.docker.io')).toEqual(destination)
+    expect(sourceCredentialsFor(hub, 'Docker.IO')).toEqual(destination)
+    expect(sourceCredentialsFor(hub, 'registry-1.docker.io')).toEqual(destination)
+    expect(sourceCredentialsFor(hub, 'docker.io:5000')).toBeUndefined()
     const own = parse({
       registry: 'harbor.example.com/release',
       images,

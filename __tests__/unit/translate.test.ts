@@ -502,3 +502,32 @@ test('a proxy that refuses the tunnel says which variable and what a 407 wants',
   )
   expect(failure.transient).toBe(false)
 })
+
+describe("Docker Hub's pull rate limit", () => {
+  const limit = new RegistryError(
+    429,
+    'TOOMANYREQUESTS: You have reached your unauthenticated pull rate limit. https://www.docker.com/increase-rate-limit',
+    'https://registry-1.docker.io/v2/library/alpine/manifests/3.20'
+  )
+  const context = {
+    action: 'login' as const,
+    tool: 'harbor-push',
+    host: 'docker.io',
+    project: 'library'
+  }
+
+  test('anonymous: give a Docker Hub login as the source login; still a transient failure', () => {
+    const failure = translateFailure(limit, context)
+    expect(failure.message).toMatch(
+      /^Docker Hub's pull rate limit for anonymous pulls .* is used up: give "source-username" and "source-password" of a Docker Hub account/
+    )
+    expect(failure.message).toContain('TOOMANYREQUESTS')
+    expect(failure.transient).toBe(true)
+  })
+
+  test('with a login: that account’s limit', () => {
+    expect(translateFailure(limit, { ...context, username: 'hubuser' }).message).toMatch(
+      /^Docker Hub's pull rate limit of "hubuser" is used up/
+    )
+  })
+})

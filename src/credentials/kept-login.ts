@@ -31,6 +31,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
+import { DOCKER_HUB_API_HOST, DOCKER_HUB_AUTH_KEY, isDockerHub } from '../settings/docker-hub.js'
 import type { Credentials } from '../settings/settings.js'
 import { secretForms } from './secrets.js'
 
@@ -44,12 +45,56 @@ export const KEPT_LOGIN_VARIABLES = [
 export type KeptLoginVariable = (typeof KEPT_LOGIN_VARIABLES)[number]
 
 /**
- * The docker config that logs `host` in: `{"auths":{"<host>":{"auth":"<base64 user:password>"}}}`.
- * `host` is `host[:port]`, the key docker, containers/image and oras-go look a registry up by.
+ * The `auths` keys each family's file holds `host`'s login under: the keys
+ * its readers look the registry up by. Any registry but Docker Hub is its
+ * `host[:port]`, for every reader. Docker Hub has a key of its own in each
+ * (see settings/docker-hub.ts for its names), checked in their sources:
+ *
+ * - `DOCKER_CONFIG`: docker/cli looks images named `docker.io/...`,
+ *   `index.docker.io/...` or with no host up under `https://index.docker.io/v1/`
+ *   (`cli/config/configfile/file.go` `getAuthConfigKey`; its file store
+ *   `Get` falls back only to keys that are URLs of the host asked), and
+ *   images named `registry-1.docker.io/...` under that host (the FIXME in
+ *   `cli/command/registry_test.go`). go-containerregistry (crane, cosign)
+ *   rewrites `docker.io` to `index.docker.io` (`pkg/name/registry.go`) and
+ *   looks that up as `https://index.docker.io/v1/` (`pkg/authn/keychain.go`
+ *   `DefaultAuthKey`), `registry-1.docker.io` as itself. oras-go (oras)
+ *   maps `docker.io` and `registry-1.docker.io` to `https://index.docker.io/v1/`
+ *   (`registry/remote/credentials/registry.go` `ServerAddressFromRegistry`,
+ *   `ServerAddressFromHostname`), and finds `index.docker.io` through its
+ *   fallback to URL keys (`internal/config/config.go` `ToHostname`).
+ * - `REGISTRY_AUTH_FILE`: containers/image (podman, skopeo, buildah) names
+ *   `docker.io/...`, `index.docker.io/...` and bare names `docker.io` and
+ *   looks that key up first, `registry-1.docker.io` through its fallback
+ *   that maps all three (and `https://index.docker.io/v1/`) to one name
+ *   (`pkg/docker/config/config.go` `findCredentialsInFile`,
+ *   `normalizeRegistry`). `docker.io` is what `podman login docker.io` writes.
+ * - `HELM_REGISTRY_CONFIG`: helm 3.18+ and 4 ask oras-go v2 for the host it
+ *   sends requests to, `registry-1.docker.io` for `oci://docker.io/...`, which
+ *   `ServerAddressFromHostname` turns into `https://index.docker.io/v1/`, the
+ *   key `helm registry login` writes (`pkg/registry/client.go` `Login`);
+ *   helm 3.17 and older (oras-go v1 `pkg/auth/docker/resolver.go`
+ *   `resolveHostname`) map all three names to that key too.
  */
-export function keptAuthConfig(host: string, credentials: Credentials): string {
+export function keptLoginKeys(host: string): Record<KeptLoginVariable, string[]> {
+  if (!isDockerHub(host)) {
+    return { DOCKER_CONFIG: [host], REGISTRY_AUTH_FILE: [host], HELM_REGISTRY_CONFIG: [host] }
+  }
+  return {
+    DOCKER_CONFIG: [DOCKER_HUB_AUTH_KEY, DOCKER_HUB_API_HOST],
+    REGISTRY_AUTH_FILE: ['docker.io'],
+    HELM_REGISTRY_CONFIG: [DOCKER_HUB_AUTH_KEY]
+  }
+}
+
+/**
+ * The docker config format that logs a registry in under each of `keys`:
+ * `{"auths":{"<key>":{"auth":"<base64 user:password>"}}}`.
+ */
+export function keptAuthConfig(keys: readonly string[], credentials: Credentials): string {
   const auth = secretForms(credentials)[1]
-  return `${JSON.stringify({ auths: { [host]: { auth } } }, null, 2)}\n`
+  const auths = Object.fromEntries(keys.map(key => [key, { auth }]))
+  return `${JSON.stringify({ auths }, null, 2)}\n`
 }
 
 /**
@@ -63,7 +108,7 @@ export function writeKeptLogin(
   host: string,
   credentials: Credentials
 ): Record<KeptLoginVariable, string> {
-  const config = keptAuthConfig(host, credentials)
+  const keys = keptLoginKeys(host)
   const paths: Record<KeptLoginVariable, { file: string; value: string }> = {
     DOCKER_CONFIG: {
       file: path.join(dir, 'docker', 'config.json'),
@@ -78,10 +123,11 @@ export function writeKeptLogin(
       value: path.join(dir, 'helm', 'registry', 'config.json')
     }
   }
-  for (const { file } of Object.values(paths)) {
+  for (const name of KEPT_LOGIN_VARIABLES) {
+    const { file } = paths[name]
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
     // wx: a file already there (a path reused by mistake) is an error, never overwritten in place.
-    fs.writeFileSync(file, config, { mode: 0o600, flag: 'wx' })
+    fs.writeFileSync(file, keptAuthConfig(keys[name], credentials), { mode: 0o600, flag: 'wx' })
   }
   return {
     DOCKER_CONFIG: paths.DOCKER_CONFIG.value,

@@ -11,6 +11,7 @@ import { RegistryClient } from '../registry/client.js'
 import { RegistryError } from '../registry/errors.js'
 import type { RetryPolicy } from '../registry/http.js'
 import { detectScheme } from '../registry/probe.js'
+import { registryApiHost } from '../settings/docker-hub.js'
 import { RegistryContentSource } from '../sources/registry.js'
 import {
   type Credentials,
@@ -65,7 +66,8 @@ export async function checkRegistrySources(
   // One client per registry: one scheme probe, one login check, one token cache.
   const clients = new Map<string, Promise<RegistryClient>>()
   const clientFor = (source: RegistrySource): Promise<RegistryClient> => {
-    const key = source.host.toLowerCase()
+    // docker.io and index.docker.io are one registry: one client.
+    const key = registryApiHost(source.host).toLowerCase()
     let client = clients.get(key)
     if (!client) {
       client = openClient(source, settings, tls, retry)
@@ -105,14 +107,16 @@ async function openClient(
 ): Promise<RegistryClient> {
   const credentials = sourceCredentialsFor(settings, source.host)
   const context = contextOf(source, credentials)
-  const probe = await detectScheme(source.host, tls, retry).catch((error: unknown) => {
+  // Docker Hub's images are named docker.io, its API is registry-1.docker.io (docker-hub.ts).
+  const apiHost = registryApiHost(source.host)
+  const probe = await detectScheme(apiHost, tls, retry).catch((error: unknown) => {
     throw translated(error, context)
   })
   if (probe.scheme === 'http' && tls.tlsVerify) {
     throw new SourceProblem(`source "${registryReference(source)}": ${ADVICE.plainHttp(context)}`)
   }
   const client = new RegistryClient(
-    `${probe.scheme}://${source.host}`,
+    `${probe.scheme}://${apiHost}`,
     tls,
     credentials,
     retry,
@@ -144,7 +148,7 @@ async function checkOne(
   if (resolved.kind === 'missing') {
     const what = source.source.digest ? 'digest' : 'tag'
     throw new SourceProblem(
-      `source "${source.label}" not found: the registry has no such ${what} in "${source.source.repository}"; check the ${what} and the repository (and that the image was pushed there)`,
+      `source "${source.label}" not found: the registry has no such ${what} in "${source.repository}"; check the ${what} and the repository (and that the image was pushed there)`,
       true
     )
   }

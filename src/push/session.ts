@@ -4,6 +4,7 @@ import { RegistryClient } from '../registry/client.js'
 import { RegistryError } from '../registry/errors.js'
 import type { RetryPolicy } from '../registry/http.js'
 import { type Probe, detectScheme } from '../registry/probe.js'
+import { registryApiHost } from '../settings/docker-hub.js'
 import type { Settings } from '../settings/settings.js'
 import type { Scheme, TlsOptions } from '../settings/tls.js'
 import { mapWithLimit } from '../pool.js'
@@ -51,7 +52,7 @@ export class RegistrySession {
     private readonly probe: Probe,
     retry: RetryPolicy
   ) {
-    const baseUrl = `${probe.scheme}://${settings.registry.host}`
+    const baseUrl = `${probe.scheme}://${registryApiHost(settings.registry.host)}`
     this.client = new RegistryClient(baseUrl, tls, settings.credentials, retry, probe.challenge)
   }
 
@@ -80,7 +81,9 @@ export class RegistrySession {
       onRetry: (attempt, cause, delay) =>
         log.warning(`registry check attempt ${attempt} failed (${cause}); retrying in ${delay} ms`)
     }
-    const probe = await detectScheme(settings.registry.host, tls, retry).catch((error: unknown) =>
+    // Docker Hub's images are named docker.io, its API is registry-1.docker.io (docker-hub.ts).
+    const apiHost = registryApiHost(settings.registry.host)
+    const probe = await detectScheme(apiHost, tls, retry).catch((error: unknown) =>
       registryFailure(error, context, settings.retries)
     )
     return new RegistrySession(settings, tls, tools, context, log, probe, retry)

@@ -90,6 +90,16 @@ const RULES: Rule[] = [
     advice: ADVICE.partialIndex
   },
   {
+    // Docker Hub's 429 (TOOMANYREQUESTS): a limit per account, or per IP address when anonymous
+    // (a hosted runner shares its address), counted over hours: the retries rarely help.
+    test: /pull rate limit/i,
+    transient: true,
+    advice: c =>
+      c.username
+        ? `Docker Hub's pull rate limit of "${c.username}" is used up: wait for it, or use an account with a higher limit`
+        : `Docker Hub's pull rate limit for anonymous pulls (counted per IP address, which runners share) is used up: give "source-username" and "source-password" of a Docker Hub account (a personal access token)`
+  },
+  {
     // helm with no login for the registry: v3 "no basic auth credentials", v4 "basic credential not found".
     test: /no basic auth credentials|basic credential not found/i,
     advice: c =>

@@ -4,6 +4,7 @@
  * tool). The name defaults to the last segment of REPO.
  */
 import { InputError } from '../errors.js'
+import { isRegistryHost } from './docker-hub.js'
 import { DOMAIN, NAME_MAX, REPOSITORY_PATH, tagProblem } from './reference.js'
 import type { ImageRequest } from './settings.js'
 
@@ -21,8 +22,9 @@ export function parseRegistryEntry(entry: string): ImageRequest | undefined {
   const example = 'e.g. docker://registry.example.com/staging/app:v1'
   // A login in the entry would sit unmasked in the workflow file: refused, and
   // never echoed (the value is shown with *** in its place).
+  // (`name@sha256:...` with no host is a digest, refused below for its missing host.)
   const userinfo = /^[^/]*@/.exec(rest)
-  if (userinfo) {
+  if (userinfo && !/^[^/@]*@sha256:[a-f0-9]{64}$/.test(rest)) {
     const shown = `${given ? `${given}=` : ''}docker://***@${rest.slice(userinfo[0].length)}`
     throw new InputError(
       `image "${shown}" carries a user name and password: write docker://HOST/REPO:TAG and give the login as "source-username" and "source-password" (from a secret store); if that password is written in the workflow, change it`
@@ -33,6 +35,23 @@ export function parseRegistryEntry(entry: string): ImageRequest | undefined {
   const path = slash === -1 ? '' : rest.slice(slash + 1)
   const domain = DOMAIN.exec(host)
   const port = domain?.[1] === undefined ? undefined : Number(domain[1])
+  // docker, podman and skopeo read a name without a host (`alpine:3.20`,
+  // `myorg/app:1`) as an image on Docker Hub (distribution/reference's
+  // splitDockerDomain). harbor-push does not: like an implicit "latest", an
+  // implicit registry would let a forgotten or mistyped host (or an internal
+  // one-word host name) quietly fetch a public image, under Docker Hub's
+  // anonymous pull limits, and push it into the registry as the one meant.
+  // The entry names its registry, and Docker Hub is written docker.io.
+  const namesNoHost =
+    rest !== '' &&
+    (slash === -1 ? !(domain && isRegistryHost(host)) : domain !== null && !isRegistryHost(host))
+  if (namesNoHost) {
+    const onHub = slash === -1 ? `library/${rest}` : rest
+    const why = slash === -1 ? '' : ` ("${host}" has no "." or ":" and is not localhost)`
+    throw new InputError(
+      `image "${entry}" names no registry host${why}: docker, podman and skopeo would read it as an image on Docker Hub, which harbor-push never assumes; write docker://docker.io/${onHub} for Docker Hub, or the registry's full host name or HOST:PORT first (docker://HOST[:PORT]/REPO:TAG), ${example}`
+    )
+  }
   if (!host || !domain || (port !== undefined && (port < 1 || port > 65535))) {
     throw new InputError(
       `image "${entry}": "${host}" is not a valid registry host[:port]; write docker://HOST[:PORT]/REPO:TAG, ${example}`

@@ -1,4 +1,5 @@
 /** The typed, validated settings every module works from. */
+import { registryApiHost } from './docker-hub.js'
 
 export type ContainerToolName = 'docker' | 'podman'
 export type IfExists = 'overwrite' | 'skip' | 'fail'
@@ -44,9 +45,9 @@ export function archiveReference(source: ArchiveSource): string {
 
 /** An image in a registry: another one, or the destination registry itself (promotion). */
 export interface RegistrySource {
-  /** `host[:port]` of the registry that holds it. */
+  /** `host[:port]` of the registry that holds it, as written (`docker.io`: see docker-hub.ts for the API's). */
   host: string
-  /** Repository path on that registry (`staging/app`). */
+  /** Repository path on that registry (`staging/app`), as written (`alpine` on Docker Hub is `library/alpine`). */
   repository: string
   /** The tag the entry names, or '' when it names a digest. */
   tag: string
@@ -109,7 +110,7 @@ export function sourceCredentialsFor(
   host: string
 ): Credentials | undefined {
   if (settings.sourceCredentials) return settings.sourceCredentials
-  return host.toLowerCase() === settings.registry.host.toLowerCase()
-    ? settings.credentials
-    : undefined
+  // One registry under two names (docker.io and index.docker.io) is one login.
+  const registryOf = (name: string): string => registryApiHost(name).toLowerCase()
+  return registryOf(host) === registryOf(settings.registry.host) ? settings.credentials : undefined
 }

@@ -5,6 +5,7 @@
  * registry the copier mounts the blobs instead (`mountFrom`).
  */
 import { MAX_MANIFEST_BYTES } from '../oci.js'
+import { registryApiHost, registryApiRepository } from '../settings/docker-hub.js'
 import { type RegistrySource, registryReference } from '../settings/settings.js'
 import { MANIFEST_ACCEPT, type RegistryClient } from '../registry/client.js'
 import {
@@ -27,17 +28,24 @@ export type Resolved =
 export class RegistryContentSource implements ContentSource {
   readonly label: string
   readonly mountFrom: { host: string; repository: string }
+  /** The repository path the API knows: `library/alpine` for Docker Hub's `alpine` (docker-hub.ts). */
+  readonly repository: string
   /** The digest `resolve()` found: `root()` reads that, even if the tag moves meanwhile. */
   private digest: string
 
   constructor(
-    /** A client of the source's registry, with the source's login. */
+    /** A client of the source's registry (its API host: `registryApiHost`), with the source's login. */
     private readonly client: RegistryClient,
     readonly source: RegistrySource
   ) {
+    // The label keeps the user's spelling; requests use the API's names.
     this.label = registryReference(source)
+    this.repository = registryApiRepository(source.host, source.repository)
     // The copier compares it with its client's host, which URL parsing lower-cases.
-    this.mountFrom = { host: source.host.toLowerCase(), repository: source.repository }
+    this.mountFrom = {
+      host: registryApiHost(source.host).toLowerCase(),
+      repository: this.repository
+    }
     this.digest = source.digest
   }
 
@@ -47,7 +55,7 @@ export class RegistryContentSource implements ContentSource {
    * Registry failures (401, 403, network) are thrown as they came.
    */
   async resolve(): Promise<Resolved> {
-    const { repository } = this.source
+    const { repository } = this
     const held = await this.client.tagDigest(repository, this.reference())
     if (held === undefined) return { kind: 'missing' }
     if (typeof held !== 'string') return { kind: 'refused', policy: held.policy }
@@ -70,7 +78,7 @@ export class RegistryContentSource implements ContentSource {
   }
 
   async blob(descriptor: Descriptor): Promise<BlobBody> {
-    const { repository } = this.source
+    const { repository } = this
     const response = await this.client.request(
       'GET',
       `/v2/${repository}/blobs/${descriptor.digest}`,
@@ -97,7 +105,7 @@ export class RegistryContentSource implements ContentSource {
    * says it is.
    */
   private async read(reference: string, expected = ''): Promise<StoredManifest> {
-    const { repository } = this.source
+    const { repository } = this
     const response = await this.client.request(
       'GET',
       `/v2/${repository}/manifests/${reference}`,

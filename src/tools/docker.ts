@@ -168,11 +168,17 @@ export class Docker implements ContainerTool {
   }
 
   async login(host: string, credentials: Credentials): Promise<void> {
+    // docker/cli stores a Docker Hub login under https://index.docker.io/v1/,
+    // the key its pushes of docker.io/... and index.docker.io/... look up
+    // (cli/config/configfile/file.go getAuthConfigKey), only when told
+    // "docker.io"; told "index.docker.io" it stores it under that host name
+    // (cli/command/registry/login.go runLogin), where no push finds it.
+    const server = host.toLowerCase() === 'index.docker.io' ? 'docker.io' : host
     // Without this, a docker-credential-secretservice (or -pass) on PATH gets the login.
-    if (this.configDir) writeFileOnlyAuthConfig(path.join(this.configDir, 'config.json'), host)
+    if (this.configDir) writeFileOnlyAuthConfig(path.join(this.configDir, 'config.json'), server)
     await this.run(
       'docker',
-      ['login', '--username', credentials.username, '--password-stdin', host],
+      ['login', '--username', credentials.username, '--password-stdin', server],
       { input: credentials.password, env: this.env }
     )
   }
