@@ -28840,6 +28840,15 @@ const RULES = [
         advice: ADVICE.partialIndex
     },
     {
+        // Docker Hub's 429 (TOOMANYREQUESTS): a limit per account, or per IP address when anonymous
+        // (a hosted runner shares its address), counted over hours: the retries rarely help.
+        test: /pull rate limit/i,
+        transient: true,
+        advice: c => c.username
+            ? `Docker Hub's pull rate limit of "${c.username}" is used up: wait for it, or use an account with a higher limit`
+            : `Docker Hub's pull rate limit for anonymous pulls (counted per IP address, which runners share) is used up: give "source-username" and "source-password" of a Docker Hub account (a personal access token)`
+    },
+    {
         // helm with no login for the registry: v3 "no basic auth credentials", v4 "basic credential not found".
         test: /no basic auth credentials|basic credential not found/i,
         advice: c => c.username
@@ -30993,10 +31002,16 @@ class Docker {
         }
     }
     async login(host, credentials) {
+        // docker/cli stores a Docker Hub login under https://index.docker.io/v1/,
+        // the key its pushes of docker.io/... and index.docker.io/... look up
+        // (cli/config/configfile/file.go getAuthConfigKey), only when told
+        // "docker.io"; told "index.docker.io" it stores it under that host name
+        // (cli/command/registry/login.go runLogin), where no push finds it.
+        const server = host.toLowerCase() === 'index.docker.io' ? 'docker.io' : host;
         // Without this, a docker-credential-secretservice (or -pass) on PATH gets the login.
         if (this.configDir)
-            (0,credential_helpers/* writeFileOnlyAuthConfig */.uu)(external_node_path_default().join(this.configDir, 'config.json'), host);
-        await this.run('docker', ['login', '--username', credentials.username, '--password-stdin', host], { input: credentials.password, env: this.env });
+            (0,credential_helpers/* writeFileOnlyAuthConfig */.uu)(external_node_path_default().join(this.configDir, 'config.json'), server);
+        await this.run('docker', ['login', '--username', credentials.username, '--password-stdin', server], { input: credentials.password, env: this.env });
     }
     async push(source, destination) {
         // docker pushes tags, so the destination needs a local tag. Afterwards the
@@ -31502,8 +31517,80 @@ function createContainerTool(settings, run, paths, hooks) {
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 var external_node_crypto_default = /*#__PURE__*/__nccwpck_require__.n(external_node_crypto_);
+;// CONCATENATED MODULE: ./src/settings/docker-hub.ts
+/**
+ * Docker Hub's names. An image on Docker Hub is named with one host
+ * (`docker.io`), served by another (`registry-1.docker.io`), and logged in to
+ * under a third (`https://index.docker.io/v1/`); an official image's
+ * repository is written without the `library/` it has in the API. docker,
+ * podman, skopeo and crane all read the names the same way, from these
+ * sources:
+ *
+ * - distribution/reference `normalize.go` (`splitDockerDomain`): the domain
+ *   `docker.io` (`defaultDomain`) and its legacy name `index.docker.io`
+ *   (`legacyDefaultDomain`) are one registry; a one-segment repository there
+ *   is an official image under `library/` (`officialRepoPrefix`):
+ *   `docker.io/alpine` is `docker.io/library/alpine`. Other hosts, and
+ *   `registry-1.docker.io` itself, get no `library/`. containers/image
+ *   (podman, skopeo) keeps a copy of that package, with the same rule.
+ * - moby `registry/config.go` and `registry/service_v2.go`
+ *   (`lookupV2Endpoints`; `daemon/pkg/registry/` in moby v2): for
+ *   `docker.io` and `index.docker.io` the API is
+ *   `DefaultV2Registry`, `https://registry-1.docker.io` (`DefaultRegistryHost`),
+ *   over HTTPS only. containers/image `docker/docker_client.go` (`dockerHostname`
+ *   → `dockerRegistry`) and oras-go (`Reference.Host`) do the same.
+ *
+ * What the user wrote stays what logs, outputs and the summary show; only
+ * the API's host and repository path are Docker Hub's.
+ */
+/** Where Docker Hub's registry API answers (moby's `DefaultRegistryHost`). */
+const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
+/**
+ * The key docker/cli keeps a Docker Hub login under in `config.json`
+ * (`IndexServer` in moby, `authConfigKey` in docker/cli
+ * `cli/config/configfile/file.go`, `getAuthConfigKey`).
+ */
+const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
+/** The names images on Docker Hub are written with: `defaultDomain` and `legacyDefaultDomain`. */
+const DOCKER_HUB_DOMAINS = new Set(['docker.io', 'index.docker.io']);
+/**
+ * Whether `host` (`host[:port]`, as written) names Docker Hub: `docker.io`,
+ * `index.docker.io` or its API host `registry-1.docker.io`. Host names are
+ * compared without case (DNS ignores it); a port makes it another registry,
+ * as in distribution/reference.
+ */
+function isDockerHub(host) {
+    const name = host.toLowerCase();
+    return DOCKER_HUB_DOMAINS.has(name) || name === DOCKER_HUB_API_HOST;
+}
+/** The `host[:port]` whose `/v2/` API serves images named with `host`: Docker Hub's API host for its names. */
+function registryApiHost(host) {
+    return DOCKER_HUB_DOMAINS.has(host.toLowerCase()) ? DOCKER_HUB_API_HOST : host;
+}
+/**
+ * The repository path the API knows `repository` on `host` by: Docker Hub's
+ * official images (one segment, on `docker.io` or `index.docker.io`) live
+ * under `library/`.
+ */
+function registryApiRepository(host, repository) {
+    return DOCKER_HUB_DOMAINS.has(host.toLowerCase()) && !repository.includes('/')
+        ? `library/${repository}`
+        : repository;
+}
+/**
+ * Whether the first segment of a name is a registry host, by
+ * distribution/reference's rule (`splitDockerDomain`): it holds a `.` or a
+ * `:`, is `localhost`, or has upper-case letters (which repositories may not
+ * have). Anything else (`alpine`, `myorg` in `myorg/app`) is read by docker,
+ * podman and skopeo as a repository on Docker Hub.
+ */
+function isRegistryHost(segment) {
+    return /[.:]/.test(segment) || segment === 'localhost' || segment.toLowerCase() !== segment;
+}
+
 ;// CONCATENATED MODULE: ./src/settings/settings.ts
 /** The typed, validated settings every module works from. */
+
 /** How the containers tools (skopeo) and the report name an archive source: `<transport>:<path>[:<ref>]`. */
 function archiveReference(source) {
     return `${source.transport}:${source.path}${source.ref ? `:${source.ref}` : ''}`;
@@ -31521,9 +31608,9 @@ function registryReference(source) {
 function sourceCredentialsFor(settings, host) {
     if (settings.sourceCredentials)
         return settings.sourceCredentials;
-    return host.toLowerCase() === settings.registry.host.toLowerCase()
-        ? settings.credentials
-        : undefined;
+    // One registry under two names (docker.io and index.docker.io) is one login.
+    const registryOf = (name) => registryApiHost(name).toLowerCase();
+    return registryOf(host) === registryOf(settings.registry.host) ? settings.credentials : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/tools/skopeo.ts
@@ -32863,21 +32950,29 @@ async function answer(url, tls, retry, signal) {
 
 
 
+
 class RegistryContentSource {
     client;
     source;
     label;
     mountFrom;
+    /** The repository path the API knows: `library/alpine` for Docker Hub's `alpine` (docker-hub.ts). */
+    repository;
     /** The digest `resolve()` found: `root()` reads that, even if the tag moves meanwhile. */
     digest;
     constructor(
-    /** A client of the source's registry, with the source's login. */
+    /** A client of the source's registry (its API host: `registryApiHost`), with the source's login. */
     client, source) {
         this.client = client;
         this.source = source;
+        // The label keeps the user's spelling; requests use the API's names.
         this.label = registryReference(source);
+        this.repository = registryApiRepository(source.host, source.repository);
         // The copier compares it with its client's host, which URL parsing lower-cases.
-        this.mountFrom = { host: source.host.toLowerCase(), repository: source.repository };
+        this.mountFrom = {
+            host: registryApiHost(source.host).toLowerCase(),
+            repository: this.repository
+        };
         this.digest = source.digest;
     }
     /**
@@ -32886,7 +32981,7 @@ class RegistryContentSource {
      * Registry failures (401, 403, network) are thrown as they came.
      */
     async resolve() {
-        const { repository } = this.source;
+        const { repository } = this;
         const held = await this.client.tagDigest(repository, this.reference());
         if (held === undefined)
             return { kind: 'missing' };
@@ -32907,7 +33002,7 @@ class RegistryContentSource {
         return this.read(descriptor.digest, descriptor.digest);
     }
     async blob(descriptor) {
-        const { repository } = this.source;
+        const { repository } = this;
         const response = await this.client.request('GET', `/v2/${repository}/blobs/${descriptor.digest}`, repository, { streamBody: true });
         if (!response.body)
             throw new Error(`${this.label}: blob ${descriptor.digest} came with no body`);
@@ -32927,7 +33022,7 @@ class RegistryContentSource {
      * says it is.
      */
     async read(reference, expected = '') {
-        const { repository } = this.source;
+        const { repository } = this;
         const response = await this.client.request('GET', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT } });
         const declared = Number(response.headers.get('content-length') ?? '0');
         if (declared > MAX_MANIFEST_BYTES) {
@@ -32964,6 +33059,7 @@ var translate = __nccwpck_require__(6446);
 
 
 
+
 /** Why a source cannot be read: bad input (it does not exist) or a refusal of the registry. */
 class SourceProblem extends Error {
     missing;
@@ -32987,7 +33083,8 @@ async function checkRegistrySources(sources, settings, log) {
     // One client per registry: one scheme probe, one login check, one token cache.
     const clients = new Map();
     const clientFor = (source) => {
-        const key = source.host.toLowerCase();
+        // docker.io and index.docker.io are one registry: one client.
+        const key = registryApiHost(source.host).toLowerCase();
         let client = clients.get(key);
         if (!client) {
             client = openClient(source, settings, tls, retry);
@@ -33016,13 +33113,15 @@ async function checkRegistrySources(sources, settings, log) {
 async function openClient(source, settings, tls, retry) {
     const credentials = sourceCredentialsFor(settings, source.host);
     const context = contextOf(source, credentials);
-    const probe = await detectScheme(source.host, tls, retry).catch((error) => {
+    // Docker Hub's images are named docker.io, its API is registry-1.docker.io (docker-hub.ts).
+    const apiHost = registryApiHost(source.host);
+    const probe = await detectScheme(apiHost, tls, retry).catch((error) => {
         throw translated(error, context);
     });
     if (probe.scheme === 'http' && tls.tlsVerify) {
         throw new SourceProblem(`source "${registryReference(source)}": ${translate/* ADVICE */.hc.plainHttp(context)}`);
     }
-    const client = new RegistryClient(`${probe.scheme}://${source.host}`, tls, credentials, retry, probe.challenge);
+    const client = new RegistryClient(`${probe.scheme}://${apiHost}`, tls, credentials, retry, probe.challenge);
     if (credentials) {
         await client.checkLogin().catch((error) => {
             if (error instanceof registry_errors/* RegistryError */.g && error.status === 401) {
@@ -33044,7 +33143,7 @@ async function checkOne(source, settings) {
     });
     if (resolved.kind === 'missing') {
         const what = source.source.digest ? 'digest' : 'tag';
-        throw new SourceProblem(`source "${source.label}" not found: the registry has no such ${what} in "${source.source.repository}"; check the ${what} and the repository (and that the image was pushed there)`, true);
+        throw new SourceProblem(`source "${source.label}" not found: the registry has no such ${what} in "${source.repository}"; check the ${what} and the repository (and that the image was pushed there)`, true);
     }
     if (resolved.kind === 'refused') {
         throw new SourceProblem(`source "${source.label}": a pull policy of its project refuses to hand it out (${resolved.policy}); sign the image, or ask a project admin to exempt it`);
@@ -33313,6 +33412,7 @@ var tag_state = __nccwpck_require__(9116);
 
 
 
+
 /** The `service` of Harbor's token realm: how a Harbor is told from other registries. */
 const HARBOR_SERVICE = 'harbor-registry';
 /** How the pushing tools name the project's own registry client (registry sources). */
@@ -33339,7 +33439,7 @@ class RegistrySession {
         this.context = context;
         this.log = log;
         this.probe = probe;
-        const baseUrl = `${probe.scheme}://${settings.registry.host}`;
+        const baseUrl = `${probe.scheme}://${registryApiHost(settings.registry.host)}`;
         this.client = new RegistryClient(baseUrl, tls, settings.credentials, retry, probe.challenge);
     }
     /**
@@ -33361,7 +33461,9 @@ class RegistrySession {
             retries: settings.retries,
             onRetry: (attempt, cause, delay) => log.warning(`registry check attempt ${attempt} failed (${cause}); retrying in ${delay} ms`)
         };
-        const probe = await detectScheme(settings.registry.host, tls, retry).catch((error) => registryFailure(error, context, settings.retries));
+        // Docker Hub's images are named docker.io, its API is registry-1.docker.io (docker-hub.ts).
+        const apiHost = registryApiHost(settings.registry.host);
+        const probe = await detectScheme(apiHost, tls, retry).catch((error) => registryFailure(error, context, settings.retries));
         return new RegistrySession(settings, tls, tools, context, log, probe, retry);
     }
     /** What the registry answers on: helm must be told (`--plain-http`). */
@@ -33934,6 +34036,7 @@ var reference = __nccwpck_require__(6124);
  */
 
 
+
 const ENTRY = /^(?:([^=]+)=)?docker:\/\/(.*)$/i;
 /** The only digests the client verifies what it reads against. */
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
@@ -33947,8 +34050,9 @@ function parseRegistryEntry(entry) {
     const example = 'e.g. docker://registry.example.com/staging/app:v1';
     // A login in the entry would sit unmasked in the workflow file: refused, and
     // never echoed (the value is shown with *** in its place).
+    // (`name@sha256:...` with no host is a digest, refused below for its missing host.)
     const userinfo = /^[^/]*@/.exec(rest);
-    if (userinfo) {
+    if (userinfo && !/^[^/@]*@sha256:[a-f0-9]{64}$/.test(rest)) {
         const shown = `${given ? `${given}=` : ''}docker://***@${rest.slice(userinfo[0].length)}`;
         throw new errors/* InputError */.dz(`image "${shown}" carries a user name and password: write docker://HOST/REPO:TAG and give the login as "source-username" and "source-password" (from a secret store); if that password is written in the workflow, change it`);
     }
@@ -33957,6 +34061,20 @@ function parseRegistryEntry(entry) {
     const path = slash === -1 ? '' : rest.slice(slash + 1);
     const domain = reference/* DOMAIN */.V2.exec(host);
     const port = domain?.[1] === undefined ? undefined : Number(domain[1]);
+    // docker, podman and skopeo read a name without a host (`alpine:3.20`,
+    // `myorg/app:1`) as an image on Docker Hub (distribution/reference's
+    // splitDockerDomain). harbor-push does not: like an implicit "latest", an
+    // implicit registry would let a forgotten or mistyped host (or an internal
+    // one-word host name) quietly fetch a public image, under Docker Hub's
+    // anonymous pull limits, and push it into the registry as the one meant.
+    // The entry names its registry, and Docker Hub is written docker.io.
+    const namesNoHost = rest !== '' &&
+        (slash === -1 ? !(domain && isRegistryHost(host)) : domain !== null && !isRegistryHost(host));
+    if (namesNoHost) {
+        const onHub = slash === -1 ? `library/${rest}` : rest;
+        const why = slash === -1 ? '' : ` ("${host}" has no "." or ":" and is not localhost)`;
+        throw new errors/* InputError */.dz(`image "${entry}" names no registry host${why}: docker, podman and skopeo would read it as an image on Docker Hub, which harbor-push never assumes; write docker://docker.io/${onHub} for Docker Hub, or the registry's full host name or HOST:PORT first (docker://HOST[:PORT]/REPO:TAG), ${example}`);
+    }
     if (!host || !domain || (port !== undefined && (port < 1 || port > 65535))) {
         throw new errors/* InputError */.dz(`image "${entry}": "${host}" is not a valid registry host[:port]; write docker://HOST[:PORT]/REPO:TAG, ${example}`);
     }

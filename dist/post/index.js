@@ -791,10 +791,16 @@ class Docker {
         }
     }
     async login(host, credentials) {
+        // docker/cli stores a Docker Hub login under https://index.docker.io/v1/,
+        // the key its pushes of docker.io/... and index.docker.io/... look up
+        // (cli/config/configfile/file.go getAuthConfigKey), only when told
+        // "docker.io"; told "index.docker.io" it stores it under that host name
+        // (cli/command/registry/login.go runLogin), where no push finds it.
+        const server = host.toLowerCase() === 'index.docker.io' ? 'docker.io' : host;
         // Without this, a docker-credential-secretservice (or -pass) on PATH gets the login.
         if (this.configDir)
-            writeFileOnlyAuthConfig(path.join(this.configDir, 'config.json'), host);
-        await this.run('docker', ['login', '--username', credentials.username, '--password-stdin', host], { input: credentials.password, env: this.env });
+            writeFileOnlyAuthConfig(path.join(this.configDir, 'config.json'), server);
+        await this.run('docker', ['login', '--username', credentials.username, '--password-stdin', server], { input: credentials.password, env: this.env });
     }
     async push(source, destination) {
         // docker pushes tags, so the destination needs a local tag. Afterwards the
@@ -1117,7 +1123,7 @@ async function post() {
     // Only a keep-login step saved them; its module (with @actions/core) is loaded only then.
     if ((0,saved_state/* keptLoginSaved */.Th)()) {
         try {
-            const { restoreKeptLoginVariables } = await Promise.all(/* import() */[__nccwpck_require__.e(421), __nccwpck_require__.e(664)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9664));
+            const { restoreKeptLoginVariables } = await Promise.all(/* import() */[__nccwpck_require__.e(421), __nccwpck_require__.e(606)]).then(__nccwpck_require__.bind(__nccwpck_require__, 606));
             restoreKeptLoginVariables();
         }
         catch (error) {
