@@ -1,11 +1,24 @@
 /**
- * A private Docker engine (Debian's dockerd 20.10) for tests: vfs storage, no networking, its own
- * data-root, exec-root and socket under a short temp dir. dockerd starts its own managed
- * containerd (under <exec-root>/containerd) because none listens on the default socket.
+ * A private Docker engine for tests: no networking, its own data-root, exec-root and socket
+ * under a short temp dir. dockerd starts its own managed containerd (under
+ * <exec-root>/containerd) because none listens on the default socket.
+ *
+ * Two image stores: the classic one (Debian 12's dockerd 20.10, vfs storage), and the
+ * containerd image store, which holds multi-platform images (Debian 13's dockerd 26 and
+ * containerd 1.7, unpacked by scripts/install-deps.sh into .ci/.tools/docker-containerd; the
+ * `containerd-snapshotter` feature with the `native` snapshotter, the vfs of containerd).
  */
 import fs from 'node:fs'
 import path from 'node:path'
 import { mountsUnder, requireTool, run, sleep, spawnServer, waitFor } from './tools.js'
+
+/** Where scripts/install-deps.sh unpacks the engine with the containerd image store. */
+const CONTAINERD_ENGINE = path.resolve(import.meta.dirname, '../.ci/.tools/docker-containerd')
+
+export interface DockerdOptions {
+  /** 'containerd': the containerd image store (multi-platform images); default the classic one. */
+  imageStore?: 'classic' | 'containerd'
+}
 
 export interface Dockerd {
   /** 'unix:///tmp/hpd-XXXXXX/docker.sock' */
@@ -22,10 +35,14 @@ export interface Dockerd {
 const START_TIMEOUT_MS = 60_000
 const STOP_GRACE_MS = 15_000
 
-export async function startDockerd(): Promise<Dockerd> {
-  const dockerdBin = requireTool('dockerd', 'apt-get install -y docker.io')
+export async function startDockerd(options: DockerdOptions = {}): Promise<Dockerd> {
+  const containerdStore = options.imageStore === 'containerd'
+  const dockerdBin = containerdStore
+    ? containerdEngineFile('usr/sbin/dockerd')
+    : requireTool('dockerd', 'apt-get install -y docker.io')
   const dockerBin = requireTool('docker', 'apt-get install -y docker.io')
-  requireTool('containerd', 'apt-get install -y docker.io')
+  if (containerdStore) containerdEngineFile('usr/bin/containerd')
+  else requireTool('containerd', 'apt-get install -y docker.io')
   requireTool('runc', 'apt-get install -y docker.io')
 
   // Short on purpose: unix socket paths are limited to ~108 bytes, and containerd nests deeper.
@@ -34,26 +51,34 @@ export async function startDockerd(): Promise<Dockerd> {
   const host = `unix://${sock}`
   const env = { DOCKER_HOST: host }
   const configFile = path.join(dir, 'daemon.json')
-  // An empty config of its own, so a host /etc/docker/daemon.json cannot change the daemon.
-  fs.writeFileSync(configFile, '{}\n', 'utf8')
+  // A config of its own, so a host /etc/docker/daemon.json cannot change the daemon.
+  const config = containerdStore ? { features: { 'containerd-snapshotter': true } } : {}
+  fs.writeFileSync(configFile, `${JSON.stringify(config)}\n`, 'utf8')
 
-  const server = spawnServer(dockerdBin, [
-    '--iptables=false',
-    '--ip6tables=false',
-    '--ip-forward=false',
-    '--bridge=none',
-    '--storage-driver=vfs',
-    '--config-file',
-    configFile,
-    '--data-root',
-    path.join(dir, 'data'),
-    '--exec-root',
-    path.join(dir, 'exec'),
-    '--pidfile',
-    path.join(dir, 'docker.pid'),
-    '-H',
-    host
-  ])
+  const server = spawnServer(
+    dockerdBin,
+    [
+      '--iptables=false',
+      '--ip6tables=false',
+      '--ip-forward=false',
+      '--bridge=none',
+      `--storage-driver=${containerdStore ? 'native' : 'vfs'}`,
+      '--config-file',
+      configFile,
+      '--data-root',
+      path.join(dir, 'data'),
+      '--exec-root',
+      path.join(dir, 'exec'),
+      '--pidfile',
+      path.join(dir, 'docker.pid'),
+      '-H',
+      host
+    ],
+    // The engine starts the containerd (and docker-init) it finds first on PATH: its own.
+    containerdStore
+      ? { env: { PATH: `${path.join(CONTAINERD_ENGINE, 'usr/bin')}:${process.env.PATH ?? ''}` } }
+      : {}
+  )
 
   let stopped: Promise<void> | undefined
   const stop = (): Promise<void> => {
@@ -99,6 +124,17 @@ export async function startDockerd(): Promise<Dockerd> {
     await stop()
     throw new Error(`${message} (docker version: ${last})\n--- dockerd logs ---\n${logs}`)
   }
+}
+
+/** A file of the unpacked containerd-store engine; missing is a failure with the fix. */
+function containerdEngineFile(relative: string): string {
+  const file = path.join(CONTAINERD_ENGINE, relative)
+  if (!fs.existsSync(file)) {
+    throw new Error(
+      `${file} is missing: run bash scripts/install-deps.sh (it unpacks Debian 13's docker.io and containerd there)`
+    )
+  }
+  return file
 }
 
 function readPid(file: string): number | undefined {

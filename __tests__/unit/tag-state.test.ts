@@ -28,6 +28,21 @@ describe('tagState for a local image', () => {
     expect(tagState(held, { configDigest: index })).toEqual({ kind: 'same', digest: index })
   })
 
+  it('says the platforms of an index that is the same, as the registry lists them', () => {
+    const held = {
+      digest: index,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      layers: [],
+      children: [manifest, config],
+      platforms: ['linux/amd64', 'linux/arm64']
+    }
+    expect(tagState(held, { configDigest: index })).toEqual({
+      kind: 'same',
+      digest: index,
+      platforms: ['linux/amd64', 'linux/arm64']
+    })
+  })
+
   it('is different when neither the config nor the manifest digest is the local ID', () => {
     const held = {
       digest: manifest,

@@ -28593,6 +28593,7 @@ async function runPipeline(groups, client, settings, log, options) {
                 digest: pushed.digest,
                 status: 'pushed',
                 ...(pushed.reference ? { reference: pushed.reference } : {}),
+                ...(pushed.platforms ? { platforms: pushed.platforms } : {}),
                 ...(note ? { note } : {}),
                 seconds: since(started)
             };
@@ -28670,7 +28671,8 @@ function dryRun(targets, settings, log) {
 /** A target left as it stands: unchanged, or skipped (and, in a dry run, not pushed). */
 function standing({ state, decision }) {
     const status = decision === 'unchanged' ? 'unchanged' : 'skipped';
-    return { digest: (0,decide/* stateDigest */.Ox)(state), status, seconds: 0 };
+    const platforms = state.kind === 'same' ? state.platforms : undefined;
+    return { digest: (0,decide/* stateDigest */.Ox)(state), status, ...(platforms ? { platforms } : {}), seconds: 0 };
 }
 /** The result group's digest line, or its error line when the push failed. */
 function digestLine(outcome) {
@@ -28759,7 +28761,13 @@ function tagState(held, expected) {
             ? sameSet(held.platformConfigs ?? [], expected.platformIds)
             : (expected.configDigest !== undefined && sameImage(held, expected.configDigest)) ||
                 (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest));
-    return { kind: same ? 'same' : 'different', digest: held.digest };
+    if (!same)
+        return { kind: 'different', digest: held.digest };
+    return {
+        kind: 'same',
+        digest: held.digest,
+        ...(held.platforms ? { platforms: held.platforms } : {})
+    };
 }
 /**
  * Whether a tag holds the local image with this ID. The classic docker store
@@ -31807,11 +31815,15 @@ const imageLabels = {
         ];
     }
 };
-/** A multi-platform image's platforms, when the tag holds it now. */
+/**
+ * A multi-platform image's platforms, when the tag holds it now: as the
+ * source lists them, else as the registry does (docker's containerd image
+ * store pushes an index the step cannot list locally).
+ */
 function platformsOf(content, outcome) {
     if (outcome.status !== 'pushed' && outcome.status !== 'unchanged')
         return undefined;
-    return content.image.platforms?.map(image => image.platform);
+    return content.image.platforms?.map(image => image.platform) ?? outcome.platforms;
 }
 
 ;// CONCATENATED MODULE: ./src/push/adapters/archive.ts
@@ -32482,6 +32494,7 @@ async function* emptyBody() { }
 
 
 
+
 /** Every manifest kind a tag may hold: OCI and Docker, images and indexes. */
 const MANIFEST_ACCEPT = [
     'application/vnd.oci.image.manifest.v1+json',
@@ -32619,7 +32632,12 @@ class RegistryClient {
             mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
             configDigest: parsed.config?.digest,
             layers: (parsed.layers ?? []).map(layer => layer.digest ?? ''),
-            ...(parsed.manifests ? { children: parsed.manifests.map(entry => entry.digest ?? '') } : {})
+            ...(parsed.manifests
+                ? {
+                    children: parsed.manifests.map(entry => entry.digest ?? ''),
+                    platforms: parsed.manifests.map(entry => platformName(entry.platform))
+                }
+                : {})
         };
     }
     /**
@@ -33315,9 +33333,18 @@ function localImageAdapter(tool, host) {
             }
             return stored.map(image => imageContent(image));
         },
-        push: async ({ source, destination }, { image }) => ({
-            digest: await tool.push(source.reference, destination.reference, image)
-        })
+        push: async ({ source, destination }, { image }, client) => {
+            const digest = await tool.push(source.reference, destination.reference, image);
+            // docker's containerd image store names an image by the digest it pushes,
+            // an index for a multi-platform image, whose platforms it does not list
+            // (image inspect of API 1.45): the registry's copy says them. One GET (a
+            // pull in Harbor's audit log), only for images of that store.
+            if (!client || image.platforms || digest !== image.id)
+                return { digest };
+            const pushed = await client.manifest(destination.repository, digest).catch(() => undefined);
+            const platforms = pushed && 'platforms' in pushed ? pushed.platforms : undefined;
+            return { digest, ...(platforms ? { platforms } : {}) };
+        }
     };
 }
 

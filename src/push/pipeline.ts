@@ -44,6 +44,8 @@ export interface Pushed {
   notes?: string[]
   /** A line for the result itself (the job summary, the table): what the push moved. */
   note?: string
+  /** The platforms of the index pushed, when the registry told them (not known from the source). */
+  platforms?: string[]
 }
 
 /** How logs, errors and results name a target. */
@@ -67,6 +69,8 @@ export interface Outcome {
   note?: string
   /** Where the tool says it pushed, when it names it. */
   reference?: string
+  /** The platforms of the index the tag holds, as the registry lists them (when it was read). */
+  platforms?: string[]
   seconds: number
 }
 
@@ -337,6 +341,7 @@ async function runPipeline(
         digest: pushed.digest,
         status: 'pushed',
         ...(pushed.reference ? { reference: pushed.reference } : {}),
+        ...(pushed.platforms ? { platforms: pushed.platforms } : {}),
         ...(note ? { note } : {}),
         seconds: since(started)
       }
@@ -436,7 +441,8 @@ function dryRun(targets: Decided[], settings: PipelineSettings, log: Log): Finis
 /** A target left as it stands: unchanged, or skipped (and, in a dry run, not pushed). */
 function standing({ state, decision }: Decided): Outcome {
   const status = decision === 'unchanged' ? 'unchanged' : 'skipped'
-  return { digest: stateDigest(state), status, seconds: 0 }
+  const platforms = state.kind === 'same' ? state.platforms : undefined
+  return { digest: stateDigest(state), status, ...(platforms ? { platforms } : {}), seconds: 0 }
 }
 
 /** The result group's digest line, or its error line when the push failed. */

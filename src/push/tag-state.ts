@@ -9,7 +9,8 @@ import { RegistryError } from '../registry/errors.js'
 /** What a destination tag holds now, compared with what would be pushed. */
 export type TagState =
   | { kind: 'absent' }
-  | { kind: 'same'; digest: string }
+  /** `platforms`: when the tag holds an index, its platforms, as the registry lists them. */
+  | { kind: 'same'; digest: string; platforms?: string[] }
   | { kind: 'different'; digest: string }
   /** The registry could not be asked (no credentials for an auth-only registry). */
   | { kind: 'unknown' }
@@ -94,7 +95,12 @@ export function tagState(held: HeldTag, expected: Expected): TagState {
       ? sameSet(held.platformConfigs ?? [], expected.platformIds)
       : (expected.configDigest !== undefined && sameImage(held, expected.configDigest)) ||
         (expected.layerDigest !== undefined && held.layers.includes(expected.layerDigest))
-  return { kind: same ? 'same' : 'different', digest: held.digest }
+  if (!same) return { kind: 'different', digest: held.digest }
+  return {
+    kind: 'same',
+    digest: held.digest,
+    ...(held.platforms ? { platforms: held.platforms } : {})
+  }
 }
 
 /**

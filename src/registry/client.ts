@@ -1,6 +1,7 @@
 import type { Credentials } from '../settings/settings.js'
 import type { TlsOptions } from '../settings/tls.js'
 import { RegistryError, errorDetail } from './errors.js'
+import { type Platform, platformName } from '../oci.js'
 import { mapWithLimit } from '../pool.js'
 import { type RetryPolicy, isStream, registryFetch } from './http.js'
 
@@ -21,6 +22,8 @@ export interface ManifestInfo {
   layers: string[]
   /** An index (multi-platform image): the digests of the manifests it lists. */
   children?: string[]
+  /** ...and their platforms (`os/architecture[/variant]`), in the same order. */
+  platforms?: string[]
 }
 
 /** Every manifest kind a tag may hold: OCI and Docker, images and indexes. */
@@ -187,14 +190,19 @@ export class RegistryClient {
       mediaType?: string
       config?: { digest?: string }
       layers?: { digest?: string }[]
-      manifests?: { digest?: string }[]
+      manifests?: { digest?: string; platform?: Platform }[]
     }
     return {
       digest: response.headers.get('docker-content-digest') ?? '',
       mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
       configDigest: parsed.config?.digest,
       layers: (parsed.layers ?? []).map(layer => layer.digest ?? ''),
-      ...(parsed.manifests ? { children: parsed.manifests.map(entry => entry.digest ?? '') } : {})
+      ...(parsed.manifests
+        ? {
+            children: parsed.manifests.map(entry => entry.digest ?? ''),
+            platforms: parsed.manifests.map(entry => platformName(entry.platform))
+          }
+        : {})
     }
   }
 

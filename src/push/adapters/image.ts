@@ -68,8 +68,12 @@ export const imageLabels: Pick<
   }
 }
 
-/** A multi-platform image's platforms, when the tag holds it now. */
+/**
+ * A multi-platform image's platforms, when the tag holds it now: as the
+ * source lists them, else as the registry does (docker's containerd image
+ * store pushes an index the step cannot list locally).
+ */
 function platformsOf(content: ImageContent, outcome: Outcome): string[] | undefined {
   if (outcome.status !== 'pushed' && outcome.status !== 'unchanged') return undefined
-  return content.image.platforms?.map(image => image.platform)
+  return content.image.platforms?.map(image => image.platform) ?? outcome.platforms
 }

@@ -27,8 +27,16 @@ export function localImageAdapter(
       }
       return stored.map(image => imageContent(image!))
     },
-    push: async ({ source, destination }, { image }) => ({
-      digest: await tool.push(source.reference, destination.reference, image)
-    })
+    push: async ({ source, destination }, { image }, client) => {
+      const digest = await tool.push(source.reference, destination.reference, image)
+      // docker's containerd image store names an image by the digest it pushes,
+      // an index for a multi-platform image, whose platforms it does not list
+      // (image inspect of API 1.45): the registry's copy says them. One GET (a
+      // pull in Harbor's audit log), only for images of that store.
+      if (!client || image.platforms || digest !== image.id) return { digest }
+      const pushed = await client.manifest(destination.repository, digest).catch(() => undefined)
+      const platforms = pushed && 'platforms' in pushed ? pushed.platforms : undefined
+      return { digest, ...(platforms ? { platforms } : {}) }
+    }
   }
 }
