@@ -30761,6 +30761,12 @@ class RegistrySession {
         if (challenge.service === HARBOR_SERVICE && bare.length > 0) {
             throw new errors/* InputError */.dz(translate/* ADVICE */.hc.noProject({ ...context, reference: bare[0].repository }));
         }
+        // Docker Hub keeps every repository under a namespace (a user or an
+        // organisation); a one-segment name is an official image there, which
+        // docker and podman push to library/<name> and only Docker may write.
+        if ((0,docker_hub/* isDockerHub */.gr)(settings.registry.host) && bare.length > 0) {
+            throw new errors/* InputError */.dz(`Docker Hub keeps every repository under a namespace (a user or an organisation): "${bare[0].repository}" names none, and docker would push it to the official images' library/${bare[0].repository}; give the namespace in registry ("${settings.registry.host}/<namespace>"). Nothing was pushed.`);
+        }
         if (!credentials) {
             if (challenge.scheme !== 'none' && this.tools.includes(OWN_CLIENT)) {
                 // The own client has no login on this machine to fall back on.

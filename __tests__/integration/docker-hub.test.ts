@@ -163,6 +163,23 @@ describe('registry: docker.io/myorg, a docker:// source copied into it', () => {
       expect(line).toMatch(/ (http:\/\/)?registry-1\.docker\.io[:/]/)
     expect(standIn.served).toContain('PUT /v2/myorg/app/manifests/v1')
   })
+
+  test('registry: docker.io with no namespace is an input error before any login; nothing is pushed', async () => {
+    const cli = new CommandJob()
+    jobs.push(cli)
+    const served = standIn.served.length
+    const result = await cli.run(
+      ['-r', 'docker.io', '-i', `docker://${source.host}/build/app:v1`, '--ca-file', caBundle],
+      { env: { HTTPS_PROXY: standIn.proxyUrl, HTTP_PROXY: standIn.proxyUrl, NO_PROXY: '' } }
+    )
+    expectStatus(result, 2)
+    expect(result.stderr).toContain(
+      'Docker Hub keeps every repository under a namespace (a user or an organisation): "app" names none'
+    )
+    expect(result.stderr).toContain('give the namespace in registry ("docker.io/<namespace>")')
+    // Only the anonymous ping went out: no login, no push.
+    expect(standIn.served.slice(served)).toEqual(['GET /v2/'])
+  })
 })
 
 describe('keep-login with registry: docker.io, read by the real clients', () => {

@@ -4,7 +4,7 @@ import { RegistryClient } from '../registry/client.js'
 import { RegistryError } from '../registry/errors.js'
 import type { RetryPolicy } from '../registry/http.js'
 import { type Probe, detectScheme } from '../registry/probe.js'
-import { registryApiHost } from '../settings/docker-hub.js'
+import { isDockerHub, registryApiHost } from '../settings/docker-hub.js'
 import type { Settings } from '../settings/settings.js'
 import type { Scheme, TlsOptions } from '../settings/tls.js'
 import { mapWithLimit } from '../pool.js'
@@ -133,6 +133,14 @@ export class RegistrySession {
     const bare = targets.filter(target => !target.repository.includes('/'))
     if (challenge.service === HARBOR_SERVICE && bare.length > 0) {
       throw new InputError(ADVICE.noProject({ ...context, reference: bare[0].repository }))
+    }
+    // Docker Hub keeps every repository under a namespace (a user or an
+    // organisation); a one-segment name is an official image there, which
+    // docker and podman push to library/<name> and only Docker may write.
+    if (isDockerHub(settings.registry.host) && bare.length > 0) {
+      throw new InputError(
+        `Docker Hub keeps every repository under a namespace (a user or an organisation): "${bare[0].repository}" names none, and docker would push it to the official images' library/${bare[0].repository}; give the namespace in registry ("${settings.registry.host}/<namespace>"). Nothing was pushed.`
+      )
     }
 
     if (!credentials) {
