@@ -3,8 +3,11 @@ import path from 'node:path'
 
 export type Tool = 'podman' | 'docker'
 export type LinkName = 'raw' | 'shaped'
-/** Where a docker engine comes from: one the bench starts, the one DOCKER_HOST names, none. */
-export type DockerMode = 'private' | 'host' | 'off'
+/**
+ * Where a docker engine comes from: one the bench starts (classic image store), one it starts
+ * with the containerd image store (Docker 29's default), the one DOCKER_HOST names, none.
+ */
+export type DockerMode = 'private' | 'containerd' | 'host' | 'off'
 /** What is measured: the seven local images, and the scenarios of bench/scenarios.ts. */
 export type Scenario = 'images' | 'archives' | 'archives-shaped' | 'scale' | 'big'
 export const SCENARIOS: readonly Scenario[] = [
@@ -78,7 +81,8 @@ report.json.
   --parallel N         the action's parallel input             (BENCH_PARALLEL, default 3)
   --tools LIST         podman,docker                           (BENCH_TOOLS)
   --links LIST         raw,shaped                              (BENCH_LINKS)
-  --docker MODE        private (start dockerd), host (DOCKER_HOST), off (BENCH_DOCKER)
+  --docker MODE        private (start dockerd), containerd (start dockerd 26 with the containerd
+                       image store), host (DOCKER_HOST), off (BENCH_DOCKER)
   --source-path P      local path of the images                (BENCH_SOURCE_PATH, default apim)
   --scenarios LIST     images,archives,archives-shaped,scale,big (BENCH_SCENARIOS, default all)
   --scale-images N     images of the scale scenario, 2 tags each (BENCH_SCALE_IMAGES, default 100)
@@ -171,8 +175,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, root: string
   const dockerRaw = pick('docker', 'BENCH_DOCKER')
   let docker: DockerMode = tools.includes('docker') ? 'private' : 'off'
   if (dockerRaw !== undefined) {
-    if (!['private', 'host', 'off'].includes(dockerRaw)) {
-      throw new ConfigError(`--docker / BENCH_DOCKER: "${dockerRaw}" is not private, host or off`)
+    if (!['private', 'containerd', 'host', 'off'].includes(dockerRaw)) {
+      throw new ConfigError(
+        `--docker / BENCH_DOCKER: "${dockerRaw}" is not private, containerd, host or off`
+      )
     }
     docker = dockerRaw as DockerMode
   }

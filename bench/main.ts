@@ -331,7 +331,8 @@ async function verify(
       password
     })
     const id = workload.ids[tool][workload.sources[index]]
-    if (manifest?.configDigest !== id) {
+    // The classic store's image ID is the config digest; the containerd store's the manifest's.
+    if (manifest?.configDigest !== id && manifest?.digest !== id) {
       throw new Error(
         `${PROJECT}/${name}:${config.tag} holds config ${manifest?.configDigest ?? 'nothing'}, not ${id}`
       )
@@ -354,9 +355,15 @@ async function dockerEngine(
   }
   let engine: Dockerd
   try {
-    requireTool('dockerd', 'apt-get install -y docker.io')
-    log('starting a private dockerd')
-    engine = await startDockerd()
+    const imageStore = config.docker === 'containerd' ? 'containerd' : 'classic'
+    if (imageStore === 'classic') requireTool('dockerd', 'apt-get install -y docker.io')
+    log(`starting a private dockerd (${imageStore} image store)`)
+    engine = await startDockerd({ imageStore })
+    if (imageStore === 'containerd') {
+      notes.push(
+        "docker: a private engine with the containerd image store (Debian 13's dockerd 26, the `containerd-snapshotter` feature), the store fresh Docker 29 installs use."
+      )
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
     notes.push(`docker was not measured: ${message}`)

@@ -12,8 +12,21 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { mountsUnder, requireTool, run, sleep, spawnServer, waitFor } from './tools.js'
 
-/** Where scripts/install-deps.sh unpacks the engine with the containerd image store. */
-const CONTAINERD_ENGINE = path.resolve(import.meta.dirname, '../.ci/.tools/docker-containerd')
+/**
+ * Where scripts/install-deps.sh unpacks the engine with the containerd image store: in the
+ * project's .ci/.tools, found upwards (the bench runs this file compiled, from build/bench/rig).
+ */
+const CONTAINERD_ENGINE = path.join(
+  projectRoot(import.meta.dirname),
+  '.ci/.tools/docker-containerd'
+)
+
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir
+    if (path.dirname(dir) === dir) return path.resolve(from, '..')
+  }
+}
 
 export interface DockerdOptions {
   /** 'containerd': the containerd image store (multi-platform images); default the classic one. */
