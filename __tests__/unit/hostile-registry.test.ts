@@ -1,0 +1,75 @@
+/**
+ * A `docker://` source on a hostile or broken registry, read with the
+ * project's own client: a small HTTP server of our own plays the registry
+ * for what no real registry does (an endless manifest, a token service
+ * answering junk, a token realm over plain http). Each case says which
+ * real behaviour it stands for.
+ */
+import http from 'node:http'
+import { afterEach, describe, expect, test } from '@jest/globals'
+import { RegistryClient } from '../../src/registry/client.js'
+import { RegistryContentSource } from '../../src/sources/registry.js'
+
+const USER = { username: 'reader', password: 'source-secret-4711' }
+const TLS = { tlsVerify: false, caFile: '' }
+const DIGEST = `sha256:${'a'.repeat(64)}`
+
+type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void
+
+const servers: http.Server[] = []
+
+/** A loopback server answering with `handler`; stopped after each test. */
+async function serve(handler: Handler): Promise<string> {
+  const server = http.createServer(handler)
+  servers.push(server)
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  return `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+}
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections()
+    await new Promise(resolve => server.close(resolve))
+  }
+})
+
+function sourceOn(host: string, scheme = 'http'): RegistryContentSource {
+  const client = new RegistryClient(`${scheme}://${host}`, TLS, USER)
+  return new RegistryContentSource(client, {
+    host,
+    repository: 'staging/app',
+    tag: 'v1',
+    digest: ''
+  })
+}
+
+describe('a hostile source registry', () => {
+  test('a manifest with no Content-Length that never ends is cut at 4 MiB, not read into memory', async () => {
+    // Chunked encoding carries no Content-Length: a broken proxy or a
+    // hostile registry can stream a "manifest" for as long as it likes.
+    let sent = 0
+    const host = await serve((request, response) => {
+      if (request.url === '/v2/') return void response.writeHead(200).end()
+      if (request.method === 'HEAD') {
+        return void response.writeHead(200, { 'Docker-Content-Digest': DIGEST }).end()
+      }
+      response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
+      const chunk = Buffer.alloc(1 << 20, 0x20)
+      const pump = (): void => {
+        while (sent < 256 * (1 << 20) && !response.destroyed) {
+          sent += chunk.length
+          if (!response.write(chunk)) return void response.once('drain', pump)
+        }
+        response.end()
+      }
+      response.on('close', () => response.removeAllListeners('drain'))
+      pump()
+    })
+    await expect(sourceOn(host).root()).rejects.toThrow(
+      `docker://${host}/staging/app:v1: the manifest "${DIGEST}" is larger than 4 MiB`
+    )
+    // What the sockets buffered on the way, not the 256 MiB offered.
+    expect(sent).toBeLessThan(32 * (1 << 20))
+  })
+})
