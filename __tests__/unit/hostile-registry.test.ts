@@ -5,8 +5,13 @@
  * answering junk, a token realm over plain http). Each case says which
  * real behaviour it stands for.
  */
+import fs from 'node:fs'
 import http from 'node:http'
-import { afterEach, describe, expect, test } from '@jest/globals'
+import https from 'node:https'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, afterEach, describe, expect, test } from '@jest/globals'
+import { selfSigned } from '../../rig/tls.js'
 import { RegistryClient } from '../../src/registry/client.js'
 import { RegistryContentSource } from '../../src/sources/registry.js'
 
@@ -17,10 +22,11 @@ const DIGEST = `sha256:${'a'.repeat(64)}`
 type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void
 
 const servers: http.Server[] = []
+const dirs: string[] = []
 
-/** A loopback server answering with `handler`; stopped after each test. */
-async function serve(handler: Handler): Promise<string> {
-  const server = http.createServer(handler)
+/** A loopback server answering with `handler` (over https with `tls`); stopped after each test. */
+async function serve(handler: Handler, tls?: { cert: string; key: string }): Promise<string> {
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler)
   servers.push(server)
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
@@ -32,6 +38,10 @@ afterEach(async () => {
     server.closeAllConnections()
     await new Promise(resolve => server.close(resolve))
   }
+})
+
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true })
 })
 
 function sourceOn(host: string, scheme = 'http'): RegistryContentSource {
@@ -71,5 +81,46 @@ describe('a hostile source registry', () => {
     )
     // What the sockets buffered on the way, not the 256 MiB offered.
     expect(sent).toBeLessThan(32 * (1 << 20))
+  })
+
+  test('a registry reached over https that names a plain-http token realm never gets the login sent there', async () => {
+    // docker and containerd send the login to whatever realm the registry
+    // names, on any host (Docker Hub's is auth.docker.io): that is kept. A
+    // realm over plain http from an https registry (a misconfigured
+    // external URL, or an attacker on the registry's answers) would carry
+    // the password in clear text: clients such as the Rust and Go ones
+    // that refuse "credentials over an insecure token realm" do not send it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-hostile-'))
+    dirs.push(dir)
+    const seen: (string | undefined)[] = []
+    const realm = await serve((request, response) => {
+      seen.push(request.headers.authorization)
+      response.writeHead(200, { 'Content-Type': 'application/json' })
+      response.end(JSON.stringify({ token: 'anything' }))
+    })
+    const host = await serve(
+      (_request, response) =>
+        void response
+          .writeHead(401, {
+            'WWW-Authenticate': `Bearer realm="http://${realm}/service/token",service="harbor-registry"`
+          })
+          .end(),
+      await selfSigned(dir, 'registry')
+    )
+    const failure = sourceOn(host, 'https').resolve()
+    await expect(failure).rejects.toThrow(
+      `the registry https://${host} names the token service "http://${realm}/service/token", which is plain http`
+    )
+    expect(seen).toEqual([])
+  })
+
+  test('a bearer challenge with no realm is said so, not "Invalid URL"', async () => {
+    const host = await serve(
+      (_request, response) =>
+        void response.writeHead(401, { 'WWW-Authenticate': 'Bearer service="registry"' }).end()
+    )
+    await expect(sourceOn(host).resolve()).rejects.toThrow(
+      `the registry http://${host} asks for a token but names no token service it can be asked at (realm "")`
+    )
   })
 })

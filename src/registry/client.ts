@@ -389,7 +389,7 @@ export class RegistryClient {
   }
 
   private async askToken(challenge: Challenge, scopes: string[]): Promise<Token> {
-    const url = new URL(challenge.realm ?? '')
+    const url = this.realmUrl(challenge)
     if (challenge.service) url.searchParams.set('service', challenge.service)
     for (const scope of scopes) if (scope) url.searchParams.append('scope', scope)
     const response = await registryFetch(url.toString(), this.tls, {
@@ -422,6 +422,33 @@ export class RegistryClient {
       access: claims?.access && accessOf(claims.access),
       staleAt: Date.now() + (seconds * 1000) / 2
     }
+  }
+
+  /**
+   * Where a token is asked for: the realm the registry names, on whatever
+   * host, as docker and containerd do (Docker Hub's is auth.docker.io). But
+   * a login is never sent in clear text from a registry reached over https:
+   * a realm over plain http there is a misconfigured external URL or
+   * someone rewriting the registry's answers.
+   */
+  private realmUrl(challenge: Challenge): URL {
+    let url: URL | undefined
+    try {
+      url = new URL(challenge.realm ?? '')
+    } catch {
+      // Said below.
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      throw new Error(
+        `the registry ${this.baseUrl} asks for a token but names no token service it can be asked at (realm "${challenge.realm ?? ''}")`
+      )
+    }
+    if (url.protocol === 'http:' && this.baseUrl.startsWith('https:') && this.credentials) {
+      throw new Error(
+        `the registry ${this.baseUrl} names the token service "${url.origin}${url.pathname}", which is plain http: the login would cross the network unencrypted, so it was not sent; the registry's own URL setting must say https (Harbor: external_url in harbor.yml)`
+      )
+    }
+    return url
   }
 }
 
