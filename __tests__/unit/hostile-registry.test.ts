@@ -123,4 +123,29 @@ describe('a hostile source registry', () => {
       `the registry http://${host} asks for a token but names no token service it can be asked at (realm "")`
     )
   })
+
+  test.each([
+    ['an HTML login page', '<html><head><title>Sign in</title></head></html>', '<html> Sign in'],
+    ['JSON without a token', '{"details":"ok"}', '{"details":"ok"}'],
+    ['an empty body', '', 'an empty body']
+  ])(
+    'a token service answering 200 with %s is named, not a JSON SyntaxError or a "401"',
+    async (_what, answer, said) => {
+      // A captive portal or an SSO proxy in front of the token service
+      // answers 200 with a page of its own; containerd reports such an
+      // answer as ErrInvalidTokenResponse (remotes/docker/auth/fetch.go).
+      const realm = await serve((_request, response) => void response.writeHead(200).end(answer))
+      const host = await serve(
+        (_request, response) =>
+          void response
+            .writeHead(401, {
+              'WWW-Authenticate': `Bearer realm="http://${realm}/service/token",service="registry"`
+            })
+            .end()
+      )
+      await expect(sourceOn(host).resolve()).rejects.toThrow(
+        `the token service http://${realm}/service/token answered HTTP 200 without a token (${said})`
+      )
+    }
+  )
 })

@@ -397,14 +397,16 @@ export class RegistryClient {
       retry: this.retry
     })
     const body = await response.text()
-    if (response.status !== 200)
-      throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname)
-    const parsed = JSON.parse(body) as {
-      token?: string
-      access_token?: string
-      expires_in?: number
+    const where = url.origin + url.pathname
+    if (response.status !== 200) throw new RegistryError(response.status, errorDetail(body), where)
+    const parsed = tokenAnswer(body)
+    const value = parsed?.token ?? parsed?.access_token
+    if (typeof value !== 'string' || value === '') {
+      // containerd's ErrInvalidTokenResponse: a login portal's HTML page, a proxy's answer.
+      throw new Error(
+        `the token service ${where} answered HTTP 200 without a token (${errorDetail(body) || 'an empty body'}): it is not a registry's token service, or something in between answered for it`
+      )
     }
-    const value = parsed.token ?? parsed.access_token ?? ''
     const claims = tokenClaims(value)
     if (this.credentials && claims?.access && !claims.sub) {
       // Harbor answers wrong credentials with an anonymous token (no
@@ -413,10 +415,10 @@ export class RegistryClient {
       throw new RegistryError(
         401,
         'the token service answered with an anonymous token: the username or secret was not accepted',
-        url.origin + url.pathname
+        where
       )
     }
-    const seconds = parsed.expires_in ?? DEFAULT_TOKEN_SECONDS
+    const seconds = (parsed?.expires_in as number | undefined) ?? DEFAULT_TOKEN_SECONDS
     return {
       value,
       access: claims?.access && accessOf(claims.access),
@@ -482,6 +484,18 @@ export function parseChallenge(header: string): Challenge {
   for (const match of header.matchAll(/(\w+)="([^"]*)"/g)) params[match[1]] = match[2]
   if (scheme === 'bearer') return { scheme: 'bearer', realm: params.realm, service: params.service }
   return { scheme: 'basic', realm: params.realm }
+}
+
+/** The token service's JSON answer; undefined when it is not a JSON object. */
+function tokenAnswer(
+  body: string
+): { token?: unknown; access_token?: unknown; expires_in?: unknown } | undefined {
+  try {
+    const parsed = JSON.parse(body) as unknown
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined
+  } catch {
+    return undefined
+  }
 }
 
 interface TokenClaims {
