@@ -44,43 +44,50 @@ afterAll(() => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true })
 })
 
-function sourceOn(host: string, scheme = 'http'): RegistryContentSource {
+function sourceOn(host: string, scheme = 'http', digest = ''): RegistryContentSource {
   const client = new RegistryClient(`${scheme}://${host}`, TLS, USER)
   return new RegistryContentSource(client, {
     host,
     repository: 'staging/app',
-    tag: 'v1',
-    digest: ''
+    tag: digest ? '' : 'v1',
+    digest
   })
+}
+
+/** Writes 1 MiB chunks of `byte` to `response` until `limit` bytes; returns how many were written so far. */
+function flood(response: http.ServerResponse, limit: number): () => number {
+  let sent = 0
+  const chunk = Buffer.alloc(1 << 20, 0x20)
+  const pump = (): void => {
+    while (sent < limit && !response.destroyed) {
+      sent += chunk.length
+      if (!response.write(chunk)) return void response.once('drain', pump)
+    }
+    response.end()
+  }
+  response.on('close', () => response.removeAllListeners('drain'))
+  pump()
+  return () => sent
 }
 
 describe('a hostile source registry', () => {
   test('a manifest with no Content-Length that never ends is cut at 4 MiB, not read into memory', async () => {
     // Chunked encoding carries no Content-Length: a broken proxy or a
     // hostile registry can stream a "manifest" for as long as it likes.
-    let sent = 0
+    let sent = (): number => 0
     const host = await serve((request, response) => {
       if (request.url === '/v2/') return void response.writeHead(200).end()
       if (request.method === 'HEAD') {
         return void response.writeHead(200, { 'Docker-Content-Digest': DIGEST }).end()
       }
       response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
-      const chunk = Buffer.alloc(1 << 20, 0x20)
-      const pump = (): void => {
-        while (sent < 256 * (1 << 20) && !response.destroyed) {
-          sent += chunk.length
-          if (!response.write(chunk)) return void response.once('drain', pump)
-        }
-        response.end()
-      }
-      response.on('close', () => response.removeAllListeners('drain'))
-      pump()
+      sent = flood(response, 256 * (1 << 20))
     })
     await expect(sourceOn(host).root()).rejects.toThrow(
       `docker://${host}/staging/app:v1: the manifest "${DIGEST}" is larger than 4 MiB`
     )
     // What the sockets buffered on the way, not the 256 MiB offered.
-    expect(sent).toBeLessThan(32 * (1 << 20))
+    expect(sent()).toBeLessThan(32 * (1 << 20))
   })
 
   test('a registry reached over https that names a plain-http token realm never gets the login sent there', async () => {
@@ -148,4 +155,33 @@ describe('a hostile source registry', () => {
       )
     }
   )
+
+  test('an error answer with an endless body ends in the error at once, the body read no further than its start', async () => {
+    // A registry behind a broken proxy, or a hostile one, answering 403 with
+    // a chunked body that never ends: only the error's words are wanted.
+    let sent = (): number => 0
+    const host = await serve((request, response) => {
+      if (request.url === '/v2/') return void response.writeHead(200).end()
+      response.writeHead(403, { 'Content-Type': 'application/json' })
+      sent = flood(response, 256 * (1 << 20))
+    })
+    await expect(sourceOn(host, 'http', DIGEST).root()).rejects.toThrow(
+      `HTTP 403 from http://${host}/v2/staging/app/manifests/${DIGEST}`
+    )
+    expect(sent()).toBeLessThan(32 * (1 << 20))
+  })
+
+  test('what a tag holds, read back with a GET, is cut at 4 MiB too', async () => {
+    let sent = (): number => 0
+    const host = await serve((request, response) => {
+      if (request.url === '/v2/') return void response.writeHead(200).end()
+      response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
+      sent = flood(response, 256 * (1 << 20))
+    })
+    const client = new RegistryClient(`http://${host}`, TLS, USER)
+    await expect(client.manifest('staging/app', 'v1')).rejects.toThrow(
+      `http://${host}/v2/staging/app/manifests/v1: the manifest is larger than 4 MiB`
+    )
+    expect(sent()).toBeLessThan(32 * (1 << 20))
+  })
 })

@@ -1,8 +1,9 @@
+import { MAX_MANIFEST_BYTES } from '../oci.js'
 import type { Credentials } from '../settings/settings.js'
 import type { TlsOptions } from '../settings/tls.js'
 import { RegistryError, errorDetail } from './errors.js'
 import { mapWithLimit } from '../pool.js'
-import { type RetryPolicy, isStream, registryFetch } from './http.js'
+import { type RetryPolicy, bodyWords, isStream, readBounded, registryFetch } from './http.js'
 
 /** How the registry wants to be authenticated, from `/v2/`'s WWW-Authenticate. */
 export interface Challenge {
@@ -48,6 +49,9 @@ export interface Refused {
   policy: string
 }
 
+/** A token service's answer larger than this is no token (Harbor's are ~1 KiB, cloud registries' a few). */
+const TOKEN_ANSWER_BYTES = 1024 * 1024
+
 /** A token's lifetime when the realm does not say (the token spec's default). */
 const DEFAULT_TOKEN_SECONDS = 60
 
@@ -81,7 +85,7 @@ export class RegistryClient {
     if (this.challenge) return this.challenge
     const url = `${this.baseUrl}/v2/`
     const response = await registryFetch(url, this.tls, { retry: this.retry })
-    await response.arrayBuffer()
+    await bodyWords(response)
     const challenge = challengeOf(response.status, response.headers.get('www-authenticate'))
     if (!challenge) throw new RegistryError(response.status, '', url)
     return (this.challenge = challenge)
@@ -180,9 +184,16 @@ export class RegistryClient {
       repository,
       { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] }
     )
-    const body = await response.text()
-    if (response.status === 404) return undefined
-    if (response.status === 412) return { policy: errorDetail(body) }
+    if (response.status !== 200) {
+      const words = await bodyWords(response)
+      return response.status === 404 ? undefined : { policy: errorDetail(words) }
+    }
+    const { bytes, more } = await readBounded(response, MAX_MANIFEST_BYTES)
+    if (more)
+      throw new Error(
+        `${response.url}: the manifest is larger than 4 MiB, more than any registry takes`
+      )
+    const body = bytes.toString('utf8')
     const parsed = JSON.parse(body) as {
       mediaType?: string
       config?: { digest?: string }
@@ -319,7 +330,7 @@ export class RegistryClient {
     if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
       return response
     }
-    throw new RegistryError(response.status, errorDetail(await response.text()), url)
+    throw new RegistryError(response.status, errorDetail(await bodyWords(response)), url)
   }
 
   private basicHeader(): Record<string, string> {
@@ -396,12 +407,13 @@ export class RegistryClient {
       headers: this.basicHeader(),
       retry: this.retry
     })
-    const body = await response.text()
+    const { bytes, more } = await readBounded(response, TOKEN_ANSWER_BYTES)
+    const body = bytes.toString('utf8')
     const where = url.origin + url.pathname
     if (response.status !== 200) throw new RegistryError(response.status, errorDetail(body), where)
     const parsed = tokenAnswer(body)
     const value = parsed?.token ?? parsed?.access_token
-    if (typeof value !== 'string' || value === '') {
+    if (typeof value !== 'string' || value === '' || more) {
       // containerd's ErrInvalidTokenResponse: a login portal's HTML page, a proxy's answer.
       throw new Error(
         `the token service ${where} answered HTTP 200 without a token (${errorDetail(body) || 'an empty body'}): it is not a registry's token service, or something in between answered for it`

@@ -213,6 +213,14 @@ export async function readBounded(
   return { bytes: Buffer.concat(chunks), more: false }
 }
 
+/** How much of an answer is read when only its words are wanted (an error, `/v2/`). */
+const WORDS_BYTES = 64 * 1024
+
+/** The start of a body read for its words (an error's `errors`, an HTML title); the rest is left unread. */
+export async function bodyWords(response: Response): Promise<string> {
+  return (await readBounded(response, WORDS_BYTES)).bytes.toString('utf8')
+}
+
 /** Whether a request that threw `error` may succeed another time (a network failure registryFetch would retry). */
 export function isTransientNetworkFailure(error: unknown): boolean {
   if (error instanceof Error && error.name === 'TimeoutError') return true
