@@ -167,6 +167,27 @@ describe('errorDetail and challenges', () => {
 
   test.each([
     [
+      'a hundred long errors',
+      JSON.stringify({
+        errors: Array.from({ length: 100 }, () => ({ code: 'DENIED', message: 'x'.repeat(500) }))
+      }),
+      `DENIED: ${'x'.repeat(291)}…`
+    ],
+    [
+      'a long HTML title',
+      `<html><title>${'t'.repeat(50_000)}</title></html>`,
+      `<html> ${'t'.repeat(292)}…`
+    ]
+  ])(
+    '%s from a hostile or broken registry stay one short line in the message',
+    (_what, body, detail) => {
+      // A registry's words go into the step's error, its log and summary: 300 characters say what it meant.
+      expect(errorDetail(body)).toBe(detail)
+    }
+  )
+
+  test.each([
+    [
       'Bearer realm="https://h/service/token",service="harbor-registry",scope="repository:p/a:pull"',
       { scheme: 'bearer', realm: 'https://h/service/token', service: 'harbor-registry' }
     ],

@@ -20,14 +20,23 @@ export function errorDetail(body: string): string {
   try {
     const parsed = JSON.parse(body) as { errors?: { code?: string; message?: string }[] }
     if (Array.isArray(parsed.errors) && parsed.errors.length > 0) {
-      return parsed.errors
-        .map(entry => [entry.code, entry.message].filter(Boolean).join(': '))
-        .join('; ')
+      return clipped(
+        parsed.errors
+          .map(entry => [entry.code, entry.message].filter(Boolean).join(': '))
+          .join('; ')
+      )
     }
   } catch {
     // Not JSON.
   }
   const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1]
-  if (title) return `<html> ${title.trim()}`
+  if (title) return clipped(`<html> ${title.trim()}`)
   return body.trim().slice(0, 200)
+}
+
+/** The words a registry's answer puts in a message at most: a registry may send pages of them. */
+const DETAIL_CHARS = 300
+
+function clipped(text: string): string {
+  return text.length > DETAIL_CHARS ? `${text.slice(0, DETAIL_CHARS - 1)}…` : text
 }
