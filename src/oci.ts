@@ -20,3 +20,6 @@ export function platformName(platform?: Platform): string {
  * registries to take at least 4 MiB, and distribution refuses more.
  */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+
+/** A digest the project reads and writes: sha256, the only algorithm the sources and the copier check. */
+export const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/

@@ -5,6 +5,7 @@
  * answering junk, a token realm over plain http). Each case says which
  * real behaviour it stands for.
  */
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
@@ -13,6 +14,7 @@ import path from 'node:path'
 import { afterAll, afterEach, describe, expect, test } from '@jest/globals'
 import { selfSigned } from '../../rig/tls.js'
 import { RegistryClient } from '../../src/registry/client.js'
+import { copyImage } from '../../src/registry/copy.js'
 import { RegistryContentSource } from '../../src/sources/registry.js'
 
 const USER = { username: 'reader', password: 'source-secret-4711' }
@@ -184,4 +186,53 @@ describe('a hostile source registry', () => {
     )
     expect(sent()).toBeLessThan(32 * (1 << 20))
   })
+
+  test.each([
+    ['a digest that is a path', { digest: `${DIGEST}/../../../../../../api/v2.0/users`, size: 2 }],
+    ['a digest of no algorithm', { digest: 'a'.repeat(64), size: 2 }],
+    ['a negative size', { digest: DIGEST, size: -1 }],
+    ['a size that is no number', { digest: DIGEST, size: '2' }]
+  ] as [string, Record<string, unknown>][])(
+    'a manifest whose layer has %s is refused before the destination hears of it',
+    async (_what, layer) => {
+      // The source registry answers a manifest whose bytes are its digest
+      // (so every digest check passes) but whose descriptors are not what the
+      // image spec allows: the copier builds the destination's blob URLs from
+      // them, and the destination is asked with the destination's login.
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: {
+            mediaType: 'application/vnd.oci.image.config.v1+json',
+            digest: DIGEST,
+            size: 2
+          },
+          layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }]
+        })
+      )
+      const digest = `sha256:${crypto.createHash('sha256').update(manifest).digest('hex')}`
+      const source = await serve((request, response) => {
+        if (request.url === '/v2/') return void response.writeHead(200).end()
+        response.writeHead(200, {
+          'Content-Type': 'application/vnd.oci.image.manifest.v1+json',
+          'Docker-Content-Digest': digest
+        })
+        response.end(request.method === 'HEAD' ? undefined : manifest)
+      })
+      // The destination records what it is asked and has nothing.
+      const asked: string[] = []
+      const destination = await serve((request, response) => {
+        if (request.url !== '/v2/') asked.push(`${request.method} ${request.url}`)
+        response.writeHead(request.url === '/v2/' ? 200 : 404).end()
+      })
+      const client = new RegistryClient(`http://${destination}`, TLS, USER)
+      await expect(
+        copyImage(client, sourceOn(source, 'http', digest), { repository: 'app', tags: ['v1'] })
+      ).rejects.toThrow(
+        `docker://${source}/staging/app@${digest}: manifest "${digest}" lists a blob that is not a sha256 digest with a size`
+      )
+      expect(asked).toEqual([])
+    }
+  )
 })

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Platform } from '../oci.js'
+import { type Platform, SHA256_DIGEST } from '../oci.js'
 
 /**
  * What the project's own registry client copies: an image (or a
@@ -135,7 +135,36 @@ export function parseManifest(manifest: StoredManifest, label: string): ParsedMa
   if (!isIndex && !parsed.config) {
     throw new ContentError(`${label}: manifest "${manifest.digest}" names no config blob`)
   }
-  return isIndex
+  const result = isIndex
     ? { manifests: parsed.manifests }
     : { config: parsed.config, layers: parsed.layers ?? [] }
+  // Digests become paths of registry URLs and files, sizes Content-Lengths:
+  // one that is a path (`sha256:…/../../api`) would send a request with the
+  // destination's login anywhere on its host.
+  const layers: unknown = result.layers ?? []
+  const descriptors = [
+    ...(result.manifests ?? []),
+    ...(result.config ? [result.config] : []),
+    ...(Array.isArray(layers) ? (layers as unknown[]) : [undefined])
+  ]
+  if (!descriptors.every(isDescriptor)) {
+    const what = isIndex ? 'index' : 'manifest'
+    const listed = isIndex ? 'a manifest' : 'a blob'
+    throw new ContentError(
+      `${label}: ${what} "${manifest.digest}" lists ${listed} that is not a sha256 digest with a size`
+    )
+  }
+  return result
+}
+
+function isDescriptor(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const { digest, size } = value as { digest?: unknown; size?: unknown }
+  return (
+    typeof digest === 'string' &&
+    SHA256_DIGEST.test(digest) &&
+    typeof size === 'number' &&
+    Number.isSafeInteger(size) &&
+    size >= 0
+  )
 }

@@ -9,7 +9,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { InputError } from '../errors.js'
-import { MAX_MANIFEST_BYTES, platformName } from '../oci.js'
+import { MAX_MANIFEST_BYTES, SHA256_DIGEST, platformName } from '../oci.js'
 import {
   type BlobBody,
   ContentError,
@@ -46,8 +46,6 @@ export interface LayoutImage {
 
 /** The annotation that names an image of a layout (image-spec, annotations.md). */
 export const REF_NAME = 'org.opencontainers.image.ref.name'
-
-const DIGEST = /^sha256:[a-f0-9]{64}$/
 
 interface IndexEntry extends Descriptor {
   annotations?: Record<string, string>
@@ -105,7 +103,7 @@ export class LayoutSource implements ContentSource {
       throw new InputError(`"${this.label}" ${why}. Nothing was pushed.`)
     }
     const [entry] = matches
-    if (typeof entry.digest !== 'string' || !DIGEST.test(entry.digest)) {
+    if (typeof entry.digest !== 'string' || !SHA256_DIGEST.test(entry.digest)) {
       throw new InputError(
         `"${this.label}": its index.json names the digest "${String(entry.digest)}", not a sha256 digest. Nothing was pushed.`
       )
@@ -208,7 +206,7 @@ export class LayoutSource implements ContentSource {
 
   /** `blobs/sha256/<hex>`; a digest of any other shape never becomes a path. */
   private blobPath(descriptor: Descriptor): string {
-    if (!DIGEST.test(descriptor.digest)) {
+    if (!SHA256_DIGEST.test(descriptor.digest)) {
       throw new ContentError(`${this.label}: "${descriptor.digest}" is not a sha256 digest`)
     }
     return `blobs/sha256/${descriptor.digest.slice('sha256:'.length)}`
