@@ -235,4 +235,102 @@ describe('a hostile source registry', () => {
       expect(asked).toEqual([])
     }
   )
+
+  test('an index listing more than 1,000 manifests is refused before they are all read, and nothing is sent', async () => {
+    // Real indexes list a few dozen (platforms and their attestations); a
+    // hostile one listing thousands of distinct manifests, up to 4 MiB
+    // each, would be read one by one and held in memory until the push.
+    const children = new Map<string, Buffer>()
+    const entries = Array.from({ length: 1_001 }, (_, index) => {
+      const bytes = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: {
+            mediaType: 'application/vnd.oci.image.config.v1+json',
+            digest: DIGEST,
+            size: 2
+          },
+          layers: [],
+          annotations: { n: String(index) }
+        })
+      )
+      const digest = `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`
+      children.set(digest, bytes)
+      return { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: bytes.length }
+    })
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: entries
+      })
+    )
+    const digest = `sha256:${crypto.createHash('sha256').update(index).digest('hex')}`
+    let read = 0
+    const source = await serve((request, response) => {
+      if (request.url === '/v2/') return void response.writeHead(200).end()
+      const wanted = (request.url ?? '').split('/').at(-1) ?? ''
+      const bytes = wanted === digest ? index : children.get(wanted)
+      if (!bytes) return void response.writeHead(404).end()
+      if (bytes !== index) read++
+      response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
+      response.end(bytes)
+    })
+    const asked: string[] = []
+    const destination = await serve((request, response) => {
+      if (request.url !== '/v2/') asked.push(`${request.method} ${request.url}`)
+      response.writeHead(request.url === '/v2/' ? 200 : 404).end()
+    })
+    const client = new RegistryClient(`http://${destination}`, TLS, USER)
+    await expect(
+      copyImage(client, sourceOn(source, 'http', digest), { repository: 'app', tags: ['v1'] })
+    ).rejects.toThrow(
+      `docker://${source}/staging/app@${digest}: the index lists more than 1000 manifests`
+    )
+    expect(read).toBe(0)
+    expect(asked).toEqual([])
+  })
+
+  test('an index listing one manifest three times has it read once', async () => {
+    const child = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: DIGEST, size: 2 },
+        layers: []
+      })
+    )
+    const childDigest = `sha256:${crypto.createHash('sha256').update(child).digest('hex')}`
+    const entry = {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: childDigest,
+      size: child.length
+    }
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [entry, entry, entry]
+      })
+    )
+    const digest = `sha256:${crypto.createHash('sha256').update(index).digest('hex')}`
+    let read = 0
+    const source = await serve((request, response) => {
+      if (request.url === '/v2/') return void response.writeHead(200).end()
+      const isChild = (request.url ?? '').endsWith(childDigest)
+      if (isChild) read++
+      response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
+      response.end(isChild ? child : index)
+    })
+    // A destination that refuses everything: the copy stops at the first blob.
+    const destination = await serve((request, response) => {
+      response.writeHead(request.url === '/v2/' ? 200 : 403).end()
+    })
+    const client = new RegistryClient(`http://${destination}`, TLS, USER)
+    await expect(
+      copyImage(client, sourceOn(source, 'http', digest), { repository: 'app', tags: ['v1'] })
+    ).rejects.toThrow('HTTP 403')
+    expect(read).toBe(1)
+  })
 })

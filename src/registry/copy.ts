@@ -50,6 +50,12 @@ export interface CopyResult {
   blobsUploaded: number
 }
 
+/**
+ * Manifests an index (with the indexes it lists) may name: real ones list a
+ * few dozen, platforms and their attestations.
+ */
+const MAX_MANIFESTS = 1000
+
 /** Blobs copied at once unless told. */
 const DEFAULT_PARALLEL = 4
 
@@ -66,9 +72,19 @@ export async function copyImage(
   // The tree below the root: manifests an index lists (recursively), and every blob once.
   const children: StoredManifest[] = []
   const blobs = new Map<string, Descriptor>()
+  const listed = new Set<string>()
   const visit = async (parsed: ParsedManifest): Promise<void> => {
     if (parsed.manifests) {
+      // Counted before any is read: each is held until the push, up to 4 MiB.
+      for (const entry of parsed.manifests) listed.add(entry.digest)
+      if (listed.size > MAX_MANIFESTS) {
+        throw new ContentError(
+          `${source.label}: the index lists more than ${MAX_MANIFESTS} manifests (${listed.size} so far): no image has that many platforms, the source is broken or hostile`
+        )
+      }
       for (const entry of parsed.manifests) {
+        // An index may list one manifest twice (or two indexes one): read and pushed once.
+        if (children.some(child => child.digest === entry.digest)) continue
         const child = checked(await source.manifest(entry), source.label)
         if (child.digest !== entry.digest) {
           throw new ContentError(
