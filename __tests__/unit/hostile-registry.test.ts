@@ -15,6 +15,7 @@ import { afterAll, afterEach, describe, expect, test } from '@jest/globals'
 import { selfSigned } from '../../rig/tls.js'
 import { RegistryClient } from '../../src/registry/client.js'
 import { copyImage } from '../../src/registry/copy.js'
+import { translateFailure } from '../../src/push/translate.js'
 import { RegistryContentSource } from '../../src/sources/registry.js'
 
 const USER = { username: 'reader', password: 'source-secret-4711' }
@@ -332,5 +333,102 @@ describe('a hostile source registry', () => {
       copyImage(client, sourceOn(source, 'http', digest), { repository: 'app', tags: ['v1'] })
     ).rejects.toThrow('HTTP 403')
     expect(read).toBe(1)
+  })
+
+  describe('a source failing in the middle of a copy is named as the source, not blamed on the destination', () => {
+    const config = Buffer.from('{}')
+    const configDigest = `sha256:${crypto.createHash('sha256').update(config).digest('hex')}`
+    const layer = crypto.randomBytes(256 * 1024)
+    const layerDigest = `sha256:${crypto.createHash('sha256').update(layer).digest('hex')}`
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          digest: configDigest,
+          size: config.length
+        },
+        layers: [
+          {
+            mediaType: 'application/vnd.oci.image.layer.v1.tar',
+            digest: layerDigest,
+            size: layer.length
+          }
+        ]
+      })
+    )
+    const digest = `sha256:${crypto.createHash('sha256').update(manifest).digest('hex')}`
+
+    /** The destination takes any upload (a 202 with a Location, then 201), like a registry with nothing yet. */
+    function acceptingDestination(): Promise<string> {
+      return serve((request, response) => {
+        request.resume()
+        if (request.url === '/v2/') return void response.writeHead(200).end()
+        if (request.method === 'HEAD') return void response.writeHead(404).end()
+        if (request.method === 'POST') {
+          return void response.writeHead(202, { Location: '/v2/app/blobs/uploads/1' }).end()
+        }
+        request.on('end', () => response.writeHead(201).end())
+      })
+    }
+
+    async function copyFrom(blobAnswer: Handler): Promise<{ source: string; error: Error }> {
+      const source = await serve((request, response) => {
+        if (request.url === '/v2/') return void response.writeHead(200).end()
+        if ((request.url ?? '').endsWith(configDigest)) return void response.end(config)
+        if ((request.url ?? '').includes('/blobs/')) return blobAnswer(request, response)
+        response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
+        response.end(manifest)
+      })
+      const client = new RegistryClient(`http://${await acceptingDestination()}`, TLS, USER)
+      const error = await copyImage(client, sourceOn(source, 'http', digest), {
+        repository: 'app',
+        tags: ['v1']
+      }).then(
+        () => new Error('copied'),
+        (failure: unknown) => failure as Error
+      )
+      return { source, error }
+    }
+
+    const pushContext = {
+      action: 'push' as const,
+      tool: 'harbor-push',
+      host: 'destination.example',
+      project: 'app',
+      username: 'ci',
+      reference: 'destination.example/app:v1'
+    }
+
+    test('the source refusing a blob (403) is no advice about pushing to the destination', async () => {
+      // A source registry whose token does not cover the blob (Harbor: a
+      // project made private meanwhile), or that denies it outright.
+      const { source, error } = await copyFrom((_request, response) => {
+        response.writeHead(403, { 'Content-Type': 'application/json' })
+        response.end(
+          '{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}'
+        )
+      })
+      const label = `docker://${source}/staging/app@${digest}`
+      expect(error.message).toMatch(`${label}: reading blob "sha256:`)
+      const told = translateFailure(error, pushContext).message
+      expect(told).toContain(label)
+      expect(told).toContain('DENIED')
+      expect(told).not.toMatch(/may pull but not push|destination\.example/)
+    })
+
+    test('a source that drops the connection in the middle of a blob is named, not "terminated"', async () => {
+      // A source registry (or its proxy) that dies mid-answer; a stalled one
+      // ends the same way once undici's body timeout (30 s) fires.
+      const { source, error } = await copyFrom((request, response) => {
+        response.writeHead(200, { 'Content-Length': String(layer.length) })
+        response.write(layer.subarray(0, 1000), () => request.socket.destroy())
+      })
+      expect(error.message).toMatch(
+        `docker://${source}/staging/app@${digest}: reading blob "sha256:`
+      )
+      expect(translateFailure(error, pushContext).message).not.toContain('destination.example')
+    })
   })
 })

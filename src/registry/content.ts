@@ -58,6 +58,23 @@ export class ContentError extends Error {
   }
 }
 
+/**
+ * A source could not be read in the middle of a copy: its registry refused,
+ * failed or went silent, or its file could not be read. The message names
+ * the source, so that the failure is never taken for one of the destination.
+ */
+export class SourceError extends Error {
+  constructor(
+    message: string,
+    /** Another attempt may cure it (a network failure, a 5xx). */
+    readonly transient: boolean,
+    cause: unknown
+  ) {
+    super(message, { cause })
+    this.name = 'SourceError'
+  }
+}
+
 /** `sha256:<hex>` of `bytes`. */
 export function sha256Digest(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
