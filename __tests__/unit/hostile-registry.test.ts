@@ -431,4 +431,49 @@ describe('a hostile source registry', () => {
       expect(translateFailure(error, pushContext).message).not.toContain('destination.example')
     })
   })
+
+  test.each([
+    ['JSON null', 'null', 'is not a JSON object'],
+    [
+      'a media type that is an object',
+      JSON.stringify({
+        mediaType: { evil: true },
+        config: { digest: DIGEST, size: 2 },
+        layers: []
+      }),
+      'has the media type {"evil":true}, not one of an image manifest or index'
+    ],
+    [
+      'a media type with a header in it',
+      JSON.stringify({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json\r\nX-Injected: 1',
+        config: { digest: DIGEST, size: 2 },
+        layers: []
+      }),
+      'has the media type "application/vnd.oci.image.manifest.v1+json\\r\\nX-Injected: 1", not one of an image manifest or index'
+    ]
+  ])(
+    'a manifest that is %s is refused by name before the destination hears of it',
+    async (_what, text, said) => {
+      // Its bytes are its digest, so only what it says can be wrong: the
+      // copier sends a manifest's media type as the PUT's Content-Type.
+      const manifest = Buffer.from(text)
+      const digest = `sha256:${crypto.createHash('sha256').update(manifest).digest('hex')}`
+      const source = await serve((request, response) => {
+        if (request.url === '/v2/') return void response.writeHead(200).end()
+        response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
+        response.end(manifest)
+      })
+      const asked: string[] = []
+      const destination = await serve((request, response) => {
+        if (request.url !== '/v2/') asked.push(`${request.method} ${request.url}`)
+        response.writeHead(request.url === '/v2/' ? 200 : 404).end()
+      })
+      const client = new RegistryClient(`http://${destination}`, TLS, USER)
+      await expect(
+        copyImage(client, sourceOn(source, 'http', digest), { repository: 'app', tags: ['v1'] })
+      ).rejects.toThrow(`docker://${source}/staging/app@${digest}: manifest "${digest}" ${said}`)
+      expect(asked).toEqual([])
+    }
+  )
 })

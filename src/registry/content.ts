@@ -145,6 +145,9 @@ export function parseManifest(manifest: StoredManifest, label: string): ParsedMa
   } catch {
     throw new ContentError(`${label}: manifest "${manifest.digest}" is not JSON`)
   }
+  if (typeof parsed !== 'object' || parsed === null) {
+    throw new ContentError(`${label}: manifest "${manifest.digest}" is not a JSON object`)
+  }
   const isIndex = INDEX_TYPES.has(manifest.mediaType) || Array.isArray(parsed.manifests)
   if (isIndex && !Array.isArray(parsed.manifests)) {
     throw new ContentError(`${label}: index "${manifest.digest}" lists no manifests`)

@@ -9,7 +9,7 @@
  */
 import { retrying } from '../backoff.js'
 import { mapWithLimit } from '../pool.js'
-import type { RegistryClient } from './client.js'
+import { MANIFEST_ACCEPT, type RegistryClient } from './client.js'
 import { platformName } from '../oci.js'
 import {
   ContentError,
@@ -61,6 +61,9 @@ export interface CopyResult {
  * few dozen, platforms and their attestations.
  */
 const MAX_MANIFESTS = 1000
+
+/** The media types of manifests and indexes, OCI and Docker: what a registry takes as one. */
+const MANIFEST_TYPES = new Set(MANIFEST_ACCEPT.split(', '))
 
 /** Blobs copied at once unless told. */
 const DEFAULT_PARALLEL = 4
@@ -374,12 +377,21 @@ function sourceCause(error: unknown): ContentError | SourceError | undefined {
   return undefined
 }
 
-/** The manifest, checked against its digest: what goes to the registry is byte for byte what the source holds. */
+/**
+ * The manifest, checked against its digest: what goes to the registry is
+ * byte for byte what the source holds. Its media type goes as the PUT's
+ * Content-Type, so it must be one a registry takes for a manifest.
+ */
 function checked(manifest: StoredManifest, label: string): StoredManifest {
   const actual = sha256Digest(manifest.bytes)
   if (actual !== manifest.digest) {
     throw new ContentError(
       `${label}: manifest "${manifest.digest}" has the sha256 "${actual}": the source is corrupt`
+    )
+  }
+  if (!MANIFEST_TYPES.has(manifest.mediaType)) {
+    throw new ContentError(
+      `${label}: manifest "${manifest.digest}" has the media type ${JSON.stringify(manifest.mediaType)?.slice(0, 200)}, not one of an image manifest or index`
     )
   }
   return manifest

@@ -120,9 +120,14 @@ export class RegistryContentSource implements ContentSource {
         `${this.label}: manifest "${wanted}" came with the sha256 ${digest}: its bytes are not what its name says (a broken registry or proxy)`
       )
     }
-    const parsed = JSON.parse(bytes.toString('utf8')) as { mediaType?: string }
-    const mediaType =
-      parsed.mediaType ?? (response.headers.get('content-type') ?? '').split(';')[0].trim()
-    return { digest, mediaType, bytes }
+    // What it says it is, else what the answer says; the copier checks both the type and the JSON.
+    let mediaType: unknown
+    try {
+      mediaType = (JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown } | null)?.mediaType
+    } catch {
+      // Not JSON: the copier says so, with the digest.
+    }
+    mediaType ??= (response.headers.get('content-type') ?? '').split(';')[0].trim()
+    return { digest, mediaType: mediaType as string, bytes }
   }
 }
