@@ -476,4 +476,49 @@ describe('a hostile source registry', () => {
       expect(asked).toEqual([])
     }
   )
+
+  test('an index whose entry gives a size its manifest does not have is refused before anything is sent', async () => {
+    // Pulled back, such an index fails in every client that checks sizes
+    // (containerd, containers/image): it is not pushed.
+    const child = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: DIGEST, size: 2 },
+        layers: []
+      })
+    )
+    const childDigest = `sha256:${crypto.createHash('sha256').update(child).digest('hex')}`
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: childDigest,
+            size: 10
+          }
+        ]
+      })
+    )
+    const digest = `sha256:${crypto.createHash('sha256').update(index).digest('hex')}`
+    const source = await serve((request, response) => {
+      if (request.url === '/v2/') return void response.writeHead(200).end()
+      response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
+      response.end((request.url ?? '').endsWith(childDigest) ? child : index)
+    })
+    const asked: string[] = []
+    const destination = await serve((request, response) => {
+      if (request.url !== '/v2/') asked.push(`${request.method} ${request.url}`)
+      response.writeHead(request.url === '/v2/' ? 200 : 404).end()
+    })
+    const client = new RegistryClient(`http://${destination}`, TLS, USER)
+    await expect(
+      copyImage(client, sourceOn(source, 'http', digest), { repository: 'app', tags: ['v1'] })
+    ).rejects.toThrow(
+      `docker://${source}/staging/app@${digest}: manifest "${childDigest}" is ${child.length} bytes where the index says 10`
+    )
+    expect(asked).toEqual([])
+  })
 })

@@ -103,6 +103,11 @@ export async function copyImage(
             `${source.label}: the index lists "${entry.digest}" but the source gave "${child.digest}"`
           )
         }
+        if (child.bytes.length !== entry.size) {
+          throw new ContentError(
+            `${source.label}: manifest "${entry.digest}" is ${child.bytes.length} bytes where the index says ${entry.size}: the source is corrupt`
+          )
+        }
         await visit(parseManifest(child, source.label))
         children.push(child)
       }
