@@ -521,4 +521,31 @@ describe('a hostile source registry', () => {
     )
     expect(asked).toEqual([])
   })
+
+  test('a token service that redirects elsewhere never passes the login on', async () => {
+    // Held by undici's fetch, which drops Authorization on a redirect to
+    // another origin (scheme, host or port: the Fetch standard's rule, as in
+    // Go's net/http); kept here so that a change of HTTP client cannot lose it.
+    const seen: (string | undefined)[] = []
+    const elsewhere = await serve((request, response) => {
+      seen.push(request.headers.authorization)
+      response.writeHead(200, { 'Content-Type': 'application/json' })
+      response.end(JSON.stringify({ token: 'from-elsewhere' }))
+    })
+    const realm = await serve(
+      (request, response) =>
+        void response.writeHead(302, { Location: `http://${elsewhere}${request.url ?? ''}` }).end()
+    )
+    const host = await serve((request, response) => {
+      if (request.headers.authorization === 'Bearer from-elsewhere') {
+        return void response.writeHead(404).end()
+      }
+      response.writeHead(401, {
+        'WWW-Authenticate': `Bearer realm="http://${realm}/service/token",service="registry"`
+      })
+      response.end()
+    })
+    expect(await sourceOn(host).resolve()).toEqual({ kind: 'missing' })
+    expect(seen).toEqual([undefined])
+  })
 })
