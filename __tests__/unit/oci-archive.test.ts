@@ -185,7 +185,16 @@ describe('an OCI archive read in place', () => {
       '',
       /holds 2 images, not one \(it holds "a", "b"\): name one/
     ],
-    ['a REF it does not hold', ['a', 'b'], 'c', /holds no image named "c" \(it holds "a", "b"\)/]
+    ['a REF it does not hold', ['a', 'b'], 'c', /holds no image named "c" \(it holds "a", "b"\)/],
+    [
+      // A hostile or careless archive's names go into the error, the log and the summary: a few say enough.
+      'a REF it does not hold among 500 long names',
+      Array.from({ length: 500 }, (_, index) => `${'n'.repeat(1000)}${index}`),
+      'c',
+      new RegExp(
+        `holds no image named "c" \\(it holds "${'n'.repeat(80)}…", .*, and 495 more\\)\\. Nothing was pushed\\.$`
+      )
+    ]
   ])('%s: an input error saying what it holds', async (_what, refs, ref, words) => {
     const source = ociArchiveSource(archiveOf(tarOf(image(refs).entries)), ref)
     await expect(source.root()).rejects.toThrow(InputError)

@@ -47,6 +47,10 @@ export interface LayoutImage {
 /** The annotation that names an image of a layout (image-spec, annotations.md). */
 export const REF_NAME = 'org.opencontainers.image.ref.name'
 
+/** How many of a layout's image names an error lists, and how much of each. */
+const SHOWN_NAMES = 5
+const NAME_CHARS = 80
+
 interface IndexEntry extends Descriptor {
   annotations?: Record<string, string>
 }
@@ -90,7 +94,13 @@ export class LayoutSource implements ContentSource {
       )
     }
     const names = entries.map(entry => entry.annotations?.[REF_NAME]).filter(Boolean)
-    const held = names.length > 0 ? `it holds ${names.map(name => `"${name}"`).join(', ')}` : ''
+    // A few names say enough; an archive may hold thousands, of any length.
+    const shown = names.slice(0, SHOWN_NAMES).map(name => {
+      const text = String(name)
+      return `"${text.length > NAME_CHARS ? `${text.slice(0, NAME_CHARS)}…` : text}"`
+    })
+    const more = names.length > SHOWN_NAMES ? `, and ${names.length - SHOWN_NAMES} more` : ''
+    const held = names.length > 0 ? `it holds ${shown.join(', ')}${more}` : ''
     const matches = this.ref
       ? entries.filter(entry => entry.annotations?.[REF_NAME] === this.ref)
       : entries
