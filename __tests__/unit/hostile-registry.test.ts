@@ -15,6 +15,8 @@ import { afterAll, afterEach, describe, expect, test } from '@jest/globals'
 import { selfSigned } from '../../rig/tls.js'
 import { RegistryClient } from '../../src/registry/client.js'
 import { copyImage } from '../../src/registry/copy.js'
+import { InputError } from '../../src/errors.js'
+import { ociLayoutSource } from '../../src/sources/oci-layout.js'
 import { translateFailure } from '../../src/push/translate.js'
 import { RegistryContentSource } from '../../src/sources/registry.js'
 
@@ -416,6 +418,19 @@ describe('a hostile source registry', () => {
       expect(told).toContain(label)
       expect(told).toContain('DENIED')
       expect(told).not.toMatch(/may pull but not push|destination\.example/)
+    })
+
+    test('bad input found by the source while copying stays bad input (exit 2), not a source failure', async () => {
+      // A layout with no index.json: the pipeline inspects first, but any caller of the copier may not.
+      const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-hostile-'))
+      dirs.push(empty)
+      const client = new RegistryClient(`http://${await acceptingDestination()}`, TLS, USER)
+      const copy = copyImage(client, ociLayoutSource(empty, ''), {
+        repository: 'app',
+        tags: ['v1']
+      })
+      await expect(copy).rejects.toThrow(InputError)
+      await expect(copy).rejects.toThrow('holds no index.json')
     })
 
     test('a source that drops the connection in the middle of a blob is named, not "terminated"', async () => {

@@ -8,6 +8,7 @@
  * signatures made on it stay valid.
  */
 import { retrying } from '../backoff.js'
+import { InputError } from '../errors.js'
 import { mapWithLimit } from '../pool.js'
 import { MANIFEST_ACCEPT, type RegistryClient } from './client.js'
 import { platformName } from '../oci.js'
@@ -360,7 +361,14 @@ async function* readFrom(
 }
 
 function sourceFailure(source: ContentSource, what: string, error: unknown): Error {
-  if (error instanceof ContentError || error instanceof SourceError) return error
+  // Bad input (a layout with no index.json) and failures that name the source already stay as they are.
+  if (
+    error instanceof ContentError ||
+    error instanceof SourceError ||
+    error instanceof InputError
+  ) {
+    return error
+  }
   const detail = error instanceof RegistryError ? error.message : networkCause(error)
   return new SourceError(
     `${source.label}: reading ${what} from the source failed: ${detail}`,
