@@ -23,3 +23,9 @@ export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
 /** A digest the project reads and writes: sha256, the only algorithm the sources and the copier check. */
 export const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/
+
+/**
+ * Manifests an index (with the indexes it lists) may name: real ones list a
+ * few dozen, platforms and their attestations.
+ */
+export const MAX_MANIFESTS = 1000

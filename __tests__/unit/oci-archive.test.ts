@@ -265,6 +265,63 @@ describe('inspect: what an archive holds, checked before anything is pushed', ()
   })
 })
 
+describe('inspect: an index the copier would refuse is refused before anything is pushed', () => {
+  /** An archive whose index.json names an index listing `entries` (made from the one image's manifest). */
+  function indexArchive(entries: (manifest: Buffer) => object[]): string {
+    const { entries: files, manifest } = image()
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: entries(manifest)
+      })
+    )
+    const top = {
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          digest: digestOf(index),
+          size: index.length,
+          annotations: { 'org.opencontainers.image.ref.name': 'v1' }
+        }
+      ]
+    }
+    return archiveOf(
+      tarOf([
+        ...files.map(file =>
+          file.name === 'index.json' ? { ...file, body: JSON.stringify(top) } : file
+        ),
+        { name: blobName(digestOf(index)), body: index }
+      ])
+    )
+  }
+
+  const entry = (manifest: Buffer, size = manifest.length): object => ({
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: digestOf(manifest),
+    size,
+    platform: { os: 'linux', architecture: 'amd64' }
+  })
+
+  test.each([
+    [
+      "an entry whose size is not its manifest's",
+      (manifest: Buffer) => [entry(manifest, 10)],
+      /manifest "sha256:[0-9a-f]+" is \d+ bytes where the index says 10: the source is corrupt/
+    ],
+    [
+      'more than 1000 entries',
+      (manifest: Buffer) => Array.from({ length: 1001 }, () => entry(manifest)),
+      /the index lists more than 1000 manifests/
+    ]
+  ])('%s: an input error', async (_what, entries, words) => {
+    const inspected = ociArchiveSource(indexArchive(entries), 'v1').inspect()
+    await expect(inspected).rejects.toThrow(InputError)
+    await expect(inspected).rejects.toThrow(words)
+  })
+})
+
 describe('an OCI layout folder', () => {
   test('read in place; a folder without index.json is an input error', async () => {
     const { entries, manifest } = image()

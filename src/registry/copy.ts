@@ -11,7 +11,7 @@ import { retrying } from '../backoff.js'
 import { InputError } from '../errors.js'
 import { mapWithLimit } from '../pool.js'
 import { MANIFEST_ACCEPT, type RegistryClient } from './client.js'
-import { platformName } from '../oci.js'
+import { MAX_MANIFESTS, platformName } from '../oci.js'
 import {
   ContentError,
   type ContentSource,
@@ -56,12 +56,6 @@ export interface CopyResult {
   blobsSkipped: number
   blobsUploaded: number
 }
-
-/**
- * Manifests an index (with the indexes it lists) may name: real ones list a
- * few dozen, platforms and their attestations.
- */
-const MAX_MANIFESTS = 1000
 
 /** The media types of manifests and indexes, OCI and Docker: what a registry takes as one. */
 const MANIFEST_TYPES = new Set(MANIFEST_ACCEPT.split(', '))

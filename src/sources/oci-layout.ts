@@ -9,12 +9,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { InputError } from '../errors.js'
-import { MAX_MANIFEST_BYTES, SHA256_DIGEST, platformName } from '../oci.js'
+import { MAX_MANIFESTS, MAX_MANIFEST_BYTES, SHA256_DIGEST, platformName } from '../oci.js'
 import {
   type BlobBody,
   ContentError,
   type ContentSource,
   type Descriptor,
+  type ParsedManifest,
   type StoredManifest,
   checkedBytes,
   parseManifest,
@@ -132,12 +133,22 @@ export class LayoutSource implements ContentSource {
       const blobs = new Map<string, Descriptor>()
       const parsed = parseManifest(root, this.label)
       const children = parsed.manifests ?? []
-      for (const manifest of [
-        parsed,
-        ...(await Promise.all(
-          children.map(async entry => parseManifest(await this.manifest(entry), this.label))
-        ))
-      ]) {
+      // What the copier refuses (copy.ts) is refused here, before anything is pushed.
+      if (children.length > MAX_MANIFESTS) {
+        throw new ContentError(
+          `${this.label}: the index lists more than ${MAX_MANIFESTS} manifests (${children.length}): no image has that many platforms, the source is broken or hostile`
+        )
+      }
+      const read = async (entry: Descriptor): Promise<ParsedManifest> => {
+        const child = await this.manifest(entry)
+        if (child.bytes.length !== entry.size) {
+          throw new ContentError(
+            `${this.label}: manifest "${entry.digest}" is ${child.bytes.length} bytes where the index says ${entry.size}: the source is corrupt`
+          )
+        }
+        return parseManifest(child, this.label)
+      }
+      for (const manifest of [parsed, ...(await Promise.all(children.map(read)))]) {
         for (const blob of [
           ...(manifest.config ? [manifest.config] : []),
           ...(manifest.layers ?? [])
