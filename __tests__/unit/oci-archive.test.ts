@@ -266,6 +266,9 @@ describe('inspect: what an archive holds, checked before anything is pushed', ()
 })
 
 describe('inspect: an index the copier would refuse is refused before anything is pushed', () => {
+  /** A blob of every such archive: JSON that says it is a web page. */
+  const html = Buffer.from(JSON.stringify({ mediaType: 'text/html', config: {} }))
+
   /** An archive whose index.json names an index listing `entries` (made from the one image's manifest). */
   function indexArchive(entries: (manifest: Buffer) => object[]): string {
     const { entries: files, manifest } = image()
@@ -292,7 +295,8 @@ describe('inspect: an index the copier would refuse is refused before anything i
         ...files.map(file =>
           file.name === 'index.json' ? { ...file, body: JSON.stringify(top) } : file
         ),
-        { name: blobName(digestOf(index)), body: index }
+        { name: blobName(digestOf(index)), body: index },
+        { name: blobName(digestOf(html)), body: html }
       ])
     )
   }
@@ -309,6 +313,11 @@ describe('inspect: an index the copier would refuse is refused before anything i
       "an entry whose size is not its manifest's",
       (manifest: Buffer) => [entry(manifest, 10)],
       /manifest "sha256:[0-9a-f]+" is \d+ bytes where the index says 10: the source is corrupt/
+    ],
+    [
+      'an entry whose manifest is no image manifest',
+      () => [{ mediaType: 'text/html', digest: digestOf(html), size: html.length }],
+      /has the media type "text\/html", not one of an image manifest or index/
     ],
     [
       'more than 1000 entries',

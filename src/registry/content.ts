@@ -128,6 +128,11 @@ export interface ParsedManifest {
   manifests?: (Descriptor & { platform?: Platform })[]
 }
 
+const IMAGE_TYPES = new Set([
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json'
+])
+
 const INDEX_TYPES = new Set([
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json'
@@ -139,6 +144,12 @@ const INDEX_TYPES = new Set([
  * naming the source (`label`) and the manifest.
  */
 export function parseManifest(manifest: StoredManifest, label: string): ParsedManifest {
+  // It goes as the PUT's Content-Type: one a registry takes for a manifest, nothing else.
+  if (!INDEX_TYPES.has(manifest.mediaType) && !IMAGE_TYPES.has(manifest.mediaType)) {
+    throw new ContentError(
+      `${label}: manifest "${manifest.digest}" has the media type ${JSON.stringify(manifest.mediaType)?.slice(0, 200)}, not one of an image manifest or index`
+    )
+  }
   let parsed: ParsedManifest
   try {
     parsed = JSON.parse(manifest.bytes.toString('utf8')) as ParsedManifest

@@ -10,7 +10,7 @@
 import { retrying } from '../backoff.js'
 import { InputError } from '../errors.js'
 import { mapWithLimit } from '../pool.js'
-import { MANIFEST_ACCEPT, type RegistryClient } from './client.js'
+import type { RegistryClient } from './client.js'
 import { MAX_MANIFESTS, platformName } from '../oci.js'
 import {
   ContentError,
@@ -56,9 +56,6 @@ export interface CopyResult {
   blobsSkipped: number
   blobsUploaded: number
 }
-
-/** The media types of manifests and indexes, OCI and Docker: what a registry takes as one. */
-const MANIFEST_TYPES = new Set(MANIFEST_ACCEPT.split(', '))
 
 /** Blobs copied at once unless told. */
 const DEFAULT_PARALLEL = 4
@@ -384,21 +381,12 @@ function sourceCause(error: unknown): ContentError | SourceError | undefined {
   return undefined
 }
 
-/**
- * The manifest, checked against its digest: what goes to the registry is
- * byte for byte what the source holds. Its media type goes as the PUT's
- * Content-Type, so it must be one a registry takes for a manifest.
- */
+/** The manifest, checked against its digest: what goes to the registry is byte for byte what the source holds. */
 function checked(manifest: StoredManifest, label: string): StoredManifest {
   const actual = sha256Digest(manifest.bytes)
   if (actual !== manifest.digest) {
     throw new ContentError(
       `${label}: manifest "${manifest.digest}" has the sha256 "${actual}": the source is corrupt`
-    )
-  }
-  if (!MANIFEST_TYPES.has(manifest.mediaType)) {
-    throw new ContentError(
-      `${label}: manifest "${manifest.digest}" has the media type ${JSON.stringify(manifest.mediaType)?.slice(0, 200)}, not one of an image manifest or index`
     )
   }
   return manifest
