@@ -331,6 +331,65 @@ describe('inspect: an index the copier would refuse is refused before anything i
   })
 })
 
+describe('inspect: an index that lists an index', () => {
+  test('the manifests below the second index are checked too: a layer left out there is an input error', async () => {
+    // The image spec lets an index list indexes; the copier copies the whole tree, so inspect checks it all.
+    const { entries, manifest, layer } = image()
+    const inner = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: digestOf(manifest),
+            size: manifest.length,
+            platform: { os: 'linux', architecture: 'amd64' }
+          }
+        ]
+      })
+    )
+    const outer = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.index.v1+json',
+            digest: digestOf(inner),
+            size: inner.length
+          }
+        ]
+      })
+    )
+    const top = {
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          digest: digestOf(outer),
+          size: outer.length,
+          annotations: { 'org.opencontainers.image.ref.name': 'v1' }
+        }
+      ]
+    }
+    const file = archiveOf(
+      tarOf([
+        ...entries
+          .filter(entry => entry.name !== blobName(digestOf(layer)))
+          .map(entry =>
+            entry.name === 'index.json' ? { ...entry, body: JSON.stringify(top) } : entry
+          ),
+        { name: blobName(digestOf(inner)), body: inner },
+        { name: blobName(digestOf(outer)), body: outer }
+      ])
+    )
+    const inspected = ociArchiveSource(file, 'v1').inspect()
+    await expect(inspected).rejects.toThrow(InputError)
+    await expect(inspected).rejects.toThrow(`blob "${digestOf(layer)}" is missing from the layout`)
+  })
+})
+
 describe('an OCI layout folder', () => {
   test('read in place; a folder without index.json is an input error', async () => {
     const { entries, manifest } = image()

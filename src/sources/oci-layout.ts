@@ -133,22 +133,24 @@ export class LayoutSource implements ContentSource {
       const blobs = new Map<string, Descriptor>()
       const parsed = parseManifest(root, this.label)
       const children = parsed.manifests ?? []
-      // What the copier refuses (copy.ts) is refused here, before anything is pushed.
-      if (children.length > MAX_MANIFESTS) {
-        throw new ContentError(
-          `${this.label}: the index lists more than ${MAX_MANIFESTS} manifests (${children.length}): no image has that many platforms, the source is broken or hostile`
-        )
-      }
-      const read = async (entry: Descriptor): Promise<ParsedManifest> => {
-        const child = await this.manifest(entry)
-        if (child.bytes.length !== entry.size) {
+      // The whole tree, as the copier copies it (an index may list indexes),
+      // and what the copier refuses (copy.ts) is refused here, before anything is pushed.
+      const manifests: ParsedManifest[] = [parsed]
+      let listed = 0
+      const walk = async (entries: Descriptor[]): Promise<void> => {
+        listed += entries.length
+        if (listed > MAX_MANIFESTS) {
           throw new ContentError(
-            `${this.label}: manifest "${entry.digest}" is ${child.bytes.length} bytes where the index says ${entry.size}: the source is corrupt`
+            `${this.label}: the index lists more than ${MAX_MANIFESTS} manifests (${listed} so far): no image has that many platforms, the source is broken or hostile`
           )
         }
-        return parseManifest(child, this.label)
+        for (const child of await Promise.all(entries.map(entry => this.child(entry)))) {
+          manifests.push(child)
+          if (child.manifests) await walk(child.manifests)
+        }
       }
-      for (const manifest of [parsed, ...(await Promise.all(children.map(read)))]) {
+      await walk(children)
+      for (const manifest of manifests) {
         for (const blob of [
           ...(manifest.config ? [manifest.config] : []),
           ...(manifest.layers ?? [])
@@ -184,6 +186,17 @@ export class LayoutSource implements ContentSource {
         throw new InputError(`${error.message}. Nothing was pushed.`)
       throw error
     }
+  }
+
+  /** A manifest an index lists, parsed, with the size the index gives it. */
+  private async child(entry: Descriptor): Promise<ParsedManifest> {
+    const child = await this.manifest(entry)
+    if (child.bytes.length !== entry.size) {
+      throw new ContentError(
+        `${this.label}: manifest "${entry.digest}" is ${child.bytes.length} bytes where the index says ${entry.size}: the source is corrupt`
+      )
+    }
+    return parseManifest(child, this.label)
   }
 
   async root(): Promise<StoredManifest> {
