@@ -185,7 +185,16 @@ describe('an OCI archive read in place', () => {
       '',
       /holds 2 images, not one \(it holds "a", "b"\): name one/
     ],
-    ['a REF it does not hold', ['a', 'b'], 'c', /holds no image named "c" \(it holds "a", "b"\)/]
+    ['a REF it does not hold', ['a', 'b'], 'c', /holds no image named "c" \(it holds "a", "b"\)/],
+    [
+      // A hostile or careless archive's names go into the error, the log and the summary: a few say enough.
+      'a REF it does not hold among 500 long names',
+      Array.from({ length: 500 }, (_, index) => `${'n'.repeat(1000)}${index}`),
+      'c',
+      new RegExp(
+        `holds no image named "c" \\(it holds "${'n'.repeat(80)}…", .*, and 495 more\\)\\. Nothing was pushed\\.$`
+      )
+    ]
   ])('%s: an input error saying what it holds', async (_what, refs, ref, words) => {
     const source = ociArchiveSource(archiveOf(tarOf(image(refs).entries)), ref)
     await expect(source.root()).rejects.toThrow(InputError)
@@ -253,6 +262,131 @@ describe('inspect: what an archive holds, checked before anything is pushed', ()
     await expect(inspected).rejects.toThrow(words)
     await expect(inspected).rejects.toThrow(`oci-archive:${file}:v1`)
     await expect(inspected).rejects.toThrow('Nothing was pushed.')
+  })
+})
+
+describe('inspect: an index the copier would refuse is refused before anything is pushed', () => {
+  /** A blob of every such archive: JSON that says it is a web page. */
+  const html = Buffer.from(JSON.stringify({ mediaType: 'text/html', config: {} }))
+
+  /** An archive whose index.json names an index listing `entries` (made from the one image's manifest). */
+  function indexArchive(entries: (manifest: Buffer) => object[]): string {
+    const { entries: files, manifest } = image()
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: entries(manifest)
+      })
+    )
+    const top = {
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          digest: digestOf(index),
+          size: index.length,
+          annotations: { 'org.opencontainers.image.ref.name': 'v1' }
+        }
+      ]
+    }
+    return archiveOf(
+      tarOf([
+        ...files.map(file =>
+          file.name === 'index.json' ? { ...file, body: JSON.stringify(top) } : file
+        ),
+        { name: blobName(digestOf(index)), body: index },
+        { name: blobName(digestOf(html)), body: html }
+      ])
+    )
+  }
+
+  const entry = (manifest: Buffer, size = manifest.length): object => ({
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: digestOf(manifest),
+    size,
+    platform: { os: 'linux', architecture: 'amd64' }
+  })
+
+  test.each([
+    [
+      "an entry whose size is not its manifest's",
+      (manifest: Buffer) => [entry(manifest, 10)],
+      /manifest "sha256:[0-9a-f]+" is \d+ bytes where the index says 10: the source is corrupt/
+    ],
+    [
+      'an entry whose manifest is no image manifest',
+      () => [{ mediaType: 'text/html', digest: digestOf(html), size: html.length }],
+      /has the media type "text\/html", not one of an image manifest or index/
+    ],
+    [
+      'more than 1000 entries',
+      (manifest: Buffer) => Array.from({ length: 1001 }, () => entry(manifest)),
+      /the index lists more than 1000 manifests/
+    ]
+  ])('%s: an input error', async (_what, entries, words) => {
+    const inspected = ociArchiveSource(indexArchive(entries), 'v1').inspect()
+    await expect(inspected).rejects.toThrow(InputError)
+    await expect(inspected).rejects.toThrow(words)
+  })
+})
+
+describe('inspect: an index that lists an index', () => {
+  test('the manifests below the second index are checked too: a layer left out there is an input error', async () => {
+    // The image spec lets an index list indexes; the copier copies the whole tree, so inspect checks it all.
+    const { entries, manifest, layer } = image()
+    const inner = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: digestOf(manifest),
+            size: manifest.length,
+            platform: { os: 'linux', architecture: 'amd64' }
+          }
+        ]
+      })
+    )
+    const outer = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.index.v1+json',
+            digest: digestOf(inner),
+            size: inner.length
+          }
+        ]
+      })
+    )
+    const top = {
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          digest: digestOf(outer),
+          size: outer.length,
+          annotations: { 'org.opencontainers.image.ref.name': 'v1' }
+        }
+      ]
+    }
+    const file = archiveOf(
+      tarOf([
+        ...entries
+          .filter(entry => entry.name !== blobName(digestOf(layer)))
+          .map(entry =>
+            entry.name === 'index.json' ? { ...entry, body: JSON.stringify(top) } : entry
+          ),
+        { name: blobName(digestOf(inner)), body: inner },
+        { name: blobName(digestOf(outer)), body: outer }
+      ])
+    )
+    const inspected = ociArchiveSource(file, 'v1').inspect()
+    await expect(inspected).rejects.toThrow(InputError)
+    await expect(inspected).rejects.toThrow(`blob "${digestOf(layer)}" is missing from the layout`)
   })
 })
 

@@ -167,6 +167,47 @@ describe('errorDetail and challenges', () => {
 
   test.each([
     [
+      '{"errors":[{"code":"UNAUTHORIZED","message":"rejected header Basic cmVhZGVyOnNvdXJjZS1zZWNyZXQ="}]}',
+      'UNAUTHORIZED: rejected header Basic ***'
+    ],
+    [
+      '<html><title>401: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJl was refused</title></html>',
+      '<html> 401: Bearer *** was refused'
+    ],
+    [
+      'debug proxy: authorization: basic cmVhZGVyOnNvdXJjZS1zZWNyZXQ',
+      'debug proxy: authorization: basic ***'
+    ],
+    [`${'x'.repeat(180)} Basic cmVhZGVyOnNvdXJjZS1zZWNyZXQ=`, `${'x'.repeat(180)} Basic ***`]
+  ])('credentials a registry or proxy echoes back are not repeated: %j', (body, detail) => {
+    // The action masks the password and its base64 form whole, but not a
+    // bearer token, nor a base64 form cut short by the clipping below.
+    expect(errorDetail(body)).toBe(detail)
+  })
+
+  test.each([
+    [
+      'a hundred long errors',
+      JSON.stringify({
+        errors: Array.from({ length: 100 }, () => ({ code: 'DENIED', message: 'x'.repeat(500) }))
+      }),
+      `DENIED: ${'x'.repeat(291)}…`
+    ],
+    [
+      'a long HTML title',
+      `<html><title>${'t'.repeat(50_000)}</title></html>`,
+      `<html> ${'t'.repeat(292)}…`
+    ]
+  ])(
+    '%s from a hostile or broken registry stay one short line in the message',
+    (_what, body, detail) => {
+      // A registry's words go into the step's error, its log and summary: 300 characters say what it meant.
+      expect(errorDetail(body)).toBe(detail)
+    }
+  )
+
+  test.each([
+    [
       'Bearer realm="https://h/service/token",service="harbor-registry",scope="repository:p/a:pull"',
       { scheme: 'bearer', realm: 'https://h/service/token', service: 'harbor-registry' }
     ],

@@ -1,4 +1,5 @@
 import { PushError, ToolError, messageOf } from '../errors.js'
+import { SourceError } from '../registry/content.js'
 import { RegistryError } from '../registry/errors.js'
 import { networkCause } from '../registry/http.js'
 
@@ -164,6 +165,8 @@ function pushDenied(c: FailureContext): string {
  */
 export function translateFailure(error: unknown, context: FailureContext): PushError {
   if (error instanceof PushError) return error
+  // The source's words: advice about the destination would mislead.
+  if (error instanceof SourceError) return new PushError(error.message, error.transient)
   const text = failureText(error)
   const rule = RULES.find(candidate => candidate.test.test(text))
   if (!rule) return new PushError(error instanceof ToolError ? error.message : text)

@@ -1,9 +1,10 @@
+import { MAX_MANIFEST_BYTES } from '../oci.js'
 import type { Credentials } from '../settings/settings.js'
 import type { TlsOptions } from '../settings/tls.js'
 import { RegistryError, errorDetail } from './errors.js'
 import { type Platform, platformName } from '../oci.js'
 import { mapWithLimit } from '../pool.js'
-import { type RetryPolicy, isStream, registryFetch } from './http.js'
+import { type RetryPolicy, bodyWords, isStream, readBounded, registryFetch } from './http.js'
 
 /** How the registry wants to be authenticated, from `/v2/`'s WWW-Authenticate. */
 export interface Challenge {
@@ -51,6 +52,9 @@ export interface Refused {
   policy: string
 }
 
+/** A token service's answer larger than this is no token (Harbor's are ~1 KiB, cloud registries' a few). */
+const TOKEN_ANSWER_BYTES = 1024 * 1024
+
 /** A token's lifetime when the realm does not say (the token spec's default). */
 const DEFAULT_TOKEN_SECONDS = 60
 
@@ -84,7 +88,7 @@ export class RegistryClient {
     if (this.challenge) return this.challenge
     const url = `${this.baseUrl}/v2/`
     const response = await registryFetch(url, this.tls, { retry: this.retry })
-    await response.arrayBuffer()
+    await bodyWords(response)
     const challenge = challengeOf(response.status, response.headers.get('www-authenticate'))
     if (!challenge) throw new RegistryError(response.status, '', url)
     return (this.challenge = challenge)
@@ -183,9 +187,16 @@ export class RegistryClient {
       repository,
       { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] }
     )
-    const body = await response.text()
-    if (response.status === 404) return undefined
-    if (response.status === 412) return { policy: errorDetail(body) }
+    if (response.status !== 200) {
+      const words = await bodyWords(response)
+      return response.status === 404 ? undefined : { policy: errorDetail(words) }
+    }
+    const { bytes, more } = await readBounded(response, MAX_MANIFEST_BYTES)
+    if (more)
+      throw new Error(
+        `${response.url}: the manifest is larger than 4 MiB, more than any registry takes`
+      )
+    const body = bytes.toString('utf8')
     const parsed = JSON.parse(body) as {
       mediaType?: string
       config?: { digest?: string }
@@ -327,7 +338,7 @@ export class RegistryClient {
     if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
       return response
     }
-    throw new RegistryError(response.status, errorDetail(await response.text()), url)
+    throw new RegistryError(response.status, errorDetail(await bodyWords(response)), url)
   }
 
   private basicHeader(): Record<string, string> {
@@ -397,22 +408,25 @@ export class RegistryClient {
   }
 
   private async askToken(challenge: Challenge, scopes: string[]): Promise<Token> {
-    const url = new URL(challenge.realm ?? '')
+    const url = this.realmUrl(challenge)
     if (challenge.service) url.searchParams.set('service', challenge.service)
     for (const scope of scopes) if (scope) url.searchParams.append('scope', scope)
     const response = await registryFetch(url.toString(), this.tls, {
       headers: this.basicHeader(),
       retry: this.retry
     })
-    const body = await response.text()
-    if (response.status !== 200)
-      throw new RegistryError(response.status, errorDetail(body), url.origin + url.pathname)
-    const parsed = JSON.parse(body) as {
-      token?: string
-      access_token?: string
-      expires_in?: number
+    const { bytes, more } = await readBounded(response, TOKEN_ANSWER_BYTES)
+    const body = bytes.toString('utf8')
+    const where = url.origin + url.pathname
+    if (response.status !== 200) throw new RegistryError(response.status, errorDetail(body), where)
+    const parsed = tokenAnswer(body)
+    const value = parsed?.token ?? parsed?.access_token
+    if (typeof value !== 'string' || value === '' || more) {
+      // containerd's ErrInvalidTokenResponse: a login portal's HTML page, a proxy's answer.
+      throw new Error(
+        `the token service ${where} answered HTTP 200 without a token (${errorDetail(body) || 'an empty body'}): it is not a registry's token service, or something in between answered for it`
+      )
     }
-    const value = parsed.token ?? parsed.access_token ?? ''
     const claims = tokenClaims(value)
     if (this.credentials && claims?.access && !claims.sub) {
       // Harbor answers wrong credentials with an anonymous token (no
@@ -421,15 +435,42 @@ export class RegistryClient {
       throw new RegistryError(
         401,
         'the token service answered with an anonymous token: the username or secret was not accepted',
-        url.origin + url.pathname
+        where
       )
     }
-    const seconds = parsed.expires_in ?? DEFAULT_TOKEN_SECONDS
+    const seconds = (parsed?.expires_in as number | undefined) ?? DEFAULT_TOKEN_SECONDS
     return {
       value,
       access: claims?.access && accessOf(claims.access),
       staleAt: Date.now() + (seconds * 1000) / 2
     }
+  }
+
+  /**
+   * Where a token is asked for: the realm the registry names, on whatever
+   * host, as docker and containerd do (Docker Hub's is auth.docker.io). But
+   * a login is never sent in clear text from a registry reached over https:
+   * a realm over plain http there is a misconfigured external URL or
+   * someone rewriting the registry's answers.
+   */
+  private realmUrl(challenge: Challenge): URL {
+    let url: URL | undefined
+    try {
+      url = new URL(challenge.realm ?? '')
+    } catch {
+      // Said below.
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      throw new Error(
+        `the registry ${this.baseUrl} asks for a token but names no token service it can be asked at (realm "${challenge.realm ?? ''}")`
+      )
+    }
+    if (url.protocol === 'http:' && this.baseUrl.startsWith('https:') && this.credentials) {
+      throw new Error(
+        `the registry ${this.baseUrl} names the token service "${url.origin}${url.pathname}", which is plain http: the login would cross the network unencrypted, so it was not sent; the registry's own URL setting must say https (Harbor: external_url in harbor.yml)`
+      )
+    }
+    return url
   }
 }
 
@@ -463,6 +504,18 @@ export function parseChallenge(header: string): Challenge {
   for (const match of header.matchAll(/(\w+)="([^"]*)"/g)) params[match[1]] = match[2]
   if (scheme === 'bearer') return { scheme: 'bearer', realm: params.realm, service: params.service }
   return { scheme: 'basic', realm: params.realm }
+}
+
+/** The token service's JSON answer; undefined when it is not a JSON object. */
+function tokenAnswer(
+  body: string
+): { token?: unknown; access_token?: unknown; expires_in?: unknown } | undefined {
+  try {
+    const parsed = JSON.parse(body) as unknown
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined
+  } catch {
+    return undefined
+  }
 }
 
 interface TokenClaims {

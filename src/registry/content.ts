@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Platform } from '../oci.js'
+import { type Platform, SHA256_DIGEST } from '../oci.js'
 
 /**
  * What the project's own registry client copies: an image (or a
@@ -58,6 +58,23 @@ export class ContentError extends Error {
   }
 }
 
+/**
+ * A source could not be read in the middle of a copy: its registry refused,
+ * failed or went silent, or its file could not be read. The message names
+ * the source, so that the failure is never taken for one of the destination.
+ */
+export class SourceError extends Error {
+  constructor(
+    message: string,
+    /** Another attempt may cure it (a network failure, a 5xx). */
+    readonly transient: boolean,
+    cause: unknown
+  ) {
+    super(message, { cause })
+    this.name = 'SourceError'
+  }
+}
+
 /** `sha256:<hex>` of `bytes`. */
 export function sha256Digest(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
@@ -111,6 +128,11 @@ export interface ParsedManifest {
   manifests?: (Descriptor & { platform?: Platform })[]
 }
 
+const IMAGE_TYPES = new Set([
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json'
+])
+
 const INDEX_TYPES = new Set([
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json'
@@ -122,11 +144,20 @@ const INDEX_TYPES = new Set([
  * naming the source (`label`) and the manifest.
  */
 export function parseManifest(manifest: StoredManifest, label: string): ParsedManifest {
+  // It goes as the PUT's Content-Type: one a registry takes for a manifest, nothing else.
+  if (!INDEX_TYPES.has(manifest.mediaType) && !IMAGE_TYPES.has(manifest.mediaType)) {
+    throw new ContentError(
+      `${label}: manifest "${manifest.digest}" has the media type ${JSON.stringify(manifest.mediaType)?.slice(0, 200)}, not one of an image manifest or index`
+    )
+  }
   let parsed: ParsedManifest
   try {
     parsed = JSON.parse(manifest.bytes.toString('utf8')) as ParsedManifest
   } catch {
     throw new ContentError(`${label}: manifest "${manifest.digest}" is not JSON`)
+  }
+  if (typeof parsed !== 'object' || parsed === null) {
+    throw new ContentError(`${label}: manifest "${manifest.digest}" is not a JSON object`)
   }
   const isIndex = INDEX_TYPES.has(manifest.mediaType) || Array.isArray(parsed.manifests)
   if (isIndex && !Array.isArray(parsed.manifests)) {
@@ -135,7 +166,36 @@ export function parseManifest(manifest: StoredManifest, label: string): ParsedMa
   if (!isIndex && !parsed.config) {
     throw new ContentError(`${label}: manifest "${manifest.digest}" names no config blob`)
   }
-  return isIndex
+  const result = isIndex
     ? { manifests: parsed.manifests }
     : { config: parsed.config, layers: parsed.layers ?? [] }
+  // Digests become paths of registry URLs and files, sizes Content-Lengths:
+  // one that is a path (`sha256:…/../../api`) would send a request with the
+  // destination's login anywhere on its host.
+  const layers: unknown = result.layers ?? []
+  const descriptors = [
+    ...(result.manifests ?? []),
+    ...(result.config ? [result.config] : []),
+    ...(Array.isArray(layers) ? (layers as unknown[]) : [undefined])
+  ]
+  if (!descriptors.every(isDescriptor)) {
+    const what = isIndex ? 'index' : 'manifest'
+    const listed = isIndex ? 'a manifest' : 'a blob'
+    throw new ContentError(
+      `${label}: ${what} "${manifest.digest}" lists ${listed} that is not a sha256 digest with a size`
+    )
+  }
+  return result
+}
+
+function isDescriptor(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const { digest, size } = value as { digest?: unknown; size?: unknown }
+  return (
+    typeof digest === 'string' &&
+    SHA256_DIGEST.test(digest) &&
+    typeof size === 'number' &&
+    Number.isSafeInteger(size) &&
+    size >= 0
+  )
 }

@@ -8,20 +8,27 @@
  * signatures made on it stay valid.
  */
 import { retrying } from '../backoff.js'
+import { InputError } from '../errors.js'
 import { mapWithLimit } from '../pool.js'
 import type { RegistryClient } from './client.js'
-import { platformName } from '../oci.js'
+import { MAX_MANIFESTS, platformName } from '../oci.js'
 import {
   ContentError,
   type ContentSource,
   type Descriptor,
   type ParsedManifest,
+  SourceError,
   type StoredManifest,
   parseManifest,
   sha256Digest
 } from './content.js'
 import { RegistryError } from './errors.js'
-import { type RetryPolicy, TRANSIENT_STATUS, isTransientNetworkFailure } from './http.js'
+import {
+  type RetryPolicy,
+  TRANSIENT_STATUS,
+  isTransientNetworkFailure,
+  networkCause
+} from './http.js'
 
 export interface CopyDestination {
   /** The repository on the client's registry, e.g. `library/app`. */
@@ -60,19 +67,37 @@ export async function copyImage(
   destination: CopyDestination,
   options: CopyOptions = {}
 ): Promise<CopyResult> {
-  const root = checked(await source.root(), source.label)
+  const root = checked(await fromSource(source, 'the manifest', () => source.root()), source.label)
   const rootParsed = parseManifest(root, source.label)
 
   // The tree below the root: manifests an index lists (recursively), and every blob once.
   const children: StoredManifest[] = []
   const blobs = new Map<string, Descriptor>()
+  const listed = new Set<string>()
   const visit = async (parsed: ParsedManifest): Promise<void> => {
     if (parsed.manifests) {
+      // Counted before any is read: each is held until the push, up to 4 MiB.
+      for (const entry of parsed.manifests) listed.add(entry.digest)
+      if (listed.size > MAX_MANIFESTS) {
+        throw new ContentError(
+          `${source.label}: the index lists more than ${MAX_MANIFESTS} manifests (${listed.size} so far): no image has that many platforms, the source is broken or hostile`
+        )
+      }
       for (const entry of parsed.manifests) {
-        const child = checked(await source.manifest(entry), source.label)
+        // An index may list one manifest twice (or two indexes one): read and pushed once.
+        if (children.some(child => child.digest === entry.digest)) continue
+        const child = checked(
+          await fromSource(source, `manifest "${entry.digest}"`, () => source.manifest(entry)),
+          source.label
+        )
         if (child.digest !== entry.digest) {
           throw new ContentError(
             `${source.label}: the index lists "${entry.digest}" but the source gave "${child.digest}"`
+          )
+        }
+        if (child.bytes.length !== entry.size) {
+          throw new ContentError(
+            `${source.label}: manifest "${entry.digest}" is ${child.bytes.length} bytes where the index says ${entry.size}: the source is corrupt`
           )
         }
         await visit(parseManifest(child, source.label))
@@ -227,7 +252,8 @@ async function copyBlob(
   // The Location may be relative and may carry query parameters of its own (distribution's `_state`).
   const url = new URL(location, client.baseUrl)
   url.searchParams.set('digest', blob.digest)
-  const body = await source.blob(blob)
+  const what = `blob "${blob.digest}"`
+  const body = await fromSource(source, what, () => source.blob(blob))
   const put = await client
     .request('PUT', url.toString(), repository, {
       push: true,
@@ -235,12 +261,12 @@ async function copyBlob(
         'Content-Type': 'application/octet-stream',
         'Content-Length': String(body.size)
       },
-      body: body.body,
+      body: readFrom(source, what, body.body),
       signal
     })
-    // A corrupt source stops the upload from inside fetch: say what it found, not "fetch failed".
+    // A corrupt or failing source stops the upload from inside fetch: say what it found, not "fetch failed".
     .catch((error: unknown) => {
-      throw contentCause(error) ?? error
+      throw sourceCause(error) ?? error
     })
   await put.arrayBuffer()
   return 'uploaded'
@@ -285,19 +311,71 @@ async function putManifest(
 }
 
 function transient(error: unknown): boolean {
-  if (contentCause(error)) return false
+  const cause = sourceCause(error)
+  if (cause) return cause instanceof SourceError && cause.transient
+  return transientFailure(error)
+}
+
+function transientFailure(error: unknown): boolean {
   if (error instanceof RegistryError) return TRANSIENT_STATUS.has(error.status)
   return isTransientNetworkFailure(error)
+}
+
+/**
+ * `read` of the source, its failures named as the source's: a registry
+ * answer such as a 403 would otherwise read as the destination's refusal.
+ * A ContentError names the source already.
+ */
+async function fromSource<T>(
+  source: ContentSource,
+  what: string,
+  read: () => Promise<T>
+): Promise<T> {
+  try {
+    return await read()
+  } catch (error) {
+    throw sourceFailure(source, what, error)
+  }
+}
+
+/** The bytes of a blob as the source gives them, a failure on the way named as the source's. */
+async function* readFrom(
+  source: ContentSource,
+  what: string,
+  body: AsyncIterable<Uint8Array>
+): AsyncIterable<Uint8Array> {
+  try {
+    yield* body
+  } catch (error) {
+    throw sourceFailure(source, what, error)
+  }
+}
+
+function sourceFailure(source: ContentSource, what: string, error: unknown): Error {
+  // Bad input (a layout with no index.json) and failures that name the source already stay as they are.
+  if (
+    error instanceof ContentError ||
+    error instanceof SourceError ||
+    error instanceof InputError
+  ) {
+    return error
+  }
+  const detail = error instanceof RegistryError ? error.message : networkCause(error)
+  return new SourceError(
+    `${source.label}: reading ${what} from the source failed: ${detail}`,
+    transientFailure(error),
+    error
+  )
 }
 
 function causeOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-/** The ContentError behind a failure (undici wraps what the body's stream threw). */
-function contentCause(error: unknown): ContentError | undefined {
+/** The source's own failure behind an upload's (undici wraps what the body's stream threw). */
+function sourceCause(error: unknown): ContentError | SourceError | undefined {
   for (let current = error, depth = 0; current !== undefined && depth < 8; depth++) {
-    if (current instanceof ContentError) return current
+    if (current instanceof ContentError || current instanceof SourceError) return current
     current = current instanceof Error ? current.cause : undefined
   }
   return undefined

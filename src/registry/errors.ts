@@ -20,14 +20,35 @@ export function errorDetail(body: string): string {
   try {
     const parsed = JSON.parse(body) as { errors?: { code?: string; message?: string }[] }
     if (Array.isArray(parsed.errors) && parsed.errors.length > 0) {
-      return parsed.errors
-        .map(entry => [entry.code, entry.message].filter(Boolean).join(': '))
-        .join('; ')
+      return clipped(
+        parsed.errors
+          .map(entry => [entry.code, entry.message].filter(Boolean).join(': '))
+          .join('; ')
+      )
     }
   } catch {
     // Not JSON.
   }
   const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1]
-  if (title) return `<html> ${title.trim()}`
-  return body.trim().slice(0, 200)
+  if (title) return clipped(`<html> ${title.trim()}`)
+  return withoutCredentials(body.trim()).slice(0, 200)
+}
+
+/** The words a registry's answer puts in a message at most: a registry may send pages of them. */
+const DETAIL_CHARS = 300
+
+/**
+ * `Basic <base64>` or `Bearer <token>` that a registry or a debugging proxy
+ * echoes back: the runner masks the password and its base64 form whole,
+ * but not a bearer token, nor a base64 form cut short by the clipping.
+ */
+const ECHOED_CREDENTIALS = /\b(basic|bearer)\s+[A-Za-z0-9+/=._~-]{16,}/gi
+
+function withoutCredentials(text: string): string {
+  return text.replace(ECHOED_CREDENTIALS, '$1 ***')
+}
+
+function clipped(text: string): string {
+  const told = withoutCredentials(text)
+  return told.length > DETAIL_CHARS ? `${told.slice(0, DETAIL_CHARS - 1)}…` : told
 }

@@ -188,6 +188,39 @@ async function sendStream(
   return new Response(empty ? null : bytes, { status: answer.statusCode, headers })
 }
 
+/**
+ * The first `maxBytes` of a body, and whether there was more: the rest is
+ * never read (the stream is cancelled), so a registry that answers with an
+ * endless or huge body costs at most `maxBytes` of memory. `Content-Length`
+ * is not trusted for this: a chunked answer has none.
+ */
+export async function readBounded(
+  response: Response,
+  maxBytes: number
+): Promise<{ bytes: Buffer; more: boolean }> {
+  const chunks: Buffer[] = []
+  let size = 0
+  // Leaving the loop early cancels the stream: the rest is never read.
+  for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
+    const room = maxBytes - size
+    if (chunk.length > room) {
+      chunks.push(Buffer.from(chunk.subarray(0, room)))
+      return { bytes: Buffer.concat(chunks), more: true }
+    }
+    chunks.push(Buffer.from(chunk))
+    size += chunk.length
+  }
+  return { bytes: Buffer.concat(chunks), more: false }
+}
+
+/** How much of an answer is read when only its words are wanted (an error, `/v2/`). */
+const WORDS_BYTES = 64 * 1024
+
+/** The start of a body read for its words (an error's `errors`, an HTML title); the rest is left unread. */
+export async function bodyWords(response: Response): Promise<string> {
+  return (await readBounded(response, WORDS_BYTES)).bytes.toString('utf8')
+}
+
 /** Whether a request that threw `error` may succeed another time (a network failure registryFetch would retry). */
 export function isTransientNetworkFailure(error: unknown): boolean {
   if (error instanceof Error && error.name === 'TimeoutError') return true

@@ -1,7 +1,13 @@
 import type { Scheme, TlsOptions } from '../settings/tls.js'
 import { type Challenge, challengeOf } from './client.js'
 import { RegistryError, errorDetail } from './errors.js'
-import { type RetryPolicy, TRANSIENT_STATUS, networkCause, registryFetch } from './http.js'
+import {
+  type RetryPolicy,
+  TRANSIENT_STATUS,
+  bodyWords,
+  networkCause,
+  registryFetch
+} from './http.js'
 
 const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i
 
@@ -70,7 +76,7 @@ async function answer(
   signal?: AbortSignal
 ): Promise<Answer> {
   const response = await registryFetch(url, tls, { timeoutMs: 10_000, retry, signal })
-  const body = await response.text()
+  const body = await bodyWords(response)
   if (TRANSIENT_STATUS.has(response.status)) {
     throw new RegistryError(response.status, errorDetail(body), url)
   }

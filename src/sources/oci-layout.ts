@@ -9,12 +9,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { InputError } from '../errors.js'
-import { MAX_MANIFEST_BYTES, platformName } from '../oci.js'
+import { MAX_MANIFESTS, MAX_MANIFEST_BYTES, SHA256_DIGEST, platformName } from '../oci.js'
 import {
   type BlobBody,
   ContentError,
   type ContentSource,
   type Descriptor,
+  type ParsedManifest,
   type StoredManifest,
   checkedBytes,
   parseManifest,
@@ -47,7 +48,9 @@ export interface LayoutImage {
 /** The annotation that names an image of a layout (image-spec, annotations.md). */
 export const REF_NAME = 'org.opencontainers.image.ref.name'
 
-const DIGEST = /^sha256:[a-f0-9]{64}$/
+/** How many of a layout's image names an error lists, and how much of each. */
+const SHOWN_NAMES = 5
+const NAME_CHARS = 80
 
 interface IndexEntry extends Descriptor {
   annotations?: Record<string, string>
@@ -92,7 +95,13 @@ export class LayoutSource implements ContentSource {
       )
     }
     const names = entries.map(entry => entry.annotations?.[REF_NAME]).filter(Boolean)
-    const held = names.length > 0 ? `it holds ${names.map(name => `"${name}"`).join(', ')}` : ''
+    // A few names say enough; an archive may hold thousands, of any length.
+    const shown = names.slice(0, SHOWN_NAMES).map(name => {
+      const text = String(name)
+      return `"${text.length > NAME_CHARS ? `${text.slice(0, NAME_CHARS)}…` : text}"`
+    })
+    const more = names.length > SHOWN_NAMES ? `, and ${names.length - SHOWN_NAMES} more` : ''
+    const held = names.length > 0 ? `it holds ${shown.join(', ')}${more}` : ''
     const matches = this.ref
       ? entries.filter(entry => entry.annotations?.[REF_NAME] === this.ref)
       : entries
@@ -105,7 +114,7 @@ export class LayoutSource implements ContentSource {
       throw new InputError(`"${this.label}" ${why}. Nothing was pushed.`)
     }
     const [entry] = matches
-    if (typeof entry.digest !== 'string' || !DIGEST.test(entry.digest)) {
+    if (typeof entry.digest !== 'string' || !SHA256_DIGEST.test(entry.digest)) {
       throw new InputError(
         `"${this.label}": its index.json names the digest "${String(entry.digest)}", not a sha256 digest. Nothing was pushed.`
       )
@@ -124,12 +133,24 @@ export class LayoutSource implements ContentSource {
       const blobs = new Map<string, Descriptor>()
       const parsed = parseManifest(root, this.label)
       const children = parsed.manifests ?? []
-      for (const manifest of [
-        parsed,
-        ...(await Promise.all(
-          children.map(async entry => parseManifest(await this.manifest(entry), this.label))
-        ))
-      ]) {
+      // The whole tree, as the copier copies it (an index may list indexes),
+      // and what the copier refuses (copy.ts) is refused here, before anything is pushed.
+      const manifests: ParsedManifest[] = [parsed]
+      let listed = 0
+      const walk = async (entries: Descriptor[]): Promise<void> => {
+        listed += entries.length
+        if (listed > MAX_MANIFESTS) {
+          throw new ContentError(
+            `${this.label}: the index lists more than ${MAX_MANIFESTS} manifests (${listed} so far): no image has that many platforms, the source is broken or hostile`
+          )
+        }
+        for (const child of await Promise.all(entries.map(entry => this.child(entry)))) {
+          manifests.push(child)
+          if (child.manifests) await walk(child.manifests)
+        }
+      }
+      await walk(children)
+      for (const manifest of manifests) {
         for (const blob of [
           ...(manifest.config ? [manifest.config] : []),
           ...(manifest.layers ?? [])
@@ -165,6 +186,17 @@ export class LayoutSource implements ContentSource {
         throw new InputError(`${error.message}. Nothing was pushed.`)
       throw error
     }
+  }
+
+  /** A manifest an index lists, parsed, with the size the index gives it. */
+  private async child(entry: Descriptor): Promise<ParsedManifest> {
+    const child = await this.manifest(entry)
+    if (child.bytes.length !== entry.size) {
+      throw new ContentError(
+        `${this.label}: manifest "${entry.digest}" is ${child.bytes.length} bytes where the index says ${entry.size}: the source is corrupt`
+      )
+    }
+    return parseManifest(child, this.label)
   }
 
   async root(): Promise<StoredManifest> {
@@ -208,7 +240,7 @@ export class LayoutSource implements ContentSource {
 
   /** `blobs/sha256/<hex>`; a digest of any other shape never becomes a path. */
   private blobPath(descriptor: Descriptor): string {
-    if (!DIGEST.test(descriptor.digest)) {
+    if (!SHA256_DIGEST.test(descriptor.digest)) {
       throw new ContentError(`${this.label}: "${descriptor.digest}" is not a sha256 digest`)
     }
     return `blobs/sha256/${descriptor.digest.slice('sha256:'.length)}`

@@ -8,6 +8,7 @@ import { MAX_MANIFEST_BYTES } from '../oci.js'
 import { registryApiHost, registryApiRepository } from '../settings/docker-hub.js'
 import { type RegistrySource, registryReference } from '../settings/settings.js'
 import { MANIFEST_ACCEPT, type RegistryClient } from '../registry/client.js'
+import { readBounded } from '../registry/http.js'
 import {
   type BlobBody,
   ContentError,
@@ -112,14 +113,13 @@ export class RegistryContentSource implements ContentSource {
       repository,
       { headers: { Accept: MANIFEST_ACCEPT } }
     )
-    const declared = Number(response.headers.get('content-length') ?? '0')
-    if (declared > MAX_MANIFEST_BYTES) {
-      await response.body?.cancel()
-      throw new Error(
-        `${this.label}: the manifest "${reference}" is ${declared} bytes, more than any registry takes (4 MiB)`
+    // Read up to the bound whatever Content-Length says: a chunked answer has none.
+    const { bytes, more } = await readBounded(response, MAX_MANIFEST_BYTES)
+    if (more) {
+      throw new ContentError(
+        `${this.label}: the manifest "${reference}" is larger than 4 MiB, more than any registry takes: a broken registry or proxy`
       )
     }
-    const bytes = Buffer.from(await response.arrayBuffer())
     const digest = sha256Digest(bytes)
     const said = response.headers.get('docker-content-digest') ?? ''
     const wanted = expected || said
@@ -128,9 +128,14 @@ export class RegistryContentSource implements ContentSource {
         `${this.label}: manifest "${wanted}" came with the sha256 ${digest}: its bytes are not what its name says (a broken registry or proxy)`
       )
     }
-    const parsed = JSON.parse(bytes.toString('utf8')) as { mediaType?: string }
-    const mediaType =
-      parsed.mediaType ?? (response.headers.get('content-type') ?? '').split(';')[0].trim()
-    return { digest, mediaType, bytes }
+    // What it says it is, else what the answer says; the copier checks both the type and the JSON.
+    let mediaType: unknown
+    try {
+      mediaType = (JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown } | null)?.mediaType
+    } catch {
+      // Not JSON: the copier says so, with the digest.
+    }
+    mediaType ??= (response.headers.get('content-type') ?? '').split(';')[0].trim()
+    return { digest, mediaType: mediaType as string, bytes }
   }
 }
