@@ -28543,7 +28543,7 @@ function messageOf(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2567);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(84);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6661);
 /* harmony import */ var _runner_saved_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3313);
 /**
@@ -28564,7 +28564,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2567:
+/***/ 84:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28613,21 +28613,8 @@ var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-;// CONCATENATED MODULE: ./src/oci.ts
-/**
- * Words of the OCI image and distribution specs that the tools, the
- * registry client and the content sources all use.
- */
-/** `os/architecture[/variant]` of an OCI index entry's `platform`. */
-function platformName(platform) {
-    return [platform?.os, platform?.architecture, platform?.variant].filter(Boolean).join('/');
-}
-/**
- * Manifests larger than this are refused unread: the distribution spec asks
- * registries to take at least 4 MiB, and distribution refuses more.
- */
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-
+// EXTERNAL MODULE: ./src/oci.ts
+var oci = __nccwpck_require__(166);
 // EXTERNAL MODULE: ./src/tools/container-tool.ts
 var container_tool = __nccwpck_require__(7131);
 // EXTERNAL MODULE: ./src/tools/credential-helpers.ts
@@ -28742,7 +28729,7 @@ class Podman {
             .map(line => line.trim())
             .filter(Boolean);
         return instances.map((instance, index) => ({
-            platform: platformName(instance.platform),
+            platform: (0,oci/* platformName */.$r)(instance.platform),
             id: (0,container_tool/* normaliseImageId */.rS)(ids[index] ?? '')
         }));
     }
@@ -28924,7 +28911,7 @@ class Skopeo {
             return { id, layers };
         }
         const platforms = manifest.manifests?.map(entry => ({
-            platform: platformName(entry.platform),
+            platform: (0,oci/* platformName */.$r)(entry.platform),
             id: entry.digest ?? ''
         }));
         return {
@@ -29078,84 +29065,8 @@ function archiveAdapter(skopeo) {
 var backoff = __nccwpck_require__(899);
 // EXTERNAL MODULE: ./src/pool.ts
 var pool = __nccwpck_require__(9537);
-;// CONCATENATED MODULE: ./src/registry/content.ts
-
-/**
- * A source's content is not what it says: a blob or manifest whose bytes
- * do not hash to its digest, or a size that differs. Never retried.
- */
-class ContentError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'ContentError';
-    }
-}
-/** `sha256:<hex>` of `bytes`. */
-function sha256Digest(bytes) {
-    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
-}
-/**
- * The bytes of `stream`, checked against `descriptor` on the way: the last
- * chunk is held back until the digest and size are known to match, so a
- * corrupt blob never reaches a registry whole. `where` names the source in
- * the error.
- */
-async function* checkedBytes(stream, descriptor, where) {
-    const [algorithm, expected] = descriptor.digest.split(':');
-    if (algorithm !== 'sha256') {
-        throw new ContentError(`${where}: blob "${descriptor.digest}" uses an unsupported digest algorithm`);
-    }
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    let size = 0;
-    let held;
-    for await (const chunk of stream) {
-        hash.update(chunk);
-        size += chunk.length;
-        if (size > descriptor.size)
-            break;
-        if (held)
-            yield held;
-        held = chunk;
-    }
-    if (size !== descriptor.size) {
-        throw new ContentError(`${where}: blob "${descriptor.digest}" holds ${size > descriptor.size ? 'more than' : 'only'} ${Math.min(size, descriptor.size)} bytes where its descriptor says ${descriptor.size}: the source is corrupt`);
-    }
-    const actual = hash.digest('hex');
-    if (actual !== expected) {
-        throw new ContentError(`${where}: blob "${descriptor.digest}" has the sha256 ${actual}: its bytes are not what its name says, the source is corrupt`);
-    }
-    if (held)
-        yield held;
-}
-const INDEX_TYPES = new Set([
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json'
-]);
-/**
- * A manifest's JSON: an index with the manifests it lists, or an image
- * manifest with its config and layers. Anything else is a ContentError
- * naming the source (`label`) and the manifest.
- */
-function parseManifest(manifest, label) {
-    let parsed;
-    try {
-        parsed = JSON.parse(manifest.bytes.toString('utf8'));
-    }
-    catch {
-        throw new ContentError(`${label}: manifest "${manifest.digest}" is not JSON`);
-    }
-    const isIndex = INDEX_TYPES.has(manifest.mediaType) || Array.isArray(parsed.manifests);
-    if (isIndex && !Array.isArray(parsed.manifests)) {
-        throw new ContentError(`${label}: index "${manifest.digest}" lists no manifests`);
-    }
-    if (!isIndex && !parsed.config) {
-        throw new ContentError(`${label}: manifest "${manifest.digest}" names no config blob`);
-    }
-    return isIndex
-        ? { manifests: parsed.manifests }
-        : { config: parsed.config, layers: parsed.layers ?? [] };
-}
-
+// EXTERNAL MODULE: ./src/registry/content.ts
+var content = __nccwpck_require__(5378);
 // EXTERNAL MODULE: ./src/registry/errors.ts
 var registry_errors = __nccwpck_require__(6764);
 // EXTERNAL MODULE: ./src/registry/http.ts + 1 modules
@@ -29176,23 +29087,37 @@ var registry_http = __nccwpck_require__(3222);
 
 
 
+
 /** Blobs copied at once unless told. */
 const DEFAULT_PARALLEL = 4;
 /** Copies `source` to `destination` on `client`'s registry; throws on the first failure that retries do not cure. */
 async function copyImage(client, source, destination, options = {}) {
-    const root = checked(await source.root(), source.label);
-    const rootParsed = parseManifest(root, source.label);
+    const root = checked(await fromSource(source, 'the manifest', () => source.root()), source.label);
+    const rootParsed = (0,content/* parseManifest */.Ng)(root, source.label);
     // The tree below the root: manifests an index lists (recursively), and every blob once.
     const children = [];
     const blobs = new Map();
+    const listed = new Set();
     const visit = async (parsed) => {
         if (parsed.manifests) {
+            // Counted before any is read: each is held until the push, up to 4 MiB.
+            for (const entry of parsed.manifests)
+                listed.add(entry.digest);
+            if (listed.size > oci/* MAX_MANIFESTS */.Wq) {
+                throw new content/* ContentError */.yg(`${source.label}: the index lists more than ${oci/* MAX_MANIFESTS */.Wq} manifests (${listed.size} so far): no image has that many platforms, the source is broken or hostile`);
+            }
             for (const entry of parsed.manifests) {
-                const child = checked(await source.manifest(entry), source.label);
+                // An index may list one manifest twice (or two indexes one): read and pushed once.
+                if (children.some(child => child.digest === entry.digest))
+                    continue;
+                const child = checked(await fromSource(source, `manifest "${entry.digest}"`, () => source.manifest(entry)), source.label);
                 if (child.digest !== entry.digest) {
-                    throw new ContentError(`${source.label}: the index lists "${entry.digest}" but the source gave "${child.digest}"`);
+                    throw new content/* ContentError */.yg(`${source.label}: the index lists "${entry.digest}" but the source gave "${child.digest}"`);
                 }
-                await visit(parseManifest(child, source.label));
+                if (child.bytes.length !== entry.size) {
+                    throw new content/* ContentError */.yg(`${source.label}: manifest "${entry.digest}" is ${child.bytes.length} bytes where the index says ${entry.size}: the source is corrupt`);
+                }
+                await visit((0,content/* parseManifest */.Ng)(child, source.label));
                 children.push(child);
             }
             return;
@@ -29262,7 +29187,7 @@ async function copyImage(client, source, destination, options = {}) {
     for (const tag of destination.tags.length > 0 ? destination.tags : [root.digest]) {
         await putManifest(client, destination.repository, root, tag);
     }
-    const platforms = rootParsed.manifests?.map(entry => platformName(entry.platform));
+    const platforms = rootParsed.manifests?.map(entry => (0,oci/* platformName */.$r)(entry.platform));
     return {
         digest: root.digest,
         mediaType: root.mediaType,
@@ -29329,7 +29254,8 @@ async function copyBlob(client, source, repository, blob, mountFrom, signal) {
     // The Location may be relative and may carry query parameters of its own (distribution's `_state`).
     const url = new URL(location, client.baseUrl);
     url.searchParams.set('digest', blob.digest);
-    const body = await source.blob(blob);
+    const what = `blob "${blob.digest}"`;
+    const body = await fromSource(source, what, () => source.blob(blob));
     const put = await client
         .request('PUT', url.toString(), repository, {
         push: true,
@@ -29337,12 +29263,12 @@ async function copyBlob(client, source, repository, blob, mountFrom, signal) {
             'Content-Type': 'application/octet-stream',
             'Content-Length': String(body.size)
         },
-        body: body.body,
+        body: readFrom(source, what, body.body),
         signal
     })
-        // A corrupt source stops the upload from inside fetch: say what it found, not "fetch failed".
+        // A corrupt or failing source stops the upload from inside fetch: say what it found, not "fetch failed".
         .catch((error) => {
-        throw contentCause(error) ?? error;
+        throw sourceCause(error) ?? error;
     });
     await put.arrayBuffer();
     return 'uploaded';
@@ -29375,23 +29301,59 @@ async function putManifest(client, repository, manifest, reference) {
     await response.arrayBuffer();
     const stored = response.headers.get('docker-content-digest');
     if (stored && stored !== manifest.digest) {
-        throw new ContentError(`the registry stored "${repository}:${reference}" as "${stored}", not as the source's "${manifest.digest}": it rewrote the manifest`);
+        throw new content/* ContentError */.yg(`the registry stored "${repository}:${reference}" as "${stored}", not as the source's "${manifest.digest}": it rewrote the manifest`);
     }
 }
 function copy_transient(error) {
-    if (contentCause(error))
-        return false;
+    const cause = sourceCause(error);
+    if (cause)
+        return cause instanceof content/* SourceError */.c8 && cause.transient;
+    return transientFailure(error);
+}
+function transientFailure(error) {
     if (error instanceof registry_errors/* RegistryError */.g)
         return registry_http/* TRANSIENT_STATUS */.uU.has(error.status);
     return (0,registry_http/* isTransientNetworkFailure */.rV)(error);
 }
+/**
+ * `read` of the source, its failures named as the source's: a registry
+ * answer such as a 403 would otherwise read as the destination's refusal.
+ * A ContentError names the source already.
+ */
+async function fromSource(source, what, read) {
+    try {
+        return await read();
+    }
+    catch (error) {
+        throw sourceFailure(source, what, error);
+    }
+}
+/** The bytes of a blob as the source gives them, a failure on the way named as the source's. */
+async function* readFrom(source, what, body) {
+    try {
+        yield* body;
+    }
+    catch (error) {
+        throw sourceFailure(source, what, error);
+    }
+}
+function sourceFailure(source, what, error) {
+    // Bad input (a layout with no index.json) and failures that name the source already stay as they are.
+    if (error instanceof content/* ContentError */.yg ||
+        error instanceof content/* SourceError */.c8 ||
+        error instanceof errors/* InputError */.dz) {
+        return error;
+    }
+    const detail = error instanceof registry_errors/* RegistryError */.g ? error.message : (0,registry_http/* networkCause */.u6)(error);
+    return new content/* SourceError */.c8(`${source.label}: reading ${what} from the source failed: ${detail}`, transientFailure(error), error);
+}
 function causeOf(error) {
     return error instanceof Error ? error.message : String(error);
 }
-/** The ContentError behind a failure (undici wraps what the body's stream threw). */
-function contentCause(error) {
+/** The source's own failure behind an upload's (undici wraps what the body's stream threw). */
+function sourceCause(error) {
     for (let current = error, depth = 0; current !== undefined && depth < 8; depth++) {
-        if (current instanceof ContentError)
+        if (current instanceof content/* ContentError */.yg || current instanceof content/* SourceError */.c8)
             return current;
         current = current instanceof Error ? current.cause : undefined;
     }
@@ -29399,9 +29361,9 @@ function contentCause(error) {
 }
 /** The manifest, checked against its digest: what goes to the registry is byte for byte what the source holds. */
 function checked(manifest, label) {
-    const actual = sha256Digest(manifest.bytes);
+    const actual = (0,content/* sha256Digest */.sI)(manifest.bytes);
     if (actual !== manifest.digest) {
-        throw new ContentError(`${label}: manifest "${manifest.digest}" has the sha256 "${actual}": the source is corrupt`);
+        throw new content/* ContentError */.yg(`${label}: manifest "${manifest.digest}" has the sha256 "${actual}": the source is corrupt`);
     }
     return manifest;
 }
@@ -29424,7 +29386,9 @@ var tar = __nccwpck_require__(4616);
 
 /** The annotation that names an image of a layout (image-spec, annotations.md). */
 const REF_NAME = 'org.opencontainers.image.ref.name';
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
+/** How many of a layout's image names an error lists, and how much of each. */
+const SHOWN_NAMES = 5;
+const NAME_CHARS = 80;
 /** An image of an OCI layout (folder or archive), chosen by `ref`. */
 class LayoutSource {
     files;
@@ -29448,7 +29412,7 @@ class LayoutSource {
         return this.chosen;
     }
     async choose() {
-        const bytes = await this.files.read('index.json', MAX_MANIFEST_BYTES);
+        const bytes = await this.files.read('index.json', oci/* MAX_MANIFEST_BYTES */.ZJ);
         if (!bytes) {
             throw new errors/* InputError */.dz(`"${this.label}" holds no index.json: it is not an OCI image layout. Nothing was pushed.`);
         }
@@ -29463,7 +29427,13 @@ class LayoutSource {
             throw new errors/* InputError */.dz(`"${this.label}": its index.json cannot be read (${error instanceof Error ? error.message : String(error)}). Nothing was pushed.`);
         }
         const names = entries.map(entry => entry.annotations?.[REF_NAME]).filter(Boolean);
-        const held = names.length > 0 ? `it holds ${names.map(name => `"${name}"`).join(', ')}` : '';
+        // A few names say enough; an archive may hold thousands, of any length.
+        const shown = names.slice(0, SHOWN_NAMES).map(name => {
+            const text = String(name);
+            return `"${text.length > NAME_CHARS ? `${text.slice(0, NAME_CHARS)}…` : text}"`;
+        });
+        const more = names.length > SHOWN_NAMES ? `, and ${names.length - SHOWN_NAMES} more` : '';
+        const held = names.length > 0 ? `it holds ${shown.join(', ')}${more}` : '';
         const matches = this.ref
             ? entries.filter(entry => entry.annotations?.[REF_NAME] === this.ref)
             : entries;
@@ -29476,7 +29446,7 @@ class LayoutSource {
             throw new errors/* InputError */.dz(`"${this.label}" ${why}. Nothing was pushed.`);
         }
         const [entry] = matches;
-        if (typeof entry.digest !== 'string' || !DIGEST.test(entry.digest)) {
+        if (typeof entry.digest !== 'string' || !oci/* SHA256_DIGEST */.fu.test(entry.digest)) {
             throw new errors/* InputError */.dz(`"${this.label}": its index.json names the digest "${String(entry.digest)}", not a sha256 digest. Nothing was pushed.`);
         }
         return entry;
@@ -29490,12 +29460,25 @@ class LayoutSource {
         try {
             const root = await this.root();
             const blobs = new Map();
-            const parsed = parseManifest(root, this.label);
+            const parsed = (0,content/* parseManifest */.Ng)(root, this.label);
             const children = parsed.manifests ?? [];
-            for (const manifest of [
-                parsed,
-                ...(await Promise.all(children.map(async (entry) => parseManifest(await this.manifest(entry), this.label))))
-            ]) {
+            // The whole tree, as the copier copies it (an index may list indexes),
+            // and what the copier refuses (copy.ts) is refused here, before anything is pushed.
+            const manifests = [parsed];
+            let listed = 0;
+            const walk = async (entries) => {
+                listed += entries.length;
+                if (listed > oci/* MAX_MANIFESTS */.Wq) {
+                    throw new content/* ContentError */.yg(`${this.label}: the index lists more than ${oci/* MAX_MANIFESTS */.Wq} manifests (${listed} so far): no image has that many platforms, the source is broken or hostile`);
+                }
+                for (const child of await Promise.all(entries.map(entry => this.child(entry)))) {
+                    manifests.push(child);
+                    if (child.manifests)
+                        await walk(child.manifests);
+                }
+            };
+            await walk(children);
+            for (const manifest of manifests) {
                 for (const blob of [
                     ...(manifest.config ? [manifest.config] : []),
                     ...(manifest.layers ?? [])
@@ -29508,7 +29491,7 @@ class LayoutSource {
                 if (size === undefined)
                     throw this.missing(blob);
                 if (size !== blob.size) {
-                    throw new ContentError(`${this.label}: blob "${blob.digest}" is ${size} bytes where its descriptor says ${blob.size}: the source is corrupt`);
+                    throw new content/* ContentError */.yg(`${this.label}: blob "${blob.digest}" is ${size} bytes where its descriptor says ${blob.size}: the source is corrupt`);
                 }
             }
             return {
@@ -29518,7 +29501,7 @@ class LayoutSource {
                 ...(parsed.manifests
                     ? {
                         platforms: children.map(entry => ({
-                            platform: platformName(entry.platform),
+                            platform: (0,oci/* platformName */.$r)(entry.platform),
                             digest: entry.digest
                         }))
                     }
@@ -29527,24 +29510,32 @@ class LayoutSource {
             };
         }
         catch (error) {
-            if (error instanceof ContentError)
+            if (error instanceof content/* ContentError */.yg)
                 throw new errors/* InputError */.dz(`${error.message}. Nothing was pushed.`);
             throw error;
         }
+    }
+    /** A manifest an index lists, parsed, with the size the index gives it. */
+    async child(entry) {
+        const child = await this.manifest(entry);
+        if (child.bytes.length !== entry.size) {
+            throw new content/* ContentError */.yg(`${this.label}: manifest "${entry.digest}" is ${child.bytes.length} bytes where the index says ${entry.size}: the source is corrupt`);
+        }
+        return (0,content/* parseManifest */.Ng)(child, this.label);
     }
     async root() {
         return this.manifest(await this.entry());
     }
     async manifest(descriptor) {
-        if (descriptor.size > MAX_MANIFEST_BYTES) {
-            throw new ContentError(`${this.label}: manifest "${descriptor.digest}" is ${descriptor.size} bytes, more than a manifest may be`);
+        if (descriptor.size > oci/* MAX_MANIFEST_BYTES */.ZJ) {
+            throw new content/* ContentError */.yg(`${this.label}: manifest "${descriptor.digest}" is ${descriptor.size} bytes, more than a manifest may be`);
         }
-        const bytes = await this.files.read(this.blobPath(descriptor), MAX_MANIFEST_BYTES);
+        const bytes = await this.files.read(this.blobPath(descriptor), oci/* MAX_MANIFEST_BYTES */.ZJ);
         if (!bytes)
             throw this.missing(descriptor);
-        const actual = sha256Digest(bytes);
+        const actual = (0,content/* sha256Digest */.sI)(bytes);
         if (actual !== descriptor.digest) {
-            throw new ContentError(`${this.label}: manifest "${descriptor.digest}" has the sha256 "${actual}": its bytes are not what its name says, the source is corrupt`);
+            throw new content/* ContentError */.yg(`${this.label}: manifest "${descriptor.digest}" has the sha256 "${actual}": its bytes are not what its name says, the source is corrupt`);
         }
         let mediaType = descriptor.mediaType;
         try {
@@ -29561,19 +29552,19 @@ class LayoutSource {
         if (!file)
             throw this.missing(descriptor);
         if (file.size !== descriptor.size) {
-            throw new ContentError(`${this.label}: blob "${descriptor.digest}" is ${file.size} bytes where its descriptor says ${descriptor.size}: the source is corrupt`);
+            throw new content/* ContentError */.yg(`${this.label}: blob "${descriptor.digest}" is ${file.size} bytes where its descriptor says ${descriptor.size}: the source is corrupt`);
         }
-        return { size: file.size, body: checkedBytes(file.body, descriptor, this.label) };
+        return { size: file.size, body: (0,content/* checkedBytes */.Dp)(file.body, descriptor, this.label) };
     }
     /** `blobs/sha256/<hex>`; a digest of any other shape never becomes a path. */
     blobPath(descriptor) {
-        if (!DIGEST.test(descriptor.digest)) {
-            throw new ContentError(`${this.label}: "${descriptor.digest}" is not a sha256 digest`);
+        if (!oci/* SHA256_DIGEST */.fu.test(descriptor.digest)) {
+            throw new content/* ContentError */.yg(`${this.label}: "${descriptor.digest}" is not a sha256 digest`);
         }
         return `blobs/sha256/${descriptor.digest.slice('sha256:'.length)}`;
     }
     missing(descriptor) {
-        return new ContentError(`${this.label}: blob "${descriptor.digest}" is missing from the layout (an image whose layers were left out is not pushable)`);
+        return new content/* ContentError */.yg(`${this.label}: blob "${descriptor.digest}" is missing from the layout (an image whose layers were left out is not pushable)`);
     }
 }
 /** An image of the OCI layout folder `dir`, read in place. */
@@ -29586,7 +29577,7 @@ function ociLayoutSource(dir, ref) {
             if (size === undefined)
                 return undefined;
             if (size > maxBytes)
-                throw new ContentError(`${label}: "${name}" is ${size} bytes, too large`);
+                throw new content/* ContentError */.yg(`${label}: "${name}" is ${size} bytes, too large`);
             return external_node_fs_default().promises.readFile(file);
         },
         async open(name) {
@@ -29642,14 +29633,14 @@ function ociArchiveSource(file, ref) {
             if (!entry)
                 return undefined;
             if (entry.size > maxBytes) {
-                throw new ContentError(`${label}: "${name}" is ${entry.size} bytes, too large`);
+                throw new content/* ContentError */.yg(`${label}: "${name}" is ${entry.size} bytes, too large`);
             }
             const handle = await external_node_fs_default().promises.open(file);
             try {
                 const bytes = Buffer.alloc(entry.size);
                 const { bytesRead } = await handle.read(bytes, 0, entry.size, entry.offset);
                 if (bytesRead !== entry.size)
-                    throw new ContentError(`${label}: "${name}" is cut short`);
+                    throw new content/* ContentError */.yg(`${label}: "${name}" is cut short`);
                 return bytes;
             }
             finally {
@@ -29726,6 +29717,7 @@ async function* emptyBody() { }
 
 
 
+
 /** Every manifest kind a tag may hold: OCI and Docker, images and indexes. */
 const MANIFEST_ACCEPT = [
     'application/vnd.oci.image.manifest.v1+json',
@@ -29735,6 +29727,8 @@ const MANIFEST_ACCEPT = [
 ].join(', ');
 /** How long the end of a run waits for a request that only tidies up (a cancelled upload probe). */
 const TIDY_UP_TIMEOUT_MS = 5_000;
+/** A token service's answer larger than this is no token (Harbor's are ~1 KiB, cloud registries' a few). */
+const TOKEN_ANSWER_BYTES = 1024 * 1024;
 /** A token's lifetime when the realm does not say (the token spec's default). */
 const DEFAULT_TOKEN_SECONDS = 60;
 /**
@@ -29771,7 +29765,7 @@ class RegistryClient {
             return this.challenge;
         const url = `${this.baseUrl}/v2/`;
         const response = await (0,registry_http/* registryFetch */.ab)(url, this.tls, { retry: this.retry });
-        await response.arrayBuffer();
+        await (0,registry_http/* bodyWords */.Ob)(response);
         const challenge = challengeOf(response.status, response.headers.get('www-authenticate'));
         if (!challenge)
             throw new registry_errors/* RegistryError */.g(response.status, '', url);
@@ -29852,11 +29846,14 @@ class RegistryClient {
      */
     async manifest(repository, reference) {
         const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] });
-        const body = await response.text();
-        if (response.status === 404)
-            return undefined;
-        if (response.status === 412)
-            return { policy: (0,registry_errors/* errorDetail */.m)(body) };
+        if (response.status !== 200) {
+            const words = await (0,registry_http/* bodyWords */.Ob)(response);
+            return response.status === 404 ? undefined : { policy: (0,registry_errors/* errorDetail */.m)(words) };
+        }
+        const { bytes, more } = await (0,registry_http/* readBounded */.CB)(response, oci/* MAX_MANIFEST_BYTES */.ZJ);
+        if (more)
+            throw new Error(`${response.url}: the manifest is larger than 4 MiB, more than any registry takes`);
+        const body = bytes.toString('utf8');
         const parsed = JSON.parse(body);
         return {
             digest: response.headers.get('docker-content-digest') ?? '',
@@ -29866,7 +29863,7 @@ class RegistryClient {
             ...(parsed.manifests
                 ? {
                     children: parsed.manifests.map(entry => entry.digest ?? ''),
-                    platforms: parsed.manifests.map(entry => platformName(entry.platform))
+                    platforms: parsed.manifests.map(entry => (0,oci/* platformName */.$r)(entry.platform))
                 }
                 : {})
         };
@@ -29972,7 +29969,7 @@ class RegistryClient {
         if ((response.status >= 200 && response.status < 300) || accepted.includes(response.status)) {
             return response;
         }
-        throw new registry_errors/* RegistryError */.g(response.status, (0,registry_errors/* errorDetail */.m)(await response.text()), url);
+        throw new registry_errors/* RegistryError */.g(response.status, (0,registry_errors/* errorDetail */.m)(await (0,registry_http/* bodyWords */.Ob)(response)), url);
     }
     basicHeader() {
         if (!this.credentials)
@@ -30041,7 +30038,7 @@ class RegistryClient {
         return this.askToken(challenge, scopes);
     }
     async askToken(challenge, scopes) {
-        const url = new URL(challenge.realm ?? '');
+        const url = this.realmUrl(challenge);
         if (challenge.service)
             url.searchParams.set('service', challenge.service);
         for (const scope of scopes)
@@ -30051,24 +30048,53 @@ class RegistryClient {
             headers: this.basicHeader(),
             retry: this.retry
         });
-        const body = await response.text();
+        const { bytes, more } = await (0,registry_http/* readBounded */.CB)(response, TOKEN_ANSWER_BYTES);
+        const body = bytes.toString('utf8');
+        const where = url.origin + url.pathname;
         if (response.status !== 200)
-            throw new registry_errors/* RegistryError */.g(response.status, (0,registry_errors/* errorDetail */.m)(body), url.origin + url.pathname);
-        const parsed = JSON.parse(body);
-        const value = parsed.token ?? parsed.access_token ?? '';
+            throw new registry_errors/* RegistryError */.g(response.status, (0,registry_errors/* errorDetail */.m)(body), where);
+        const parsed = tokenAnswer(body);
+        const value = parsed?.token ?? parsed?.access_token;
+        if (typeof value !== 'string' || value === '' || more) {
+            // containerd's ErrInvalidTokenResponse: a login portal's HTML page, a proxy's answer.
+            throw new Error(`the token service ${where} answered HTTP 200 without a token (${(0,registry_errors/* errorDetail */.m)(body) || 'an empty body'}): it is not a registry's token service, or something in between answered for it`);
+        }
         const claims = tokenClaims(value);
         if (this.credentials && claims?.access && !claims.sub) {
             // Harbor answers wrong credentials with an anonymous token (no
             // subject) whenever a scope is asked, and 401 only without one
             // (core/service/token/creator.go): for us that is a rejected login.
-            throw new registry_errors/* RegistryError */.g(401, 'the token service answered with an anonymous token: the username or secret was not accepted', url.origin + url.pathname);
+            throw new registry_errors/* RegistryError */.g(401, 'the token service answered with an anonymous token: the username or secret was not accepted', where);
         }
-        const seconds = parsed.expires_in ?? DEFAULT_TOKEN_SECONDS;
+        const seconds = parsed?.expires_in ?? DEFAULT_TOKEN_SECONDS;
         return {
             value,
             access: claims?.access && accessOf(claims.access),
             staleAt: Date.now() + (seconds * 1000) / 2
         };
+    }
+    /**
+     * Where a token is asked for: the realm the registry names, on whatever
+     * host, as docker and containerd do (Docker Hub's is auth.docker.io). But
+     * a login is never sent in clear text from a registry reached over https:
+     * a realm over plain http there is a misconfigured external URL or
+     * someone rewriting the registry's answers.
+     */
+    realmUrl(challenge) {
+        let url;
+        try {
+            url = new URL(challenge.realm ?? '');
+        }
+        catch {
+            // Said below.
+        }
+        if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+            throw new Error(`the registry ${this.baseUrl} asks for a token but names no token service it can be asked at (realm "${challenge.realm ?? ''}")`);
+        }
+        if (url.protocol === 'http:' && this.baseUrl.startsWith('https:') && this.credentials) {
+            throw new Error(`the registry ${this.baseUrl} names the token service "${url.origin}${url.pathname}", which is plain http: the login would cross the network unencrypted, so it was not sent; the registry's own URL setting must say https (Harbor: external_url in harbor.yml)`);
+        }
+        return url;
     }
 }
 /** The first token request of each realm and login, and how it ended (see fetchToken). */
@@ -30099,6 +30125,16 @@ function parseChallenge(header) {
     if (scheme === 'bearer')
         return { scheme: 'bearer', realm: params.realm, service: params.service };
     return { scheme: 'basic', realm: params.realm };
+}
+/** The token service's JSON answer; undefined when it is not a JSON object. */
+function tokenAnswer(body) {
+    try {
+        const parsed = JSON.parse(body);
+        return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
 /** The claims of a JWT; undefined for an opaque token. */
 function tokenClaims(token) {
@@ -30181,7 +30217,7 @@ async function detectScheme(host, tls, retry) {
 /** `/v2/`'s answer; a RegistryError when the registry is still failing after the retries. */
 async function answer(url, tls, retry, signal) {
     const response = await (0,registry_http/* registryFetch */.ab)(url, tls, { timeoutMs: 10_000, retry, signal });
-    const body = await response.text();
+    const body = await (0,registry_http/* bodyWords */.Ob)(response);
     if (registry_http/* TRANSIENT_STATUS */.uU.has(response.status)) {
         throw new registry_errors/* RegistryError */.g(response.status, (0,registry_errors/* errorDetail */.m)(body), url);
     }
@@ -30195,6 +30231,7 @@ async function answer(url, tls, retry, signal) {
  * them (checked against their sha256), blobs streamed through. Within one
  * registry the copier mounts the blobs instead (`mountFrom`).
  */
+
 
 
 
@@ -30237,7 +30274,7 @@ class RegistryContentSource {
         if (typeof held !== 'string')
             return { kind: 'refused', policy: held.policy };
         if (this.source.digest && held && held !== this.source.digest) {
-            throw new ContentError(`${this.label}: the registry says this digest names "${held}": a broken registry or proxy`);
+            throw new content/* ContentError */.yg(`${this.label}: the registry says this digest names "${held}": a broken registry or proxy`);
         }
         this.digest = held || (await this.read(this.reference())).digest;
         return { kind: 'found', digest: this.digest };
@@ -30258,7 +30295,7 @@ class RegistryContentSource {
         return {
             size: descriptor.size,
             // Checked as it streams: a corrupt blob ends in a ContentError before its last bytes go on.
-            body: checkedBytes(response.body, descriptor, this.label)
+            body: (0,content/* checkedBytes */.Dp)(response.body, descriptor, this.label)
         };
     }
     /** `:tag` or `@digest` as the API's path takes it. */
@@ -30273,21 +30310,27 @@ class RegistryContentSource {
     async read(reference, expected = '') {
         const { repository } = this;
         const response = await this.client.request('GET', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT } });
-        const declared = Number(response.headers.get('content-length') ?? '0');
-        if (declared > MAX_MANIFEST_BYTES) {
-            await response.body?.cancel();
-            throw new Error(`${this.label}: the manifest "${reference}" is ${declared} bytes, more than any registry takes (4 MiB)`);
+        // Read up to the bound whatever Content-Length says: a chunked answer has none.
+        const { bytes, more } = await (0,registry_http/* readBounded */.CB)(response, oci/* MAX_MANIFEST_BYTES */.ZJ);
+        if (more) {
+            throw new content/* ContentError */.yg(`${this.label}: the manifest "${reference}" is larger than 4 MiB, more than any registry takes: a broken registry or proxy`);
         }
-        const bytes = Buffer.from(await response.arrayBuffer());
-        const digest = sha256Digest(bytes);
+        const digest = (0,content/* sha256Digest */.sI)(bytes);
         const said = response.headers.get('docker-content-digest') ?? '';
         const wanted = expected || said;
         if (wanted && wanted !== digest) {
-            throw new ContentError(`${this.label}: manifest "${wanted}" came with the sha256 ${digest}: its bytes are not what its name says (a broken registry or proxy)`);
+            throw new content/* ContentError */.yg(`${this.label}: manifest "${wanted}" came with the sha256 ${digest}: its bytes are not what its name says (a broken registry or proxy)`);
         }
-        const parsed = JSON.parse(bytes.toString('utf8'));
-        const mediaType = parsed.mediaType ?? (response.headers.get('content-type') ?? '').split(';')[0].trim();
-        return { digest, mediaType, bytes };
+        // What it says it is, else what the answer says; the copier checks both the type and the JSON.
+        let mediaType;
+        try {
+            mediaType = JSON.parse(bytes.toString('utf8'))?.mediaType;
+        }
+        catch {
+            // Not JSON: the copier says so, with the digest.
+        }
+        mediaType ??= (response.headers.get('content-type') ?? '').split(';')[0].trim();
+        return { digest, mediaType: mediaType, bytes };
     }
 }
 
@@ -32085,6 +32128,48 @@ async function run() {
 
 /***/ }),
 
+/***/ 166:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $r: () => (/* binding */ platformName),
+/* harmony export */   Wq: () => (/* binding */ MAX_MANIFESTS),
+/* harmony export */   ZJ: () => (/* binding */ MAX_MANIFEST_BYTES),
+/* harmony export */   fu: () => (/* binding */ SHA256_DIGEST)
+/* harmony export */ });
+/**
+ * Words of the OCI image and distribution specs that the tools, the
+ * registry client and the content sources all use.
+ */
+/** The characters a part of a platform's name keeps. */
+const PLATFORM_PART_CHARS = 64;
+/**
+ * `os/architecture[/variant]` of an OCI index entry's `platform`. The index
+ * may come from anyone, and the name goes into outputs, logs and the job
+ * summary: strings only, each part clipped (real ones are a few letters).
+ */
+function platformName(platform) {
+    return [platform?.os, platform?.architecture, platform?.variant]
+        .filter((part) => typeof part === 'string' && part !== '')
+        .map(part => part.length > PLATFORM_PART_CHARS ? `${part.slice(0, PLATFORM_PART_CHARS - 1)}…` : part)
+        .join('/');
+}
+/**
+ * Manifests larger than this are refused unread: the distribution spec asks
+ * registries to take at least 4 MiB, and distribution refuses more.
+ */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** A digest the project reads and writes: sha256, the only algorithm the sources and the copier check. */
+const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
+/**
+ * Manifests an index (with the indexes it lists) may name: real ones list a
+ * few dozen, platforms and their attestations.
+ */
+const MAX_MANIFESTS = 1000;
+
+
+/***/ }),
+
 /***/ 9537:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -32841,8 +32926,10 @@ function sameSet(a, b) {
 /* harmony export */   hc: () => (/* binding */ ADVICE)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _registry_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6764);
-/* harmony import */ var _registry_http_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3222);
+/* harmony import */ var _registry_content_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5378);
+/* harmony import */ var _registry_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6764);
+/* harmony import */ var _registry_http_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3222);
+
 
 
 
@@ -32962,6 +33049,9 @@ function pushDenied(c) {
 function translateFailure(error, context) {
     if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .PushError */ .Vc)
         return error;
+    // The source's words: advice about the destination would mislead.
+    if (error instanceof _registry_content_js__WEBPACK_IMPORTED_MODULE_1__/* .SourceError */ .c8)
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .PushError */ .Vc(error.message, error.transient);
     const text = failureText(error);
     const rule = RULES.find(candidate => candidate.test.test(text));
     if (!rule)
@@ -32971,12 +33061,12 @@ function translateFailure(error, context) {
 function failureText(error) {
     if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ToolError */ .v4)
         return error.stderr;
-    if (error instanceof _registry_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RegistryError */ .g)
+    if (error instanceof _registry_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RegistryError */ .g)
         return error.message;
     // Duck-typed: fetch errors may come from another realm, where instanceof fails.
     const { name, message } = (error ?? {});
     if (message === 'fetch failed')
-        return (0,_registry_http_js__WEBPACK_IMPORTED_MODULE_2__/* .networkCause */ .u6)(error);
+        return (0,_registry_http_js__WEBPACK_IMPORTED_MODULE_3__/* .networkCause */ .u6)(error);
     if (name === 'TimeoutError')
         return `timeout: ${String(message)}`;
     return (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .messageOf */ .bD)(error);
@@ -33052,6 +33142,151 @@ function userinfoPasswords(text) {
 
 /***/ }),
 
+/***/ 5378:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dp: () => (/* binding */ checkedBytes),
+/* harmony export */   Ng: () => (/* binding */ parseManifest),
+/* harmony export */   c8: () => (/* binding */ SourceError),
+/* harmony export */   sI: () => (/* binding */ sha256Digest),
+/* harmony export */   yg: () => (/* binding */ ContentError)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _oci_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(166);
+
+
+/**
+ * A source's content is not what it says: a blob or manifest whose bytes
+ * do not hash to its digest, or a size that differs. Never retried.
+ */
+class ContentError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ContentError';
+    }
+}
+/**
+ * A source could not be read in the middle of a copy: its registry refused,
+ * failed or went silent, or its file could not be read. The message names
+ * the source, so that the failure is never taken for one of the destination.
+ */
+class SourceError extends Error {
+    transient;
+    constructor(message, 
+    /** Another attempt may cure it (a network failure, a 5xx). */
+    transient, cause) {
+        super(message, { cause });
+        this.transient = transient;
+        this.name = 'SourceError';
+    }
+}
+/** `sha256:<hex>` of `bytes`. */
+function sha256Digest(bytes) {
+    return `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(bytes).digest('hex')}`;
+}
+/**
+ * The bytes of `stream`, checked against `descriptor` on the way: the last
+ * chunk is held back until the digest and size are known to match, so a
+ * corrupt blob never reaches a registry whole. `where` names the source in
+ * the error.
+ */
+async function* checkedBytes(stream, descriptor, where) {
+    const [algorithm, expected] = descriptor.digest.split(':');
+    if (algorithm !== 'sha256') {
+        throw new ContentError(`${where}: blob "${descriptor.digest}" uses an unsupported digest algorithm`);
+    }
+    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256');
+    let size = 0;
+    let held;
+    for await (const chunk of stream) {
+        hash.update(chunk);
+        size += chunk.length;
+        if (size > descriptor.size)
+            break;
+        if (held)
+            yield held;
+        held = chunk;
+    }
+    if (size !== descriptor.size) {
+        throw new ContentError(`${where}: blob "${descriptor.digest}" holds ${size > descriptor.size ? 'more than' : 'only'} ${Math.min(size, descriptor.size)} bytes where its descriptor says ${descriptor.size}: the source is corrupt`);
+    }
+    const actual = hash.digest('hex');
+    if (actual !== expected) {
+        throw new ContentError(`${where}: blob "${descriptor.digest}" has the sha256 ${actual}: its bytes are not what its name says, the source is corrupt`);
+    }
+    if (held)
+        yield held;
+}
+const IMAGE_TYPES = new Set([
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json'
+]);
+const INDEX_TYPES = new Set([
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json'
+]);
+/**
+ * A manifest's JSON: an index with the manifests it lists, or an image
+ * manifest with its config and layers. Anything else is a ContentError
+ * naming the source (`label`) and the manifest.
+ */
+function parseManifest(manifest, label) {
+    // It goes as the PUT's Content-Type: one a registry takes for a manifest, nothing else.
+    if (!INDEX_TYPES.has(manifest.mediaType) && !IMAGE_TYPES.has(manifest.mediaType)) {
+        throw new ContentError(`${label}: manifest "${manifest.digest}" has the media type ${JSON.stringify(manifest.mediaType)?.slice(0, 200)}, not one of an image manifest or index`);
+    }
+    let parsed;
+    try {
+        parsed = JSON.parse(manifest.bytes.toString('utf8'));
+    }
+    catch {
+        throw new ContentError(`${label}: manifest "${manifest.digest}" is not JSON`);
+    }
+    if (typeof parsed !== 'object' || parsed === null) {
+        throw new ContentError(`${label}: manifest "${manifest.digest}" is not a JSON object`);
+    }
+    const isIndex = INDEX_TYPES.has(manifest.mediaType) || Array.isArray(parsed.manifests);
+    if (isIndex && !Array.isArray(parsed.manifests)) {
+        throw new ContentError(`${label}: index "${manifest.digest}" lists no manifests`);
+    }
+    if (!isIndex && !parsed.config) {
+        throw new ContentError(`${label}: manifest "${manifest.digest}" names no config blob`);
+    }
+    const result = isIndex
+        ? { manifests: parsed.manifests }
+        : { config: parsed.config, layers: parsed.layers ?? [] };
+    // Digests become paths of registry URLs and files, sizes Content-Lengths:
+    // one that is a path (`sha256:…/../../api`) would send a request with the
+    // destination's login anywhere on its host.
+    const layers = result.layers ?? [];
+    const descriptors = [
+        ...(result.manifests ?? []),
+        ...(result.config ? [result.config] : []),
+        ...(Array.isArray(layers) ? layers : [undefined])
+    ];
+    if (!descriptors.every(isDescriptor)) {
+        const what = isIndex ? 'index' : 'manifest';
+        const listed = isIndex ? 'a manifest' : 'a blob';
+        throw new ContentError(`${label}: ${what} "${manifest.digest}" lists ${listed} that is not a sha256 digest with a size`);
+    }
+    return result;
+}
+function isDescriptor(value) {
+    if (typeof value !== 'object' || value === null)
+        return false;
+    const { digest, size } = value;
+    return (typeof digest === 'string' &&
+        _oci_js__WEBPACK_IMPORTED_MODULE_1__/* .SHA256_DIGEST */ .fu.test(digest) &&
+        typeof size === 'number' &&
+        Number.isSafeInteger(size) &&
+        size >= 0);
+}
+
+
+/***/ }),
+
 /***/ 6764:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -33083,9 +33318,9 @@ function errorDetail(body) {
     try {
         const parsed = JSON.parse(body);
         if (Array.isArray(parsed.errors) && parsed.errors.length > 0) {
-            return parsed.errors
+            return clipped(parsed.errors
                 .map(entry => [entry.code, entry.message].filter(Boolean).join(': '))
-                .join('; ');
+                .join('; '));
         }
     }
     catch {
@@ -33093,8 +33328,23 @@ function errorDetail(body) {
     }
     const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
     if (title)
-        return `<html> ${title.trim()}`;
-    return body.trim().slice(0, 200);
+        return clipped(`<html> ${title.trim()}`);
+    return withoutCredentials(body.trim()).slice(0, 200);
+}
+/** The words a registry's answer puts in a message at most: a registry may send pages of them. */
+const DETAIL_CHARS = 300;
+/**
+ * `Basic <base64>` or `Bearer <token>` that a registry or a debugging proxy
+ * echoes back: the runner masks the password and its base64 form whole,
+ * but not a bearer token, nor a base64 form cut short by the clipping.
+ */
+const ECHOED_CREDENTIALS = /\b(basic|bearer)\s+[A-Za-z0-9+/=._~-]{16,}/gi;
+function withoutCredentials(text) {
+    return text.replace(ECHOED_CREDENTIALS, '$1 ***');
+}
+function clipped(text) {
+    const told = withoutCredentials(text);
+    return told.length > DETAIL_CHARS ? `${told.slice(0, DETAIL_CHARS - 1)}…` : told;
 }
 
 
@@ -33107,9 +33357,11 @@ function errorDetail(body) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   uU: () => (/* binding */ TRANSIENT_STATUS),
+  Ob: () => (/* binding */ bodyWords),
   rL: () => (/* binding */ isStream),
   rV: () => (/* binding */ isTransientNetworkFailure),
   u6: () => (/* binding */ networkCause),
+  CB: () => (/* binding */ readBounded),
   ab: () => (/* binding */ registryFetch)
 });
 
@@ -33392,6 +33644,33 @@ async function sendStream(url, tls, request, body) {
     const bytes = await answer.body.arrayBuffer();
     const empty = [204, 205, 304].includes(answer.statusCode);
     return new undici.Response(empty ? null : bytes, { status: answer.statusCode, headers });
+}
+/**
+ * The first `maxBytes` of a body, and whether there was more: the rest is
+ * never read (the stream is cancelled), so a registry that answers with an
+ * endless or huge body costs at most `maxBytes` of memory. `Content-Length`
+ * is not trusted for this: a chunked answer has none.
+ */
+async function readBounded(response, maxBytes) {
+    const chunks = [];
+    let size = 0;
+    // Leaving the loop early cancels the stream: the rest is never read.
+    for await (const chunk of (response.body ?? [])) {
+        const room = maxBytes - size;
+        if (chunk.length > room) {
+            chunks.push(Buffer.from(chunk.subarray(0, room)));
+            return { bytes: Buffer.concat(chunks), more: true };
+        }
+        chunks.push(Buffer.from(chunk));
+        size += chunk.length;
+    }
+    return { bytes: Buffer.concat(chunks), more: false };
+}
+/** How much of an answer is read when only its words are wanted (an error, `/v2/`). */
+const WORDS_BYTES = 64 * 1024;
+/** The start of a body read for its words (an error's `errors`, an HTML title); the rest is left unread. */
+async function bodyWords(response) {
+    return (await readBounded(response, WORDS_BYTES)).bytes.toString('utf8');
 }
 /** Whether a request that threw `error` may succeed another time (a network failure registryFetch would retry). */
 function isTransientNetworkFailure(error) {
