@@ -229,6 +229,9 @@ interface WayPlan {
   postBundle: string
 }
 
+/** How many registries the ways have started (each gets a loopback address of its own). */
+let registriesStarted = 0
+
 /** One way against a fresh registry (and proxy): the first push, then the re-run. */
 async function measureWay(
   config: BenchConfig,
@@ -236,7 +239,13 @@ async function measureWay(
   plan: WayPlan
 ): Promise<Measurement[]> {
   const password = crypto.randomBytes(12).toString('hex')
-  const registry = await startRegistry({ users: { [USERNAME]: password } })
+  // A loopback address of its own per way: docker's containerd image store remembers, per
+  // registry host, which repositories hold each layer, and would try to mount a layer from a
+  // repository of an earlier way's registry (gone) on a reused host, then upload it after all.
+  const registry = await startRegistry({
+    users: { [USERNAME]: password },
+    address: `127.0.0.${2 + (registriesStarted++ % 250)}`
+  })
   const stops: (() => Promise<void>)[] = [() => registry.stop()]
   cleanups.push(() => registry.stop())
   // The loop's login (a throwaway registry's, but a login all the same).

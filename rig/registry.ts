@@ -38,6 +38,11 @@ export interface RegistryOptions {
   tls?: boolean
   /** Names besides 127.0.0.1 that the TLS certificate is valid for. */
   tlsHostNames?: string[]
+  /**
+   * The loopback address to listen on (default 127.0.0.1): another one makes another registry
+   * host for clients that remember where blobs went by host (docker's containerd image store).
+   */
+  address?: string
 }
 
 const START_TIMEOUT_MS = 20_000
@@ -78,7 +83,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     let lastError: Error | undefined
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = await freePort()
-      const host = `127.0.0.1:${port}`
+      const host = `${opts.address ?? '127.0.0.1'}:${port}`
       const configFile = path.join(dir, 'config.yml')
       fs.writeFileSync(
         configFile,
