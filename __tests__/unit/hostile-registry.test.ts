@@ -23,6 +23,18 @@ import { RegistryContentSource } from '../../src/sources/registry.js'
 const USER = { username: 'reader', password: 'source-secret-4711' }
 const TLS = { tlsVerify: false, caFile: '' }
 const DIGEST = `sha256:${'a'.repeat(64)}`
+/** An image manifest with no layers, as a source's index lists it. */
+const EMPTY_IMAGE = {
+  schemaVersion: 2,
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: DIGEST, size: 2 },
+  layers: []
+}
+
+/** The digest a registry gives these bytes. */
+function sha256Of(bytes: Buffer): string {
+  return `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`
+}
 
 type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void
 
@@ -214,7 +226,7 @@ describe('a hostile source registry', () => {
           layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }]
         })
       )
-      const digest = `sha256:${crypto.createHash('sha256').update(manifest).digest('hex')}`
+      const digest = sha256Of(manifest)
       const source = await serve((request, response) => {
         if (request.url === '/v2/') return void response.writeHead(200).end()
         response.writeHead(200, {
@@ -258,7 +270,7 @@ describe('a hostile source registry', () => {
           annotations: { n: String(index) }
         })
       )
-      const digest = `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`
+      const digest = sha256Of(bytes)
       children.set(digest, bytes)
       return { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: bytes.length }
     })
@@ -269,7 +281,7 @@ describe('a hostile source registry', () => {
         manifests: entries
       })
     )
-    const digest = `sha256:${crypto.createHash('sha256').update(index).digest('hex')}`
+    const digest = sha256Of(index)
     let read = 0
     const source = await serve((request, response) => {
       if (request.url === '/v2/') return void response.writeHead(200).end()
@@ -296,15 +308,8 @@ describe('a hostile source registry', () => {
   })
 
   test('an index listing one manifest three times has it read once', async () => {
-    const child = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: DIGEST, size: 2 },
-        layers: []
-      })
-    )
-    const childDigest = `sha256:${crypto.createHash('sha256').update(child).digest('hex')}`
+    const child = Buffer.from(JSON.stringify(EMPTY_IMAGE))
+    const childDigest = sha256Of(child)
     const entry = {
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       digest: childDigest,
@@ -317,7 +322,7 @@ describe('a hostile source registry', () => {
         manifests: [entry, entry, entry]
       })
     )
-    const digest = `sha256:${crypto.createHash('sha256').update(index).digest('hex')}`
+    const digest = sha256Of(index)
     let read = 0
     const source = await serve((request, response) => {
       if (request.url === '/v2/') return void response.writeHead(200).end()
@@ -339,9 +344,9 @@ describe('a hostile source registry', () => {
 
   describe('a source failing in the middle of a copy is named as the source, not blamed on the destination', () => {
     const config = Buffer.from('{}')
-    const configDigest = `sha256:${crypto.createHash('sha256').update(config).digest('hex')}`
+    const configDigest = sha256Of(config)
     const layer = crypto.randomBytes(256 * 1024)
-    const layerDigest = `sha256:${crypto.createHash('sha256').update(layer).digest('hex')}`
+    const layerDigest = sha256Of(layer)
     const manifest = Buffer.from(
       JSON.stringify({
         schemaVersion: 2,
@@ -360,7 +365,7 @@ describe('a hostile source registry', () => {
         ]
       })
     )
-    const digest = `sha256:${crypto.createHash('sha256').update(manifest).digest('hex')}`
+    const digest = sha256Of(manifest)
 
     /** The destination takes any upload (a 202 with a Location, then 201), like a registry with nothing yet. */
     function acceptingDestination(): Promise<string> {
@@ -473,7 +478,7 @@ describe('a hostile source registry', () => {
       // Its bytes are its digest, so only what it says can be wrong: the
       // copier sends a manifest's media type as the PUT's Content-Type.
       const manifest = Buffer.from(text)
-      const digest = `sha256:${crypto.createHash('sha256').update(manifest).digest('hex')}`
+      const digest = sha256Of(manifest)
       const source = await serve((request, response) => {
         if (request.url === '/v2/') return void response.writeHead(200).end()
         response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
@@ -495,15 +500,8 @@ describe('a hostile source registry', () => {
   test('an index whose entry gives a size its manifest does not have is refused before anything is sent', async () => {
     // Pulled back, such an index fails in every client that checks sizes
     // (containerd, containers/image): it is not pushed.
-    const child = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: DIGEST, size: 2 },
-        layers: []
-      })
-    )
-    const childDigest = `sha256:${crypto.createHash('sha256').update(child).digest('hex')}`
+    const child = Buffer.from(JSON.stringify(EMPTY_IMAGE))
+    const childDigest = sha256Of(child)
     const index = Buffer.from(
       JSON.stringify({
         schemaVersion: 2,
@@ -517,7 +515,7 @@ describe('a hostile source registry', () => {
         ]
       })
     )
-    const digest = `sha256:${crypto.createHash('sha256').update(index).digest('hex')}`
+    const digest = sha256Of(index)
     const source = await serve((request, response) => {
       if (request.url === '/v2/') return void response.writeHead(200).end()
       response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
