@@ -408,6 +408,37 @@ describe('a hostile source registry', () => {
       reference: 'destination.example/app:v1'
     }
 
+    test('a destination whose answers never end (a broken proxy) is read for 64 KiB each; the copy completes', async () => {
+      // Every answer the copier does not need the body of (a HEAD's, an
+      // upload's, a manifest PUT's) was read whole: 256 MiB each, held in memory.
+      const floods: (() => number)[] = []
+      const destination = await serve((request, response) => {
+        request.resume()
+        if (request.url === '/v2/') return void response.writeHead(200).end()
+        if (request.method === 'HEAD') return void response.writeHead(404).end()
+        request.on('end', () => {
+          const upload = request.method === 'POST'
+          response.writeHead(
+            upload ? 202 : 201,
+            upload ? { Location: '/v2/app/blobs/uploads/1' } : {}
+          )
+          floods.push(flood(response, 256 << 20))
+        })
+      })
+      const source = await serve((request, response) => {
+        if (request.url === '/v2/') return void response.writeHead(200).end()
+        if ((request.url ?? '').endsWith(configDigest)) return void response.end(config)
+        if ((request.url ?? '').endsWith(layerDigest)) return void response.end(layer)
+        response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
+        response.end(manifest)
+      })
+      const client = new RegistryClient(`http://${destination}`, TLS, USER)
+      await copyImage(client, sourceOn(source, 'http', digest), { repository: 'app', tags: ['v1'] })
+      // Two uploads (a POST and a PUT each) and the manifest's PUT.
+      expect(floods).toHaveLength(5)
+      for (const sent of floods) expect(sent()).toBeLessThan(32 << 20)
+    })
+
     test('the source refusing a blob (403) is no advice about pushing to the destination', async () => {
       // A source registry whose token does not cover the blob (Harbor: a
       // project made private meanwhile), or that denies it outright.

@@ -29271,6 +29271,7 @@ function clipped(text) {
 __nccwpck_require__.d(__webpack_exports__, {
   uU: () => (/* binding */ TRANSIENT_STATUS),
   Ob: () => (/* binding */ bodyWords),
+  LL: () => (/* binding */ discardBody),
   rL: () => (/* binding */ isStream),
   rV: () => (/* binding */ isTransientNetworkFailure),
   u6: () => (/* binding */ networkCause),
@@ -29516,7 +29517,7 @@ async function registryFetch(url, tls, request = {}) {
                 return response;
             cause = `HTTP ${response.status}`;
             delay = (0,backoff/* retryAfterMs */.Vs)(response.headers.get('retry-after')) ?? (0,backoff/* backoffDelay */.EY)(attempt, base);
-            await response.arrayBuffer().catch(() => undefined);
+            await discardBody(response).catch(() => undefined);
         }
         catch (error) {
             cause =
@@ -29554,9 +29555,12 @@ async function sendStream(url, tls, request, body) {
         for (const one of Array.isArray(value) ? value : [value ?? ''])
             headers.append(name, one);
     }
-    const bytes = await answer.body.arrayBuffer();
     const empty = [204, 205, 304].includes(answer.statusCode);
-    return new undici.Response(empty ? null : bytes, { status: answer.statusCode, headers });
+    if (empty)
+        answer.body.destroy();
+    // The body stays a stream: whoever reads it reads what it needs (bounded), not all of it.
+    const answered = empty ? null : external_node_stream_.Readable.toWeb(answer.body);
+    return new undici.Response(answered, { status: answer.statusCode, headers });
 }
 /**
  * The first `maxBytes` of a body, and whether there was more: the rest is
@@ -29584,6 +29588,14 @@ const WORDS_BYTES = 64 * 1024;
 /** The start of a body read for its words (an error's `errors`, an HTML title); the rest is left unread. */
 async function bodyWords(response) {
     return (await readBounded(response, WORDS_BYTES)).bytes.toString('utf8');
+}
+/**
+ * Lets an answer go whose body is not wanted: a small one is read to its
+ * end (so its connection serves the next request), a large or endless one
+ * (a broken proxy, a hostile registry) is cut after WORDS_BYTES.
+ */
+async function discardBody(response) {
+    await readBounded(response, WORDS_BYTES);
 }
 /** Whether a request that threw `error` may succeed another time (a network failure registryFetch would retry). */
 function isTransientNetworkFailure(error) {
@@ -32228,7 +32240,7 @@ async function copyBlob(client, source, repository, blob, mountFrom, signal) {
         push: true,
         accept: [404]
     });
-    await head.arrayBuffer();
+    await (0,registry_http/* discardBody */.LL)(head);
     if (head.status === 200)
         return 'skipped';
     let location;
@@ -32239,7 +32251,7 @@ async function copyBlob(client, source, repository, blob, mountFrom, signal) {
         // pull on `from` (401/403) falls back to a plain upload as well.
         const query = `mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(mountFrom)}`;
         const mount = await client.request('POST', `/v2/${repository}/blobs/uploads/?${query}`, repository, { push: true, mountFrom, accept: [202, 401, 403] });
-        await mount.arrayBuffer();
+        await (0,registry_http/* discardBody */.LL)(mount);
         if (mount.status === 201)
             return 'mounted';
         if (mount.status === 202)
@@ -32250,7 +32262,7 @@ async function copyBlob(client, source, repository, blob, mountFrom, signal) {
             push: true,
             accept: [202]
         });
-        await start.arrayBuffer();
+        await (0,registry_http/* discardBody */.LL)(start);
         location = start.headers.get('location') ?? undefined;
         if (location === undefined) {
             throw new registry_errors/* RegistryError */.g(start.status, 'the upload session has no Location', start.url);
@@ -32275,7 +32287,7 @@ async function copyBlob(client, source, repository, blob, mountFrom, signal) {
         .catch((error) => {
         throw sourceCause(error) ?? error;
     });
-    await put.arrayBuffer();
+    await (0,registry_http/* discardBody */.LL)(put);
     return 'uploaded';
 }
 /**
@@ -32293,7 +32305,7 @@ async function putManifest(client, repository, manifest, reference) {
             headers: { Accept: manifest.mediaType },
             accept: [404]
         });
-        await head.arrayBuffer();
+        await (0,registry_http/* discardBody */.LL)(head);
         if (head.status === 200)
             return;
     }
@@ -32303,7 +32315,7 @@ async function putManifest(client, repository, manifest, reference) {
         headers: { 'Content-Type': manifest.mediaType },
         body: manifest.bytes
     });
-    await response.arrayBuffer();
+    await (0,registry_http/* discardBody */.LL)(response);
     const stored = response.headers.get('docker-content-digest');
     if (stored && stored !== manifest.digest) {
         throw new content/* ContentError */.yg(`the registry stored "${repository}:${reference}" as "${stored}", not as the source's "${manifest.digest}": it rewrote the manifest`);
@@ -32794,7 +32806,7 @@ class RegistryClient {
         }
         else if (challenge.scheme === 'basic') {
             const response = await this.request('GET', '/v2/', '');
-            await response.arrayBuffer();
+            await (0,registry_http/* discardBody */.LL)(response);
         }
     }
     /**
@@ -32823,7 +32835,7 @@ class RegistryClient {
             push: true,
             accept: [202, 401, 403]
         });
-        await response.arrayBuffer();
+        await (0,registry_http/* discardBody */.LL)(response);
         if (response.status !== 202)
             return new Set(['pull']);
         const location = response.headers.get('location');
@@ -32835,7 +32847,7 @@ class RegistryClient {
                 accept: [204, 404],
                 tidyUp: true
             })
-                .then(cancel => cancel.arrayBuffer())
+                .then(cancel => (0,registry_http/* discardBody */.LL)(cancel))
                 .then(() => undefined, () => undefined));
         }
         return new Set(['pull', 'push']);
@@ -32881,7 +32893,7 @@ class RegistryClient {
      */
     async tagDigest(repository, reference) {
         const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, repository, { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] });
-        await response.arrayBuffer();
+        await (0,registry_http/* discardBody */.LL)(response);
         if (response.status === 404)
             return undefined;
         if (response.status === 412) {
@@ -32904,7 +32916,7 @@ class RegistryClient {
             headers: { Accept: 'application/json', ...this.basicHeader() },
             retry: this.retry
         });
-        await response.arrayBuffer();
+        await (0,registry_http/* discardBody */.LL)(response);
         if (response.status === 200)
             return 'exists';
         const isJson = (response.headers.get('content-type') ?? '').includes('json');
@@ -32965,7 +32977,7 @@ class RegistryClient {
             // Tokens expire (Harbor's after 30 minutes) and a long push outlives
             // one: the digest read back afterwards asks once for a new token. A
             // fresh token refused means no access, and is not asked again.
-            await response.arrayBuffer();
+            await (0,registry_http/* discardBody */.LL)(response);
             this.tokens.delete(scope);
             token = await this.token(scope);
             response = await send();

@@ -4,7 +4,14 @@ import type { TlsOptions } from '../settings/tls.js'
 import { RegistryError, errorDetail } from './errors.js'
 import { type Platform, platformName } from '../oci.js'
 import { mapWithLimit } from '../pool.js'
-import { type RetryPolicy, bodyWords, isStream, readBounded, registryFetch } from './http.js'
+import {
+  type RetryPolicy,
+  bodyWords,
+  discardBody,
+  isStream,
+  readBounded,
+  registryFetch
+} from './http.js'
 
 /** How the registry wants to be authenticated, from `/v2/`'s WWW-Authenticate. */
 export interface Challenge {
@@ -111,7 +118,7 @@ export class RegistryClient {
       await Promise.all(rest.map(chunk => this.tokenForAll(chunk)))
     } else if (challenge.scheme === 'basic') {
       const response = await this.request('GET', '/v2/', '')
-      await response.arrayBuffer()
+      await discardBody(response)
     }
   }
 
@@ -145,7 +152,7 @@ export class RegistryClient {
       push: true,
       accept: [202, 401, 403]
     })
-    await response.arrayBuffer()
+    await discardBody(response)
     if (response.status !== 202) return new Set(['pull'])
     const location = response.headers.get('location')
     if (location) {
@@ -157,7 +164,7 @@ export class RegistryClient {
           accept: [204, 404],
           tidyUp: true
         })
-          .then(cancel => cancel.arrayBuffer())
+          .then(cancel => discardBody(cancel))
           .then(
             () => undefined,
             () => undefined
@@ -230,7 +237,7 @@ export class RegistryClient {
       repository,
       { headers: { Accept: MANIFEST_ACCEPT }, accept: [200, 404, 412] }
     )
-    await response.arrayBuffer()
+    await discardBody(response)
     if (response.status === 404) return undefined
     if (response.status === 412) {
       const held = await this.manifest(repository, reference)
@@ -253,7 +260,7 @@ export class RegistryClient {
       headers: { Accept: 'application/json', ...this.basicHeader() },
       retry: this.retry
     })
-    await response.arrayBuffer()
+    await discardBody(response)
     if (response.status === 200) return 'exists'
     const isJson = (response.headers.get('content-type') ?? '').includes('json')
     if (response.status === 404 && isJson) return 'missing'
@@ -329,7 +336,7 @@ export class RegistryClient {
       // Tokens expire (Harbor's after 30 minutes) and a long push outlives
       // one: the digest read back afterwards asks once for a new token. A
       // fresh token refused means no access, and is not asked again.
-      await response.arrayBuffer()
+      await discardBody(response)
       this.tokens.delete(scope)
       token = await this.token(scope)
       response = await send()

@@ -26,6 +26,7 @@ import { RegistryError } from './errors.js'
 import {
   type RetryPolicy,
   TRANSIENT_STATUS,
+  discardBody,
   isTransientNetworkFailure,
   networkCause
 } from './http.js'
@@ -218,7 +219,7 @@ async function copyBlob(
     push: true,
     accept: [404]
   })
-  await head.arrayBuffer()
+  await discardBody(head)
   if (head.status === 200) return 'skipped'
 
   let location: string | undefined
@@ -234,7 +235,7 @@ async function copyBlob(
       repository,
       { push: true, mountFrom, accept: [202, 401, 403] }
     )
-    await mount.arrayBuffer()
+    await discardBody(mount)
     if (mount.status === 201) return 'mounted'
     if (mount.status === 202) location = mount.headers.get('location') ?? undefined
   }
@@ -243,7 +244,7 @@ async function copyBlob(
       push: true,
       accept: [202]
     })
-    await start.arrayBuffer()
+    await discardBody(start)
     location = start.headers.get('location') ?? undefined
     if (location === undefined) {
       throw new RegistryError(start.status, 'the upload session has no Location', start.url)
@@ -268,7 +269,7 @@ async function copyBlob(
     .catch((error: unknown) => {
       throw sourceCause(error) ?? error
     })
-  await put.arrayBuffer()
+  await discardBody(put)
   return 'uploaded'
 }
 
@@ -292,7 +293,7 @@ async function putManifest(
       headers: { Accept: manifest.mediaType },
       accept: [404]
     })
-    await head.arrayBuffer()
+    await discardBody(head)
     if (head.status === 200) return
   }
   // Bytes, not a stream: the client retries transient failures of this request itself.
@@ -301,7 +302,7 @@ async function putManifest(
     headers: { 'Content-Type': manifest.mediaType },
     body: manifest.bytes
   })
-  await response.arrayBuffer()
+  await discardBody(response)
   const stored = response.headers.get('docker-content-digest')
   if (stored && stored !== manifest.digest) {
     throw new ContentError(

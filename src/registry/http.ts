@@ -141,7 +141,7 @@ export async function registryFetch(
       if (!TRANSIENT_STATUS.has(response.status) || attempt > retries) return response
       cause = `HTTP ${response.status}`
       delay = retryAfterMs(response.headers.get('retry-after')) ?? backoffDelay(attempt, base)
-      await response.arrayBuffer().catch(() => undefined)
+      await discardBody(response).catch(() => undefined)
     } catch (error) {
       cause =
         error instanceof Error && error.name === 'TimeoutError'
@@ -183,9 +183,11 @@ async function sendStream(
   for (const [name, value] of Object.entries(answer.headers)) {
     for (const one of Array.isArray(value) ? value : [value ?? '']) headers.append(name, one)
   }
-  const bytes = await answer.body.arrayBuffer()
   const empty = [204, 205, 304].includes(answer.statusCode)
-  return new Response(empty ? null : bytes, { status: answer.statusCode, headers })
+  if (empty) answer.body.destroy()
+  // The body stays a stream: whoever reads it reads what it needs (bounded), not all of it.
+  const answered = empty ? null : (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>)
+  return new Response(answered, { status: answer.statusCode, headers })
 }
 
 /**
@@ -219,6 +221,15 @@ const WORDS_BYTES = 64 * 1024
 /** The start of a body read for its words (an error's `errors`, an HTML title); the rest is left unread. */
 export async function bodyWords(response: Response): Promise<string> {
   return (await readBounded(response, WORDS_BYTES)).bytes.toString('utf8')
+}
+
+/**
+ * Lets an answer go whose body is not wanted: a small one is read to its
+ * end (so its connection serves the next request), a large or endless one
+ * (a broken proxy, a hostile registry) is cut after WORDS_BYTES.
+ */
+export async function discardBody(response: Response): Promise<void> {
+  await readBounded(response, WORDS_BYTES)
 }
 
 /** Whether a request that threw `error` may succeed another time (a network failure registryFetch would retry). */
