@@ -6,8 +6,9 @@
 # recipe runs it), GNU time (peak RSS in bench/movers.ts),
 # the npm packages, a Node 24 (what `runs.using: node24` means) to run the
 # bundle under, helm v3 and v4 for the chart tests, and a newer docker engine
-# with the containerd image store (multi-platform local images). Safe to run again: it
-# installs only what is missing.
+# with the containerd image store (multi-platform local images; from Debian 13,
+# so that one needs a Debian machine). Safe to run again: it installs only what
+# is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -77,9 +78,17 @@ echo "helm for the chart tests: $(.ci/.tools/helm-v3/helm version --template '{{
 install_containerd_store_engine() {
   local dir=.ci/.tools/docker-containerd apt
   if [ -x "$dir/usr/sbin/dockerd" ] && [ -x "$dir/usr/bin/containerd" ]; then return; fi
+  # The archive this machine's own Debian release comes from (its apt sources) serves Debian 13 too.
+  local mirror
+  mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Created-By: Packages' |
+    awk -v release="$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" '$2 == release { print $1; exit }')
+  if [ -z "$mirror" ] || [ "$(. /etc/os-release && echo "$ID")" != debian ]; then
+    echo "no Debian archive in this machine's apt sources: Debian 13's docker.io and containerd (the containerd image store tests) cannot be fetched" >&2
+    exit 1
+  fi
   apt=$(mktemp -d)
   mkdir -p "$apt/parts" "$apt/lists/partial" "$apt/archives/partial"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" >"$apt/sources.list"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" >"$apt/sources.list"
   local opts=(-o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts="$apt/parts"
     -o Dir::State::lists="$apt/lists" -o Dir::Cache::archives="$apt/archives" -o APT::Sandbox::User=root)
   apt-get "${opts[@]}" update -qq
