@@ -29059,8 +29059,10 @@ function userinfoPasswords(text) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $j: () => (/* binding */ checkManifestCount),
 /* harmony export */   Dp: () => (/* binding */ checkedBytes),
 /* harmony export */   Ng: () => (/* binding */ parseManifest),
+/* harmony export */   TG: () => (/* binding */ checkListedSize),
 /* harmony export */   c8: () => (/* binding */ SourceError),
 /* harmony export */   sI: () => (/* binding */ sha256Digest),
 /* harmony export */   yg: () => (/* binding */ ContentError)
@@ -29185,6 +29187,21 @@ function parseManifest(manifest, label) {
         throw new ContentError(`${label}: ${what} "${manifest.digest}" lists ${listed} that is not a sha256 digest with a size`);
     }
     return result;
+}
+/**
+ * Refuses an index tree listing more than MAX_MANIFESTS manifests: each is
+ * read and held until the push, and no image has that many platforms.
+ */
+function checkManifestCount(label, listed) {
+    if (listed > _oci_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_MANIFESTS */ .Wq) {
+        throw new ContentError(`${label}: the index lists more than ${_oci_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_MANIFESTS */ .Wq} manifests (${listed} so far): no image has that many platforms, the source is broken or hostile`);
+    }
+}
+/** A manifest an index lists must have the size the index gives it: clients that check sizes (containerd, containers/image) fail to pull it otherwise. */
+function checkListedSize(label, entry, child) {
+    if (child.bytes.length !== entry.size) {
+        throw new ContentError(`${label}: manifest "${entry.digest}" is ${child.bytes.length} bytes where the index says ${entry.size}: the source is corrupt`);
+    }
 }
 function isDescriptor(value) {
     if (typeof value !== 'object' || value === null)
@@ -32120,9 +32137,7 @@ async function copyImage(client, source, destination, options = {}) {
             // Counted before any is read: each is held until the push, up to 4 MiB.
             for (const entry of parsed.manifests)
                 listed.add(entry.digest);
-            if (listed.size > oci/* MAX_MANIFESTS */.Wq) {
-                throw new content/* ContentError */.yg(`${source.label}: the index lists more than ${oci/* MAX_MANIFESTS */.Wq} manifests (${listed.size} so far): no image has that many platforms, the source is broken or hostile`);
-            }
+            (0,content/* checkManifestCount */.$j)(source.label, listed.size);
             for (const entry of parsed.manifests) {
                 // An index may list one manifest twice (or two indexes one): read and pushed once.
                 if (children.some(child => child.digest === entry.digest))
@@ -32131,9 +32146,7 @@ async function copyImage(client, source, destination, options = {}) {
                 if (child.digest !== entry.digest) {
                     throw new content/* ContentError */.yg(`${source.label}: the index lists "${entry.digest}" but the source gave "${child.digest}"`);
                 }
-                if (child.bytes.length !== entry.size) {
-                    throw new content/* ContentError */.yg(`${source.label}: manifest "${entry.digest}" is ${child.bytes.length} bytes where the index says ${entry.size}: the source is corrupt`);
-                }
+                (0,content/* checkListedSize */.TG)(source.label, entry, child);
                 await visit((0,content/* parseManifest */.Ng)(child, source.label));
                 children.push(child);
             }
@@ -32485,9 +32498,7 @@ class LayoutSource {
             let listed = 0;
             const walk = async (entries) => {
                 listed += entries.length;
-                if (listed > oci/* MAX_MANIFESTS */.Wq) {
-                    throw new content/* ContentError */.yg(`${this.label}: the index lists more than ${oci/* MAX_MANIFESTS */.Wq} manifests (${listed} so far): no image has that many platforms, the source is broken or hostile`);
-                }
+                (0,content/* checkManifestCount */.$j)(this.label, listed);
                 for (const child of await Promise.all(entries.map(entry => this.child(entry)))) {
                     manifests.push(child);
                     if (child.manifests)
@@ -32535,9 +32546,7 @@ class LayoutSource {
     /** A manifest an index lists, parsed, with the size the index gives it. */
     async child(entry) {
         const child = await this.manifest(entry);
-        if (child.bytes.length !== entry.size) {
-            throw new content/* ContentError */.yg(`${this.label}: manifest "${entry.digest}" is ${child.bytes.length} bytes where the index says ${entry.size}: the source is corrupt`);
-        }
+        (0,content/* checkListedSize */.TG)(this.label, entry, child);
         return (0,content/* parseManifest */.Ng)(child, this.label);
     }
     async root() {
@@ -32734,7 +32743,6 @@ async function* emptyBody() { }
 
 
 
-
 /** Every manifest kind a tag may hold: OCI and Docker, images and indexes. */
 const MANIFEST_ACCEPT = [
     'application/vnd.oci.image.manifest.v1+json',
@@ -32782,7 +32790,7 @@ class RegistryClient {
             return this.challenge;
         const url = `${this.baseUrl}/v2/`;
         const response = await (0,registry_http/* registryFetch */.ab)(url, this.tls, { retry: this.retry });
-        await (0,registry_http/* bodyWords */.Ob)(response);
+        await (0,registry_http/* discardBody */.LL)(response);
         const challenge = challengeOf(response.status, response.headers.get('www-authenticate'));
         if (!challenge)
             throw new registry_errors/* RegistryError */.g(response.status, '', url);

@@ -1,8 +1,7 @@
-import { MAX_MANIFEST_BYTES } from '../oci.js'
 import type { Credentials } from '../settings/settings.js'
 import type { TlsOptions } from '../settings/tls.js'
 import { RegistryError, errorDetail } from './errors.js'
-import { type Platform, platformName } from '../oci.js'
+import { MAX_MANIFEST_BYTES, type Platform, platformName } from '../oci.js'
 import { mapWithLimit } from '../pool.js'
 import {
   type RetryPolicy,
@@ -95,7 +94,7 @@ export class RegistryClient {
     if (this.challenge) return this.challenge
     const url = `${this.baseUrl}/v2/`
     const response = await registryFetch(url, this.tls, { retry: this.retry })
-    await bodyWords(response)
+    await discardBody(response)
     const challenge = challengeOf(response.status, response.headers.get('www-authenticate'))
     if (!challenge) throw new RegistryError(response.status, '', url)
     return (this.challenge = challenge)

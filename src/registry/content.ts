@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { type Platform, SHA256_DIGEST } from '../oci.js'
+import { MAX_MANIFESTS, type Platform, SHA256_DIGEST } from '../oci.js'
 
 /**
  * What the project's own registry client copies: an image (or a
@@ -186,6 +186,27 @@ export function parseManifest(manifest: StoredManifest, label: string): ParsedMa
     )
   }
   return result
+}
+
+/**
+ * Refuses an index tree listing more than MAX_MANIFESTS manifests: each is
+ * read and held until the push, and no image has that many platforms.
+ */
+export function checkManifestCount(label: string, listed: number): void {
+  if (listed > MAX_MANIFESTS) {
+    throw new ContentError(
+      `${label}: the index lists more than ${MAX_MANIFESTS} manifests (${listed} so far): no image has that many platforms, the source is broken or hostile`
+    )
+  }
+}
+
+/** A manifest an index lists must have the size the index gives it: clients that check sizes (containerd, containers/image) fail to pull it otherwise. */
+export function checkListedSize(label: string, entry: Descriptor, child: StoredManifest): void {
+  if (child.bytes.length !== entry.size) {
+    throw new ContentError(
+      `${label}: manifest "${entry.digest}" is ${child.bytes.length} bytes where the index says ${entry.size}: the source is corrupt`
+    )
+  }
 }
 
 function isDescriptor(value: unknown): boolean {

@@ -11,7 +11,7 @@ import { retrying } from '../backoff.js'
 import { InputError } from '../errors.js'
 import { mapWithLimit } from '../pool.js'
 import type { RegistryClient } from './client.js'
-import { MAX_MANIFESTS, platformName } from '../oci.js'
+import { platformName } from '../oci.js'
 import {
   ContentError,
   type ContentSource,
@@ -19,6 +19,8 @@ import {
   type ParsedManifest,
   SourceError,
   type StoredManifest,
+  checkListedSize,
+  checkManifestCount,
   parseManifest,
   sha256Digest
 } from './content.js'
@@ -79,11 +81,7 @@ export async function copyImage(
     if (parsed.manifests) {
       // Counted before any is read: each is held until the push, up to 4 MiB.
       for (const entry of parsed.manifests) listed.add(entry.digest)
-      if (listed.size > MAX_MANIFESTS) {
-        throw new ContentError(
-          `${source.label}: the index lists more than ${MAX_MANIFESTS} manifests (${listed.size} so far): no image has that many platforms, the source is broken or hostile`
-        )
-      }
+      checkManifestCount(source.label, listed.size)
       for (const entry of parsed.manifests) {
         // An index may list one manifest twice (or two indexes one): read and pushed once.
         if (children.some(child => child.digest === entry.digest)) continue
@@ -96,11 +94,7 @@ export async function copyImage(
             `${source.label}: the index lists "${entry.digest}" but the source gave "${child.digest}"`
           )
         }
-        if (child.bytes.length !== entry.size) {
-          throw new ContentError(
-            `${source.label}: manifest "${entry.digest}" is ${child.bytes.length} bytes where the index says ${entry.size}: the source is corrupt`
-          )
-        }
+        checkListedSize(source.label, entry, child)
         await visit(parseManifest(child, source.label))
         children.push(child)
       }

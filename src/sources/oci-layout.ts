@@ -9,7 +9,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { InputError } from '../errors.js'
-import { MAX_MANIFESTS, MAX_MANIFEST_BYTES, SHA256_DIGEST, platformName } from '../oci.js'
+import { MAX_MANIFEST_BYTES, SHA256_DIGEST, platformName } from '../oci.js'
 import {
   type BlobBody,
   ContentError,
@@ -17,6 +17,8 @@ import {
   type Descriptor,
   type ParsedManifest,
   type StoredManifest,
+  checkListedSize,
+  checkManifestCount,
   checkedBytes,
   parseManifest,
   sha256Digest
@@ -139,11 +141,7 @@ export class LayoutSource implements ContentSource {
       let listed = 0
       const walk = async (entries: Descriptor[]): Promise<void> => {
         listed += entries.length
-        if (listed > MAX_MANIFESTS) {
-          throw new ContentError(
-            `${this.label}: the index lists more than ${MAX_MANIFESTS} manifests (${listed} so far): no image has that many platforms, the source is broken or hostile`
-          )
-        }
+        checkManifestCount(this.label, listed)
         for (const child of await Promise.all(entries.map(entry => this.child(entry)))) {
           manifests.push(child)
           if (child.manifests) await walk(child.manifests)
@@ -191,11 +189,7 @@ export class LayoutSource implements ContentSource {
   /** A manifest an index lists, parsed, with the size the index gives it. */
   private async child(entry: Descriptor): Promise<ParsedManifest> {
     const child = await this.manifest(entry)
-    if (child.bytes.length !== entry.size) {
-      throw new ContentError(
-        `${this.label}: manifest "${entry.digest}" is ${child.bytes.length} bytes where the index says ${entry.size}: the source is corrupt`
-      )
-    }
+    checkListedSize(this.label, entry, child)
     return parseManifest(child, this.label)
   }
 
