@@ -260,22 +260,7 @@ async function pushWithSkopeo(
   sources: Source[],
   parallel: number
 ): Promise<Measured> {
-  const authFile = path.join(work, 'skopeo-auth.json')
-  await runWithInput(
-    skopeo,
-    [
-      'login',
-      '--authfile',
-      authFile,
-      '--tls-verify=false',
-      '--username',
-      USER,
-      '--password-stdin',
-      endpoint
-    ],
-    password,
-    {}
-  )
+  const authFile = await loginInto(skopeo, path.join(work, 'skopeo-auth.json'), endpoint, password)
   const started = performance.now()
   const results = await mapWithLimit(sources, parallel, async source => {
     const { stderr } = await run(gnuTime, [
@@ -309,6 +294,31 @@ async function pushWithSkopeo(
   }
 }
 
+/** Logs `tool` (skopeo, podman) in to `endpoint` into `authFile`, the password on stdin; returns the file. */
+async function loginInto(
+  tool: string,
+  authFile: string,
+  endpoint: string,
+  password: string
+): Promise<string> {
+  await runWithInput(
+    tool,
+    [
+      'login',
+      '--authfile',
+      authFile,
+      '--tls-verify=false',
+      '--username',
+      USER,
+      '--password-stdin',
+      endpoint
+    ],
+    password,
+    {}
+  )
+  return authFile
+}
+
 /**
  * The way without archive support: `podman load` each archive, then `podman
  * push` each image, `parallel` at once (login before the clock). A re-run
@@ -323,22 +333,7 @@ async function loadAndPush(
   imageIds: string[],
   parallel: number
 ): Promise<Measured> {
-  const authFile = path.join(work, 'podman-auth.json')
-  await runWithInput(
-    podman,
-    [
-      'login',
-      '--authfile',
-      authFile,
-      '--tls-verify=false',
-      '--username',
-      USER,
-      '--password-stdin',
-      endpoint
-    ],
-    password,
-    {}
-  )
+  const authFile = await loginInto(podman, path.join(work, 'podman-auth.json'), endpoint, password)
   const started = performance.now()
   await mapWithLimit(sources, parallel, source =>
     run(podman, ['load', '--quiet', '--input', source.reference.split(':')[1]])

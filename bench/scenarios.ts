@@ -28,7 +28,7 @@ import {
   measureScript
 } from './measure.js'
 import { startShaper } from './shaper.js'
-import { BASE_REF, LABEL, RUN_ID, type Workload } from './workload.js'
+import { BASE_REF, LABEL, RUN_ID, type Workload, writeRandom } from './workload.js'
 
 export type ScenarioName = 'archives' | 'archives-shaped' | 'scale' | 'big'
 
@@ -411,19 +411,6 @@ async function big(setup: ScenarioSetup, dir: string): Promise<ScenarioRun[]> {
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true })
-  }
-}
-
-function writeRandom(file: string, bytes: number): void {
-  const fd = fs.openSync(file, 'w')
-  try {
-    for (let done = 0; done < bytes;) {
-      const chunk = crypto.randomBytes(Math.min(8 * 1024 * 1024, bytes - done))
-      fs.writeSync(fd, chunk)
-      done += chunk.length
-    }
-  } finally {
-    fs.closeSync(fd)
   }
 }
 

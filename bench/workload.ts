@@ -197,7 +197,8 @@ async function removeIfOurs(bin: string, ref: string, env: Record<string, string
   await run(bin, ['image', 'rm', '--force', ref], { env, allowFailure: true })
 }
 
-function writeRandom(file: string, bytes: number): void {
+/** A file of `bytes` random bytes (incompressible layers), written 8 MiB at a time. */
+export function writeRandom(file: string, bytes: number): void {
   const fd = fs.openSync(file, 'w')
   try {
     for (let done = 0; done < bytes;) {

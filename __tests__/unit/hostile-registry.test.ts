@@ -71,6 +71,16 @@ function sourceOn(host: string, scheme = 'http', digest = ''): RegistryContentSo
   })
 }
 
+/** A destination that has nothing and records what it is asked (but its ping), and a client of it. */
+async function emptyDestination(): Promise<{ client: RegistryClient; asked: string[] }> {
+  const asked: string[] = []
+  const destination = await serve((request, response) => {
+    if (request.url !== '/v2/') asked.push(`${request.method} ${request.url}`)
+    response.writeHead(request.url === '/v2/' ? 200 : 404).end()
+  })
+  return { client: new RegistryClient(`http://${destination}`, TLS, USER), asked }
+}
+
 /** Writes 1 MiB chunks of `byte` to `response` until `limit` bytes; returns how many were written so far. */
 function flood(response: http.ServerResponse, limit: number): () => number {
   let sent = 0
@@ -235,13 +245,7 @@ describe('a hostile source registry', () => {
         })
         response.end(request.method === 'HEAD' ? undefined : manifest)
       })
-      // The destination records what it is asked and has nothing.
-      const asked: string[] = []
-      const destination = await serve((request, response) => {
-        if (request.url !== '/v2/') asked.push(`${request.method} ${request.url}`)
-        response.writeHead(request.url === '/v2/' ? 200 : 404).end()
-      })
-      const client = new RegistryClient(`http://${destination}`, TLS, USER)
+      const { client, asked } = await emptyDestination()
       await expect(
         copyImage(client, sourceOn(source, 'http', digest), { repository: 'app', tags: ['v1'] })
       ).rejects.toThrow(
@@ -292,12 +296,7 @@ describe('a hostile source registry', () => {
       response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
       response.end(bytes)
     })
-    const asked: string[] = []
-    const destination = await serve((request, response) => {
-      if (request.url !== '/v2/') asked.push(`${request.method} ${request.url}`)
-      response.writeHead(request.url === '/v2/' ? 200 : 404).end()
-    })
-    const client = new RegistryClient(`http://${destination}`, TLS, USER)
+    const { client, asked } = await emptyDestination()
     await expect(
       copyImage(client, sourceOn(source, 'http', digest), { repository: 'app', tags: ['v1'] })
     ).rejects.toThrow(
@@ -515,12 +514,7 @@ describe('a hostile source registry', () => {
         response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
         response.end(manifest)
       })
-      const asked: string[] = []
-      const destination = await serve((request, response) => {
-        if (request.url !== '/v2/') asked.push(`${request.method} ${request.url}`)
-        response.writeHead(request.url === '/v2/' ? 200 : 404).end()
-      })
-      const client = new RegistryClient(`http://${destination}`, TLS, USER)
+      const { client, asked } = await emptyDestination()
       await expect(
         copyImage(client, sourceOn(source, 'http', digest), { repository: 'app', tags: ['v1'] })
       ).rejects.toThrow(`docker://${source}/staging/app@${digest}: manifest "${digest}" ${said}`)
@@ -552,12 +546,7 @@ describe('a hostile source registry', () => {
       response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
       response.end((request.url ?? '').endsWith(childDigest) ? child : index)
     })
-    const asked: string[] = []
-    const destination = await serve((request, response) => {
-      if (request.url !== '/v2/') asked.push(`${request.method} ${request.url}`)
-      response.writeHead(request.url === '/v2/' ? 200 : 404).end()
-    })
-    const client = new RegistryClient(`http://${destination}`, TLS, USER)
+    const { client, asked } = await emptyDestination()
     await expect(
       copyImage(client, sourceOn(source, 'http', digest), { repository: 'app', tags: ['v1'] })
     ).rejects.toThrow(
