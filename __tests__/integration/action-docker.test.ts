@@ -161,8 +161,9 @@ describe('docker push with htpasswd auth', () => {
     expect(calls.filter(call => /^docker (push|tag|login)/.test(call))).toEqual([])
     // The step's own destination tags are gone, and docker forgot the pushed
     // digests with them: each tag's manifest is read to compare its config.
+    // Read at once, with no HEAD first: no record could spare the read.
     await waitFor(() => manifestReads(logsBefore, 'GET') >= 4, 5_000)
-    expect(manifestReads(logsBefore, 'HEAD')).toBe(4)
+    expect(manifestReads(logsBefore, 'HEAD')).toBe(0)
     expect(manifestReads(logsBefore, 'GET')).toBe(4)
     for (const image of imagesOutput(result.outputs)) {
       expect(image.status).toBe('unchanged')

@@ -162,6 +162,10 @@ describe('registry: docker.io/myorg, a docker:// source copied into it', () => {
     for (const line of standIn.asked)
       expect(line).toMatch(/ (http:\/\/)?registry-1\.docker\.io[:/]/)
     expect(standIn.served).toContain('PUT /v2/myorg/app/manifests/v1')
+    // Docker Hub counts manifest GETs against the pull rate limit, HEADs not: the tag is
+    // asked about with a HEAD, and its absence needs no GET.
+    expect(standIn.served).toContain('HEAD /v2/myorg/app/manifests/v1')
+    expect(standIn.served).not.toContain('GET /v2/myorg/app/manifests/v1')
   })
 
   test('registry: docker.io with no namespace is an input error before any login; nothing is pushed', async () => {

@@ -582,3 +582,16 @@ describe('a hostile source registry', () => {
     expect(seen).toEqual([undefined])
   })
 })
+
+describe('a registry that leaves out Docker-Content-Digest', () => {
+  test("a manifest read by tag gets the digest of its bytes, which is the registry's digest for it", async () => {
+    const manifest = Buffer.from(JSON.stringify(EMPTY_IMAGE))
+    const host = await serve((request, response) => {
+      if (request.url === '/v2/') return void response.writeHead(200).end()
+      response.writeHead(200, { 'Content-Type': EMPTY_IMAGE.mediaType }).end(manifest)
+    })
+    const client = new RegistryClient(`http://${host}`, TLS, USER)
+    const held = await client.manifest('p/app', 'v1')
+    expect(held && 'digest' in held ? held.digest : undefined).toBe(sha256Of(manifest))
+  })
+})

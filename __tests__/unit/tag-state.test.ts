@@ -62,21 +62,25 @@ describe('readTag', () => {
     configDigest: config,
     layers: []
   }
-  /** A registry whose tag p/app:v1 holds `manifest`; counts the manifest GETs. */
-  function registry(): { client: RegistryClient; gets: string[] } {
+  /** A registry whose tag p/app:v1 holds `manifest`; records the manifest HEADs and GETs. */
+  function registry(): { client: RegistryClient; heads: string[]; gets: string[] } {
+    const heads: string[] = []
     const gets: string[] = []
     const client = {
-      tagDigest: () => Promise.resolve(manifest),
+      tagDigest: (_repository: string, reference: string) => {
+        heads.push(reference)
+        return Promise.resolve(manifest)
+      },
       manifest: (_repository: string, reference: string) => {
         gets.push(reference)
         return Promise.resolve(info)
       }
     } as unknown as RegistryClient
-    return { client, gets }
+    return { client, heads, gets }
   }
 
   it('needs no manifest GET for a digest the engine recorded in this repository', async () => {
-    const { client, gets } = registry()
+    const { client, heads, gets } = registry()
     const held = await readTag(
       client,
       target,
@@ -84,24 +88,44 @@ describe('readTag', () => {
     )
     expect(held).toEqual({ digest: manifest, recorded: true })
     expect(tagState(held, { configDigest: config })).toEqual({ kind: 'same', digest: manifest })
+    expect(heads).toEqual(['v1'])
     expect(gets).toEqual([])
+  })
+
+  it('reads the manifest after the HEAD when the digest of this repository is another', async () => {
+    const { client, heads, gets } = registry()
+    const held = await readTag(client, target, Promise.resolve([`127.0.0.1:5000/p/app@${index}`]))
+    expect(held).toEqual(info)
+    expect(heads).toEqual(['v1'])
+    expect(gets).toEqual(['v1'])
   })
 
   it.each([
     ['another repository', `127.0.0.1:5000/p/other@${manifest}`],
-    ['another registry', `127.0.0.2:5000/p/app@${manifest}`],
-    ['another digest', `127.0.0.1:5000/p/app@${index}`]
-  ])('reads the manifest when the record names %s', async (_label, name) => {
-    const { client, gets } = registry()
-    const held = await readTag(client, target, Promise.resolve([name]))
-    expect(held).toEqual(info)
-    expect(gets).toEqual(['v1'])
-  })
+    ['another registry', `127.0.0.2:5000/p/app@${manifest}`]
+  ])(
+    'reads the manifest at once, with no HEAD, when the only record names %s',
+    async (_label, name) => {
+      const { client, heads, gets } = registry()
+      const held = await readTag(client, target, Promise.resolve([name]))
+      expect(held).toEqual(info)
+      expect(heads).toEqual([])
+      expect(gets).toEqual(['v1'])
+    }
+  )
 
-  it('reads the manifest when nothing was recorded', async () => {
-    const { client, gets } = registry()
+  it('reads the manifest at once when nothing was recorded: a HEAD first would only add a round trip', async () => {
+    const { client, heads, gets } = registry()
     expect(await readTag(client, target, Promise.resolve(undefined))).toEqual(info)
     expect(await readTag(client, target)).toEqual(info)
+    expect(heads).toEqual([])
     expect(gets).toEqual(['v1', 'v1'])
+  })
+
+  it('asks with a HEAD first where told to (Docker Hub, where a GET counts against the pull rate limit)', async () => {
+    const { client, heads, gets } = registry()
+    expect(await readTag(client, target, undefined, true)).toEqual(info)
+    expect(heads).toEqual(['v1'])
+    expect(gets).toEqual(['v1'])
   })
 })

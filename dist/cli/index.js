@@ -28758,20 +28758,31 @@ function since(started) {
 /* harmony import */ var _registry_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6764);
 
 /**
- * What a tag holds now: a HEAD first (a GET is a pull in Harbor's audit log
- * and retention rules), and the manifest only where the tag exists and its
- * content must be compared: not when its digest is one the engine recorded
- * for the image (`recorded`, when given, is awaited after the HEAD). A tag
- * the account may not read is 'unknown'.
+ * What a tag holds now. The manifest is read (GET) where its content must be
+ * compared; a HEAD goes first only where it can spare that read or a GET
+ * costs more than a HEAD:
+ * - a digest the engine recorded for the image in this repository
+ *   (`recorded`, awaited before asking) is the same image, known from the
+ *   HEAD alone;
+ * - Docker Hub counts manifest GETs against the account's pull rate limit,
+ *   HEADs not (docs.docker.com/docker-hub/usage/pulls).
+ * Elsewhere a HEAD first would only add a round trip: where the tag exists
+ * its manifest is read anyway, and Harbor books one pull for that GET either
+ * way (src/server/registry/manifest.go fires the pull event on a GET that
+ * found the artifact, never on a HEAD or a 404). A tag the account may not
+ * read is 'unknown'.
  */
-async function readTag(client, target, recorded) {
+async function readTag(client, target, recorded, headFirst = false) {
     try {
-        const digest = await client.tagDigest(target.repository, target.tag);
-        if (typeof digest !== 'string')
-            return digest;
-        const name = `${target.host}/${target.repository}@${digest}`;
-        if ((await recorded)?.includes(name))
-            return { digest, recorded: true };
+        const prefix = `${target.host}/${target.repository}@`;
+        const records = (await recorded)?.filter(name => name.startsWith(prefix)) ?? [];
+        if (headFirst || records.length > 0) {
+            const digest = await client.tagDigest(target.repository, target.tag);
+            if (typeof digest !== 'string')
+                return digest;
+            if (records.includes(`${prefix}${digest}`))
+                return { digest, recorded: true };
+        }
         const held = await client.manifest(target.repository, target.tag);
         if (!held || 'policy' in held || !held.children)
             return held;
@@ -32743,6 +32754,7 @@ async function* emptyBody() { }
 
 
 
+
 /** Every manifest kind a tag may hold: OCI and Docker, images and indexes. */
 const MANIFEST_ACCEPT = [
     'application/vnd.oci.image.manifest.v1+json',
@@ -32881,7 +32893,8 @@ class RegistryClient {
         const body = bytes.toString('utf8');
         const parsed = JSON.parse(body);
         return {
-            digest: response.headers.get('docker-content-digest') ?? '',
+            // Read by tag, a manifest's digest is that of its bytes, should a registry not say it.
+            digest: response.headers.get('docker-content-digest') ?? (0,content/* sha256Digest */.sI)(bytes),
             mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
             configDigest: parsed.config?.digest,
             layers: (parsed.layers ?? []).map(layer => layer.digest ?? ''),
@@ -33815,7 +33828,8 @@ class RegistrySession {
         const recorded = options.awaitRecorded
             ? expected.then(all => all.map(wanted => wanted.recorded), () => undefined)
             : undefined;
-        const read = () => readTags(client, targets, recorded);
+        const headFirst = isDockerHub(settings.registry.host);
+        const read = () => readTags(client, targets, recorded, headFirst);
         const compare = async (held) => {
             const wanted = await expected;
             return held.map((tag, index) => (0,tag_state/* tagState */.s)(tag, wanted[index]));
@@ -33899,8 +33913,8 @@ function registryFailure(error, context, retries) {
     throw failure;
 }
 /** What each target tag holds now, read from the registry; the push rights check says why where 'unknown'. */
-function readTags(client, targets, recorded) {
-    return (0,pool/* mapWithLimit */.c)(targets, 8, (target, index) => (0,tag_state/* readTag */.z)(client, target, recorded?.then(all => all?.[index])));
+function readTags(client, targets, recorded, headFirst) {
+    return (0,pool/* mapWithLimit */.c)(targets, 8, (target, index) => (0,tag_state/* readTag */.z)(client, target, recorded?.then(all => all?.[index]), headFirst));
 }
 
 ;// CONCATENATED MODULE: ./src/push/harbor-push.ts

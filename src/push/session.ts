@@ -120,7 +120,8 @@ export class RegistrySession {
           () => undefined
         )
       : undefined
-    const read = (): Promise<HeldTag[]> => readTags(client, targets, recorded)
+    const headFirst = isDockerHub(settings.registry.host)
+    const read = (): Promise<HeldTag[]> => readTags(client, targets, recorded, headFirst)
     const compare = async (held: HeldTag[]): Promise<TagState[]> => {
       const wanted = await expected
       return held.map((tag, index) => tagState(tag, wanted[index]))
@@ -223,13 +224,15 @@ function registryFailure(error: unknown, context: FailureContext, retries: numbe
 function readTags(
   client: RegistryClient,
   targets: TagTarget[],
-  recorded?: Promise<(readonly string[] | undefined)[] | undefined>
+  recorded: Promise<(readonly string[] | undefined)[] | undefined> | undefined,
+  headFirst: boolean
 ): Promise<HeldTag[]> {
   return mapWithLimit(targets, 8, (target, index) =>
     readTag(
       client,
       target,
-      recorded?.then(all => all?.[index])
+      recorded?.then(all => all?.[index]),
+      headFirst
     )
   )
 }

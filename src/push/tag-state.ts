@@ -49,22 +49,34 @@ export interface TagTarget {
 }
 
 /**
- * What a tag holds now: a HEAD first (a GET is a pull in Harbor's audit log
- * and retention rules), and the manifest only where the tag exists and its
- * content must be compared: not when its digest is one the engine recorded
- * for the image (`recorded`, when given, is awaited after the HEAD). A tag
- * the account may not read is 'unknown'.
+ * What a tag holds now. The manifest is read (GET) where its content must be
+ * compared; a HEAD goes first only where it can spare that read or a GET
+ * costs more than a HEAD:
+ * - a digest the engine recorded for the image in this repository
+ *   (`recorded`, awaited before asking) is the same image, known from the
+ *   HEAD alone;
+ * - Docker Hub counts manifest GETs against the account's pull rate limit,
+ *   HEADs not (docs.docker.com/docker-hub/usage/pulls).
+ * Elsewhere a HEAD first would only add a round trip: where the tag exists
+ * its manifest is read anyway, and Harbor books one pull for that GET either
+ * way (src/server/registry/manifest.go fires the pull event on a GET that
+ * found the artifact, never on a HEAD or a 404). A tag the account may not
+ * read is 'unknown'.
  */
 export async function readTag(
   client: RegistryClient,
   target: TagTarget,
-  recorded?: Promise<readonly string[] | undefined>
+  recorded?: Promise<readonly string[] | undefined>,
+  headFirst = false
 ): Promise<HeldTag> {
   try {
-    const digest = await client.tagDigest(target.repository, target.tag)
-    if (typeof digest !== 'string') return digest
-    const name = `${target.host}/${target.repository}@${digest}`
-    if ((await recorded)?.includes(name)) return { digest, recorded: true }
+    const prefix = `${target.host}/${target.repository}@`
+    const records = (await recorded)?.filter(name => name.startsWith(prefix)) ?? []
+    if (headFirst || records.length > 0) {
+      const digest = await client.tagDigest(target.repository, target.tag)
+      if (typeof digest !== 'string') return digest
+      if (records.includes(`${prefix}${digest}`)) return { digest, recorded: true }
+    }
     const held = await client.manifest(target.repository, target.tag)
     if (!held || 'policy' in held || !held.children) return held
     // An index: what each platform's manifest names as its config.

@@ -1,5 +1,6 @@
 import type { Credentials } from '../settings/settings.js'
 import type { TlsOptions } from '../settings/tls.js'
+import { sha256Digest } from './content.js'
 import { RegistryError, errorDetail } from './errors.js'
 import { MAX_MANIFEST_BYTES, type Platform, platformName } from '../oci.js'
 import { mapWithLimit } from '../pool.js'
@@ -210,7 +211,8 @@ export class RegistryClient {
       manifests?: { digest?: string; platform?: Platform }[]
     }
     return {
-      digest: response.headers.get('docker-content-digest') ?? '',
+      // Read by tag, a manifest's digest is that of its bytes, should a registry not say it.
+      digest: response.headers.get('docker-content-digest') ?? sha256Digest(bytes),
       mediaType: parsed.mediaType ?? response.headers.get('content-type') ?? '',
       configDigest: parsed.config?.digest,
       layers: (parsed.layers ?? []).map(layer => layer.digest ?? ''),
