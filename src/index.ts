@@ -1,11 +1,10 @@
 /**
- * The action's main step (dist/index.js). The post step has a bundle of its
- * own (src/post-entry.ts, dist/post/index.js); saved state still tells a
- * post step apart here, so this bundle also cleans up when run as one.
+ * The action's entry (dist/index.js): a few lines that turn Node's compile
+ * cache on (src/compile-cache.ts) before the step's code (src/step.ts, a
+ * chunk of its own in dist/) is loaded, so that it is compiled once per
+ * machine rather than once per step.
  */
-import { run } from './main.js'
-import { post } from './post.js'
-import { isPost } from './runner/saved-state.js'
+import { useCompileCache } from './compile-cache.js'
 
-if (isPost()) await post()
-else await run()
+useCompileCache()
+await import('./step.js')
