@@ -361,7 +361,23 @@ function processStart(context: Context, loop: Case): string {
     `Process start: node alone ${s(node)}, ` +
     (core === undefined ? '' : `node with @actions/core alone, bundled, ${s(core)}, `) +
     `node with the bundle to its first input error ` +
-    `${s(bundle)} (${x(bundle / loop.seconds.median)} the loop's re-run). `
+    `${s(bundle)} (${x(bundle / loop.seconds.median)} the loop's re-run)${compileCacheWords(context)}. `
+  )
+}
+
+/**
+ * The compile cache's part in the start-up: the measured steps run with the
+ * runner's tool cache kept (warm), as on a self-hosted runner; a fresh
+ * hosted runner's first step starts cold.
+ */
+function compileCacheWords(context: Context): string {
+  const cold = context.startUps['the same, compile cache cold (written)']
+  const warm = context.startUps['the same, compile cache warm (read)']
+  if (cold === undefined || warm === undefined) return ''
+  return (
+    ` without Node's compile cache, ${s(warm)} with it warm (the measured steps: the runner's tool ` +
+    `cache kept, as on a self-hosted runner or in a job's second step), ${s(cold)} cold (a fresh ` +
+    `hosted runner's first step writes it)`
   )
 }
 
@@ -578,7 +594,7 @@ export function findings(context: Context): { tool: Tool; items: string[] }[] {
             ? ''
             : `node with @actions/core alone, bundled, ${s(core)} (its OIDC client loads undici whole), `) +
           `node with the bundle (${Math.round(context.bundleBytes / 1024)} KiB) to its first input error ` +
-          `${s(bundle ?? NaN)}, \`${toolVersionKey(tool)}\` ${s(version)}. Outputs, summary ` +
+          `${s(bundle ?? NaN)}${compileCacheWords(context)}, \`${toolVersionKey(tool)}\` ${s(version)}. Outputs, summary ` +
           `and exit after the last push: ${s(rawRerun.actionPhases.finish)}.`
       )
     }

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import path from 'node:path'
 import os from 'node:os'
 import { performance } from 'node:perf_hooks'
 import zlib from 'node:zlib'
@@ -69,7 +70,15 @@ export async function describeMachine(
 }
 
 export function describeBundle(file: string): Bundle {
-  const content = fs.readFileSync(file)
+  // The main step's code: its small entry and the chunks next to it (the step, charts, helm's).
+  const dir = path.dirname(file)
+  const content = Buffer.concat(
+    fs
+      .readdirSync(dir)
+      .filter(name => name.endsWith('.js'))
+      .sort()
+      .map(name => fs.readFileSync(path.join(dir, name)))
+  )
   return {
     file,
     bytes: content.length,

@@ -206,6 +206,15 @@ export async function untagLoop(
   }
 }
 
+/**
+ * The runner's tool cache, kept for the whole bench as a self-hosted runner
+ * keeps it: the action keeps Node's compile cache there
+ * (src/compile-cache.ts), which main.ts fills before the first measured run.
+ * The fixed costs measure a cold start (a fresh hosted runner) on their own.
+ */
+export const RUNNER_TOOL_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-bench-tool-cache-'))
+process.on('exit', () => fs.rmSync(RUNNER_TOOL_CACHE, { recursive: true, force: true }))
+
 /** The action: dist/index.js with the runner's environment and INPUT_* variables. */
 export async function measureAction(context: MeasureContext): Promise<Measurement> {
   const { endpoint } = context
@@ -242,6 +251,7 @@ export async function measureAction(context: MeasureContext): Promise<Measuremen
       GITHUB_STATE: files.state,
       GITHUB_STEP_SUMMARY: files.summary,
       GITHUB_ACTIONS: 'true',
+      RUNNER_TOOL_CACHE,
       ...endpoint.env
     }
     for (const [name, value] of Object.entries(inputs)) {

@@ -172,7 +172,7 @@ export function markdown(report: BenchReport): string {
   lines.push('')
   lines.push(
     `The ratio is of the medians; in brackets the range of the ratios paired repeat by repeat. Bundle: ` +
-      `\`dist/index.js\` ${(report.bundle.bytes / 1024).toFixed(0)} KiB (${(report.bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped).`
+      `\`dist/*.js\` (the main step's entry and its chunks) ${(report.bundle.bytes / 1024).toFixed(0)} KiB (${(report.bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped).`
   )
   lines.push('')
 
