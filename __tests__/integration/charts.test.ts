@@ -391,7 +391,9 @@ describe('helm from the tool cache', () => {
         `::error::${mirror.url}/tampered/${archive.replace(/\./g, '\\.')} does not match its published sha256 \\([a-f0-9]{64}; the download is [a-f0-9]{64}\\): refusing to install or run it`
       )
     )
-    expect(fs.readdirSync(toolCache)).toEqual([])
+    // No helm: the tool cache holds only the step's own compile cache (src/compile-cache.ts).
+    expect(fs.readdirSync(toolCache)).toEqual(['harbor-push'])
+    expect(fs.readdirSync(path.join(toolCache, 'harbor-push'))).toEqual(['compile-cache'])
     expect(fs.existsSync(marker())).toBe(false)
     expect(tempLeftovers(runner.runnerTemp)).toEqual([])
     expect(await listTags(registry, 'tampered/app', AUTH)).toEqual([])

@@ -145,7 +145,7 @@ describe('through the proxy', () => {
     // and the upload it starts and cancels to learn it may push (only the action cancels one).
     expect(lines).toContain(`GET ${origin}/v2/ 401`)
     expect(lines).toContain(`GET ${origin}/v2/ 200`)
-    expect(lines).toContain(`HEAD ${origin}/v2/${project}/${IMAGE}/manifests/v1 404`)
+    expect(lines).toContain(`GET ${origin}/v2/${project}/${IMAGE}/manifests/v1 404`)
     expect(lines).toContainEqual(
       expect.stringMatching(
         new RegExp(`^DELETE ${origin}/v2/${project}/${IMAGE}/blobs/uploads/[-0-9a-f]+\\?? 204$`)
