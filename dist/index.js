@@ -10,7 +10,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   v: () => (/* binding */ useCompileCache)
 });
 
-// UNUSED EXPORTS: compileCacheDir
+// UNUSED EXPORTS: compileCacheBase
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -45,26 +45,27 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 
 
 
-/** Where the cache goes for this environment, or undefined when there is no home for it. */
-function compileCacheDir(env) {
-    const base = env.RUNNER_TOOL_CACHE ||
-        env.XDG_CACHE_HOME ||
-        (env.HOME || external_node_os_default().homedir() ? external_node_path_default().join(env.HOME || external_node_os_default().homedir(), '.cache') : '');
-    return base && external_node_path_default().isAbsolute(base) ? external_node_path_default().join(base, 'harbor-push', 'compile-cache') : undefined;
+/** The folder the cache goes under: the runner's tool cache, else the user's cache folder. */
+function compileCacheBase(env) {
+    const home = env.HOME || external_node_os_default().homedir();
+    const base = env.RUNNER_TOOL_CACHE || env.XDG_CACHE_HOME || (home ? external_node_path_default().join(home, '.cache') : '');
+    return base && external_node_path_default().isAbsolute(base) ? base : undefined;
 }
 /** Turns the compile cache on where it is safe; says whether it is on. Never throws. */
 function useCompileCache(env = process.env) {
     const enable = (external_node_module_default()).enableCompileCache;
-    const dir = compileCacheDir(env);
-    if (!enable || !dir)
+    const named = compileCacheBase(env);
+    if (!enable || !named)
         return false;
     try {
-        const own = external_node_path_default().dirname(dir);
-        const base = external_node_path_default().dirname(own);
-        // The base must exist already (it is the runner's or the user's), and
-        // nobody else may rename what is in it.
+        // The base must exist already (it is the runner's or the user's, maybe
+        // through a link), and nobody else may rename what is in it. Below it,
+        // no link is followed.
+        const base = external_node_fs_default().realpathSync(named);
         if (!safeParent(base))
             return false;
+        const own = external_node_path_default().join(base, 'harbor-push');
+        const dir = external_node_path_default().join(own, 'compile-cache');
         external_node_fs_default().mkdirSync(dir, { recursive: true, mode: 0o700 });
         if (!ownedAndPrivate(own) || !ownedAndPrivate(dir))
             return false;

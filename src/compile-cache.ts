@@ -19,27 +19,28 @@ import module from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 
-/** Where the cache goes for this environment, or undefined when there is no home for it. */
-export function compileCacheDir(env: NodeJS.ProcessEnv): string | undefined {
+/** The folder the cache goes under: the runner's tool cache, else the user's cache folder. */
+export function compileCacheBase(env: NodeJS.ProcessEnv): string | undefined {
+  const home = env.HOME || os.homedir()
   const base =
-    env.RUNNER_TOOL_CACHE ||
-    env.XDG_CACHE_HOME ||
-    (env.HOME || os.homedir() ? path.join(env.HOME || os.homedir(), '.cache') : '')
-  return base && path.isAbsolute(base) ? path.join(base, 'harbor-push', 'compile-cache') : undefined
+    env.RUNNER_TOOL_CACHE || env.XDG_CACHE_HOME || (home ? path.join(home, '.cache') : '')
+  return base && path.isAbsolute(base) ? base : undefined
 }
 
 /** Turns the compile cache on where it is safe; says whether it is on. Never throws. */
 export function useCompileCache(env: NodeJS.ProcessEnv = process.env): boolean {
   const enable = (module as { enableCompileCache?: (dir: string) => { status: number } })
     .enableCompileCache
-  const dir = compileCacheDir(env)
-  if (!enable || !dir) return false
+  const named = compileCacheBase(env)
+  if (!enable || !named) return false
   try {
-    const own = path.dirname(dir)
-    const base = path.dirname(own)
-    // The base must exist already (it is the runner's or the user's), and
-    // nobody else may rename what is in it.
+    // The base must exist already (it is the runner's or the user's, maybe
+    // through a link), and nobody else may rename what is in it. Below it,
+    // no link is followed.
+    const base = fs.realpathSync(named)
     if (!safeParent(base)) return false
+    const own = path.join(base, 'harbor-push')
+    const dir = path.join(own, 'compile-cache')
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
     if (!ownedAndPrivate(own) || !ownedAndPrivate(dir)) return false
     const { status } = enable.call(module, dir)

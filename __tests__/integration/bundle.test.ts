@@ -132,6 +132,22 @@ describe("Node's compile cache", () => {
     expect(written.map(file => fs.statSync(file).size)).toEqual(sizes)
   })
 
+  test('follows a link to the tool cache, but none below it', async () => {
+    const real = toolCache(0o755)
+    const linked = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hp-tool-cache-link-')), 'cache')
+    dirs.push(path.dirname(linked))
+    fs.symlinkSync(real.root, linked)
+    await step({ RUNNER_TOOL_CACHE: linked })
+    expect(filesIn(real.cache).length).toBeGreaterThan(0)
+
+    // harbor-push/ a link to a folder elsewhere: whoever set it there chose what runs.
+    const elsewhere = toolCache(0o700)
+    const swapped = toolCache(0o755)
+    fs.symlinkSync(elsewhere.root, path.join(swapped.root, 'harbor-push'))
+    await step({ RUNNER_TOOL_CACHE: swapped.root })
+    expect(filesIn(elsewhere.root)).toEqual([])
+  })
+
   test('is not used where another account could write or swap it, nor when turned off', async () => {
     // A tool cache others may write to (not sticky): they could rename our folder and plant theirs.
     const open = toolCache(0o777)
