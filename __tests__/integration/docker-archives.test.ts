@@ -108,11 +108,6 @@ async function command(images: string[]) {
   return { ...result, log: registry.logs().slice(logsBefore) }
 }
 
-/** Blob uploads the registry log shows (a monolithic PUT or a stream's closing PUT). */
-function uploads(log: string, repository = 'proj/[^/]+'): string[] {
-  return log.match(new RegExp(`"PUT /v2/${repository}/blobs/uploads/[^"]*digest=sha256`, 'g')) ?? []
-}
-
 async function blob(repository: string, digest: string): Promise<Buffer> {
   const response = await request(registry, 'GET', `/v2/${repository}/blobs/${digest}`, {
     Authorization: AUTH
@@ -241,6 +236,49 @@ describe('docker archives, pushed by the own registry client', () => {
       mounts: (names.length - 1) * layerCount.layers.length
     })
     for (const name of names) await expectPushedImage(`proj/${name}`, 'r1', ids.podman)
+  })
+})
+
+describe('Docker 25+ docker save', () => {
+  test('an OCI layout with manifest.json beside it (the containerd store, Docker 26), its layer gzip already: the layer goes up as stored, the config as the image ID', async () => {
+    const engine = await startDockerd({ imageStore: 'containerd' })
+    const file = path.join(dir, 'cweb.tar')
+    try {
+      const reference = `hp-da-${crypto.randomBytes(4).toString('hex')}/cweb:v1`
+      await makeImage('docker', reference, { env: engine.env, sizeBytes: 100 * 1024 })
+      await run(toolPath('docker'), ['save', '-o', file, reference], { env: engine.env })
+    } finally {
+      await engine.stop()
+    }
+    const bytes = fs.readFileSync(file)
+    const read = (offset: number, length: number) => bytes.subarray(offset, offset + length)
+    const entries = tarEntries(read, bytes.length)
+    const body = (name: string) => {
+      const entry = entries.find(candidate => candidate.name === name)!
+      return bytes.subarray(entry.offset, entry.offset + entry.size)
+    }
+    const [item] = JSON.parse(body('manifest.json').toString('utf8')) as {
+      Config: string
+      Layers: string[]
+    }[]
+    expect(item.Config).toMatch(/^blobs\/sha256\/[0-9a-f]{64}$/)
+    const layer = body(item.Layers[0])
+    expect([...layer.subarray(0, 2)]).toEqual([0x1f, 0x8b])
+
+    const result = await action({ images: `cweb=docker-archive:${file}`, 'destination-tag': 'r1' })
+    expectExit(result, 0)
+    expect(result.calls).toEqual([])
+    const configDigest = sha256(body(item.Config))
+    await expectPushedImage('proj/cweb', 'r1', configDigest)
+    const manifest = (await getManifest(registry, 'proj/cweb', 'r1', USER))!.body as {
+      layers: { digest: string }[]
+    }
+    // Sent as stored: not decompressed and compressed again.
+    expect(manifest.layers[0].digest).toBe(sha256(layer))
+
+    const again = await action({ images: `cweb=docker-archive:${file}`, 'destination-tag': 'r1' })
+    expectExit(again, 0)
+    expect(again.stdout).toContain('0 pushed, 1 unchanged, 0 skipped, 0 failed')
   })
 })
 
