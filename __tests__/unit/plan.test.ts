@@ -143,9 +143,7 @@ describe('who copies an archive or layout', () => {
       collectingLog()
     )
     expect(batch.adapter.tool).toBe(tool)
-    expect(needsSkopeo(settings('h/p', [], extra))).toBe(
-      tool === 'skopeo'
-    )
+    expect(needsSkopeo(settings('h/p', [], extra))).toBe(tool === 'skopeo')
   })
 })
 

@@ -117,6 +117,13 @@ function indexArchive(
       const bytesRead = bytes.length > 0 ? fs.readSync(fd, bytes, 0, bytes.length, offset) : 0
       return bytes.subarray(0, bytesRead)
     }
+    const head = read(0, 2)
+    if (head[0] === 0x1f && head[1] === 0x8b) {
+      // Read in place means read at any offset: a compressed stream has none to read at.
+      throw new InputError(
+        `"${label}" is gzip-compressed: harbor-push reads ${kind.article} ${kind.noun} in place, as an uncompressed tar (${kind.madeBy.replace(/^as /, '')}); gunzip it first. Nothing was pushed.`
+      )
+    }
     let located: TarEntryLocation[]
     try {
       located = tarEntries(read, total)
