@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { RunnerJob, expectExit, imagesOutput } from '../../rig/action.js'
 import { CommandJob, expectStatus } from '../../rig/cli.js'
 import { type Dockerd, startDockerd } from '../../rig/dockerd.js'
+import { startFaultProxy } from '../../rig/fault-proxy.js'
 import { makeImage, removeImage, toolPath } from '../../rig/images.js'
 import { getManifest, listTags, request } from '../../rig/registry-api.js'
 import { type Registry, startRegistry } from '../../rig/registry.js'
@@ -236,6 +237,41 @@ describe('docker archives, pushed by the own registry client', () => {
       mounts: (names.length - 1) * layerCount.layers.length
     })
     for (const name of names) await expectPushedImage(`proj/${name}`, 'r1', ids.podman)
+  })
+})
+
+describe('retries', () => {
+  test('a layer upload cut off is started over: compressed again from the file, the image whole', async () => {
+    const proxy = await startFaultProxy(registry.host)
+    try {
+      let cut = false
+      proxy.setRule(request => {
+        if (request.method === 'PATCH' && !cut) {
+          cut = true
+          return 'reset'
+        }
+        return 'pass'
+      })
+      const result = await action({
+        images: `retried=docker-archive:${files.podman}`,
+        registry: `${proxy.host}/proj`,
+        'destination-tag': 'v1',
+        retries: '2'
+      })
+      expectExit(result, 0)
+      expect(result.calls).toEqual([])
+      const layers = (await getManifest(registry, 'proj/retried', 'v1', USER))!.body as {
+        layers: unknown[]
+      }
+      const patches = proxy.requests.filter(request => request.method === 'PATCH')
+      expect(patches.map(request => request.fault)).toEqual([
+        'reset',
+        ...layers.layers.map(() => 'pass')
+      ])
+      await expectPushedImage('proj/retried', 'v1', ids.podman)
+    } finally {
+      await proxy.stop()
+    }
   })
 })
 

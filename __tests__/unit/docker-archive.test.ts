@@ -115,7 +115,7 @@ describe('reading a docker archive', () => {
     expect(read.layers).toHaveLength(1)
   })
 
-  test('a layer compressed already is told by its first bytes', async () => {
+  test('a layer compressed already is told by its first bytes', () => {
     expect(compressionOf(zlib.gzipSync(Buffer.from('tar')).subarray(0, 4))).toBe('gzip')
     expect(compressionOf(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))).toBe('zstd')
     expect(compressionOf(Buffer.from('app/'))).toBe('none')
