@@ -4,8 +4,8 @@
  * image's config and its layers as plain tars, not what a registry serves.
  * What goes up is what skopeo makes of it (a Docker schema 2 manifest): the
  * config byte for byte (so the image ID stays the source's), each plain
- * layer gzip-compressed while it streams (node:zlib, in libuv's thread
- * pool), layers compressed already sent as they are. Every layer's
+ * layer gzip-compressed while it streams (gzip-stream.ts), layers
+ * compressed already sent as they are. Every layer's
  * uncompressed bytes are hashed on the way and must be the config's
  * `rootfs.diff_ids` entry: a layer that is not fails the image before its
  * manifest is put, so nothing is tagged.
@@ -39,15 +39,8 @@ import {
   transient
 } from './copy.js'
 import { RegistryError } from './errors.js'
+import { gzipStream } from './gzip-stream.js'
 import { discardBody } from './http.js'
-
-/**
- * The gzip level of plain layers: 1, measured (README, "How archives and
- * layouts are pushed"): on a debian layer it compresses at 3-4 times the
- * speed of the default (6) for output only a few percent larger, and on
- * random bytes (which no level shrinks) several times faster still.
- */
-export const GZIP_LEVEL = 1
 
 /** How a layer is stored in its source. */
 export type LayerCompression = 'none' | 'gzip' | 'zstd'
@@ -332,27 +325,14 @@ class LayerTally {
 
 /** A plain layer, hashed as it is read and gzip-compressed (in libuv's thread pool) as it streams. */
 async function* gzipped(layer: ComposedLayer, tally: LayerTally): AsyncIterable<Uint8Array> {
-  async function* read(): AsyncIterable<Uint8Array> {
-    for await (const chunk of layer.open()) {
-      tally.uncompressed.update(chunk)
-      tally.read += chunk.length
-      yield chunk
-    }
+  const seen = (chunk: Uint8Array): void => {
+    tally.uncompressed.update(chunk)
+    tally.read += chunk.length
   }
-  const gzip = zlib.createGzip({ level: GZIP_LEVEL })
-  const input = Readable.from(read())
-  // A read failure ends the compression with it; leaving the loop early frees both.
-  input.on('error', error => gzip.destroy(error))
-  input.pipe(gzip)
-  try {
-    for await (const chunk of gzip as AsyncIterable<Buffer>) {
-      tally.compressed.update(chunk)
-      tally.sent += chunk.length
-      yield chunk
-    }
-  } finally {
-    input.destroy()
-    gzip.destroy()
+  for await (const chunk of gzipStream(layer.open(), seen)) {
+    tally.compressed.update(chunk)
+    tally.sent += chunk.length
+    yield chunk
   }
 }
 
