@@ -94,6 +94,7 @@ describe('gzipStream', () => {
   test('a failing input fails the stream', async () => {
     async function* input(): AsyncIterable<Uint8Array> {
       yield crypto.randomBytes(2 * 1024 * 1024)
+      await Promise.resolve()
       throw new Error('the disk went away')
     }
     await expect(
