@@ -275,6 +275,55 @@ describe('retries', () => {
   })
 })
 
+describe('layers compressed already', () => {
+  test('a zstd layer goes up as stored, in an OCI manifest (Docker schema 2 has no zstd layer)', async () => {
+    const bytes = fs.readFileSync(files.podman)
+    const read = (offset: number, length: number) => bytes.subarray(offset, offset + length)
+    const entries = tarEntries(read, bytes.length)
+    const body = (name: string) => {
+      const entry = entries.find(candidate => candidate.name === name)!
+      return Buffer.from(bytes.subarray(entry.offset, entry.offset + entry.size))
+    }
+    const [item] = JSON.parse(body('manifest.json').toString('utf8')) as {
+      Config: string
+      Layers: string[]
+    }[]
+    const plain = path.join(dir, 'layer.tar')
+    fs.writeFileSync(plain, body(item.Layers[0]))
+    await run(requireTool('zstd', 'apt-get install -y zstd'), [
+      '-q',
+      '-f',
+      plain,
+      '-o',
+      `${plain}.zst`
+    ])
+    const layer = fs.readFileSync(`${plain}.zst`)
+    const file = path.join(dir, 'zstd.tar')
+    fs.writeFileSync(
+      file,
+      tarOf([
+        { name: 'manifest.json', body: body('manifest.json') },
+        { name: item.Config, body: body(item.Config) },
+        ...item.Layers.map((name, index) => ({ name, body: index === 0 ? layer : body(name) }))
+      ])
+    )
+
+    const result = await action({ images: `zweb=docker-archive:${file}`, 'destination-tag': 'r1' })
+    expectExit(result, 0)
+    const manifest = await getManifest(registry, 'proj/zweb', 'r1', USER)
+    expect(manifest?.mediaType).toBe('application/vnd.oci.image.manifest.v1+json')
+    expect(manifest?.configDigest).toBe(ids.podman)
+    const layers = (manifest!.body as { layers: { mediaType: string; digest: string }[] }).layers
+    expect(layers).toHaveLength(1)
+    expect(layers[0]).toEqual(
+      expect.objectContaining({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd',
+        digest: sha256(layer)
+      })
+    )
+  })
+})
+
 describe('Docker 25+ docker save', () => {
   test('an OCI layout with manifest.json beside it (the containerd store, Docker 26), its layer gzip already: the layer goes up as stored, the config as the image ID', async () => {
     const engine = await startDockerd({ imageStore: 'containerd' })

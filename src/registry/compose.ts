@@ -69,7 +69,7 @@ const DOCKER = {
   config: 'application/vnd.docker.container.image.v1+json',
   gzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip'
 }
-/** Docker schema 2 has no zstd layer type: an image with one goes up as OCI (as skopeo does). */
+/** Docker schema 2 has no zstd layer type: an image with one goes up as OCI. */
 const OCI = {
   manifest: 'application/vnd.oci.image.manifest.v1+json',
   config: 'application/vnd.oci.image.config.v1+json',
