@@ -140,14 +140,17 @@ export async function pushComposed(
         body: Readable.from([image.config.bytes]) as AsyncIterable<Uint8Array>
       })
   }
-  count(
-    await retried(() => copyBlob(client, configSource, repository, config, undefined, stop.signal)),
-    config.size
-  )
-
   const ledger = ledgerOf(client)
   const layers: Descriptor[] = []
   let failure: Error | undefined
+  const fail = (error: unknown): void => {
+    failure ??= error instanceof Error ? error : new Error(String(error))
+    stop.abort(failure)
+  }
+  // The config goes up beside the layers: three round trips that need not hold them back.
+  const configSent = retried(() =>
+    copyBlob(client, configSource, repository, config, undefined, stop.signal)
+  ).then(how => count(how, config.size), fail)
   await mapWithLimit(
     image.layers.map((layer, index) => ({ layer, index })),
     options.parallel ?? DEFAULT_PARALLEL,
@@ -176,8 +179,7 @@ export async function pushComposed(
         layers[index] = sent
         if (!elsewhere) landed.resolve({ descriptor: sent, repository })
       } catch (error) {
-        failure ??= error instanceof Error ? error : new Error(String(error))
-        stop.abort(failure)
+        fail(error)
       } finally {
         if (!elsewhere && !layers[index]) {
           // Others waiting for it send it themselves.
@@ -187,6 +189,7 @@ export async function pushComposed(
       }
     }
   )
+  await configSent
   if (failure) throw failure
 
   const manifest = Buffer.from(
@@ -201,7 +204,7 @@ export async function pushComposed(
 
 /**
  * A layer another push of this run sent: present in `repository` already
- * (HEAD), or mounted from where it went. 'upload' when neither works (the
+ * (HEAD, when it went to this repository), or mounted from where it went. 'upload' when neither works (the
  * mount refused, and no session given); `{ location }` when the registry
  * answered the mount with an upload session instead.
  */
@@ -212,14 +215,17 @@ async function reuse(
   signal: AbortSignal
 ): Promise<'skipped' | 'mounted' | 'upload' | { location: string }> {
   const { digest } = there.descriptor
-  const head = await client.request('HEAD', `/v2/${repository}/blobs/${digest}`, repository, {
-    push: true,
-    accept: [404],
-    signal
-  })
-  await discardBody(head)
-  if (head.status === 200) return 'skipped'
-  if (there.repository === repository) return 'upload'
+  if (there.repository === repository) {
+    // Another tag of this repository: the layer is there unless that push lost it.
+    const head = await client.request('HEAD', `/v2/${repository}/blobs/${digest}`, repository, {
+      push: true,
+      accept: [404],
+      signal
+    })
+    await discardBody(head)
+    return head.status === 200 ? 'skipped' : 'upload'
+  }
+  // Another repository: straight to the mount, one round trip (a blob there already mounts too).
   // spec.md, "Mounting a blob from another repository": 201 is a mount, 202 an upload session.
   const query = `mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(there.repository)}`
   const mount = await client.request(

@@ -21,8 +21,8 @@ import zlib from 'node:zlib'
 /** The gzip level of bytes that compress. */
 export const GZIP_LEVEL = 1
 
-/** Bytes whose level is decided at once. */
-const WINDOW = 1 << 20
+/** Bytes whose level is decided at once: a read of the source, a chunk of output. */
+export const WINDOW = 1 << 20
 /** Samples of a window compressed to decide its level, and their size. */
 const SAMPLES = 4
 const SAMPLE_BYTES = 8 * 1024
@@ -48,7 +48,8 @@ export async function* gzipStream(
     yield* plainGzip(input, seen)
     return
   }
-  const deflate = zlib.createDeflateRaw({ level: GZIP_LEVEL })
+  // Output in windows too: with zlib's 16 KiB chunks, handing each over cost more than the deflating.
+  const deflate = zlib.createDeflateRaw({ level: GZIP_LEVEL, chunkSize: WINDOW })
   // An error closes it too (once() rejects on one): either way, nothing more is written.
   const closed = once(deflate, 'close').then(
     () => undefined,
@@ -129,6 +130,11 @@ async function* windows(input: AsyncIterable<Uint8Array>): AsyncIterable<Buffer>
   let held: Buffer[] = []
   let size = 0
   for await (const chunk of input) {
+    if (size === 0 && chunk.length === WINDOW) {
+      // Read a window at a time (docker-archive.ts does): nothing to join.
+      yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      continue
+    }
     held.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
     size += chunk.length
     while (size >= WINDOW) {

@@ -87,11 +87,15 @@ export class ArchiveFiles {
     }
   }
 
-  /** The bytes of `entry`, streamed from the file (a new stream each call). */
-  stream(entry: TarEntryLocation): AsyncIterable<Uint8Array> {
+  /** The bytes of `entry`, streamed from the file (a new stream each call), `chunkBytes` a read. */
+  stream(entry: TarEntryLocation, chunkBytes?: number): AsyncIterable<Uint8Array> {
     return entry.size === 0
       ? emptyBody()
-      : fs.createReadStream(this.file, { start: entry.offset, end: entry.offset + entry.size - 1 })
+      : fs.createReadStream(this.file, {
+          start: entry.offset,
+          end: entry.offset + entry.size - 1,
+          ...(chunkBytes ? { highWaterMark: chunkBytes } : {})
+        })
   }
 }
 

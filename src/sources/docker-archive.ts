@@ -17,6 +17,7 @@
 import { InputError } from '../errors.js'
 import { MAX_MANIFEST_BYTES, SHA256_DIGEST } from '../oci.js'
 import type { ComposedImage, ComposedLayer, LayerCompression } from '../registry/compose.js'
+import { WINDOW } from '../registry/gzip-stream.js'
 import { ContentError, checkManifestCount, sha256Digest } from '../registry/content.js'
 import { ArchiveFiles, cleanName } from './archive-files.js'
 import { heldNames } from './oci-layout.js'
@@ -112,7 +113,8 @@ export class DockerArchiveSource {
           diffId: diffIds[index],
           compression: compressionOf(head),
           size: entry.size,
-          open: () => this.files.stream(entry)
+          // A window of the compressor a read: its level is decided per window, with nothing to join.
+          open: () => this.files.stream(entry, WINDOW)
         }
       })
     )

@@ -6,8 +6,8 @@
  * byte, so a re-run finds the tag `unchanged` by the image ID without
  * compressing anything; each plain layer gzip-compressed as it streams and
  * checked against its diffID. A layer that archives of one run share is
- * compressed and sent once (the pipeline starts an archive after the one
- * it shares layers with; the second mounts what the first sent).
+ * compressed and sent once: the others wait for that layer only, then
+ * mount it, while their own layers go up.
  */
 import { pushComposed } from '../../registry/compose.js'
 import type { ComposedImage } from '../../registry/compose.js'
@@ -39,10 +39,9 @@ export function dockerArchiveAdapter(
           const composed = await new DockerArchiveSource(archive.path, archive.ref).inspect()
           return {
             // The tag is compared by image ID (config digest), as for every docker archive.
-            ...imageContent({
-              id: composed.config.digest,
-              layers: composed.layers.map(layer => layer.diffId)
-            }),
+            // No layers for the pipeline to order images by: archives sharing a layer wait for
+            // each other layer by layer (compose.ts), their own layers going up meanwhile.
+            ...imageContent({ id: composed.config.digest, layers: [] }),
             composed
           }
         })
