@@ -2,7 +2,7 @@
  * gzip of a byte stream, as it streams, in libuv's thread pool (node:zlib):
  * level 1, except that a window of bytes that does not compress (already
  * compressed files in a layer, random bytes) is stored, not compressed.
- * At level 1 zlib takes longer over such bytes than over text, and seven
+ * At level 1 zlib takes longer over such bytes than over text, and ten
  * times longer than storing them; the Go compressor under skopeo
  * (klauspost/compress, through pgzip) likewise hurries through
  * incompressible data and stores what does not shrink.
