@@ -16,7 +16,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=()
 for pair in podman:podman buildah:buildah skopeo:skopeo dockerd:docker.io docker-registry:docker-registry \
-  htpasswd:apache2-utils openssl:openssl tar:tar unzip:unzip squid:squid jq:jq /usr/bin/time:time; do
+  htpasswd:apache2-utils openssl:openssl tar:tar unzip:unzip squid:squid jq:jq /usr/bin/time:time \
+  zstd:zstd; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || packages+=("${pair#*:}")
 done
 if [ ${#packages[@]} -gt 0 ]; then

@@ -49,7 +49,7 @@ async function rawDigest(reference: string): Promise<string> {
 beforeAll(async () => {
   registry = await startRegistry({ users: { [USER.username]: USER.password } })
   // docker and podman behind recording shims: an archive push must call neither;
-  // skopeo too: only a docker archive is its (OCI layouts and archives are the own client's).
+  // skopeo too: with a login, no archive is its (every kind is the own client's).
   shims = makeShims(['docker', 'podman', 'skopeo'])
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hp-archives-'))
   const podman = toolPath('podman')
@@ -117,10 +117,7 @@ describe('archive and layout sources, no container engine', () => {
     const first = await push({ images, 'destination-tag': 'r1' })
     expectExit(first, 0)
     expect(engineCalls(first.calls)).toEqual([])
-    expect(first.calls.filter(call => /\boci(-archive)?:/.test(call))).toEqual([])
-    expect(first.calls.filter(call => call.startsWith('skopeo copy '))).toEqual([
-      expect.stringContaining(`docker-archive:${files.docker} docker://`)
-    ])
+    expect(first.calls).toEqual([])
     expect(first.stdout).toMatch(/[\d.]+ (bytes|MB) uploaded \(2 blobs\)/)
     const [web, api, multi] = imagesOutput(first.outputs) as (ReturnType<
       typeof imagesOutput
@@ -152,10 +149,10 @@ describe('archive and layout sources, no container engine', () => {
     expectExit(again, 0)
     expect(again.stdout).toContain('0 pushed, 3 unchanged, 0 skipped, 0 failed')
     expect(engineCalls(again.calls)).toEqual([])
-    expect(again.calls.filter(call => call.startsWith('skopeo copy '))).toEqual([])
+    expect(again.calls).toEqual([])
   })
 
-  test('docker archives sharing a base layer: the first pushes it, the others wait and mount it', async () => {
+  test('docker archives sharing a base layer: one pushes it, the others wait for it and mount it', async () => {
     const podman = toolPath('podman')
     const base = `${SOURCE_PATH}/base:v1`
     const names = ['svc-a', 'svc-b', 'svc-c']
@@ -182,12 +179,13 @@ describe('archive and layout sources, no container engine', () => {
         parallel: '3'
       })
       expectExit(result, 0)
-      expect(result.stdout).toContain(
-        'Images that share layers with an earlier one start once it is pushed'
-      )
+      // The own client, no tool: skopeo pushed docker archives before.
+      expect(result.calls).toEqual([])
       // Each image's own layer and config is uploaded once, the shared base
-      // layer once in all: the later images mount it (skopeo knows where it
-      // went from the first copy). Pushed side by side, each uploaded the base.
+      // layer once in all: the other images wait for that layer only, then
+      // mount it under the digest the first push gave it. (skopeo processes,
+      // side by side, each uploaded the base: the pipeline had to start one
+      // image after the other.)
       const log = registry.logs().slice(logsBefore)
       const uploads =
         log.match(/"PUT \/v2\/proj\/svc-[abc]\/blobs\/uploads\/[^"]*digest=sha256/g) ?? []
@@ -229,7 +227,7 @@ describe('archive and layout sources, no container engine', () => {
     [
       'a missing docker archive',
       () => `docker-archive:${path.join(dir, 'nope.docker.tar')}`,
-      /::error::Invalid input: ".*nope\.docker\.tar" could not be read \(.*\): check the path/
+      /::error::Invalid input: "docker-archive:.*nope\.docker\.tar" cannot be opened \(.*\): check the path/
     ]
   ])(
     '%s fails before anything is pushed, the local image with it included',

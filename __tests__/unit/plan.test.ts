@@ -130,9 +130,10 @@ describe('who copies an archive or layout', () => {
   test.each([
     ['oci', login, 'registry client'],
     ['oci-archive', login, 'registry client'],
-    ['docker-archive', login, 'skopeo'],
+    ['docker-archive', login, 'registry client'],
     ['oci', {}, 'skopeo'],
-    ['oci-archive', {}, 'skopeo']
+    ['oci-archive', {}, 'skopeo'],
+    ['docker-archive', {}, 'skopeo']
   ] as const)('%s with %j: %s', (transport, extra, tool) => {
     const fakeSkopeo = {} as Skopeo
     const [batch] = imageBatches(
@@ -142,9 +143,7 @@ describe('who copies an archive or layout', () => {
       collectingLog()
     )
     expect(batch.adapter.tool).toBe(tool)
-    expect(needsSkopeo(settings('h/p', [], extra), entry(transport).archive!)).toBe(
-      tool === 'skopeo'
-    )
+    expect(needsSkopeo(settings('h/p', [], extra))).toBe(tool === 'skopeo')
   })
 })
 

@@ -44,11 +44,10 @@ export async function harborPush(
   const tool = settings.images.some(image => !image.archive && !image.registry)
     ? createContainerTool(settings, run, paths, hooks)
     : undefined
-  const skopeo = settings.images.some(
-    image => image.archive && needsSkopeo(settings, image.archive)
-  )
-    ? new Skopeo(run, paths, settingsTls)
-    : undefined
+  const skopeo =
+    settings.images.some(image => image.archive) && needsSkopeo(settings)
+      ? new Skopeo(run, paths, settingsTls)
+      : undefined
   const pushingTools = [
     ...(settings.charts.length > 0 ? ['helm'] : []),
     ...(tool ? [tool.name] : []),

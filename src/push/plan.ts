@@ -9,6 +9,7 @@ import {
 import type { ContainerTool } from '../tools/container-tool.js'
 import type { Skopeo } from '../tools/skopeo.js'
 import { archiveAdapter } from './adapters/archive.js'
+import { dockerArchiveAdapter } from './adapters/docker-archive.js'
 import { isLayout, layoutAdapter } from './adapters/layout.js'
 import { localImageAdapter } from './adapters/local-image.js'
 import { registryAdapter } from './adapters/registry.js'
@@ -46,23 +47,23 @@ export function planImages(settings: Settings): ImagePlan[] {
 }
 
 /**
- * Whether skopeo copies an archive or layout: a docker archive (its manifest
- * is made anew), and any of them when no username/password is given (then
- * the skopeo login already on this machine is what pushes). OCI layouts and
- * archives are otherwise copied by the project's own registry client, with
- * the session's login (measured faster, with no temporary copy: README, "How
- * archives and layouts are pushed").
+ * Whether skopeo copies an archive or layout: only when no username/password
+ * is given (then the skopeo login already on this machine is what pushes).
+ * Otherwise OCI layouts and archives are copied by the project's own
+ * registry client, and docker archives pushed by it with a manifest made on
+ * the way, with the session's login (measured faster, with no temporary
+ * copy: README, "How archives and layouts are pushed").
  */
-export function needsSkopeo(settings: Settings, archive: ArchiveSource): boolean {
-  return !isLayout(archive) || settings.credentials === undefined
+export function needsSkopeo(settings: Pick<Settings, 'credentials'>): boolean {
+  return settings.credentials === undefined
 }
 
 /**
  * Every image as a batch of the pipeline, in the order given (each kind is
  * still read at once): local ones pushed by `container` (docker or podman),
- * OCI layouts and archives by the own registry client, docker archives (and
- * every archive when no login is given) by skopeo, registry sources
- * (`docker://`) by the own registry client too, with no tool at all.
+ * archives and layouts by the own registry client (every archive by skopeo
+ * when no login is given), registry sources (`docker://`) by the own
+ * registry client too, with no tool at all.
  */
 export function imageBatches(
   settings: Settings,
@@ -73,6 +74,7 @@ export function imageBatches(
   const local = container && localImageAdapter(container, settings.registry.host)
   const archives = skopeo && archiveAdapter(skopeo)
   const layouts = layoutAdapter({ retries: settings.retries })
+  const dockerArchives = dockerArchiveAdapter({ retries: settings.retries })
   const registries = settings.images.some(image => image.registry)
     ? registryAdapter(settings, log)
     : undefined
@@ -83,9 +85,9 @@ export function imageBatches(
         entries: [{ source: { reference: source, registry }, destinations }]
       }
     }
-    if (archive && !needsSkopeo(settings, archive)) {
+    if (archive && !needsSkopeo(settings)) {
       return {
-        adapter: layouts,
+        adapter: isLayout(archive) ? layouts : dockerArchives,
         entries: [{ source: { reference: source, archive }, destinations }]
       }
     }

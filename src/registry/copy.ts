@@ -189,7 +189,7 @@ function ledgerOf(client: RegistryClient): Map<string, Promise<string | undefine
   return ledger
 }
 
-class Deferred<T> {
+export class Deferred<T> {
   resolve!: (value: T) => void
   readonly promise = new Promise<T>(resolve => (this.resolve = resolve))
 }
@@ -201,9 +201,9 @@ class Deferred<T> {
  * conformant registry supports: one request carries the bytes, with their
  * length and digest).
  */
-async function copyBlob(
+export async function copyBlob(
   client: RegistryClient,
-  source: ContentSource,
+  source: Pick<ContentSource, 'label' | 'blob'>,
   repository: string,
   blob: Descriptor,
   mountFrom: string | undefined,
@@ -274,7 +274,7 @@ async function copyBlob(
  * without modification and answer its digest in Docker-Content-Digest.
  * A manifest listed by an index that the repository has already is not sent again.
  */
-async function putManifest(
+export async function putManifest(
   client: RegistryClient,
   repository: string,
   manifest: StoredManifest,
@@ -305,7 +305,8 @@ async function putManifest(
   }
 }
 
-function transient(error: unknown): boolean {
+/** Whether another attempt of a blob copy may cure `error` (a network failure, a 5xx; never corrupt content). */
+export function transient(error: unknown): boolean {
   const cause = sourceCause(error)
   if (cause) return cause instanceof SourceError && cause.transient
   return transientFailure(error)
@@ -322,7 +323,7 @@ function transientFailure(error: unknown): boolean {
  * A ContentError names the source already.
  */
 async function fromSource<T>(
-  source: ContentSource,
+  source: Pick<ContentSource, 'label'>,
   what: string,
   read: () => Promise<T>
 ): Promise<T> {
@@ -335,7 +336,7 @@ async function fromSource<T>(
 
 /** The bytes of a blob as the source gives them, a failure on the way named as the source's. */
 async function* readFrom(
-  source: ContentSource,
+  source: Pick<ContentSource, 'label'>,
   what: string,
   body: AsyncIterable<Uint8Array>
 ): AsyncIterable<Uint8Array> {
@@ -346,7 +347,7 @@ async function* readFrom(
   }
 }
 
-function sourceFailure(source: ContentSource, what: string, error: unknown): Error {
+function sourceFailure(source: Pick<ContentSource, 'label'>, what: string, error: unknown): Error {
   // Bad input (a layout with no index.json) and failures that name the source already stay as they are.
   if (
     error instanceof ContentError ||
@@ -363,12 +364,12 @@ function sourceFailure(source: ContentSource, what: string, error: unknown): Err
   )
 }
 
-function causeOf(error: unknown): string {
+export function causeOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
 /** The source's own failure behind an upload's (undici wraps what the body's stream threw). */
-function sourceCause(error: unknown): ContentError | SourceError | undefined {
+export function sourceCause(error: unknown): ContentError | SourceError | undefined {
   for (let current = error, depth = 0; current !== undefined && depth < 8; depth++) {
     if (current instanceof ContentError || current instanceof SourceError) return current
     current = current instanceof Error ? current.cause : undefined

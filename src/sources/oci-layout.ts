@@ -54,6 +54,21 @@ export const REF_NAME = 'org.opencontainers.image.ref.name'
 const SHOWN_NAMES = 5
 const NAME_CHARS = 80
 
+/**
+ * `it holds "a", "b", and 3 more`: the names an archive or layout holds, for
+ * an error that says a name is not there; '' when it names none. A few names
+ * say enough; an archive may hold thousands, of any length.
+ */
+export function heldNames(names: readonly unknown[]): string {
+  const named = names.filter(Boolean)
+  const shown = named.slice(0, SHOWN_NAMES).map(name => {
+    const text = String(name)
+    return `"${text.length > NAME_CHARS ? `${text.slice(0, NAME_CHARS)}…` : text}"`
+  })
+  const more = named.length > SHOWN_NAMES ? `, and ${named.length - SHOWN_NAMES} more` : ''
+  return named.length > 0 ? `it holds ${shown.join(', ')}${more}` : ''
+}
+
 interface IndexEntry extends Descriptor {
   annotations?: Record<string, string>
 }
@@ -96,14 +111,7 @@ export class LayoutSource implements ContentSource {
         `"${this.label}": its index.json cannot be read (${error instanceof Error ? error.message : String(error)}). Nothing was pushed.`
       )
     }
-    const names = entries.map(entry => entry.annotations?.[REF_NAME]).filter(Boolean)
-    // A few names say enough; an archive may hold thousands, of any length.
-    const shown = names.slice(0, SHOWN_NAMES).map(name => {
-      const text = String(name)
-      return `"${text.length > NAME_CHARS ? `${text.slice(0, NAME_CHARS)}…` : text}"`
-    })
-    const more = names.length > SHOWN_NAMES ? `, and ${names.length - SHOWN_NAMES} more` : ''
-    const held = names.length > 0 ? `it holds ${shown.join(', ')}${more}` : ''
+    const held = heldNames(entries.map(entry => entry.annotations?.[REF_NAME]))
     const matches = this.ref
       ? entries.filter(entry => entry.annotations?.[REF_NAME] === this.ref)
       : entries

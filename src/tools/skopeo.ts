@@ -22,7 +22,8 @@ interface RawManifest {
 /**
  * skopeo: copies images from archives and layouts (`docker save`, `podman
  * save`, `buildx --output type=oci`) to a registry with no container engine,
- * multi-platform indexes whole. The same containers libraries as podman, so
+ * multi-platform indexes whole, when no username/password is given (its own
+ * login on the machine pushes; with them, the own registry client does). The same containers libraries as podman, so
  * the login is podman's auth file format, and TLS the same flags, with
  * `--dest-` in front for a copy.
  */
@@ -47,7 +48,7 @@ export class Skopeo {
       version = (await this.run('skopeo', ['--version'])).stdout.trim()
     } catch (error) {
       throw new InputError(
-        `docker archives (and any archive or layout when no username/password is given) are pushed with skopeo, which does not work here (${messageOf(error)}): install skopeo (apt-get install skopeo; GitHub's Ubuntu runners have it)`
+        `archives and layouts are pushed with skopeo when no username/password is given (its login on this machine then pushes), and skopeo does not work here (${messageOf(error)}): give username and password, or install skopeo (apt-get install skopeo; GitHub's Ubuntu runners have it)`
       )
     }
     if (this.tls.caFile) {

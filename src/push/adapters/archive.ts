@@ -1,4 +1,4 @@
-/** Images in archives and layouts (`oci-archive:`, `oci:`, `docker-archive:`), pushed by skopeo: no container engine. */
+/** Images in archives and layouts (`oci-archive:`, `oci:`, `docker-archive:`) when no login is given, pushed by skopeo with its own: no container engine. */
 import type { ArchiveSource } from '../../settings/settings.js'
 import type { Skopeo } from '../../tools/skopeo.js'
 import type { Adapter } from '../pipeline.js'

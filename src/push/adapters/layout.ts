@@ -24,7 +24,7 @@ export interface LayoutContent extends ImageContent {
 /** Blobs of one image copied at once. */
 const BLOBS_AT_ONCE = 4
 
-/** The transports this adapter reads; `docker-archive:` is skopeo's (its manifest is made anew). */
+/** The transports this adapter reads; `docker-archive:` is docker-archive.ts's (its manifest is made anew). */
 export function isLayout(archive: ArchiveSource): boolean {
   return archive.transport === 'oci' || archive.transport === 'oci-archive'
 }
