@@ -167,7 +167,7 @@ function messageOf(error) {
 
 /***/ }),
 
-/***/ 84:
+/***/ 478:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -452,7 +452,8 @@ function sourceCredentialsFor(settings, host) {
 /**
  * skopeo: copies images from archives and layouts (`docker save`, `podman
  * save`, `buildx --output type=oci`) to a registry with no container engine,
- * multi-platform indexes whole. The same containers libraries as podman, so
+ * multi-platform indexes whole, when no username/password is given (its own
+ * login on the machine pushes; with them, the own registry client does). The same containers libraries as podman, so
  * the login is podman's auth file format, and TLS the same flags, with
  * `--dest-` in front for a copy.
  */
@@ -477,7 +478,7 @@ class Skopeo {
             version = (await this.run('skopeo', ['--version'])).stdout.trim();
         }
         catch (error) {
-            throw new errors/* InputError */.dz(`docker archives (and any archive or layout when no username/password is given) are pushed with skopeo, which does not work here (${(0,errors/* messageOf */.bD)(error)}): install skopeo (apt-get install skopeo; GitHub's Ubuntu runners have it)`);
+            throw new errors/* InputError */.dz(`archives and layouts are pushed with skopeo when no username/password is given (its login on this machine then pushes), and skopeo does not work here (${(0,errors/* messageOf */.bD)(error)}): give username and password, or install skopeo (apt-get install skopeo; GitHub's Ubuntu runners have it)`);
         }
         if (this.tls.caFile) {
             external_node_fs_default().mkdirSync(this.certDir, { recursive: true, mode: 0o700 });
@@ -664,6 +665,13 @@ function archiveAdapter(skopeo) {
     };
 }
 
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __webpack_require__(8474);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __webpack_require__(7075);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __webpack_require__(8522);
+var external_node_zlib_default = /*#__PURE__*/__webpack_require__.n(external_node_zlib_);
 // EXTERNAL MODULE: ./src/backoff.ts
 var backoff = __webpack_require__(2431);
 // EXTERNAL MODULE: ./src/pool.ts
@@ -903,6 +911,7 @@ async function putManifest(client, repository, manifest, reference) {
         throw new content/* ContentError */.yg(`the registry stored "${repository}:${reference}" as "${stored}", not as the source's "${manifest.digest}": it rewrote the manifest`);
     }
 }
+/** Whether another attempt of a blob copy may cure `error` (a network failure, a 5xx; never corrupt content). */
 function copy_transient(error) {
     const cause = sourceCause(error);
     if (cause)
@@ -967,8 +976,596 @@ function checked(manifest, label) {
     return manifest;
 }
 
+;// CONCATENATED MODULE: ./src/registry/gzip-stream.ts
+/**
+ * gzip of a byte stream, as it streams, in libuv's thread pool (node:zlib):
+ * level 1, except that a window of bytes that does not compress (already
+ * compressed files in a layer, random bytes) is stored, not compressed.
+ * At level 1 zlib takes longer over such bytes than over text, and ten
+ * times longer than storing them; the Go compressor under skopeo
+ * (klauspost/compress, through pgzip) likewise hurries through
+ * incompressible data and stores what does not shrink.
+ *
+ * The output depends on the input bytes only (each window's level is
+ * decided from its own bytes, and the level changes between writes once
+ * zlib has flushed), so one layer compressed twice (a retry, another run)
+ * gives the same blob and digest.
+ *
+ * The levels were measured (README, "How archives and layouts are pushed").
+ */
+
+
+
+/** The gzip level of bytes that compress. */
+const GZIP_LEVEL = 1;
+/** Bytes whose level is decided at once: a read of the source, a chunk of output. */
+const WINDOW = 1 << 20;
+/** Samples of a window compressed to decide its level, and their size. */
+const SAMPLES = 4;
+const SAMPLE_BYTES = 8 * 1024;
+/** A sample that level 1 shrinks by less than this share is taken as incompressible. */
+const STORED_ABOVE = 0.97;
+/**
+ * The gzip header (RFC 1952): deflate, no name, no time (so the output
+ * depends on the bytes only), "fastest" (XFL 4, as zlib writes it for level
+ * 1), Unix. zlib's own gzip streams cannot change their level midway
+ * (node applies params() to deflate streams only), so the deflate stream is
+ * raw and the header and trailer are written here.
+ */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]);
+/** `input` gzip-compressed; `seen` is told every input byte, in order, as it is read. */
+async function* gzipStream(input, seen) {
+    if (typeof (external_node_zlib_default()).crc32 !== 'function') {
+        // Node before 20.15 has no crc32 to write the trailer with: zlib's own gzip, at level 1 throughout.
+        yield* plainGzip(input, seen);
+        return;
+    }
+    // Output in windows too: with zlib's 16 KiB chunks, handing each over cost more than the deflating.
+    const deflate = external_node_zlib_default().createDeflateRaw({ level: GZIP_LEVEL, chunkSize: WINDOW });
+    // An error closes it too (once() rejects on one): either way, nothing more is written.
+    const closed = (0,external_node_events_.once)(deflate, 'close').then(() => undefined, () => undefined);
+    const trailer = { crc: 0, size: 0 };
+    const feeding = feed(input, deflate, chunk => {
+        trailer.crc = external_node_zlib_default().crc32(chunk, trailer.crc);
+        trailer.size += chunk.length;
+        seen(chunk);
+    }, closed).catch((error) => deflate.destroy(error instanceof Error ? error : new Error(String(error))));
+    try {
+        yield GZIP_HEADER;
+        for await (const chunk of deflate)
+            yield chunk;
+        await feeding;
+        // CRC-32 and the size modulo 2^32, little-endian.
+        const end = Buffer.alloc(8);
+        end.writeUInt32LE(trailer.crc >>> 0, 0);
+        end.writeUInt32LE(trailer.size % 2 ** 32, 4);
+        yield end;
+    }
+    finally {
+        deflate.destroy();
+    }
+}
+/** Writes `input` to `deflate` window by window, each at its level; stops when `deflate` closes. */
+async function feed(input, deflate, seen, closed) {
+    let level = GZIP_LEVEL;
+    for await (const window of windows(input)) {
+        seen(window);
+        const wanted = compresses(window) ? GZIP_LEVEL : 0;
+        if (wanted !== level) {
+            // params() flushes what was written, then changes the level: every later byte gets the new one.
+            const changed = new Promise(resolve => deflate.params(wanted, (external_node_zlib_default()).constants.Z_DEFAULT_STRATEGY, () => resolve()));
+            if ((await Promise.race([changed.then(() => 'changed'), closed])) === undefined)
+                return;
+            level = wanted;
+        }
+        if (!deflate.write(window)) {
+            const drained = (0,external_node_events_.once)(deflate, 'drain').then(() => 'drained');
+            if ((await Promise.race([drained, closed])) === undefined)
+                return;
+        }
+    }
+    deflate.end();
+}
+async function* plainGzip(input, seen) {
+    const gzip = external_node_zlib_default().createGzip({ level: GZIP_LEVEL });
+    const source = external_node_stream_.Readable.from(input).on('data', seen);
+    source.on('error', error => gzip.destroy(error));
+    source.pipe(gzip);
+    try {
+        yield* gzip;
+    }
+    finally {
+        source.destroy();
+        gzip.destroy();
+    }
+}
+/** The stream in windows of WINDOW bytes (the last one shorter). */
+async function* windows(input) {
+    let held = [];
+    let size = 0;
+    for await (const chunk of input) {
+        if (size === 0 && chunk.length === WINDOW) {
+            // Read a window at a time (docker-archive.ts does): nothing to join.
+            yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+            continue;
+        }
+        held.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        size += chunk.length;
+        while (size >= WINDOW) {
+            const joined = Buffer.concat(held, size);
+            yield joined.subarray(0, WINDOW);
+            held = size > WINDOW ? [joined.subarray(WINDOW)] : [];
+            size -= WINDOW;
+        }
+    }
+    if (size > 0)
+        yield Buffer.concat(held, size);
+}
+/** Whether level 1 shrinks samples spread over `window` (a few per cent of its bytes, compressed here). */
+function compresses(window) {
+    const step = Math.max(SAMPLE_BYTES, Math.floor(window.length / SAMPLES));
+    let raw = 0;
+    let packed = 0;
+    for (let start = 0; start < window.length; start += step) {
+        const sample = window.subarray(start, start + SAMPLE_BYTES);
+        raw += sample.length;
+        packed += external_node_zlib_default().deflateRawSync(sample, { level: GZIP_LEVEL }).length;
+    }
+    return raw === 0 || packed < raw * STORED_ABOVE;
+}
+
+;// CONCATENATED MODULE: ./src/registry/compose.ts
+/**
+ * Pushes an image whose registry manifest is made on the way: a docker
+ * archive (`docker save`, `podman save --format docker-archive`) holds an
+ * image's config and its layers as plain tars, not what a registry serves.
+ * What goes up is what skopeo makes of it (a Docker schema 2 manifest): the
+ * config byte for byte (so the image ID stays the source's), each plain
+ * layer gzip-compressed while it streams (gzip-stream.ts), layers
+ * compressed already sent as they are. Every layer's
+ * uncompressed bytes are hashed on the way and must be the config's
+ * `rootfs.diff_ids` entry: a layer that is not fails the image before its
+ * manifest is put, so nothing is tagged.
+ *
+ * A layer's compressed digest is known only once it is sent, so it goes up
+ * as distribution's "stream upload": POST a session, PATCH the bytes with
+ * no length (chunked), PUT `?digest=` to close it (distribution,
+ * registry/handlers/blobupload.go: a PATCH without Content-Range is a
+ * stream; opencontainers/distribution-spec spec.md, "Pushing a blob in
+ * chunks", for the POST / PATCH / PUT sequence; Harbor hands these requests
+ * to distribution unchanged). The registry checks the digest against the
+ * bytes it received, and keeps nothing under it if they differ.
+ */
+
+
+
+
+
+
+
+
+
+
+
+const DOCKER = {
+    manifest: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: 'application/vnd.docker.container.image.v1+json',
+    gzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip'
+};
+/** Docker schema 2 has no zstd layer type: an image with one goes up as OCI. */
+const OCI = {
+    manifest: 'application/vnd.oci.image.manifest.v1+json',
+    config: 'application/vnd.oci.image.config.v1+json',
+    gzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    zstd: 'application/vnd.oci.image.layer.v1.tar+zstd'
+};
+/** Layers sent at once unless told. */
+const compose_DEFAULT_PARALLEL = 4;
+/**
+ * Layers each registry session has sent or is sending, by diffID: a layer
+ * several archives of one run share is compressed and sent once, then
+ * mounted (or found present) under the digest the first push gave it.
+ */
+const compose_ledgers = new WeakMap();
+function compose_ledgerOf(client) {
+    let ledger = compose_ledgers.get(client);
+    if (!ledger)
+        compose_ledgers.set(client, (ledger = new Map()));
+    return ledger;
+}
+/** Pushes `image` to `destination` on `client`'s registry; throws on the first failure that retries do not cure. */
+async function pushComposed(client, image, destination, options = {}) {
+    const { repository } = destination;
+    const types = image.layers.some(layer => layer.compression === 'zstd') ? OCI : DOCKER;
+    const counts = { bytesUploaded: 0, blobsMounted: 0, blobsSkipped: 0, blobsUploaded: 0 };
+    const stop = new AbortController();
+    const retried = (attempt) => (0,backoff/* retrying */.R$)(attempt, {
+        retries: options.retry?.retries ?? 0,
+        baseDelayMs: options.retry?.baseDelayMs,
+        retryable: copy_transient,
+        onRetry: (number, error, delay) => options.retry?.onRetry?.(number, causeOf(error), delay),
+        signal: stop.signal
+    });
+    const count = (how, size) => {
+        if (how === 'skipped')
+            counts.blobsSkipped++;
+        else if (how === 'mounted')
+            counts.blobsMounted++;
+        else {
+            counts.blobsUploaded++;
+            counts.bytesUploaded += size;
+        }
+    };
+    const config = {
+        mediaType: types.config,
+        digest: image.config.digest,
+        size: image.config.bytes.length
+    };
+    const configSource = {
+        label: image.label,
+        blob: () => Promise.resolve({
+            size: config.size,
+            body: external_node_stream_.Readable.from([image.config.bytes])
+        })
+    };
+    const ledger = compose_ledgerOf(client);
+    const layers = [];
+    let failure;
+    const fail = (error) => {
+        failure ??= error instanceof Error ? error : new Error(String(error));
+        stop.abort(failure);
+    };
+    // The config goes up beside the layers: three round trips that need not hold them back.
+    const configSent = retried(() => copyBlob(client, configSource, repository, config, undefined, stop.signal)).then(how => count(how, config.size), fail);
+    await (0,pool/* mapWithLimit */.c)(image.layers.map((layer, index) => ({ layer, index })), options.parallel ?? compose_DEFAULT_PARALLEL, async ({ layer, index }) => {
+        if (failure)
+            return;
+        const elsewhere = ledger.get(layer.diffId);
+        const landed = new Deferred();
+        if (!elsewhere)
+            ledger.set(layer.diffId, landed.promise);
+        try {
+            const there = elsewhere && (await elsewhere);
+            const reused = there && (await retried(() => reuse(client, repository, there, stop.signal)));
+            if (there && (reused === 'skipped' || reused === 'mounted')) {
+                count(reused, there.descriptor.size);
+                layers[index] = there.descriptor;
+                return;
+            }
+            const location = typeof reused === 'object' ? reused.location : undefined;
+            let first = true;
+            const sent = await retried(() => {
+                // A mount's upload session serves the first try only.
+                const session = first ? location : undefined;
+                first = false;
+                return upload(client, repository, image.label, index, layer, types, session, stop.signal);
+            });
+            count('uploaded', sent.size);
+            layers[index] = sent;
+            if (!elsewhere)
+                landed.resolve({ descriptor: sent, repository });
+        }
+        catch (error) {
+            fail(error);
+        }
+        finally {
+            if (!elsewhere && !layers[index]) {
+                // Others waiting for it send it themselves.
+                ledger.delete(layer.diffId);
+                landed.resolve(undefined);
+            }
+        }
+    });
+    await configSent;
+    if (failure)
+        throw failure;
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: types.manifest, config, layers }));
+    const stored = { digest: (0,content/* sha256Digest */.sI)(manifest), mediaType: types.manifest, bytes: manifest };
+    for (const tag of destination.tags.length > 0 ? destination.tags : [stored.digest]) {
+        await putManifest(client, repository, stored, tag);
+    }
+    return { digest: stored.digest, mediaType: stored.mediaType, ...counts };
+}
+/**
+ * A layer another push of this run sent: present in `repository` already
+ * (HEAD, when it went to this repository), or mounted from where it went. 'upload' when neither works (the
+ * mount refused, and no session given); `{ location }` when the registry
+ * answered the mount with an upload session instead.
+ */
+async function reuse(client, repository, there, signal) {
+    const { digest } = there.descriptor;
+    if (there.repository === repository) {
+        // Another tag of this repository: the layer is there unless that push lost it.
+        const head = await client.request('HEAD', `/v2/${repository}/blobs/${digest}`, repository, {
+            push: true,
+            accept: [404],
+            signal
+        });
+        await (0,registry_http/* discardBody */.LL)(head);
+        return head.status === 200 ? 'skipped' : 'upload';
+    }
+    // Another repository: straight to the mount, one round trip (a blob there already mounts too).
+    // spec.md, "Mounting a blob from another repository": 201 is a mount, 202 an upload session.
+    const query = `mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(there.repository)}`;
+    const mount = await client.request('POST', `/v2/${repository}/blobs/uploads/?${query}`, repository, {
+        push: true,
+        mountFrom: there.repository,
+        accept: [202, 401, 403],
+        signal
+    });
+    await (0,registry_http/* discardBody */.LL)(mount);
+    if (mount.status === 201)
+        return 'mounted';
+    const location = mount.status === 202 ? mount.headers.get('location') : null;
+    return location ? { location } : 'upload';
+}
+/** One layer sent as a stream upload (POST, PATCH, PUT ?digest=): its descriptor in the manifest. */
+async function upload(client, repository, label, index, layer, types, session, signal) {
+    let location = session;
+    if (location === undefined) {
+        const start = await client.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
+            push: true,
+            accept: [202],
+            signal
+        });
+        await (0,registry_http/* discardBody */.LL)(start);
+        location = start.headers.get('location') ?? undefined;
+        if (location === undefined) {
+            throw new registry_errors/* RegistryError */.g(start.status, 'the upload session has no Location', start.url);
+        }
+    }
+    const tally = new LayerTally();
+    const body = layer.compression === 'none'
+        ? gzipped(layer, tally)
+        : checkedCompressed(layer, tally, label, index);
+    // No Content-Length: the size is known once the bytes are compressed, and undici sends the stream chunked.
+    const patch = await client
+        .request('PATCH', new URL(location, client.baseUrl).toString(), repository, {
+        push: true,
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body,
+        accept: [202],
+        signal
+    })
+        .catch((error) => {
+        throw sourceCause(error) ?? error;
+    });
+    await (0,registry_http/* discardBody */.LL)(patch);
+    // Checked before the upload is closed: a layer that is not what the config says never lands.
+    const sent = tally.result(layer, label, index);
+    const url = new URL(patch.headers.get('location') ?? location, client.baseUrl);
+    url.searchParams.set('digest', sent.digest);
+    const put = await client.request('PUT', url.toString(), repository, {
+        push: true,
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: '',
+        accept: [201],
+        signal
+    });
+    await (0,registry_http/* discardBody */.LL)(put);
+    const mediaType = layer.compression === 'zstd' ? OCI.zstd : types === OCI ? OCI.gzip : DOCKER.gzip;
+    return { mediaType, digest: sent.digest, size: sent.size };
+}
+/** What a layer's stream read and sent: the uncompressed bytes' hash, the compressed ones'. */
+class LayerTally {
+    uncompressed = (0,external_node_crypto_.createHash)('sha256');
+    compressed = (0,external_node_crypto_.createHash)('sha256');
+    /** Bytes read from the source. */
+    read = 0;
+    /** Bytes sent. */
+    sent = 0;
+    /** The sent blob's digest and size, once the uncompressed bytes are checked against the diffID. */
+    result(layer, label, index) {
+        if (this.read !== layer.size) {
+            throw new content/* ContentError */.yg(`${label}: layer ${index + 1} gave ${this.read} bytes where the archive says ${layer.size}: the archive changed while it was read`);
+        }
+        const diffId = `sha256:${this.uncompressed.digest('hex')}`;
+        if (diffId !== layer.diffId) {
+            throw new content/* ContentError */.yg(`${label}: layer ${index + 1} holds content with the sha256 "${diffId}" where the image's config says "${layer.diffId}" (rootfs.diff_ids): the archive is corrupt or was altered; nothing of this image was tagged`);
+        }
+        return { digest: `sha256:${this.compressed.digest('hex')}`, size: this.sent };
+    }
+}
+/** A plain layer, hashed as it is read and gzip-compressed (in libuv's thread pool) as it streams. */
+async function* gzipped(layer, tally) {
+    const seen = (chunk) => {
+        tally.uncompressed.update(chunk);
+        tally.read += chunk.length;
+    };
+    for await (const chunk of gzipStream(layer.open(), seen)) {
+        tally.compressed.update(chunk);
+        tally.sent += chunk.length;
+        yield chunk;
+    }
+}
+/**
+ * A layer compressed already, sent as it is; its bytes are decompressed
+ * on the side (the thread pool again) only to hash what they hold.
+ */
+async function* checkedCompressed(layer, tally, label, index) {
+    const inflate = decompressor(layer.compression, label, index);
+    inflate.on('data', (chunk) => tally.uncompressed.update(chunk));
+    const ended = new Promise((resolve, reject) => {
+        inflate.once('end', resolve);
+        inflate.once('error', reject);
+    });
+    ended.catch(() => undefined);
+    const unreadable = (error) => new content/* ContentError */.yg(`${label}: layer ${index + 1} is not readable ${layer.compression} (${causeOf(error)}): the archive is corrupt`);
+    try {
+        for await (const chunk of layer.open()) {
+            tally.read += chunk.length;
+            tally.compressed.update(chunk);
+            tally.sent += chunk.length;
+            // Bounded memory: the next chunk waits while the decompressor is behind.
+            if (!inflate.write(chunk))
+                await Promise.race([(0,external_node_events_.once)(inflate, 'drain'), ended]);
+            yield chunk;
+        }
+        inflate.end();
+        await ended.catch((error) => {
+            throw unreadable(error);
+        });
+    }
+    catch (error) {
+        throw error instanceof content/* ContentError */.yg ? error : unreadable(error);
+    }
+    finally {
+        inflate.destroy();
+    }
+}
+function decompressor(compression, label, index) {
+    if (compression === 'gzip')
+        return external_node_zlib_default().createGunzip();
+    // Node 22.15 and later; the action runs on Node 24.
+    if (typeof (external_node_zlib_default()).createZstdDecompress !== 'function') {
+        throw new content/* ContentError */.yg(`${label}: layer ${index + 1} is zstd-compressed, which this Node.js (${process.version}) cannot read: run harbor-push on Node 22.15 or later`);
+    }
+    return external_node_zlib_default().createZstdDecompress();
+}
+
 // EXTERNAL MODULE: ./src/tar.ts
 var tar = __webpack_require__(4616);
+;// CONCATENATED MODULE: ./src/sources/archive-files.ts
+/**
+ * The files of an archive read in place (an OCI archive, a docker archive):
+ * its tar entries are indexed once (where each file's bytes lie) and every
+ * file is then read or streamed as a byte range of the archive. Nothing is
+ * extracted, nothing held in memory whole.
+ *
+ * An archive comes from another job and is checked as hostile: links,
+ * absolute paths, `..`, devices, a name given twice and sizes beyond the
+ * file are refused before anything is pushed.
+ */
+
+
+
+
+/** The files of one archive, by their cleaned name (`./blobs/x` is `blobs/x`). */
+class ArchiveFiles {
+    file;
+    label;
+    kind;
+    index;
+    /** Links the archive holds (when its kind keeps them): never read, only named in errors. */
+    links = new Map();
+    constructor(file, 
+    /** `oci-archive:/path:ref`: how errors name it. */
+    label, kind) {
+        this.file = file;
+        this.label = label;
+        this.kind = kind;
+    }
+    /** Every file, indexed on first use; hostile entries refused (an InputError). */
+    entries() {
+        this.index ??= indexArchive(this.file, this.label, this.kind, this.links);
+        return this.index;
+    }
+    /** `symbolic link`, `hard link` when `name` is a link the archive holds. */
+    linkKind(name) {
+        this.entries();
+        return this.links.get(name);
+    }
+    get(name) {
+        return this.entries().get(name);
+    }
+    /** A small file's bytes; undefined when there is none, a ContentError when larger than `maxBytes`. */
+    async read(name, maxBytes) {
+        const entry = this.get(name);
+        if (!entry)
+            return undefined;
+        if (entry.size > maxBytes) {
+            throw new content/* ContentError */.yg(`${this.label}: "${name}" is ${entry.size} bytes, too large`);
+        }
+        return this.readAt(entry, 0, entry.size, name);
+    }
+    /** `length` bytes of `entry` from `start` (fewer when the entry is shorter). */
+    async readAt(entry, start, length, name = entry.name) {
+        const wanted = Math.max(0, Math.min(length, entry.size - start));
+        const handle = await external_node_fs_default().promises.open(this.file);
+        try {
+            const bytes = Buffer.alloc(wanted);
+            const { bytesRead } = await handle.read(bytes, 0, wanted, entry.offset + start);
+            if (bytesRead !== wanted)
+                throw new content/* ContentError */.yg(`${this.label}: "${name}" is cut short`);
+            return bytes;
+        }
+        finally {
+            await handle.close();
+        }
+    }
+    /** The bytes of `entry`, streamed from the file (a new stream each call), `chunkBytes` a read. */
+    stream(entry, chunkBytes) {
+        return entry.size === 0
+            ? emptyBody()
+            : external_node_fs_default().createReadStream(this.file, {
+                start: entry.offset,
+                end: entry.offset + entry.size - 1,
+                ...(chunkBytes ? { highWaterMark: chunkBytes } : {})
+            });
+    }
+}
+/** The files of the archive by their cleaned name; hostile entries refused. */
+function indexArchive(file, label, kind, links) {
+    let fd;
+    try {
+        fd = external_node_fs_default().openSync(file, 'r');
+    }
+    catch (error) {
+        throw new errors/* InputError */.dz(`"${label}" cannot be opened (${(0,errors/* messageOf */.bD)(error)}): check the path. Nothing was pushed.`);
+    }
+    try {
+        const total = external_node_fs_default().fstatSync(fd).size;
+        const read = (offset, length) => {
+            const bytes = Buffer.alloc(Math.max(0, Math.min(length, total - offset)));
+            const bytesRead = bytes.length > 0 ? external_node_fs_default().readSync(fd, bytes, 0, bytes.length, offset) : 0;
+            return bytes.subarray(0, bytesRead);
+        };
+        const head = read(0, 2);
+        if (head[0] === 0x1f && head[1] === 0x8b) {
+            // Read in place means read at any offset: a compressed stream has none to read at.
+            throw new errors/* InputError */.dz(`"${label}" is gzip-compressed: harbor-push reads ${kind.article} ${kind.noun} in place, as an uncompressed tar (${kind.madeBy.replace(/^as /, '')}); gunzip it first. Nothing was pushed.`);
+        }
+        let located;
+        try {
+            located = (0,tar/* tarEntries */.O)(read, total);
+        }
+        catch (error) {
+            throw new errors/* InputError */.dz(`"${label}" is not a readable ${kind.noun} (${(0,errors/* messageOf */.bD)(error)}): check that it is an uncompressed tar, ${kind.madeBy}. Nothing was pushed.`);
+        }
+        const files = new Map();
+        for (const entry of located) {
+            const name = cleanName(entry.name, label);
+            if (entry.kind === 'folder')
+                continue;
+            if (files.has(name) || links.has(name)) {
+                throw new errors/* InputError */.dz(`"${label}" holds "${name}" twice: which one counts is ambiguous. Nothing was pushed.`);
+            }
+            const isLink = entry.kind === 'symbolic link' || entry.kind === 'hard link';
+            if (isLink && kind.keepsLinks) {
+                links.set(name, entry.kind);
+                continue;
+            }
+            if (entry.kind !== 'file') {
+                throw new errors/* InputError */.dz(`"${label}" holds "${entry.name}", a ${entry.kind === 'other' ? 'special file' : entry.kind}: ${kind.article} ${kind.noun} holds plain files only, and harbor-push reads no other kind. Nothing was pushed.`);
+            }
+            files.set(name, entry);
+        }
+        return files;
+    }
+    finally {
+        external_node_fs_default().closeSync(fd);
+    }
+}
+/** The name without `./`; absolute names and `..` are refused (they point outside the archive). */
+function cleanName(name, label) {
+    const parts = name.split('/').filter(part => part !== '' && part !== '.');
+    if (name.startsWith('/') || parts.includes('..')) {
+        throw new errors/* InputError */.dz(`"${label}" holds "${name}", a path outside the archive's own folder: refused. Nothing was pushed.`);
+    }
+    return parts.join('/');
+}
+async function* emptyBody() { }
+
 ;// CONCATENATED MODULE: ./src/sources/oci-layout.ts
 /**
  * OCI image layouts as content sources (image-spec, image-layout.md): a
@@ -988,6 +1585,20 @@ const REF_NAME = 'org.opencontainers.image.ref.name';
 /** How many of a layout's image names an error lists, and how much of each. */
 const SHOWN_NAMES = 5;
 const NAME_CHARS = 80;
+/**
+ * `it holds "a", "b", and 3 more`: the names an archive or layout holds, for
+ * an error that says a name is not there; '' when it names none. A few names
+ * say enough; an archive may hold thousands, of any length.
+ */
+function heldNames(names) {
+    const named = names.filter(Boolean);
+    const shown = named.slice(0, SHOWN_NAMES).map(name => {
+        const text = String(name);
+        return `"${text.length > NAME_CHARS ? `${text.slice(0, NAME_CHARS)}…` : text}"`;
+    });
+    const more = named.length > SHOWN_NAMES ? `, and ${named.length - SHOWN_NAMES} more` : '';
+    return named.length > 0 ? `it holds ${shown.join(', ')}${more}` : '';
+}
 /** An image of an OCI layout (folder or archive), chosen by `ref`. */
 class LayoutSource {
     files;
@@ -1025,14 +1636,7 @@ class LayoutSource {
         catch (error) {
             throw new errors/* InputError */.dz(`"${this.label}": its index.json cannot be read (${error instanceof Error ? error.message : String(error)}). Nothing was pushed.`);
         }
-        const names = entries.map(entry => entry.annotations?.[REF_NAME]).filter(Boolean);
-        // A few names say enough; an archive may hold thousands, of any length.
-        const shown = names.slice(0, SHOWN_NAMES).map(name => {
-            const text = String(name);
-            return `"${text.length > NAME_CHARS ? `${text.slice(0, NAME_CHARS)}…` : text}"`;
-        });
-        const more = names.length > SHOWN_NAMES ? `, and ${names.length - SHOWN_NAMES} more` : '';
-        const held = names.length > 0 ? `it holds ${shown.join(', ')}${more}` : '';
+        const held = heldNames(entries.map(entry => entry.annotations?.[REF_NAME]));
         const matches = this.ref
             ? entries.filter(entry => entry.annotations?.[REF_NAME] === this.ref)
             : entries;
@@ -1199,113 +1803,199 @@ async function sizeOf(file) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/sources/oci-archive.ts
+;// CONCATENATED MODULE: ./src/sources/docker-archive.ts
 /**
- * OCI archives (`podman save --format oci-archive`, `buildx --output
- * type=oci`) read in place: a tar of an OCI layout. Its entries are indexed
- * once (where each file's bytes lie) and every blob is then streamed as a
- * byte range of the archive: nothing is extracted, nothing held in memory.
- * skopeo, by contrast, unpacks the whole archive to a temporary folder first.
+ * Docker archives read in place: the legacy layout of `docker save` (up to
+ * Docker 24) and `podman save --format docker-archive` (`manifest.json`
+ * listing each image's config `<hex>.json` and layers `<id>/layer.tar` or
+ * `<hex>.tar`), and Docker 25+'s, an OCI layout with the same
+ * `manifest.json` beside it (config and layers `blobs/sha256/<hex>`). Both
+ * are read through `manifest.json`. Nothing is extracted: the tar's entries
+ * are indexed once (archive-files.ts, hostile entries refused) and each
+ * layer is streamed as a byte range of the file when it is pushed.
  *
- * An archive comes from another job and is checked as hostile: links,
- * absolute paths, `..`, devices, a name given twice and sizes beyond the
- * file are refused before anything is pushed; a blob whose bytes do not
- * hash to its name fails its push (oci-layout.ts checks on the way).
+ * The image is chosen as skopeo's docker-archive transport chooses it
+ * (containers/image, docker/internal/tarfile/reader.go,
+ * ChooseManifestItem): `:NAME:TAG` is the image with that tag among its
+ * RepoTags (both normalised, `web:v1` is `docker.io/library/web:v1`), `:@N`
+ * the N-th image (from 0), none the only image there is.
  */
 
 
 
 
 
-/** An image of the OCI archive `file`, chosen by `ref` as in a layout. */
-function ociArchiveSource(file, ref) {
-    const label = `oci-archive:${file}${ref ? `:${ref}` : ''}`;
-    let index;
-    const entries = () => (index ??= indexArchive(file, label));
-    const files = {
-        async read(name, maxBytes) {
-            const entry = entries().get(name);
-            if (!entry)
-                return undefined;
-            if (entry.size > maxBytes) {
-                throw new content/* ContentError */.yg(`${label}: "${name}" is ${entry.size} bytes, too large`);
-            }
-            const handle = await external_node_fs_default().promises.open(file);
-            try {
-                const bytes = Buffer.alloc(entry.size);
-                const { bytesRead } = await handle.read(bytes, 0, entry.size, entry.offset);
-                if (bytesRead !== entry.size)
-                    throw new content/* ContentError */.yg(`${label}: "${name}" is cut short`);
-                return bytes;
-            }
-            finally {
-                await handle.close();
-            }
-        },
-        open(name) {
-            const entry = entries().get(name);
-            if (!entry)
-                return undefined;
-            const body = entry.size === 0
-                ? emptyBody()
-                : external_node_fs_default().createReadStream(file, { start: entry.offset, end: entry.offset + entry.size - 1 });
-            return { size: entry.size, body };
-        },
-        size: name => entries().get(name)?.size
-    };
-    return new LayoutSource(files, ref, label);
-}
-/** The files of the archive by their cleaned name (`./blobs/x` is `blobs/x`); hostile entries refused. */
-function indexArchive(file, label) {
-    let fd;
-    try {
-        fd = external_node_fs_default().openSync(file, 'r');
+
+/** No image has more layers (overlay stacks end at 128; Docker refuses more than 125). */
+const MAX_LAYERS = 1000;
+/** An image of the docker archive `file`, chosen by `ref` (`name:tag`, `@N` or ''). */
+class DockerArchiveSource {
+    ref;
+    label;
+    files;
+    constructor(file, ref) {
+        this.ref = ref;
+        this.label = `docker-archive:${file}${ref ? `:${ref}` : ''}`;
+        this.files = new ArchiveFiles(file, this.label, {
+            noun: 'docker archive',
+            article: 'a',
+            madeBy: 'as docker save and podman save --format docker-archive write it',
+            keepsLinks: true
+        });
     }
-    catch (error) {
-        throw new errors/* InputError */.dz(`"${label}" cannot be opened (${(0,errors/* messageOf */.bD)(error)}): check the path. Nothing was pushed.`);
-    }
-    try {
-        const total = external_node_fs_default().fstatSync(fd).size;
-        const read = (offset, length) => {
-            const bytes = Buffer.alloc(Math.max(0, Math.min(length, total - offset)));
-            const bytesRead = bytes.length > 0 ? external_node_fs_default().readSync(fd, bytes, 0, bytes.length, offset) : 0;
-            return bytes.subarray(0, bytesRead);
-        };
-        let located;
+    /**
+     * The image, checked without reading a layer: the config present and
+     * matching its name, every layer present, one diffID for each. A problem
+     * is an input error naming the archive: nothing is pushed of it.
+     */
+    async inspect() {
         try {
-            located = (0,tar/* tarEntries */.O)(read, total);
+            return await this.image();
         }
         catch (error) {
-            throw new errors/* InputError */.dz(`"${label}" is not a readable OCI archive (${(0,errors/* messageOf */.bD)(error)}): check that it is an uncompressed tar, as podman save --format oci-archive writes it. Nothing was pushed.`);
-        }
-        const files = new Map();
-        for (const entry of located) {
-            const name = cleanName(entry.name, label);
-            if (entry.kind === 'folder')
-                continue;
-            if (entry.kind !== 'file') {
-                throw new errors/* InputError */.dz(`"${label}" holds "${entry.name}", a ${entry.kind === 'other' ? 'special file' : entry.kind}: an OCI archive holds plain files only, and harbor-push reads no other kind. Nothing was pushed.`);
+            if (error instanceof content/* ContentError */.yg) {
+                throw new errors/* InputError */.dz(`${error.message}. Nothing was pushed.`);
             }
-            if (files.has(name)) {
-                throw new errors/* InputError */.dz(`"${label}" holds "${name}" twice: which one counts is ambiguous. Nothing was pushed.`);
-            }
-            files.set(name, entry);
+            throw error;
         }
-        return files;
     }
-    finally {
-        external_node_fs_default().closeSync(fd);
+    async image() {
+        const item = await this.choose();
+        if (typeof item.Config !== 'string') {
+            throw new content/* ContentError */.yg(`${this.label}: its manifest.json names no Config for the image`);
+        }
+        const configName = cleanName(item.Config, this.label);
+        this.refuseLink(configName);
+        const bytes = await this.files.read(configName, oci/* MAX_MANIFEST_BYTES */.ZJ);
+        if (!bytes)
+            throw new content/* ContentError */.yg(`${this.label}: its config "${configName}" is missing`);
+        const digest = (0,content/* sha256Digest */.sI)(bytes);
+        // The config's name is its digest in either layout (`<hex>.json`, `blobs/sha256/<hex>`).
+        const named = /(?:^|\/)([a-f0-9]{64})(?:\.json)?$/.exec(configName)?.[1];
+        if (named && `sha256:${named}` !== digest) {
+            throw new content/* ContentError */.yg(`${this.label}: its config "${configName}" has the sha256 "${digest}": its bytes are not what its name says, the archive is corrupt`);
+        }
+        const diffIds = diffIdsOf(bytes, this.label);
+        const names = Array.isArray(item.Layers) ? item.Layers : undefined;
+        if (!names || !names.every(name => typeof name === 'string')) {
+            throw new content/* ContentError */.yg(`${this.label}: its manifest.json lists no Layers for the image`);
+        }
+        if (names.length > MAX_LAYERS) {
+            throw new content/* ContentError */.yg(`${this.label}: its manifest.json lists ${names.length} layers, more than ${MAX_LAYERS}: no image has that many, the archive is broken or hostile`);
+        }
+        if (names.length !== diffIds.length) {
+            throw new content/* ContentError */.yg(`${this.label}: its manifest.json lists ${names.length} layers where the image's config lists ${diffIds.length} (rootfs.diff_ids): the archive is corrupt`);
+        }
+        const layers = await Promise.all(names.map(async (given, index) => {
+            const name = cleanName(given, this.label);
+            this.refuseLink(name);
+            const entry = this.files.get(name);
+            if (!entry) {
+                throw new content/* ContentError */.yg(`${this.label}: layer "${name}" is missing from the archive (an image whose layers were left out is not pushable)`);
+            }
+            const head = await this.files.readAt(entry, 0, 4, name);
+            return {
+                diffId: diffIds[index],
+                compression: compressionOf(head),
+                size: entry.size,
+                // A window of the compressor a read: its level is decided per window, with nothing to join.
+                open: () => this.files.stream(entry, WINDOW)
+            };
+        }));
+        return { label: this.label, config: { digest, bytes }, layers };
+    }
+    /** A file manifest.json names must be a plain file: a link is never followed (it could point anywhere). */
+    refuseLink(name) {
+        const link = this.files.linkKind(name);
+        if (link) {
+            throw new errors/* InputError */.dz(`"${this.label}" holds "${name}", a ${link}, where its manifest.json names a file: harbor-push follows no link in an archive. Nothing was pushed.`);
+        }
+    }
+    /** The item of manifest.json that `ref` names; an input error saying what the archive holds otherwise. */
+    async choose() {
+        this.refuseLink('manifest.json');
+        const bytes = await this.files.read('manifest.json', oci/* MAX_MANIFEST_BYTES */.ZJ);
+        if (!bytes) {
+            throw new errors/* InputError */.dz(`"${this.label}" holds no manifest.json: it is not a docker archive (docker save, podman save --format docker-archive). Nothing was pushed.`);
+        }
+        let items;
+        try {
+            const parsed = JSON.parse(bytes.toString('utf8'));
+            if (!Array.isArray(parsed))
+                throw new Error('not a list of images');
+            items = parsed.map(item => typeof item === 'object' && item !== null ? item : {});
+        }
+        catch (error) {
+            throw new errors/* InputError */.dz(`"${this.label}": its manifest.json cannot be read (${error instanceof Error ? error.message : String(error)}). Nothing was pushed.`);
+        }
+        (0,content/* checkManifestCount */.$j)(this.label, items.length);
+        const tagsOf = (item) => Array.isArray(item.RepoTags)
+            ? item.RepoTags.filter((tag) => typeof tag === 'string')
+            : [];
+        const held = heldNames(items.flatMap(tagsOf));
+        const index = /^@(\d+)$/.exec(this.ref)?.[1];
+        if (index !== undefined) {
+            const item = items[Number(index)];
+            if (!item) {
+                throw new errors/* InputError */.dz(`"${this.label}" holds ${items.length} ${items.length === 1 ? 'image' : 'images'}: "@${index}" names none (the first is @0). Nothing was pushed.`);
+            }
+            return item;
+        }
+        if (!this.ref) {
+            if (items.length !== 1) {
+                throw new errors/* InputError */.dz(`"${this.label}" holds ${items.length} images, not one${held ? ` (${held})` : ''}: name one after the path, as ":NAME:TAG" or ":@N". Nothing was pushed.`);
+            }
+            return items[0];
+        }
+        const wanted = normalisedName(this.ref);
+        const item = items.find(candidate => tagsOf(candidate).some(tag => normalisedName(tag) === wanted));
+        if (!item) {
+            throw new errors/* InputError */.dz(`"${this.label}" holds no image tagged "${this.ref}"${held ? ` (${held})` : ''}. Nothing was pushed.`);
+        }
+        return item;
     }
 }
-/** The name without `./`; absolute names and `..` are refused (they point outside the layout). */
-function cleanName(name, label) {
-    const parts = name.split('/').filter(part => part !== '' && part !== '.');
-    if (name.startsWith('/') || parts.includes('..')) {
-        throw new errors/* InputError */.dz(`"${label}" holds "${name}", a path outside the archive's own folder: refused. Nothing was pushed.`);
+/** The config's `rootfs.diff_ids`, each a sha256 digest. */
+function diffIdsOf(config, label) {
+    let parsed;
+    try {
+        parsed = JSON.parse(config.toString('utf8'));
     }
-    return parts.join('/');
+    catch {
+        throw new content/* ContentError */.yg(`${label}: the image's config is not JSON`);
+    }
+    const diffIds = parsed?.rootfs?.diff_ids;
+    if (!Array.isArray(diffIds) ||
+        !diffIds.every(id => typeof id === 'string' && oci/* SHA256_DIGEST */.fu.test(id))) {
+        throw new content/* ContentError */.yg(`${label}: the image's config lists no rootfs.diff_ids of sha256 digests: it is not an image config`);
+    }
+    return diffIds;
 }
-async function* emptyBody() { }
+/** How a layer is stored, from its first bytes: gzip (1f 8b), zstd (28 b5 2f fd), else a plain tar. */
+function compressionOf(head) {
+    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)
+        return 'gzip';
+    if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528)
+        return 'zstd';
+    return 'none';
+}
+/**
+ * `name:tag` as distribution/reference's ParseNormalizedNamed writes it: a
+ * first component that is no host (no `.` or `:`, not `localhost`) is on
+ * docker.io, and a one-component name there is in `library/`.
+ */
+function normalisedName(reference) {
+    const slash = reference.indexOf('/');
+    const first = slash === -1 ? '' : reference.slice(0, slash);
+    const isHost = first !== '' && (/[.:]/.test(first) || first === 'localhost');
+    let domain = isHost ? first : 'docker.io';
+    let rest = isHost ? reference.slice(slash + 1) : reference;
+    if (domain === 'index.docker.io')
+        domain = 'docker.io';
+    if (domain === 'docker.io' && !rest.includes('/'))
+        rest = `library/${rest}`;
+    return `${domain}/${rest}`;
+}
 
 ;// CONCATENATED MODULE: ./src/registry/client.ts
 
@@ -2126,6 +2816,84 @@ function size(bytes) {
     return bytes < 1e6 ? `${bytes} bytes` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
+;// CONCATENATED MODULE: ./src/push/adapters/docker-archive.ts
+/**
+ * Images in docker archives (`docker-archive:`, `docker save`, `podman save
+ * --format docker-archive`), pushed by the project's own registry client
+ * with the session's login: no tool, no temporary copy. The registry
+ * manifest is made on the way (registry/compose.ts): the config byte for
+ * byte, so a re-run finds the tag `unchanged` by the image ID without
+ * compressing anything; each plain layer gzip-compressed as it streams and
+ * checked against its diffID. A layer that archives of one run share is
+ * compressed and sent once: the others wait for that layer only, then
+ * mount it, while their own layers go up.
+ */
+
+
+
+
+/** Layers of one image sent at once. */
+const LAYERS_AT_ONCE = 4;
+function dockerArchiveAdapter(retry) {
+    return {
+        ...imageLabels,
+        tool: 'registry client',
+        // A missing, unreadable, hostile or corrupt archive is an input error, before anything is pushed.
+        read: sources => Promise.all(sources.map(async ({ archive }) => {
+            const composed = await new DockerArchiveSource(archive.path, archive.ref).inspect();
+            return {
+                // The tag is compared by image ID (config digest), as for every docker archive.
+                // No layers for the pipeline to order images by: archives sharing a layer wait for
+                // each other layer by layer (compose.ts), their own layers going up meanwhile.
+                ...imageContent({ id: composed.config.digest, layers: [] }),
+                composed
+            };
+        })),
+        push: async ({ destination }, { composed }, client) => {
+            if (!client) {
+                // The session has a client whenever credentials are given or the registry asks for none.
+                throw new Error(`the registry API cannot be used for "${composed.label}": give username and password`);
+            }
+            const pushed = await pushComposed(client, composed, { repository: destination.repository, tags: [destination.tag] }, { parallel: LAYERS_AT_ONCE, retry });
+            return copiedResult(pushed);
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/sources/oci-archive.ts
+/**
+ * OCI archives (`podman save --format oci-archive`, `buildx --output
+ * type=oci`) read in place: a tar of an OCI layout. Its entries are indexed
+ * once (archive-files.ts) and every blob is then streamed as a byte range of
+ * the archive: nothing is extracted, nothing held in memory. skopeo, by
+ * contrast, unpacks the whole archive to a temporary folder first.
+ *
+ * An archive comes from another job and is checked as hostile: links,
+ * absolute paths, `..`, devices, a name given twice and sizes beyond the
+ * file are refused before anything is pushed; a blob whose bytes do not
+ * hash to its name fails its push (oci-layout.ts checks on the way).
+ */
+
+
+/** An image of the OCI archive `file`, chosen by `ref` as in a layout. */
+function ociArchiveSource(file, ref) {
+    const label = `oci-archive:${file}${ref ? `:${ref}` : ''}`;
+    const archive = new ArchiveFiles(file, label, {
+        noun: 'OCI archive',
+        article: 'an',
+        madeBy: 'as podman save --format oci-archive writes it'
+    });
+    const files = {
+        read: (name, maxBytes) => archive.read(name, maxBytes),
+        open(name) {
+            const entry = archive.get(name);
+            return entry && { size: entry.size, body: archive.stream(entry) };
+        },
+        size: name => archive.get(name)?.size
+    };
+    return new LayoutSource(files, ref, label);
+}
+
 ;// CONCATENATED MODULE: ./src/push/adapters/layout.ts
 /**
  * Images in OCI layouts and OCI archives (`oci:`, `oci-archive:`), copied by
@@ -2142,7 +2910,7 @@ function size(bytes) {
 
 /** Blobs of one image copied at once. */
 const BLOBS_AT_ONCE = 4;
-/** The transports this adapter reads; `docker-archive:` is skopeo's (its manifest is made anew). */
+/** The transports this adapter reads; `docker-archive:` is docker-archive.ts's (its manifest is made anew). */
 function isLayout(archive) {
     return archive.transport === 'oci' || archive.transport === 'oci-archive';
 }
@@ -2227,6 +2995,7 @@ var destination = __webpack_require__(3428);
 
 
 
+
 /** Resolves the settings into the pushes to make; pure, so it is cheap to test. */
 function planImages(settings) {
     const prefix = settings.sourcePath ? `${settings.sourcePath}/` : '';
@@ -2245,27 +3014,28 @@ function planImages(settings) {
     });
 }
 /**
- * Whether skopeo copies an archive or layout: a docker archive (its manifest
- * is made anew), and any of them when no username/password is given (then
- * the skopeo login already on this machine is what pushes). OCI layouts and
- * archives are otherwise copied by the project's own registry client, with
- * the session's login (measured faster, with no temporary copy: README, "How
- * archives and layouts are pushed").
+ * Whether skopeo copies an archive or layout: only when no username/password
+ * is given (then the skopeo login already on this machine is what pushes).
+ * Otherwise OCI layouts and archives are copied by the project's own
+ * registry client, and docker archives pushed by it with a manifest made on
+ * the way, with the session's login (measured faster, with no temporary
+ * copy: README, "How archives and layouts are pushed").
  */
-function needsSkopeo(settings, archive) {
-    return !isLayout(archive) || settings.credentials === undefined;
+function needsSkopeo(settings) {
+    return settings.credentials === undefined;
 }
 /**
  * Every image as a batch of the pipeline, in the order given (each kind is
  * still read at once): local ones pushed by `container` (docker or podman),
- * OCI layouts and archives by the own registry client, docker archives (and
- * every archive when no login is given) by skopeo, registry sources
- * (`docker://`) by the own registry client too, with no tool at all.
+ * archives and layouts by the own registry client (every archive by skopeo
+ * when no login is given), registry sources (`docker://`) by the own
+ * registry client too, with no tool at all.
  */
 function imageBatches(settings, container, skopeo, log) {
     const local = container && localImageAdapter(container, settings.registry.host);
     const archives = skopeo && archiveAdapter(skopeo);
     const layouts = layoutAdapter({ retries: settings.retries });
+    const dockerArchives = dockerArchiveAdapter({ retries: settings.retries });
     const registries = settings.images.some(image => image.registry)
         ? registryAdapter(settings, log)
         : undefined;
@@ -2276,9 +3046,9 @@ function imageBatches(settings, container, skopeo, log) {
                 entries: [{ source: { reference: source, registry }, destinations }]
             };
         }
-        if (archive && !needsSkopeo(settings, archive)) {
+        if (archive && !needsSkopeo(settings)) {
             return {
-                adapter: layouts,
+                adapter: isLayout(archive) ? layouts : dockerArchives,
                 entries: [{ source: { reference: source, archive }, destinations }]
             };
         }
@@ -2499,7 +3269,7 @@ async function harborPush(settings, log, hooks = {}) {
     const tool = settings.images.some(image => !image.archive && !image.registry)
         ? createContainerTool(settings, run, paths, hooks)
         : undefined;
-    const skopeo = settings.images.some(image => image.archive && needsSkopeo(settings, image.archive))
+    const skopeo = settings.images.some(image => image.archive) && needsSkopeo(settings)
         ? new Skopeo(run, paths, settingsTls)
         : undefined;
     const pushingTools = [
@@ -5884,7 +6654,7 @@ function tagProblem(tag) {
 
 __webpack_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 __webpack_require__.r(__webpack_exports__);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(84);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(478);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6661);
 /* harmony import */ var _runner_saved_state_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3313);
 /**

@@ -14,7 +14,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
  */
 
 (0,_compile_cache_js__WEBPACK_IMPORTED_MODULE_0__/* .useCompileCache */ .v)();
-await Promise.all(/* import() */[__nccwpck_require__.e(752), __nccwpck_require__.e(962)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8962));
+await Promise.all(/* import() */[__nccwpck_require__.e(752), __nccwpck_require__.e(54)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8054));
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
