@@ -3167,6 +3167,13 @@ function registryAdapter(settings, log) {
         }
     };
 }
+/** The session's client, which a push by the own client needs: there is one whenever credentials are given or the registry asks for none. */
+function sessionClient(client, label) {
+    if (!client) {
+        throw new Error(`the registry API cannot be used for "${label}": give username and password`);
+    }
+    return client;
+}
 /** A copy's result for the pipeline: the digest, and what moved in words for the log and the summary. */
 function copiedResult(copied) {
     const moved = bytesMoved(copied);
@@ -3220,11 +3227,7 @@ function dockerArchiveAdapter(retry) {
             };
         })),
         push: async ({ destination }, { composed }, client) => {
-            if (!client) {
-                // The session has a client whenever credentials are given or the registry asks for none.
-                throw new Error(`the registry API cannot be used for "${composed.label}": give username and password`);
-            }
-            const pushed = await pushComposed(client, composed, { repository: destination.repository, tags: [destination.tag] }, { parallel: LAYERS_AT_ONCE, retry });
+            const pushed = await pushComposed(sessionClient(client, composed.label), composed, { repository: destination.repository, tags: [destination.tag] }, { parallel: LAYERS_AT_ONCE, retry });
             return copiedResult(pushed);
         }
     };
@@ -3309,11 +3312,7 @@ function layoutAdapter(retry) {
             };
         })),
         push: async ({ destination }, { layout }, client) => {
-            if (!client) {
-                // The session has a client whenever credentials are given or the registry asks for none.
-                throw new Error(`the registry API cannot be used for "${layout.label}": give username and password`);
-            }
-            const copied = await copyImage(client, layout, { repository: destination.repository, tags: [destination.tag] }, { parallel: BLOBS_AT_ONCE, retry });
+            const copied = await copyImage(sessionClient(client, layout.label), layout, { repository: destination.repository, tags: [destination.tag] }, { parallel: BLOBS_AT_ONCE, retry });
             return copiedResult(copied);
         }
     };

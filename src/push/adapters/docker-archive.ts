@@ -16,7 +16,7 @@ import { DockerArchiveSource } from '../../sources/docker-archive.js'
 import type { Adapter } from '../pipeline.js'
 import type { ArchiveImageSource } from './archive.js'
 import { type ImageContent, imageContent, imageLabels } from './image.js'
-import { copiedResult } from './registry.js'
+import { copiedResult, sessionClient } from './registry.js'
 
 /** What reading a docker archive tells: the image ID, the layers' diffIDs, and what to push. */
 export interface DockerArchiveContent extends ImageContent {
@@ -47,14 +47,8 @@ export function dockerArchiveAdapter(
         })
       ),
     push: async ({ destination }, { composed }, client) => {
-      if (!client) {
-        // The session has a client whenever credentials are given or the registry asks for none.
-        throw new Error(
-          `the registry API cannot be used for "${composed.label}": give username and password`
-        )
-      }
       const pushed = await pushComposed(
-        client,
+        sessionClient(client, composed.label),
         composed,
         { repository: destination.repository, tags: [destination.tag] },
         { parallel: LAYERS_AT_ONCE, retry }

@@ -14,7 +14,7 @@ import { type LayoutSource, ociLayoutSource } from '../../sources/oci-layout.js'
 import type { Adapter } from '../pipeline.js'
 import type { ArchiveImageSource } from './archive.js'
 import { type ImageContent, imageContent, imageLabels } from './image.js'
-import { copiedResult } from './registry.js'
+import { copiedResult, sessionClient } from './registry.js'
 
 /** What reading a layout tells: the image, and the source the copy reads it from. */
 export interface LayoutContent extends ImageContent {
@@ -58,14 +58,8 @@ export function layoutAdapter(retry: RetryPolicy): Adapter<ArchiveImageSource, L
         })
       ),
     push: async ({ destination }, { layout }, client) => {
-      if (!client) {
-        // The session has a client whenever credentials are given or the registry asks for none.
-        throw new Error(
-          `the registry API cannot be used for "${layout.label}": give username and password`
-        )
-      }
       const copied = await copyImage(
-        client,
+        sessionClient(client, layout.label),
         layout,
         { repository: destination.repository, tags: [destination.tag] },
         { parallel: BLOBS_AT_ONCE, retry }

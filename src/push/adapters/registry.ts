@@ -7,6 +7,7 @@
  * between two.
  */
 import type { Log } from '../../log.js'
+import type { RegistryClient } from '../../registry/client.js'
 import { type CopyResult, copyImage } from '../../registry/copy.js'
 import type { RegistryContentSource } from '../../sources/registry.js'
 import type { RegistrySource, Settings } from '../../settings/settings.js'
@@ -77,6 +78,14 @@ export function registryAdapter(
       return copiedResult(copied)
     }
   }
+}
+
+/** The session's client, which a push by the own client needs: there is one whenever credentials are given or the registry asks for none. */
+export function sessionClient(client: RegistryClient | undefined, label: string): RegistryClient {
+  if (!client) {
+    throw new Error(`the registry API cannot be used for "${label}": give username and password`)
+  }
+  return client
 }
 
 /** A copy's result for the pipeline: the digest, and what moved in words for the log and the summary. */
