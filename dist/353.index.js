@@ -826,38 +826,14 @@ class Deferred {
  * length and digest).
  */
 async function copyBlob(client, source, repository, blob, mountFrom, signal) {
-    const head = await client.request('HEAD', `/v2/${repository}/blobs/${blob.digest}`, repository, {
-        push: true,
-        accept: [404]
-    });
-    await (0,registry_http/* discardBody */.LL)(head);
-    if (head.status === 200)
+    if (await hasBlob(client, repository, blob.digest))
         return 'skipped';
-    let location;
-    if (mountFrom !== undefined) {
-        // spec.md, "Mounting a blob from another repository": 201 is a mount; a
-        // 202 means the registry could not mount it and has started an upload
-        // session instead, which the upload below then uses. A token without
-        // pull on `from` (401/403) falls back to a plain upload as well.
-        const query = `mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(mountFrom)}`;
-        const mount = await client.request('POST', `/v2/${repository}/blobs/uploads/?${query}`, repository, { push: true, mountFrom, accept: [202, 401, 403] });
-        await (0,registry_http/* discardBody */.LL)(mount);
-        if (mount.status === 201)
-            return 'mounted';
-        if (mount.status === 202)
-            location = mount.headers.get('location') ?? undefined;
-    }
-    if (location === undefined) {
-        const start = await client.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
-            push: true,
-            accept: [202]
-        });
-        await (0,registry_http/* discardBody */.LL)(start);
-        location = start.headers.get('location') ?? undefined;
-        if (location === undefined) {
-            throw new registry_errors/* RegistryError */.g(start.status, 'the upload session has no Location', start.url);
-        }
-    }
+    const mounted = mountFrom === undefined
+        ? undefined
+        : await mountBlob(client, repository, blob.digest, mountFrom);
+    if (mounted === 'mounted')
+        return 'mounted';
+    const location = mounted?.location ?? (await startUpload(client, repository));
     // The Location may be relative and may carry query parameters of its own (distribution's `_state`).
     const url = new URL(location, client.baseUrl);
     url.searchParams.set('digest', blob.digest);
@@ -879,6 +855,51 @@ async function copyBlob(client, source, repository, blob, mountFrom, signal) {
     });
     await (0,registry_http/* discardBody */.LL)(put);
     return 'uploaded';
+}
+/** Whether `repository` has the blob `digest` (HEAD). */
+async function hasBlob(client, repository, digest, signal) {
+    const head = await client.request('HEAD', `/v2/${repository}/blobs/${digest}`, repository, {
+        push: true,
+        accept: [404],
+        signal
+    });
+    await (0,registry_http/* discardBody */.LL)(head);
+    return head.status === 200;
+}
+/**
+ * Mounts `digest` into `repository` from `from` on the same registry (spec.md,
+ * "Mounting a blob from another repository"): 'mounted' (201); the upload
+ * session the registry started instead (202), for the caller to send the
+ * bytes to; undefined when the mount was refused (a token without pull on
+ * `from`: 401/403) or the 202 named no session.
+ */
+async function mountBlob(client, repository, digest, from, signal) {
+    const query = `mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
+    const mount = await client.request('POST', `/v2/${repository}/blobs/uploads/?${query}`, repository, {
+        push: true,
+        mountFrom: from,
+        accept: [202, 401, 403],
+        signal
+    });
+    await (0,registry_http/* discardBody */.LL)(mount);
+    if (mount.status === 201)
+        return 'mounted';
+    const location = mount.status === 202 ? mount.headers.get('location') : null;
+    return location ? { location } : undefined;
+}
+/** Starts an upload session in `repository`; its Location (relative or not, with distribution's `_state`). */
+async function startUpload(client, repository, signal) {
+    const start = await client.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
+        push: true,
+        accept: [202],
+        signal
+    });
+    await (0,registry_http/* discardBody */.LL)(start);
+    const location = start.headers.get('location');
+    if (location === null) {
+        throw new registry_errors/* RegistryError */.g(start.status, 'the upload session has no Location', start.url);
+    }
+    return location;
 }
 /**
  * Pushes a manifest as its stored bytes under `reference` (a tag, or its
@@ -1146,7 +1167,6 @@ function compresses(window) {
 
 
 
-
 const DOCKER = {
     manifest: 'application/vnd.docker.distribution.manifest.v2+json',
     config: 'application/vnd.docker.container.image.v1+json',
@@ -1276,44 +1296,14 @@ async function reuse(client, repository, there, signal) {
     const { digest } = there.descriptor;
     if (there.repository === repository) {
         // Another tag of this repository: the layer is there unless that push lost it.
-        const head = await client.request('HEAD', `/v2/${repository}/blobs/${digest}`, repository, {
-            push: true,
-            accept: [404],
-            signal
-        });
-        await (0,registry_http/* discardBody */.LL)(head);
-        return head.status === 200 ? 'skipped' : 'upload';
+        return (await hasBlob(client, repository, digest, signal)) ? 'skipped' : 'upload';
     }
     // Another repository: straight to the mount, one round trip (a blob there already mounts too).
-    // spec.md, "Mounting a blob from another repository": 201 is a mount, 202 an upload session.
-    const query = `mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(there.repository)}`;
-    const mount = await client.request('POST', `/v2/${repository}/blobs/uploads/?${query}`, repository, {
-        push: true,
-        mountFrom: there.repository,
-        accept: [202, 401, 403],
-        signal
-    });
-    await (0,registry_http/* discardBody */.LL)(mount);
-    if (mount.status === 201)
-        return 'mounted';
-    const location = mount.status === 202 ? mount.headers.get('location') : null;
-    return location ? { location } : 'upload';
+    return (await mountBlob(client, repository, digest, there.repository, signal)) ?? 'upload';
 }
 /** One layer sent as a stream upload (POST, PATCH, PUT ?digest=): its descriptor in the manifest. */
 async function upload(client, repository, label, index, layer, types, session, signal) {
-    let location = session;
-    if (location === undefined) {
-        const start = await client.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
-            push: true,
-            accept: [202],
-            signal
-        });
-        await (0,registry_http/* discardBody */.LL)(start);
-        location = start.headers.get('location') ?? undefined;
-        if (location === undefined) {
-            throw new registry_errors/* RegistryError */.g(start.status, 'the upload session has no Location', start.url);
-        }
-    }
+    const location = session ?? (await startUpload(client, repository, signal));
     const tally = new LayerTally();
     const body = layer.compression === 'none'
         ? gzipped(layer, tally)
@@ -3155,8 +3145,9 @@ class RegistrySession {
         const recorded = options.awaitRecorded
             ? expected.then(all => all.map(wanted => wanted.recorded), () => undefined)
             : undefined;
-        const headFirst = (0,docker_hub/* isDockerHub */.gr)(settings.registry.host);
-        const read = () => readTags(client, targets, recorded, headFirst);
+        const dockerHub = (0,docker_hub/* isDockerHub */.gr)(settings.registry.host);
+        // Docker Hub counts manifest GETs against the pull rate limit: a HEAD goes first there.
+        const read = () => readTags(client, targets, recorded, dockerHub);
         const compare = async (held) => {
             const wanted = await expected;
             return held.map((tag, index) => (0,tag_state/* tagState */.s)(tag, wanted[index]));
@@ -3173,7 +3164,7 @@ class RegistrySession {
         // Docker Hub keeps every repository under a namespace (a user or an
         // organisation); a one-segment name is an official image there, which
         // docker and podman push to library/<name> and only Docker may write.
-        if ((0,docker_hub/* isDockerHub */.gr)(settings.registry.host) && bare.length > 0) {
+        if (dockerHub && bare.length > 0) {
             throw new errors/* InputError */.dz(`Docker Hub keeps every repository under a namespace (a user or an organisation): "${bare[0].repository}" names none, and docker would push it to the official images' library/${bare[0].repository}; give the namespace in registry ("${settings.registry.host}/<namespace>"). Nothing was pushed.`);
         }
         if (!credentials) {

@@ -29,10 +29,9 @@ export function compileCacheBase(env: NodeJS.ProcessEnv): string | undefined {
 
 /** Turns the compile cache on where it is safe; says whether it is on. Never throws. */
 export function useCompileCache(env: NodeJS.ProcessEnv = process.env): boolean {
-  const enable = (module as { enableCompileCache?: (dir: string) => { status: number } })
-    .enableCompileCache
   const named = compileCacheBase(env)
-  if (!enable || !named) return false
+  // Node 22.1 and later; the command also runs on Node 20.
+  if (typeof module.enableCompileCache !== 'function' || !named) return false
   try {
     // The base must exist already (it is the runner's or the user's, maybe
     // through a link), and nobody else may rename what is in it. Below it,
@@ -43,9 +42,10 @@ export function useCompileCache(env: NodeJS.ProcessEnv = process.env): boolean {
     const dir = path.join(own, 'compile-cache')
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
     if (!ownedAndPrivate(own) || !ownedAndPrivate(dir)) return false
-    const { status } = enable.call(module, dir)
-    // module.constants.compileCacheStatus: ENABLED 1, ALREADY_ENABLED 2 (NODE_COMPILE_CACHE).
-    return status === 1 || status === 2
+    const { status } = module.enableCompileCache(dir)
+    const { ENABLED, ALREADY_ENABLED } = module.constants.compileCacheStatus
+    // Already: NODE_COMPILE_CACHE named a folder of the user's choosing.
+    return status === ENABLED || status === ALREADY_ENABLED
   } catch {
     return false
   }

@@ -73,9 +73,9 @@ function compileCacheBase(env) {
 }
 /** Turns the compile cache on where it is safe; says whether it is on. Never throws. */
 function useCompileCache(env = process.env) {
-    const enable = (external_node_module_default()).enableCompileCache;
     const named = compileCacheBase(env);
-    if (!enable || !named)
+    // Node 22.1 and later; the command also runs on Node 20.
+    if (typeof (external_node_module_default()).enableCompileCache !== 'function' || !named)
         return false;
     try {
         // The base must exist already (it is the runner's or the user's, maybe
@@ -89,9 +89,10 @@ function useCompileCache(env = process.env) {
         external_node_fs_default().mkdirSync(dir, { recursive: true, mode: 0o700 });
         if (!ownedAndPrivate(own) || !ownedAndPrivate(dir))
             return false;
-        const { status } = enable.call((external_node_module_default()), dir);
-        // module.constants.compileCacheStatus: ENABLED 1, ALREADY_ENABLED 2 (NODE_COMPILE_CACHE).
-        return status === 1 || status === 2;
+        const { status } = external_node_module_default().enableCompileCache(dir);
+        const { ENABLED, ALREADY_ENABLED } = (external_node_module_default()).constants.compileCacheStatus;
+        // Already: NODE_COMPILE_CACHE named a folder of the user's choosing.
+        return status === ENABLED || status === ALREADY_ENABLED;
     }
     catch {
         return false;

@@ -120,8 +120,9 @@ export class RegistrySession {
           () => undefined
         )
       : undefined
-    const headFirst = isDockerHub(settings.registry.host)
-    const read = (): Promise<HeldTag[]> => readTags(client, targets, recorded, headFirst)
+    const dockerHub = isDockerHub(settings.registry.host)
+    // Docker Hub counts manifest GETs against the pull rate limit: a HEAD goes first there.
+    const read = (): Promise<HeldTag[]> => readTags(client, targets, recorded, dockerHub)
     const compare = async (held: HeldTag[]): Promise<TagState[]> => {
       const wanted = await expected
       return held.map((tag, index) => tagState(tag, wanted[index]))
@@ -138,7 +139,7 @@ export class RegistrySession {
     // Docker Hub keeps every repository under a namespace (a user or an
     // organisation); a one-segment name is an official image there, which
     // docker and podman push to library/<name> and only Docker may write.
-    if (isDockerHub(settings.registry.host) && bare.length > 0) {
+    if (dockerHub && bare.length > 0) {
       throw new InputError(
         `Docker Hub keeps every repository under a namespace (a user or an organisation): "${bare[0].repository}" names none, and docker would push it to the official images' library/${bare[0].repository}; give the namespace in registry ("${settings.registry.host}/<namespace>"). Nothing was pushed.`
       )

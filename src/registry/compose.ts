@@ -34,11 +34,13 @@ import {
   Deferred,
   causeOf,
   copyBlob,
+  hasBlob,
+  mountBlob,
   putManifest,
   sourceCause,
+  startUpload,
   transient
 } from './copy.js'
-import { RegistryError } from './errors.js'
 import { gzipStream } from './gzip-stream.js'
 import { discardBody } from './http.js'
 
@@ -217,32 +219,10 @@ async function reuse(
   const { digest } = there.descriptor
   if (there.repository === repository) {
     // Another tag of this repository: the layer is there unless that push lost it.
-    const head = await client.request('HEAD', `/v2/${repository}/blobs/${digest}`, repository, {
-      push: true,
-      accept: [404],
-      signal
-    })
-    await discardBody(head)
-    return head.status === 200 ? 'skipped' : 'upload'
+    return (await hasBlob(client, repository, digest, signal)) ? 'skipped' : 'upload'
   }
   // Another repository: straight to the mount, one round trip (a blob there already mounts too).
-  // spec.md, "Mounting a blob from another repository": 201 is a mount, 202 an upload session.
-  const query = `mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(there.repository)}`
-  const mount = await client.request(
-    'POST',
-    `/v2/${repository}/blobs/uploads/?${query}`,
-    repository,
-    {
-      push: true,
-      mountFrom: there.repository,
-      accept: [202, 401, 403],
-      signal
-    }
-  )
-  await discardBody(mount)
-  if (mount.status === 201) return 'mounted'
-  const location = mount.status === 202 ? mount.headers.get('location') : null
-  return location ? { location } : 'upload'
+  return (await mountBlob(client, repository, digest, there.repository, signal)) ?? 'upload'
 }
 
 /** One layer sent as a stream upload (POST, PATCH, PUT ?digest=): its descriptor in the manifest. */
@@ -256,19 +236,7 @@ async function upload(
   session: string | undefined,
   signal: AbortSignal
 ): Promise<Descriptor> {
-  let location = session
-  if (location === undefined) {
-    const start = await client.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
-      push: true,
-      accept: [202],
-      signal
-    })
-    await discardBody(start)
-    location = start.headers.get('location') ?? undefined
-    if (location === undefined) {
-      throw new RegistryError(start.status, 'the upload session has no Location', start.url)
-    }
-  }
+  const location = session ?? (await startUpload(client, repository, signal))
   const tally = new LayerTally()
   const body =
     layer.compression === 'none'

@@ -209,41 +209,14 @@ export async function copyBlob(
   mountFrom: string | undefined,
   signal: AbortSignal
 ): Promise<'skipped' | 'mounted' | 'uploaded'> {
-  const head = await client.request('HEAD', `/v2/${repository}/blobs/${blob.digest}`, repository, {
-    push: true,
-    accept: [404]
-  })
-  await discardBody(head)
-  if (head.status === 200) return 'skipped'
+  if (await hasBlob(client, repository, blob.digest)) return 'skipped'
 
-  let location: string | undefined
-  if (mountFrom !== undefined) {
-    // spec.md, "Mounting a blob from another repository": 201 is a mount; a
-    // 202 means the registry could not mount it and has started an upload
-    // session instead, which the upload below then uses. A token without
-    // pull on `from` (401/403) falls back to a plain upload as well.
-    const query = `mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(mountFrom)}`
-    const mount = await client.request(
-      'POST',
-      `/v2/${repository}/blobs/uploads/?${query}`,
-      repository,
-      { push: true, mountFrom, accept: [202, 401, 403] }
-    )
-    await discardBody(mount)
-    if (mount.status === 201) return 'mounted'
-    if (mount.status === 202) location = mount.headers.get('location') ?? undefined
-  }
-  if (location === undefined) {
-    const start = await client.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
-      push: true,
-      accept: [202]
-    })
-    await discardBody(start)
-    location = start.headers.get('location') ?? undefined
-    if (location === undefined) {
-      throw new RegistryError(start.status, 'the upload session has no Location', start.url)
-    }
-  }
+  const mounted =
+    mountFrom === undefined
+      ? undefined
+      : await mountBlob(client, repository, blob.digest, mountFrom)
+  if (mounted === 'mounted') return 'mounted'
+  const location = mounted?.location ?? (await startUpload(client, repository))
   // The Location may be relative and may carry query parameters of its own (distribution's `_state`).
   const url = new URL(location, client.baseUrl)
   url.searchParams.set('digest', blob.digest)
@@ -265,6 +238,73 @@ export async function copyBlob(
     })
   await discardBody(put)
   return 'uploaded'
+}
+
+/** Whether `repository` has the blob `digest` (HEAD). */
+export async function hasBlob(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+  signal?: AbortSignal
+): Promise<boolean> {
+  const head = await client.request('HEAD', `/v2/${repository}/blobs/${digest}`, repository, {
+    push: true,
+    accept: [404],
+    signal
+  })
+  await discardBody(head)
+  return head.status === 200
+}
+
+/**
+ * Mounts `digest` into `repository` from `from` on the same registry (spec.md,
+ * "Mounting a blob from another repository"): 'mounted' (201); the upload
+ * session the registry started instead (202), for the caller to send the
+ * bytes to; undefined when the mount was refused (a token without pull on
+ * `from`: 401/403) or the 202 named no session.
+ */
+export async function mountBlob(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+  from: string,
+  signal?: AbortSignal
+): Promise<'mounted' | { location: string } | undefined> {
+  const query = `mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`
+  const mount = await client.request(
+    'POST',
+    `/v2/${repository}/blobs/uploads/?${query}`,
+    repository,
+    {
+      push: true,
+      mountFrom: from,
+      accept: [202, 401, 403],
+      signal
+    }
+  )
+  await discardBody(mount)
+  if (mount.status === 201) return 'mounted'
+  const location = mount.status === 202 ? mount.headers.get('location') : null
+  return location ? { location } : undefined
+}
+
+/** Starts an upload session in `repository`; its Location (relative or not, with distribution's `_state`). */
+export async function startUpload(
+  client: RegistryClient,
+  repository: string,
+  signal?: AbortSignal
+): Promise<string> {
+  const start = await client.request('POST', `/v2/${repository}/blobs/uploads/`, repository, {
+    push: true,
+    accept: [202],
+    signal
+  })
+  await discardBody(start)
+  const location = start.headers.get('location')
+  if (location === null) {
+    throw new RegistryError(start.status, 'the upload session has no Location', start.url)
+  }
+  return location
 }
 
 /**
